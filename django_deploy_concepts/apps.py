@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.core import checks
+
+
+class DeployConceptsConfig(AppConfig):
+    name = "django_deploy_concepts"
+    verbose_name = "Deploy concepts"
+
+    def ready(self) -> None:
+        from django_deploy_concepts.concerns import CONCERNS
+
+        for concern in CONCERNS:
+            checks.register(concern.django_check, "deploy_concepts", deploy=True)

@@ -1,0 +1,108 @@
+"""ExplainCommand: options, then collect -> check -> explain -> render, for one or more concerns."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any, ClassVar
+
+from django.core import checks
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from django_deploy_concepts import masking, platforms, renderers, runner
+from django_deploy_concepts.context import build_context
+
+FAIL_LEVELS = {
+    "CRITICAL": checks.CRITICAL,
+    "ERROR": checks.ERROR,
+    "WARNING": checks.WARNING,
+    "INFO": checks.INFO,
+    "DEBUG": checks.DEBUG,
+}
+DEFAULT_TIMEOUT = 5.0
+
+
+def positive_seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds") from None
+    if not 0 < seconds <= 600:
+        raise argparse.ArgumentTypeError("the timeout must be more than 0 and at most 600 seconds")
+    return seconds
+
+
+class ExplainCommand(BaseCommand):
+    concerns: ClassVar[tuple[str, ...]] = ()
+    # They must run on a broken project to explain it, so Django's checks must not stop them first.
+    requires_system_checks: ClassVar[list[str]] = []  # type: ignore[misc]
+    brief_option = False
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--format", choices=renderers.FORMATS, default="text", dest="output_format", help="Output format (default: text)."
+        )
+        parser.add_argument(
+            "--fail-level",
+            choices=tuple(FAIL_LEVELS),
+            help="Exit with status 1 when a finding at this level or above is reported, as `check --fail-level` does. By default the command only explains and exits 0.",
+        )
+        parser.add_argument(
+            "--platform",
+            choices=sorted(name for name in platforms.PLATFORMS_BY_NAME if name != platforms.UNKNOWN.name),
+            help="Explain for this hosting platform instead of the detected one.",
+        )
+        parser.add_argument(
+            "--database",
+            action="append",
+            dest="databases",
+            metavar="ALIAS",
+            help="Connect only to this database alias (repeatable). By default every configured alias is inspected.",
+        )
+        parser.add_argument("--offline", action="store_true", help="Open no database connection and make no network request.")
+        parser.add_argument(
+            "--timeout",
+            type=positive_seconds,
+            default=DEFAULT_TIMEOUT,
+            help=f"Bound, in seconds, on each network operation such as a database connection (default: {DEFAULT_TIMEOUT:g}).",
+        )
+        if self.brief_option:
+            parser.add_argument("--brief", action="store_true", help="Show only the request path and one status line per concern.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            context = build_context(
+                databases=self.database_aliases(options),
+                platform=options["platform"],
+                timeout=options["timeout"],
+            )
+            report = runner.build_report(context, self.concerns)
+        except Exception as exc:  # noqa: BLE001 - the command explains a broken project; it never shows a traceback
+            secrets = masking.known_secrets()
+            raise CommandError(
+                masking.scrub_text(f"Could not inspect the project: {type(exc).__name__}: {exc}", secrets), returncode=2
+            ) from None
+        output = renderers.render(
+            report,
+            options["output_format"],
+            style=self.style,
+            brief=options.get("brief", False),
+            verbosity=options["verbosity"],
+        )
+        self.stdout.write(output, ending="")
+        fail_level = options["fail_level"]
+        if fail_level is not None:
+            failing = [finding for finding in report.findings if finding.numeric_level >= FAIL_LEVELS[fail_level]]
+            if failing:
+                raise CommandError(f"{len(failing)} finding(s) at level {fail_level} or above.", returncode=1)
+
+    def database_aliases(self, options: dict[str, Any]) -> tuple[str, ...]:
+        if options["offline"]:
+            return ()
+        if options["databases"]:
+            return tuple(options["databases"])
+        from django.db import connections
+
+        try:
+            return tuple(connections)
+        except Exception:  # noqa: BLE001 - a broken DATABASES setting is the database concern's finding
+            return ()

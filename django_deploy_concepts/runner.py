@@ -1,0 +1,200 @@
+"""One run: context -> facts -> checks -> explanation -> Report, shared by commands and check adapters."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Collection, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import django
+from django.conf import settings
+from django.core import checks
+from django.core.checks.registry import registry
+
+from django_deploy_concepts import masking
+from django_deploy_concepts.context import ProjectContext, build_context
+from django_deploy_concepts.report import ConcernReport, Explanation, Finding, Report, is_ready
+
+if TYPE_CHECKING:
+    from django_deploy_concepts.concerns import Concern
+
+TAG = "deploy_concepts"
+INSPECTION_FAILED_HINT = "This is a bug in django-deploy-concepts; please report it with this message."
+
+
+def inspection_failed(concern: Concern, step: str, exc: BaseException) -> checks.CheckMessage:
+    """The message for a concern whose own code failed: the run goes on, the failure is shown."""
+    return checks.Error(
+        f"{concern.TITLE}: {step} failed: {type(exc).__name__}: {exc}",
+        hint=INSPECTION_FAILED_HINT,
+        id=f"{TAG}.{concern.LETTER}000",
+    )
+
+
+def run_checks(concern: Concern, facts: Any) -> list[checks.CheckMessage]:
+    messages: list[checks.CheckMessage] = []
+    for check in concern.CHECKS:
+        try:
+            messages.extend(check(facts))
+        except Exception as exc:  # noqa: BLE001 - one broken check must not hide the others
+            messages.append(inspection_failed(concern, check.__name__, exc))
+    return messages
+
+
+def collect_messages(concern: Concern, context: ProjectContext) -> tuple[Any, list[checks.CheckMessage]]:
+    try:
+        facts = context.facts_for(concern.NAME)
+    except Exception as exc:  # noqa: BLE001
+        return None, [inspection_failed(concern, "collecting facts", exc)]
+    return facts, run_checks(concern, facts)
+
+
+def scrub_message(message: checks.CheckMessage, secrets: frozenset[str]) -> checks.CheckMessage:
+    return checks.CheckMessage(
+        message.level,
+        masking.scrub_text(str(message.msg), secrets),
+        hint=None if message.hint is None else masking.scrub_text(str(message.hint), secrets),
+        obj=message.obj,
+        id=message.id,
+    )
+
+
+def check_concern(name: str, databases: Collection[str] | None) -> list[checks.CheckMessage]:
+    """The body of every concern's ``django_check`` adapter, as Django's registry calls it."""
+    from django_deploy_concepts.concerns import get_concern
+
+    concern = get_concern(name)
+    try:
+        context = build_context(databases=tuple(databases or ()))
+    except Exception as exc:  # noqa: BLE001
+        return [inspection_failed(concern, "reading the project", exc)]
+    _, messages = collect_messages(concern, context)
+    secrets = masking.known_secrets(context.environ)
+    return [scrub_message(message, secrets) for message in messages]
+
+
+def silenced_ids(context: ProjectContext) -> frozenset[str]:
+    value = context.setting("SILENCED_SYSTEM_CHECKS", [])
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return frozenset(item for item in value if isinstance(item, str))
+    return frozenset()
+
+
+def djangos_own_messages() -> list[Finding]:
+    """Django's own checks (deploy ones included), each run on its own so one crash stays local.
+
+    Django's checks ignore SILENCED_SYSTEM_CHECKS when called directly; the caller filters.
+    No database is passed: Django's database checks then open no connection.
+    """
+    findings: list[Finding] = []
+    for check in registry.get_checks(include_deployment_checks=True):
+        if TAG in getattr(check, "tags", ()):
+            continue
+        try:
+            messages = check(app_configs=None, databases=None)
+        except Exception as exc:  # noqa: BLE001 - Django's own checks crash on a missing driver, for one
+            name = getattr(check, "__qualname__", repr(check))
+            findings.append(
+                Finding(
+                    id=f"{TAG}.X000",
+                    level="error",
+                    msg=f"Django's own check {name} crashed: {type(exc).__name__}: {exc}",
+                    hint="Fix the cause above; `manage.py check --deploy` stops at the same point.",
+                    source="django",
+                )
+            )
+            continue
+        findings.extend(Finding.from_message(message, source="django") for message in messages)
+    return findings
+
+
+def concern_for_django_check(check_id: str, concerns: Sequence[Concern]) -> Concern:
+    """The concern a Django check id belongs to; the last concern takes the rest."""
+    for concern in concerns:
+        for pattern in concern.DJANGO_CHECKS:
+            if check_id == pattern or (pattern.endswith(".") and check_id.startswith(pattern)):
+                return concern
+    return concerns[-1]
+
+
+def failed_explanation(concern: Concern) -> Explanation:
+    return Explanation(about=concern.ABOUT, found=(), steps=())
+
+
+def facts_as_data(facts: Any) -> dict[str, Any]:
+    if dataclasses.is_dataclass(facts) and not isinstance(facts, type):
+        return dataclasses.asdict(facts)
+    return {}
+
+
+def build_report(context: ProjectContext, names: Iterable[str], *, include_django_checks: bool = True) -> Report:
+    from django_deploy_concepts.concerns import CONCERNS
+
+    wanted = set(names)
+    selected = [concern for concern in CONCERNS if concern.NAME in wanted]
+    silenced = silenced_ids(context)
+    folded: dict[str, list[Finding]] = {concern.NAME: [] for concern in CONCERNS}
+    if include_django_checks:
+        for finding in djangos_own_messages():
+            folded[concern_for_django_check(finding.id, CONCERNS).NAME].append(finding)
+
+    concern_reports: list[ConcernReport] = []
+    facts_by_concern: dict[str, Any] = {}
+    for concern in selected:
+        facts, messages = collect_messages(concern, context)
+        facts_by_concern[concern.NAME] = facts
+        all_findings = [Finding.from_message(message) for message in messages] + folded[concern.NAME]
+        findings = tuple(finding for finding in all_findings if finding.id not in silenced)
+        try:
+            guidance = failed_explanation(concern) if facts is None else concern.explain(facts, findings)
+        except Exception as exc:  # noqa: BLE001
+            findings += (Finding.from_message(inspection_failed(concern, "explaining", exc)),)
+            guidance = failed_explanation(concern)
+        concern_reports.append(
+            ConcernReport(
+                concern=concern.NAME,
+                title=concern.TITLE,
+                ready=is_ready(findings),
+                facts=facts_as_data(facts),
+                findings=findings,
+                guidance=guidance,
+                silenced=len(all_findings) - len(findings),
+            )
+        )
+
+    hops = []
+    for concern in CONCERNS:
+        if concern.NAME not in facts_by_concern or facts_by_concern[concern.NAME] is None:
+            continue
+        try:
+            hops.extend(concern.hops(facts_by_concern[concern.NAME]))
+        except Exception:  # noqa: BLE001 - the map is a summary; the concern's own report shows the error
+            continue
+
+    report = Report(
+        django_version=django.get_version(),
+        project=project_data(context),
+        concerns=tuple(concern_reports),
+        request_path=tuple(sorted(hops, key=lambda hop: HOP_ORDER.index(hop.key) if hop.key in HOP_ORDER else len(HOP_ORDER))),
+    )
+    return masking.scrub(report, masking.known_secrets(context.environ))
+
+
+# The order of the request path: from the browser to the database, then the file servers.
+HOP_ORDER = ("router", "wsgi_server", "application", "database", "static", "media")
+
+
+def project_data(context: ProjectContext) -> dict[str, Any]:
+    debug = context.setting("DEBUG", False)
+    return {
+        "base_dir": str(context.base_dir),
+        "base_dir_source": context.base_dir_source,
+        "settings_module": context.settings_module,
+        "debug": debug if isinstance(debug, bool) else repr(debug),
+        "platform": context.platform.platform,
+        "platform_title": context.platform.title,
+        "platform_evidence": list(context.platform.evidence),
+        "platform_overridden": context.platform.overridden,
+        "databases_inspected": list(context.databases),
+        "settings_configured": settings.configured,
+    }

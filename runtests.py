@@ -1,0 +1,11 @@
+#!/usr/bin/env python
+"""Run the test suite with Django's own runner; every `manage.py test` option and label works."""
+
+import os
+import sys
+
+from django.core.management import execute_from_command_line
+
+if __name__ == "__main__":
+    os.environ["DJANGO_SETTINGS_MODULE"] = "tests.settings"
+    execute_from_command_line([sys.argv[0], "test", *sys.argv[1:]])
