@@ -1,0 +1,21 @@
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    initial = True
+
+    dependencies = []
+
+    operations = [
+        migrations.CreateModel(
+            name="Post",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=200)),
+                ("body", models.TextField()),
+                ("cover", models.FileField(blank=True, upload_to="covers/")),
+                ("published", models.DateTimeField(auto_now_add=True)),
+            ],
+            options={"ordering": ["-published"]},
+        ),
+    ]
