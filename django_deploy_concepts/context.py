@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import sys
+import warnings
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -130,7 +131,10 @@ class ProjectContext:
         in ``setting_errors`` so a concern can report them instead of crashing.
         """
         try:
-            return getattr(settings, name, default)
+            # Reading a deprecated setting warns; the concern reports it, the reader should not print.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return getattr(settings, name, default)
         except Exception as exc:  # noqa: BLE001 - any error becomes a finding, never a traceback
             self._cache.setdefault("setting_errors", {})[name] = f"{type(exc).__name__}: {exc}"
             return default

@@ -11,6 +11,7 @@ import dataclasses
 import os
 import re
 import urllib.parse
+import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
@@ -76,6 +77,38 @@ def _secret_variants(value: str) -> Iterable[str]:
     yield urllib.parse.unquote(value)
 
 
+def _secret_values_in(value: object, depth: int = 0) -> Iterable[object]:
+    """Values stored under secret-looking keys anywhere in nested settings (OPTIONS, MAILERS, ...)."""
+    if depth > 6:
+        return
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if isinstance(key, str) and is_secret_name(key):
+                yield item
+            else:
+                yield from _secret_values_in(item, depth + 1)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _secret_values_in(item, depth + 1)
+
+
+def raw_settings() -> dict[str, object]:
+    """Every upper-case setting, read without LazySettings' side effects (deprecation warnings)."""
+    if not settings.configured:
+        return {}
+    wrapped = settings._wrapped
+    found: dict[str, object] = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for name in dir(wrapped):
+            if name.isupper():
+                try:
+                    found[name] = getattr(wrapped, name)
+                except Exception:  # noqa: BLE001 - one unreadable setting must not stop the masking of others
+                    continue
+    return found
+
+
 def known_secrets(environ: Mapping[str, str] | None = None) -> frozenset[str]:
     """Every secret value this process can see: secret-named settings, passwords, URL passwords."""
     environ = os.environ if environ is None else environ
@@ -88,33 +121,18 @@ def known_secrets(environ: Mapping[str, str] | None = None) -> frozenset[str]:
                     found.add(variant)
 
     try:
-        names = dir(settings._wrapped) if settings.configured else []
-    except Exception:  # noqa: BLE001 - a broken settings module still needs masking of the rest
-        names = []
-    for name in names:
-        if not name.isupper():
-            continue
-        try:
-            value = getattr(settings, name)
-        except Exception:  # noqa: BLE001
-            continue
+        setting_values = raw_settings()
+    except Exception:  # noqa: BLE001 - a broken settings module still needs the environment masked
+        setting_values = {}
+    for name, value in setting_values.items():
         if is_secret_name(name):
             add(value)
+        for secret in _secret_values_in(value):
+            add(secret)
         for text in _strings_in(value):
             password = url_password(text)
             if password:
                 add(password)
-    try:
-        databases = getattr(settings, "DATABASES", None)
-    except Exception:  # noqa: BLE001
-        databases = None
-    if isinstance(databases, Mapping):
-        for database in databases.values():
-            if isinstance(database, Mapping):
-                add(database.get("PASSWORD"))
-                options = database.get("OPTIONS")
-                if isinstance(options, Mapping):
-                    add([value for key, value in options.items() if isinstance(key, str) and is_secret_name(key)])
     for name, value in environ.items():
         if is_secret_name(name):
             add(value, MIN_ENVIRON_SECRET_LENGTH)

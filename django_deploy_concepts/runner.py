@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from collections.abc import Collection, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -50,13 +51,11 @@ def collect_messages(concern: Concern, context: ProjectContext) -> tuple[Any, li
 
 
 def scrub_message(message: checks.CheckMessage, secrets: frozenset[str]) -> checks.CheckMessage:
-    return checks.CheckMessage(
-        message.level,
-        masking.scrub_text(str(message.msg), secrets),
-        hint=None if message.hint is None else masking.scrub_text(str(message.hint), secrets),
-        obj=message.obj,
-        id=message.id,
-    )
+    # A copy keeps the class (Error, Warning), which CheckMessage equality compares.
+    scrubbed = copy.copy(message)
+    scrubbed.msg = masking.scrub_text(str(message.msg), secrets)
+    scrubbed.hint = None if message.hint is None else masking.scrub_text(str(message.hint), secrets)
+    return scrubbed
 
 
 def check_concern(name: str, databases: Collection[str] | None) -> list[checks.CheckMessage]:

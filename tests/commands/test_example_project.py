@@ -1,0 +1,89 @@
+"""Every command on the bundled example project, in every format, in a real manage.py process."""
+
+from __future__ import annotations
+
+import json
+
+from django.test import SimpleTestCase
+
+from tests.utils import EXAMPLE_DIR, run_manage
+
+COMMANDS = ("explain_static", "explain_database", "explain_wsgi", "explain_webserver", "explain_checklist", "explain_deploy")
+CONCERN_OF_COMMAND = {
+    "explain_static": ["static"],
+    "explain_database": ["database"],
+    "explain_wsgi": ["wsgi"],
+    "explain_webserver": ["webserver"],
+    "explain_checklist": ["checklist"],
+    "explain_deploy": ["static", "database", "wsgi", "webserver", "checklist"],
+}
+
+
+class ExampleProjectTests(SimpleTestCase):
+    def run_example(self, *args: str) -> str:
+        result = run_manage(EXAMPLE_DIR, *args)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertNotIn("Traceback", result.stderr)
+        return result.stdout
+
+    def test_json_lists_the_commands_concerns(self) -> None:
+        for command in COMMANDS:
+            with self.subTest(command=command):
+                data = json.loads(self.run_example(command, "--format", "json"))
+                self.assertEqual([concern["concern"] for concern in data["concerns"]], CONCERN_OF_COMMAND[command])
+
+    def test_text_has_the_three_parts_and_the_findings(self) -> None:
+        for command in COMMANDS:
+            with self.subTest(command=command):
+                output = self.run_example(command)
+                for heading in ("What this is about", "What we found in your project", "What to do next", "Findings"):
+                    self.assertIn(heading, output)
+
+    def test_markdown_has_a_heading_per_concern(self) -> None:
+        for command in COMMANDS:
+            with self.subTest(command=command):
+                output = self.run_example(command, "--format", "markdown")
+                self.assertEqual(output.count("**What this is about**"), len(CONCERN_OF_COMMAND[command]))
+
+    def test_explain_deploy_shows_the_example_gaps(self) -> None:
+        data = json.loads(self.run_example("explain_deploy", "--format", "json"))
+        ids = {finding["id"] for concern in data["concerns"] for finding in concern["findings"]}
+        # The gaps the example leaves in on purpose: no STATIC_ROOT, an ignored STATICFILES_STORAGE,
+        # runserver in the Procfile, DEBUG read as a string, ALLOWED_HOSTS = ["*"].
+        for expected in (
+            "deploy_concepts.S001",
+            "deploy_concepts.S002",
+            "deploy_concepts.W002",
+            "deploy_concepts.C001",
+            "deploy_concepts.C003",
+        ):
+            with self.subTest(id=expected):
+                self.assertIn(expected, ids)
+
+    def test_brief_shows_map_and_status_only(self) -> None:
+        output = self.run_example("explain_deploy", "--brief")
+        self.assertIn("Request path of this project", output)
+        self.assertIn("Status", output)
+        self.assertNotIn("What this is about", output)
+
+    def test_the_example_project_is_not_changed(self) -> None:
+        before = sorted(path.relative_to(EXAMPLE_DIR) for path in EXAMPLE_DIR.rglob("*") if "__pycache__" not in path.parts)
+        self.run_example("explain_deploy")
+        after = sorted(path.relative_to(EXAMPLE_DIR) for path in EXAMPLE_DIR.rglob("*") if "__pycache__" not in path.parts)
+        self.assertEqual(before, after)
+        self.assertFalse((EXAMPLE_DIR / "db.sqlite3").exists())
+
+    def test_fail_level_sets_the_exit_status(self) -> None:
+        rows = [("ERROR", 1), ("CRITICAL", 0)]
+        for level, status in rows:
+            with self.subTest(level=level):
+                result = run_manage(EXAMPLE_DIR, "explain_deploy", "--brief", "--fail-level", level)
+                self.assertEqual(result.returncode, status, result.stderr)
+                self.assertNotIn("Traceback", result.stderr)
+
+    def test_check_deploy_reports_the_apps_ids_and_plain_check_does_not(self) -> None:
+        deploy = run_manage(EXAMPLE_DIR, "check", "--deploy")
+        self.assertIn("deploy_concepts.", deploy.stdout + deploy.stderr)
+        plain = run_manage(EXAMPLE_DIR, "check")
+        self.assertEqual(plain.returncode, 0, plain.stderr)
+        self.assertNotIn("deploy_concepts.", plain.stdout + plain.stderr)

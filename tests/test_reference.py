@@ -1,0 +1,58 @@
+"""Every check id is defined once, keeps to its concern's letter, and has its reference entry."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections import Counter
+from pathlib import Path
+
+from django.test import SimpleTestCase
+
+import django_deploy_concepts
+from django_deploy_concepts.concerns import CONCERNS
+from tests.utils import REPO_ROOT
+
+PACKAGE_DIR = Path(django_deploy_concepts.__file__).parent
+DOCS_DIR = REPO_ROOT / "docs"
+DEFINED_ID = re.compile(r"""id=f?["'](deploy_concepts\.[A-Z]+[0-9]{3})["']""")
+ANY_ID = re.compile(r"deploy_concepts\.[A-Z]+[0-9]{3}")
+
+
+def package_sources() -> dict[Path, str]:
+    return {path: path.read_text(encoding="utf-8") for path in sorted(PACKAGE_DIR.rglob("*.py"))}
+
+
+def documented_ids() -> set[str]:
+    headings: set[str] = set()
+    for page in DOCS_DIR.rglob("*.rst"):
+        lines = page.read_text(encoding="utf-8").splitlines()
+        for title, underline in itertools.pairwise(lines):
+            if ANY_ID.fullmatch(title.strip()) and set(underline.strip()) == {"-"}:
+                headings.add(title.strip())
+    return headings
+
+
+class ReferenceTests(SimpleTestCase):
+    def test_each_id_is_defined_once(self) -> None:
+        counts = Counter(match for text in package_sources().values() for match in DEFINED_ID.findall(text))
+        self.assertTrue(counts)
+        self.assertEqual([check_id for check_id, count in counts.items() if count > 1], [])
+
+    def test_each_id_in_the_code_has_a_reference_entry(self) -> None:
+        used = {match for text in package_sources().values() for match in ANY_ID.findall(text)}
+        used |= {f"deploy_concepts.{concern.LETTER}000" for concern in CONCERNS}
+        self.assertEqual(sorted(used - documented_ids()), [])
+
+    def test_ids_use_their_concerns_letter(self) -> None:
+        letters = {concern.LETTER for concern in CONCERNS}
+        self.assertEqual(len(letters), len(CONCERNS))
+        for path, text in package_sources().items():
+            concern = next(
+                (concern for concern in CONCERNS if concern.NAME in path.relative_to(PACKAGE_DIR).parts or path.stem == concern.NAME), None
+            )
+            if concern is None:
+                continue
+            for check_id in DEFINED_ID.findall(text):
+                with self.subTest(path=str(path), id=check_id):
+                    self.assertTrue(check_id.startswith(f"deploy_concepts.{concern.LETTER}"))
