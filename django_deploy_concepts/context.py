@@ -8,7 +8,7 @@ import sys
 import warnings
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 
@@ -142,7 +142,7 @@ class ProjectContext:
     def has_setting(self, name: str) -> bool:
         """True when the project's settings define ``name`` themselves (not Django's default)."""
         try:
-            return bool(settings.is_overridden(name))
+            return bool(cast(Any, settings).is_overridden(name))
         except Exception:  # noqa: BLE001
             return False
 

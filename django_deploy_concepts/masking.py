@@ -13,7 +13,7 @@ import re
 import urllib.parse
 import warnings
 from collections.abc import Iterable, Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.conf import settings
 
@@ -96,7 +96,8 @@ def raw_settings() -> dict[str, object]:
     """Every upper-case setting, read without LazySettings' side effects (deprecation warnings)."""
     if not settings.configured:
         return {}
-    wrapped = settings._wrapped
+    # Read raw, past LazySettings: no deprecation warnings, no error for an empty value.
+    wrapped = cast(Any, settings)._wrapped
     found: dict[str, object] = {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

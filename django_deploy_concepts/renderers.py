@@ -6,7 +6,7 @@ import dataclasses
 import json
 import textwrap
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Protocol
 
 from django_deploy_concepts.report import ConcernReport, Fact, Finding, Hop, Report
@@ -19,19 +19,18 @@ LEVEL_ORDER = ("critical", "error", "warning", "info", "debug")
 class TextStyle(Protocol):
     """The part of Django's ``color_style()`` the text renderer uses."""
 
-    ERROR: Callable[[str], str]
-    WARNING: Callable[[str], str]
-    SUCCESS: Callable[[str], str]
-    NOTICE: Callable[[str], str]
-    MIGRATE_HEADING: Callable[[str], str]
+    def ERROR(self, text: str) -> str: ...
+    def WARNING(self, text: str) -> str: ...
+    def SUCCESS(self, text: str) -> str: ...
+    def NOTICE(self, text: str) -> str: ...
+    def MIGRATE_HEADING(self, text: str) -> str: ...
 
 
 class PlainStyle:
-    @staticmethod
-    def _same(text: str) -> str:
+    def ERROR(self, text: str) -> str:
         return text
 
-    ERROR = WARNING = SUCCESS = NOTICE = MIGRATE_HEADING = _same
+    WARNING = SUCCESS = NOTICE = MIGRATE_HEADING = ERROR
 
 
 def render(report: Report, output_format: str, *, style: TextStyle | None = None, brief: bool = False, verbosity: int = 1) -> str:

@@ -14,7 +14,7 @@ from django.core.checks.registry import registry
 
 from django_deploy_concepts import masking
 from django_deploy_concepts.context import ProjectContext, build_context
-from django_deploy_concepts.report import ConcernReport, Explanation, Finding, Report, is_ready
+from django_deploy_concepts.report import ConcernReport, Explanation, Finding, Hop, Report, is_ready
 
 if TYPE_CHECKING:
     from django_deploy_concepts.concerns import Concern
@@ -161,7 +161,7 @@ def build_report(context: ProjectContext, names: Iterable[str], *, include_djang
             )
         )
 
-    hops = []
+    hops: list[Hop] = []
     for concern in CONCERNS:
         if concern.NAME not in facts_by_concern or facts_by_concern[concern.NAME] is None:
             continue

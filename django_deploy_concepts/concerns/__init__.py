@@ -17,14 +17,26 @@ if TYPE_CHECKING:
 class Concern(Protocol):
     """What a concern module provides; each module in CONCERNS satisfies it."""
 
-    NAME: str
-    TITLE: str
+    # Read-only members, so a module's own narrower types (a tuple of two ids) still satisfy them.
+    @property
+    def NAME(self) -> str: ...
+
+    @property
+    def TITLE(self) -> str: ...
+
     # Letter of the concern's check ids: deploy_concepts.<LETTER><NNN>.
-    LETTER: str
-    ABOUT: tuple[str, ...]
+    @property
+    def LETTER(self) -> str: ...
+
+    @property
+    def ABOUT(self) -> tuple[str, ...]: ...
+
     # Django's own check ids (or prefixes ending in ".") whose messages belong to this concern.
-    DJANGO_CHECKS: tuple[str, ...]
-    CHECKS: tuple[Callable[[Any], list[CheckMessage]], ...]
+    @property
+    def DJANGO_CHECKS(self) -> tuple[str, ...]: ...
+
+    @property
+    def CHECKS(self) -> tuple[Callable[[Any], list[CheckMessage]], ...]: ...
 
     def collect_facts(self, context: ProjectContext) -> Any: ...
 

@@ -78,7 +78,7 @@ def as_optional_text(value: object) -> str | None:
 
 
 def driver_status(engine: str | None) -> tuple[tuple[str, ...], bool | None, str | None]:
-    if engine not in DRIVERS:
+    if engine is None or engine not in DRIVERS:
         return (), None, None
     modules, package = DRIVERS[engine]
     available = False
