@@ -207,6 +207,20 @@ def static_references(name: str, root: Any) -> tuple[StaticReference, ...]:
     return tuple(dict.fromkeys(references))
 
 
+def locate_template(name: str) -> str | None:
+    """The file a Django template engine would load ``name`` from, without compiling it."""
+    import os
+
+    from django.template import engines
+
+    for engine in engines.all():
+        for loader in getattr(getattr(engine, "engine", None), "template_loaders", ()):
+            for origin in getattr(loader, "get_template_sources", lambda name: ())(name):
+                if os.path.isfile(origin.name):
+                    return str(origin.name)
+    return None
+
+
 def custom_handler(status: int, default: str) -> str | None:
     from django.urls import get_resolver
 
@@ -233,7 +247,8 @@ def inspect_page(name: str, status: int, default_handler: str, display: Callable
     except TemplateDoesNotExist:
         return ErrorPage(name, None, False, None, None, None, ())
     except Exception as exc:  # noqa: BLE001 - TemplateSyntaxError and anything a loader raises
-        return ErrorPage(name, None, True, None, describe_exception(exc), None, ())
+        path = locate_template(name)
+        return ErrorPage(name, None, True, display(path) if path else None, describe_exception(exc), None, ())
     origin = template_origin(template)
     references = static_references(name, template)
     render_error = None
