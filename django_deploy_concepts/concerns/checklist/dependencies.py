@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -209,8 +209,8 @@ def nested(data: dict[str, Any], path: Iterable[str]) -> dict[str, Any]:
     return data
 
 
-def toml_requirements(text: str, display: str) -> list[Requirement]:
-    data = load_toml(text)
+def toml_requirements(text: str, display: str, loads: Callable[[str], dict[str, Any]] = load_toml) -> list[Requirement]:
+    data = loads(text)
     found: list[Requirement] = []
     project = data.get("project")
     if isinstance(project, Mapping):

@@ -32,7 +32,9 @@ class ChecklistTestCase(SimpleTestCase):
         path.write_text(text, encoding="utf-8")
         return path
 
-    def context(self, *, settings_source: str | None = None, environ: dict[str, str] | None = None, platform: str | None = None) -> ProjectContext:
+    def context(
+        self, *, settings_source: str | None = None, environ: dict[str, str] | None = None, platform: str | None = None
+    ) -> ProjectContext:
         context = build_context(environ=environ or {}, platform=platform)
         if settings_source is not None:
             path = self.write("mysite/settings.py", settings_source)

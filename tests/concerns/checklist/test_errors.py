@@ -61,14 +61,24 @@ class LoggingAnalysisTests(ChecklistTestCase):
             (
                 "a level above ERROR on django silences the request logger",
                 logs.DICT_CONFIG,
-                {"version": 1, "disable_existing_loggers": False, "handlers": CONSOLE, "loggers": {"django": {"handlers": ["console"], "level": "CRITICAL"}}},
+                {
+                    "version": 1,
+                    "disable_existing_loggers": False,
+                    "handlers": CONSOLE,
+                    "loggers": {"django": {"handlers": ["console"], "level": "CRITICAL"}},
+                },
                 [],
                 False,
             ),
             (
                 "propagate False on django.request stops at its own handlers",
                 logs.DICT_CONFIG,
-                {"version": 1, "disable_existing_loggers": False, "handlers": NULL, "loggers": {"django.request": {"handlers": ["null"], "propagate": False}}},
+                {
+                    "version": 1,
+                    "disable_existing_loggers": False,
+                    "handlers": NULL,
+                    "loggers": {"django.request": {"handlers": ["null"], "propagate": False}},
+                },
                 [],
                 False,
             ),
@@ -94,10 +104,17 @@ class AdminsTests(ChecklistTestCase):
             ("ADMINS set", {"ADMINS": ["ops@example.com"]}, {}),
             (
                 "console handler on a platform that collects logs",
-                {"ADMINS": [], "LOGGING": {"version": 1, "disable_existing_loggers": False, "handlers": CONSOLE, "root": {"handlers": ["console"]}}},
+                {
+                    "ADMINS": [],
+                    "LOGGING": {"version": 1, "disable_existing_loggers": False, "handlers": CONSOLE, "root": {"handlers": ["console"]}},
+                },
                 {"platform": "heroku"},
             ),
-            ("an error tracker started in the settings", {"ADMINS": []}, {"settings_source": "import sentry_sdk\nsentry_sdk.init(dsn='')\n"}),
+            (
+                "an error tracker started in the settings",
+                {"ADMINS": []},
+                {"settings_source": "import sentry_sdk\nsentry_sdk.init(dsn='')\n"},
+            ),
         )
         for label, settings, options in rows:
             with self.subTest(label), override_settings(**settings):
@@ -113,7 +130,9 @@ class LoggersDisabledTests(ChecklistTestCase):
         self.assertNotIn("deploy_concepts.C013", ids)
 
     def test_quiet_when_existing_loggers_stay_on(self) -> None:
-        with override_settings(LOGGING={"version": 1, "disable_existing_loggers": False, "handlers": CONSOLE, "root": {"handlers": ["console"]}}):
+        with override_settings(
+            LOGGING={"version": 1, "disable_existing_loggers": False, "handlers": CONSOLE, "root": {"handlers": ["console"]}}
+        ):
             self.assertNotIn(errors.C012.id, self.ids(platform="heroku"))
 
 
@@ -146,7 +165,10 @@ class ManagersTests(ChecklistTestCase):
             self.assertIn(errors.C014, self.messages())
 
     def test_quiet(self) -> None:
-        for label, settings in (("MANAGERS set", {"MIDDLEWARE": self.MIDDLEWARE, "MANAGERS": ["a@example.com"]}), ("no middleware", {"MANAGERS": []})):
+        for label, settings in (
+            ("MANAGERS set", {"MIDDLEWARE": self.MIDDLEWARE, "MANAGERS": ["a@example.com"]}),
+            ("no middleware", {"MANAGERS": []}),
+        ):
             with self.subTest(label), override_settings(**settings):
                 self.assertNotIn(errors.C014.id, self.ids())
 
@@ -160,7 +182,10 @@ class FromAddressTests(ChecklistTestCase):
 
     def test_quiet(self) -> None:
         rows = (
-            ("own addresses", {"ADMINS": ["ops@example.com"], "SERVER_EMAIL": "errors@example.com", "DEFAULT_FROM_EMAIL": "noreply@example.com"}),
+            (
+                "own addresses",
+                {"ADMINS": ["ops@example.com"], "SERVER_EMAIL": "errors@example.com", "DEFAULT_FROM_EMAIL": "noreply@example.com"},
+            ),
             ("nobody is mailed", {"ADMINS": [], "MANAGERS": []}),
         )
         for label, settings in rows:
@@ -217,7 +242,9 @@ class ErrorTemplatesRenderTests(ErrorPageTestCase):
 
     def test_quiet_for_a_plain_page(self) -> None:
         page = '{% extends "base.html" %}{% block body %}Sorry{% endblock %}'
-        with override_settings(TEMPLATES=self.templates(**{"500_html": page, "base_html": "<h1>{{ request.path }}</h1>{% block body %}{% endblock %}"})):
+        with override_settings(
+            TEMPLATES=self.templates(**{"500_html": page, "base_html": "<h1>{{ request.path }}</h1>{% block body %}{% endblock %}"})
+        ):
             self.assertNotIn("deploy_concepts.C017", self.ids())
 
 

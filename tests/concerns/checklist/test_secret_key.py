@@ -102,7 +102,10 @@ class SecretKeyNeverShownTests(ChecklistTestCase):
             with self.subTest(line=line), override_settings(SECRET_KEY=STRONG_KEY, SECRET_KEY_FALLBACKS=[STRONG_KEY[::-1]]):
                 facts = self.facts(settings_source=source(line))
                 messages = self.messages(settings_source=source(line))
-                findings = (*(Finding.from_message(message) for message in messages), Finding("security.W025", "warning", "weak", source="django"))
+                findings = (
+                    *(Finding.from_message(message) for message in messages),
+                    Finding("security.W025", "warning", "weak", source="django"),
+                )
                 text = json.dumps(__import__("dataclasses").asdict(facts), default=str) + self.explanation_text(facts, findings)
                 text += " ".join(f"{message.msg} {message.hint} {message.obj}" for message in messages)
                 self.assertNotIn(STRONG_KEY, text)
