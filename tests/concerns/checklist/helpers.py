@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,9 @@ class ChecklistTestCase(SimpleTestCase):
     def context(
         self, *, settings_source: str | None = None, environ: dict[str, str] | None = None, platform: str | None = None
     ) -> ProjectContext:
-        context = build_context(environ=environ or {}, platform=platform)
+        # Under override_settings Django no longer reports SETTINGS_MODULE; the environment still names it.
+        environ = {"DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "tests.settings"), **(environ or {})}
+        context = build_context(environ=environ, platform=platform)
         if settings_source is not None:
             path = self.write("mysite/settings.py", settings_source)
             # The settings module of the run is tests.settings; the source under test replaces it.
