@@ -115,6 +115,16 @@ def known_secrets(environ: Mapping[str, str] | None = None) -> frozenset[str]:
                 options = database.get("OPTIONS")
                 if isinstance(options, Mapping):
                     add([value for key, value in options.items() if isinstance(key, str) and is_secret_name(key)])
+    # Django 6.1's MAILERS keeps the SMTP password in each mailer's OPTIONS.
+    try:
+        mailers = getattr(settings, "MAILERS", None)
+    except Exception:  # noqa: BLE001
+        mailers = None
+    if isinstance(mailers, Mapping):
+        for mailer in mailers.values():
+            options = mailer.get("OPTIONS") if isinstance(mailer, Mapping) else None
+            if isinstance(options, Mapping):
+                add([value for key, value in options.items() if isinstance(key, str) and is_secret_name(key)])
     for name, value in environ.items():
         if is_secret_name(name):
             add(value, MIN_ENVIRON_SECRET_LENGTH)

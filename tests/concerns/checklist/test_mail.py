@@ -6,6 +6,7 @@ import warnings
 import django
 from django.test import override_settings
 
+from django_deploy_concepts import masking
 from django_deploy_concepts.concerns.checklist import mail
 from tests.concerns.checklist.helpers import ChecklistTestCase, findings_of
 
@@ -68,6 +69,8 @@ class SmtpToLocalhostTests(ChecklistTestCase):
             self.assertIn("deploy_concepts.C020", self.ids(platform="render"))
         self.assertTrue(facts.mail.password_set)
         self.assertNotIn("planted-mail-password", repr(facts))
+        with override_settings(MAILERS=mailers):
+            self.assertIn("planted-mail-password", masking.known_secrets({}))
 
 
 class MailStepTests(ChecklistTestCase):
