@@ -100,15 +100,15 @@ def dotted_name(node: ast.expr) -> str | None:
     return None
 
 
-def called_name(node: ast.expr) -> str | None:
+def called_name(node: ast.AST) -> str | None:
     return dotted_name(node.func) if isinstance(node, ast.Call) else None
 
 
-def string_value(node: ast.expr | None) -> str | None:
+def string_value(node: ast.AST | None) -> str | None:
     return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
 
 
-def environ_read(node: ast.expr) -> EnvironRead | None:
+def environ_read(node: ast.AST) -> EnvironRead | None:
     """The environment read ``node`` is, taken as it is (no conversion around it), or None."""
     name = called_name(node)
     if isinstance(node, ast.Call) and name in ENVIRON_GETTERS:
@@ -133,7 +133,11 @@ def assignments(parsed: tuple[ParsedSource, ...], name: str) -> Iterator[tuple[L
     for source in parsed:
         if source.tree is None:
             continue
-        found = [(node.lineno, value) for node in ast.walk(source.tree) if (value := assigned_value(node, name)) is not None]
+        found = [
+            (node.lineno, value)
+            for node in ast.walk(source.tree)
+            if isinstance(node, (ast.Assign, ast.AnnAssign)) and (value := assigned_value(node, name)) is not None
+        ]
         for line, value in sorted(found, key=lambda item: item[0]):
             yield Location(source.display, line), value
 
@@ -143,27 +147,18 @@ def imports_module(parsed: tuple[ParsedSource, ...], module: str) -> Location | 
     for source in parsed:
         if source.tree is None:
             continue
-        for node in ast.walk(source.tree):
-            if isinstance(node, ast.Import) and any(alias.name.split(".")[0] == module for alias in node.names):
-                return Location(source.display, node.lineno)
-            if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == module:
-                return Location(source.display, node.lineno)
+        lines = [
+            node.lineno
+            for node in ast.walk(source.tree)
+            if (isinstance(node, ast.Import) and any(alias.name.split(".")[0] == module for alias in node.names))
+            or (isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == module)
+        ]
+        if lines:
+            return Location(source.display, min(lines))
     return None
 
 
-def calls(parsed: tuple[ParsedSource, ...], suffix: str) -> Location | None:
-    """Where the sources first call a function whose dotted name ends with ``suffix``."""
-    for source in parsed:
-        if source.tree is None:
-            continue
-        for node in ast.walk(source.tree):
-            name = called_name(node) if isinstance(node, ast.Call) else None
-            if name and (name == suffix or name.endswith(f".{suffix}")):
-                return Location(source.display, node.lineno)
-    return None
-
-
-def generates_key(node: ast.expr) -> bool:
+def generates_key(node: ast.AST) -> bool:
     """True when evaluating ``node`` calls something random (a new value in every process)."""
     for child in ast.walk(node):
         name = called_name(child) if isinstance(child, ast.Call) else None
