@@ -352,7 +352,7 @@ def check_managers(facts: Facts) -> list[CheckMessage]:
 
 def c015(defaults: list[str]) -> Warning:
     return Warning(
-        f"{' and '.join(defaults)} still at Django's localhost default.",
+        f"{' and '.join(defaults)} {'are' if len(defaults) > 1 else 'is'} still Django's localhost default.",
         hint="Mail servers reject or junk mail from localhost: use an address of your domain.",
         id="deploy_concepts.C015",
     )

@@ -106,7 +106,9 @@ class ManifestTests(ChecklistTestCase):
                 for other in ("requirements.txt", "Pipfile", "pyproject.toml"):
                     (self.base_dir / other).unlink(missing_ok=True)
                 self.write(name, text)
-                self.assertNotIn("deploy_concepts.C021", self.ids())
+                ids = self.ids()
+                self.assertNotIn("deploy_concepts.C021", ids)
+                self.assertNotIn("deploy_concepts.C022", ids)
 
     def test_unparsable_manifest_fires(self) -> None:
         self.write("Pipfile.lock", "{not json")
