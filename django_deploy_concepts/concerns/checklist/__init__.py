@@ -1,0 +1,154 @@
+"""Settings and operations: Django's deployment checklist beyond the four concerns.
+
+One sub-module per topic, each with its facts, checks and explanation: debug, secret_key, hosts,
+errors (logging, ADMINS, error pages), mail, dependencies and simple_deploy; ``source`` parses the
+settings source they share, ``logs`` models the logging configuration.
+Docs: docs/checks/checklist.rst; Django: https://docs.djangoproject.com/en/stable/howto/deployment/checklist/
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Collection
+from typing import Any
+
+from django.core.checks import CheckMessage, Error
+
+from django_deploy_concepts import runner
+from django_deploy_concepts.concerns.checklist import debug, dependencies, errors, hosts, mail, secret_key, simple_deploy, source
+from django_deploy_concepts.context import ProjectContext
+from django_deploy_concepts.report import Explanation, Fact, Finding, Hop, Step
+
+NAME = "checklist"
+TITLE = "Settings and operations"
+LETTER = "C"
+ABOUT = (
+    "Django's deployment checklist: settings that are fine on your machine and dangerous or broken in "
+    "production. DEBUG must be off (it shows your settings and code to anyone who triggers an error), "
+    "SECRET_KEY must be secret and the same in every process, ALLOWED_HOSTS must name your real "
+    "hostnames, and errors must reach someone.",
+    "Read secrets and switches from the environment, converting them properly: "
+    'os.environ.get("DEBUG", False) returns the string "False", which Python treats as true.',
+    'Operations matter as much: with DEBUG off a failing page shows only "Server Error (500)", so the '
+    "traceback must go to a log or a mailbox someone reads, mail needs a real server, and the platform "
+    "installs only what your requirements file lists, on the Python version you ask for.",
+)
+# Everything not claimed by another concern comes here too (see runner.concern_for_django_check).
+DJANGO_CHECKS = ("security.W009", "security.W018", "security.W020", "security.W025", "mail.")
+# Django's own checks whose explanation is a step of a sub-topic; the rest get a generic step.
+EXPLAINED_DJANGO_CHECKS = frozenset({"security.W009", "security.W018", "security.W020", "security.W025", "mail.E001", "mail.W001"})
+
+
+# Facts --------------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class SourceError:
+    file: str
+    error: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Facts:
+    settings_files: tuple[str, ...]
+    source_errors: tuple[SourceError, ...]
+    debug: debug.Facts
+    secret_key: secret_key.Facts
+    hosts: hosts.Facts
+    errors: errors.Facts
+    mail: mail.Facts
+    dependencies: dependencies.Facts
+    simple_deploy: simple_deploy.Facts
+
+
+def collect_facts(context: ProjectContext) -> Facts:
+    parsed = source.parse_sources(context.settings_sources(), context.search_roots)
+    dependency_facts = dependencies.collect(context, parsed)
+    return Facts(
+        settings_files=tuple(item.display for item in parsed),
+        source_errors=tuple(SourceError(item.display, item.syntax_error) for item in parsed if item.syntax_error),
+        debug=debug.collect(context, parsed),
+        secret_key=secret_key.collect(context, parsed),
+        hosts=hosts.collect(context),
+        errors=errors.collect(context, parsed),
+        mail=mail.collect(context),
+        dependencies=dependency_facts,
+        simple_deploy=simple_deploy.collect(context, parsed, dependency_facts.names),
+    )
+
+
+# Checks -------------------------------------------------------------------------------------------
+
+
+def c005(error: SourceError) -> Error:
+    return Error(
+        f"{error.file} cannot be parsed: {error.error}",
+        hint="Python will fail the same way when that settings module is imported in production.",
+        obj=error.file,
+        id="deploy_concepts.C005",
+    )
+
+
+def check_settings_source_parses(facts: Facts) -> list[CheckMessage]:
+    return [c005(error) for error in facts.source_errors]
+
+
+def on(part: str, check: Callable[[Any], list[CheckMessage]]) -> Callable[[Facts], list[CheckMessage]]:
+    """A sub-topic's check, run on its part of the facts; keeps the check's name for failure reports."""
+
+    def run(facts: Facts) -> list[CheckMessage]:
+        return check(getattr(facts, part))
+
+    run.__name__ = run.__qualname__ = check.__name__
+    return run
+
+
+PARTS = (
+    ("debug", debug),
+    ("secret_key", secret_key),
+    ("hosts", hosts),
+    ("errors", errors),
+    ("mail", mail),
+    ("dependencies", dependencies),
+    ("simple_deploy", simple_deploy),
+)
+CHECKS: tuple[Callable[[Facts], list[CheckMessage]], ...] = (
+    check_settings_source_parses,
+    *(on(part, check) for part, module in PARTS for check in module.CHECKS),
+)
+
+
+def django_check(app_configs: Any = None, databases: Collection[str] | None = None, **kwargs: Any) -> list[CheckMessage]:
+    return runner.check_concern(NAME, databases)
+
+
+# Explanation --------------------------------------------------------------------------------------
+
+
+def other_django_checks(findings: tuple[Finding, ...]) -> list[Step]:
+    """One step per Django check id this concern received without a topic of its own."""
+    steps: dict[str, Step] = {}
+    for finding in findings:
+        if finding.source != "django" or finding.id in EXPLAINED_DJANGO_CHECKS or finding.id in steps:
+            continue
+        steps[finding.id] = Step(f"Fix what Django's own check {finding.id} reports.", f"{finding.msg} {finding.hint or ''}".strip())
+    return list(steps.values())
+
+
+def explain(facts: Facts, findings: tuple[Finding, ...]) -> Explanation:
+    found: list[Fact] = [Fact("Settings source read", ", ".join(facts.settings_files) or "(not found)", None)]
+    found += [Fact(f"Cannot parse {error.file}", error.error, False) for error in facts.source_errors]
+    steps: list[Step] = []
+    for part, module in PARTS:
+        part_found, part_steps = module.explain(getattr(facts, part), findings)
+        found += part_found
+        steps += part_steps
+    steps += other_django_checks(findings)
+    steps.append(
+        Step("Run Django's own deployment checks with this app's checks included.", "", "python manage.py check --deploy", "shell")
+    )
+    return Explanation(about=ABOUT, found=tuple(found), steps=tuple(steps))
+
+
+def hops(facts: Facts) -> tuple[Hop, ...]:
+    return ()

@@ -1,0 +1,145 @@
+"""DEBUG: off in production, and a real boolean when it comes from the environment.
+
+Docs: docs/checks/checklist.rst; Django: https://docs.djangoproject.com/en/stable/ref/settings/#debug
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+
+from django.core.checks import CheckMessage, Error
+
+from django_deploy_concepts.concerns.checklist import source
+from django_deploy_concepts.context import ProjectContext
+from django_deploy_concepts.report import Fact, Finding, Step
+
+DEFAULT_VARIABLE = "DJANGO_DEBUG"
+
+
+# Facts --------------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class UnconvertedRead:
+    """``DEBUG = os.environ.get("X")`` or ``bool(os.getenv("X"))``: the string is used as it is."""
+
+    location: str
+    variable: str | None
+
+
+@dataclasses.dataclass(frozen=True)
+class Facts:
+    type_name: str
+    # repr() of the value, cut short; DEBUG never holds a secret.
+    value: str
+    # Where the settings source assigns DEBUG last (the line a fix changes), if it was found.
+    assigned_at: str | None
+    # The environment variable the source reads DEBUG from, if any.
+    variable: str | None
+    unconverted_reads: tuple[UnconvertedRead, ...]
+
+    @property
+    def is_bool(self) -> bool:
+        return self.type_name == "bool"
+
+    @property
+    def is_off(self) -> bool:
+        return self.value == "False"
+
+
+def unconverted_read(node: ast.expr) -> source.EnvironRead | None:
+    """The environment read whose raw string becomes DEBUG, or None when it is converted."""
+    if isinstance(node, ast.Call) and source.called_name(node) == "bool" and len(node.args) == 1:
+        node = node.args[0]
+    if isinstance(node, ast.BoolOp):
+        return next((read for value in node.values if (read := source.environ_read(value)) is not None), None)
+    return source.environ_read(node)
+
+
+def collect(context: ProjectContext, parsed: tuple[source.ParsedSource, ...]) -> Facts:
+    debug = context.setting("DEBUG", False)
+    assigned_at = None
+    variable = None
+    reads: list[UnconvertedRead] = []
+    for location, value in source.assignments(parsed, "DEBUG"):
+        assigned_at = str(location)
+        read = unconverted_read(value)
+        any_read = (
+            next((found for node in ast.walk(value) if (found := source.environ_read(node)) is not None), None) if read is None else read
+        )
+        if any_read is not None and any_read.variable:
+            variable = any_read.variable
+        if read is not None:
+            reads.append(UnconvertedRead(str(location), read.variable))
+    return Facts(
+        type_name=type(debug).__name__,
+        value=repr(debug)[:40],
+        assigned_at=assigned_at,
+        variable=variable,
+        unconverted_reads=tuple(reads),
+    )
+
+
+# Checks -------------------------------------------------------------------------------------------
+
+
+def c001(facts: Facts) -> Error:
+    return Error(
+        f"DEBUG is the {facts.type_name} {facts.value}, not True or False; it counts as true.",
+        hint=f"Convert it: {fix_code(facts)} (or use a boolean parser).",
+        obj=facts.unconverted_reads[-1].location if facts.unconverted_reads else facts.assigned_at,
+        id="deploy_concepts.C001",
+    )
+
+
+def check_debug_is_boolean(facts: Facts) -> list[CheckMessage]:
+    return [] if facts.is_bool else [c001(facts)]
+
+
+def c006(read: UnconvertedRead) -> Error:
+    variable = read.variable or DEFAULT_VARIABLE
+    return Error(
+        f"DEBUG takes {variable} from the environment as a string; 'False' is true.",
+        hint=f'Compare it instead: DEBUG = os.environ.get("{variable}", "") == "1".',
+        obj=read.location,
+        id="deploy_concepts.C006",
+    )
+
+
+def check_debug_read_unconverted(facts: Facts) -> list[CheckMessage]:
+    # While DEBUG is a string right now, C001 already reports it (with this line).
+    if not facts.is_bool:
+        return []
+    return [c006(read) for read in facts.unconverted_reads]
+
+
+CHECKS = (check_debug_is_boolean, check_debug_read_unconverted)
+
+
+# Explanation --------------------------------------------------------------------------------------
+
+
+def fix_code(facts: Facts) -> str:
+    variable = facts.variable or DEFAULT_VARIABLE
+    return f'DEBUG = os.environ.get("{variable}", "") == "1"'
+
+
+def explain(facts: Facts, findings: tuple[Finding, ...]) -> tuple[list[Fact], list[Step]]:
+    where = f" ({facts.assigned_at})" if facts.assigned_at else ""
+    found = [Fact("DEBUG", f"{facts.value}{where}", facts.is_off)]
+    ids = {finding.id for finding in findings}
+    steps: list[Step] = []
+    if not facts.is_off or ids & {"deploy_concepts.C006", "security.W018"}:
+        line = f" Replace the line at {facts.assigned_at} with:" if facts.assigned_at else " In your settings:"
+        steps.append(
+            Step(
+                "Turn DEBUG off in production, reading a real boolean from the environment.",
+                "With DEBUG on, any error shows your settings and code to the visitor (Django's \"You should not have "
+                'DEBUG set to True in deployment", security.W018). os.environ.get() returns a string, and "False" is '
+                "true, so compare it." + line,
+                f"import os\n\n{fix_code(facts)}",
+                "python",
+            )
+        )
+    return found, steps

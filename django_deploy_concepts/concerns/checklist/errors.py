@@ -1,0 +1,525 @@
+"""Errors reach someone: a log route for server errors, ADMINS and MANAGERS, From addresses, error pages.
+
+Docs: docs/checks/checklist.rst; Django: https://docs.djangoproject.com/en/stable/howto/error-reporting/
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from django.core.checks import CheckMessage, Error, Info, Warning
+
+from django_deploy_concepts.concerns.checklist import logs, source
+from django_deploy_concepts.context import ProjectContext
+from django_deploy_concepts.report import Fact, Finding, Step
+
+DEFAULT_SERVER_EMAIL = "root@localhost"
+DEFAULT_FROM_EMAIL = "webmaster@localhost"
+BROKEN_LINK_MIDDLEWARE = "django.middleware.common.BrokenLinkEmailsMiddleware"
+# Error-tracking services that catch exceptions themselves, whatever LOGGING says.
+TRACKER_MODULES = ("sentry_sdk", "raven", "rollbar", "bugsnag", "honeybadger", "airbrake", "elasticapm", "newrelic", "scout_apm")
+# Platform kinds that collect what the app writes to stdout and stderr into a log you can read.
+LOG_COLLECTING_KINDS = frozenset({"paas", "container", "server"})
+ERROR_PAGES = (("404.html", 404, "django.views.defaults.page_not_found"), ("500.html", 500, "django.views.defaults.server_error"))
+STATIC_REFERENCE = re.compile(r"""\{%\s*static\s+(['"])(?P<django>[^'"]+)\1|\bstatic\(\s*(['"])(?P<jinja>[^'"]+)\3\s*\)""")
+TEMPLATE_REFERENCE = re.compile(r"""\{%\s*(?:extends|include)\s+(['"])(?P<name>[^'"]+)\1""")
+MANIFEST_MISSING = "Missing staticfiles manifest entry"
+MAX_TEMPLATES_FOLLOWED = 20
+
+
+# Facts --------------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class StaticReference:
+    path: str
+    template: str
+    found: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class ErrorPage:
+    name: str
+    # The project's own handler view, when it replaces Django's default one (then the template is its business).
+    custom_handler: str | None
+    found: bool
+    origin: str | None
+    load_error: str | None
+    render_error: str | None
+    static_references: tuple[StaticReference, ...]
+
+    @property
+    def missing_static(self) -> tuple[StaticReference, ...]:
+        return tuple(reference for reference in self.static_references if not reference.found)
+
+
+@dataclasses.dataclass(frozen=True)
+class Facts:
+    admins: int | None
+    managers: int | None
+    routes: tuple[logs.Route, ...]
+    request_logger_disabled: bool
+    logging_unknown: str | None
+    # Where the settings start an error tracker (Sentry, Rollbar, ...), if they do.
+    tracker: str | None
+    platform_title: str
+    platform_collects_logs: bool
+    broken_link_emails: bool
+    server_email: str
+    default_from_email: str
+    manifest_storage: bool
+    pages: tuple[ErrorPage, ...]
+    errors: tuple[str, ...]
+
+    @property
+    def mail_admins_route(self) -> bool:
+        return any(route.kind == "mail_admins" and route.live for route in self.routes)
+
+    @property
+    def live_destinations(self) -> tuple[str, ...]:
+        """Where a server error in production ends up, in words; empty when it reaches nobody."""
+        found = [f"the error tracker ({self.tracker})"] if self.tracker else []
+        for route in self.routes:
+            if not route.live:
+                continue
+            if route.kind == "mail_admins" and self.admins:
+                found.append(f"email to the {self.admins} address(es) in ADMINS")
+            elif route.kind == "stream" and self.platform_collects_logs:
+                found.append(f"the {self.platform_title} log (handler {route.handler!r})")
+            elif route.kind in ("file", "other"):
+                found.append(f"handler {route.handler!r} ({route.kind})")
+        return tuple(found)
+
+
+def count_entries(context: ProjectContext, name: str, errors: list[str]) -> int | None:
+    value = context.setting(name, [])
+    if isinstance(value, (list, tuple)):
+        return len(value)
+    errors.append(f"{name} should be a list, not {type(value).__name__}")
+    return None
+
+
+def find_tracker(context: ProjectContext, parsed: tuple[source.ParsedSource, ...]) -> str | None:
+    for module in TRACKER_MODULES:
+        location = source.imports_module(parsed, module)
+        if location is not None:
+            return f"{module} imported in {location}"
+    middleware = context.setting("MIDDLEWARE", [])
+    for item in middleware if isinstance(middleware, (list, tuple)) else ():
+        if any(module in str(item).lower() for module in TRACKER_MODULES):
+            return f"{item} in MIDDLEWARE"
+    return None
+
+
+def uses_manifest(context: ProjectContext) -> bool:
+    from django.contrib.staticfiles.storage import ManifestFilesMixin
+    from django.utils.module_loading import import_string
+
+    storages = context.setting("STORAGES", {})
+    entry = storages.get("staticfiles") if isinstance(storages, dict) else None
+    backend = entry.get("BACKEND") if isinstance(entry, dict) else None
+    if not isinstance(backend, str):
+        return False
+    try:
+        return issubclass(import_string(backend), ManifestFilesMixin)
+    except Exception:  # noqa: BLE001 - an unimportable backend is the static concern's finding
+        return "Manifest" in backend
+
+
+class DatabaseAccessBlocked(Exception):
+    pass
+
+
+def refuse_database(*args: object, **kwargs: object) -> Any:
+    raise DatabaseAccessBlocked("it queries the database, so it fails exactly when the database is down")
+
+
+@contextlib.contextmanager
+def database_blocked() -> Iterator[None]:
+    """No connection may open while an error page renders: it must work when the database does not."""
+    from django.db import connections
+
+    replaced: list[tuple[Any, str, object]] = []
+    for alias in connections:
+        try:
+            connection = connections[alias]
+        except Exception:  # noqa: BLE001 - a broken alias cannot be used by the template either
+            continue
+        for method in ("connect", "cursor", "chunked_cursor", "ensure_connection"):
+            replaced.append((connection, method, connection.__dict__.get(method)))
+            setattr(connection, method, refuse_database)
+    try:
+        yield
+    finally:
+        for connection, method, previous in replaced:
+            if previous is None:
+                connection.__dict__.pop(method, None)
+            else:
+                setattr(connection, method, previous)
+
+
+def template_origin(template: Any) -> str | None:
+    origin = getattr(template, "origin", None) or getattr(getattr(template, "template", None), "origin", None)
+    name = getattr(origin, "name", None)
+    return str(name) if name else None
+
+
+def template_source(template: Any) -> str:
+    inner = getattr(template, "template", None)
+    text = getattr(inner, "source", None)
+    if isinstance(text, str):
+        return text
+    filename = getattr(inner, "filename", None)
+    if isinstance(filename, str):
+        with contextlib.suppress(OSError), open(filename, encoding="utf-8", errors="replace") as handle:
+            return handle.read(1024 * 1024)
+    return ""
+
+
+def static_references(name: str, root: Any) -> tuple[StaticReference, ...]:
+    """Literal {% static %} paths of a template, its parents and includes, and whether a finder has each."""
+    from django.contrib.staticfiles import finders
+    from django.template import loader
+
+    references: list[StaticReference] = []
+    seen: set[str] = set()
+    pending: list[tuple[str, Any]] = [(name, root)]
+    while pending and len(seen) < MAX_TEMPLATES_FOLLOWED:
+        current, template = pending.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        text = template_source(template)
+        for match in STATIC_REFERENCE.finditer(text):
+            path = match["django"] or match["jinja"]
+            try:
+                found = finders.find(path) is not None
+            except Exception:  # noqa: BLE001 - a broken finder setting is the static concern's finding
+                found = True
+            references.append(StaticReference(path, current, found))
+        for match in TEMPLATE_REFERENCE.finditer(text):
+            with contextlib.suppress(Exception):
+                pending.append((match["name"], loader.get_template(match["name"])))
+    return tuple(dict.fromkeys(references))
+
+
+def locate_template(name: str) -> str | None:
+    """The file a Django template engine would load ``name`` from, without compiling it."""
+    import os
+
+    from django.template import engines
+
+    for engine in engines.all():
+        for loader in getattr(getattr(engine, "engine", None), "template_loaders", ()):
+            for origin in getattr(loader, "get_template_sources", lambda name: ())(name):
+                if os.path.isfile(origin.name):
+                    return str(origin.name)
+    return None
+
+
+def custom_handler(status: int, default: str) -> str | None:
+    from django.urls import get_resolver
+
+    try:
+        view = get_resolver().resolve_error_handler(status)
+    except Exception:  # noqa: BLE001 - a broken URLconf is reported by Django's own url checks
+        return None
+    path = f"{getattr(view, '__module__', '')}.{getattr(view, '__qualname__', '')}"
+    return None if path == default else path
+
+
+def describe_exception(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:300]
+
+
+def inspect_page(name: str, status: int, default_handler: str, display: Callable[[str], str]) -> ErrorPage:
+    from django.template import TemplateDoesNotExist, loader
+
+    handler = custom_handler(status, default_handler)
+    if handler is not None:
+        return ErrorPage(name, handler, False, None, None, None, ())
+    try:
+        template = loader.get_template(name)
+    except TemplateDoesNotExist:
+        return ErrorPage(name, None, False, None, None, None, ())
+    except Exception as exc:  # noqa: BLE001 - TemplateSyntaxError and anything a loader raises
+        path = locate_template(name)
+        return ErrorPage(name, None, True, display(path) if path else None, describe_exception(exc), None, ())
+    origin = template_origin(template)
+    references = static_references(name, template)
+    render_error = None
+    if status == 500:
+        # As django.views.defaults.server_error does: no context, no request.
+        try:
+            with database_blocked():
+                template.render()
+        except Exception as exc:  # noqa: BLE001 - whatever breaks the 500 page is the finding
+            render_error = describe_exception(exc)
+    return ErrorPage(name, None, True, display(origin) if origin else None, None, render_error, references)
+
+
+def collect(context: ProjectContext, parsed: tuple[source.ParsedSource, ...]) -> Facts:
+    errors: list[str] = []
+    analysis = logs.analyse(context.setting("LOGGING_CONFIG", logs.DICT_CONFIG), context.setting("LOGGING", {}))
+    middleware = context.setting("MIDDLEWARE", [])
+    platform = context.platform_info
+
+    def display(path: str) -> str:
+        return source.display_path(path, context.search_roots)
+
+    pages = []
+    for name, status, default in ERROR_PAGES:
+        try:
+            pages.append(inspect_page(name, status, default, display))
+        except Exception as exc:  # noqa: BLE001 - e.g. a broken TEMPLATES setting
+            errors.append(f"cannot look up {name}: {describe_exception(exc)}")
+    return Facts(
+        admins=count_entries(context, "ADMINS", errors),
+        managers=count_entries(context, "MANAGERS", errors),
+        routes=analysis.routes,
+        request_logger_disabled=analysis.request_logger_disabled,
+        logging_unknown=analysis.unknown,
+        tracker=find_tracker(context, parsed),
+        platform_title=platform.title,
+        platform_collects_logs=platform.kind in LOG_COLLECTING_KINDS,
+        broken_link_emails=isinstance(middleware, (list, tuple)) and BROKEN_LINK_MIDDLEWARE in middleware,
+        server_email=str(context.setting("SERVER_EMAIL", DEFAULT_SERVER_EMAIL)),
+        default_from_email=str(context.setting("DEFAULT_FROM_EMAIL", DEFAULT_FROM_EMAIL)),
+        manifest_storage=uses_manifest(context),
+        pages=tuple(pages),
+        errors=tuple(errors),
+    )
+
+
+# Checks -------------------------------------------------------------------------------------------
+
+C011 = Warning(
+    "ADMINS is empty: with DEBUG off, server errors are mailed to nobody.",
+    hint="Add ADMINS, or a LOGGING handler that writes errors where you read them.",
+    id="deploy_concepts.C011",
+)
+
+
+def errors_reach_nobody(facts: Facts) -> bool:
+    return facts.logging_unknown is None and not facts.request_logger_disabled and not facts.live_destinations
+
+
+def check_admins(facts: Facts) -> list[CheckMessage]:
+    return [C011] if errors_reach_nobody(facts) and facts.mail_admins_route and not facts.admins else []
+
+
+C012 = Warning(
+    "LOGGING disables Django's loggers: server errors are dropped.",
+    hint='Set "disable_existing_loggers": False in LOGGING, or configure the "django" logger.',
+    id="deploy_concepts.C012",
+)
+
+
+def check_loggers_disabled(facts: Facts) -> list[CheckMessage]:
+    return [C012] if facts.request_logger_disabled and not facts.tracker else []
+
+
+def c013(facts: Facts) -> Warning:
+    dead = ", ".join(f"{route.handler!r} ({route.reason or 'not read on ' + facts.platform_title})" for route in facts.routes) or "none"
+    return Warning(
+        "No logging handler sends server errors anywhere in production.",
+        hint=f"Handlers on django.request's path: {dead}.",
+        id="deploy_concepts.C013",
+    )
+
+
+def check_errors_reach_someone(facts: Facts) -> list[CheckMessage]:
+    # An empty ADMINS on Django's own mail route is C011: one cause, one message.
+    if not errors_reach_nobody(facts) or facts.mail_admins_route:
+        return []
+    return [c013(facts)]
+
+
+C014 = Warning(
+    "BrokenLinkEmailsMiddleware is on, but MANAGERS is empty: nobody gets its mail.",
+    hint="Add MANAGERS, or remove the middleware.",
+    id="deploy_concepts.C014",
+)
+
+
+def check_managers(facts: Facts) -> list[CheckMessage]:
+    return [C014] if facts.broken_link_emails and facts.managers == 0 else []
+
+
+def c015(defaults: list[str]) -> Warning:
+    return Warning(
+        f"{' and '.join(defaults)} {'are' if len(defaults) > 1 else 'is'} still Django's localhost default.",
+        hint="Mail servers reject or junk mail from localhost: use an address of your domain.",
+        id="deploy_concepts.C015",
+    )
+
+
+def check_from_addresses(facts: Facts) -> list[CheckMessage]:
+    # Only when the project mails someone: ADMINS or MANAGERS set.
+    if not (facts.admins or facts.managers):
+        return []
+    defaults = [
+        f"{name} = {value!r}"
+        for name, value, default in (
+            ("SERVER_EMAIL", facts.server_email, DEFAULT_SERVER_EMAIL),
+            ("DEFAULT_FROM_EMAIL", facts.default_from_email, DEFAULT_FROM_EMAIL),
+        )
+        if value == default
+    ]
+    return [c015(defaults)] if defaults else []
+
+
+def c016(page: ErrorPage) -> Info:
+    return Info(
+        f"No {page.name} template: visitors see Django's bare error page.",
+        hint=f"Add templates/{page.name} (it renders without your context processors).",
+        obj=page.name,
+        id="deploy_concepts.C016",
+    )
+
+
+def check_error_templates_exist(facts: Facts) -> list[CheckMessage]:
+    return [c016(page) for page in facts.pages if page.custom_handler is None and not page.found]
+
+
+def c017(page: ErrorPage, error: str) -> Error:
+    return Error(
+        f"{page.name} fails, so the error page itself errors: {error}",
+        hint="Fix the template; render it with no context and no request, as Django does.",
+        obj=page.origin or page.name,
+        id="deploy_concepts.C017",
+    )
+
+
+def check_error_templates_render(facts: Facts) -> list[CheckMessage]:
+    messages: list[CheckMessage] = []
+    for page in facts.pages:
+        error = page.load_error or page.render_error
+        if error is None:
+            continue
+        # A missing manifest entry for files that do exist means collectstatic has not run here;
+        # a file that exists nowhere is C018.
+        if page.load_error is None and MANIFEST_MISSING in error:
+            continue
+        messages.append(c017(page, error))
+    return messages
+
+
+def c018(page: ErrorPage, reference: StaticReference) -> Error:
+    return Error(
+        f"{reference.template} uses {{% static {reference.path!r} %}}, which no finder locates.",
+        hint=f"Under a manifest storage the {page.name} page then fails too: add the file or drop the reference.",
+        obj=page.origin or page.name,
+        id="deploy_concepts.C018",
+    )
+
+
+def check_error_page_static(facts: Facts) -> list[CheckMessage]:
+    if not facts.manifest_storage:
+        return []
+    return [c018(page, reference) for page in facts.pages if page.name == "500.html" for reference in page.missing_static]
+
+
+CHECKS = (
+    check_admins,
+    check_loggers_disabled,
+    check_errors_reach_someone,
+    check_managers,
+    check_from_addresses,
+    check_error_templates_exist,
+    check_error_templates_render,
+    check_error_page_static,
+)
+
+
+# Explanation --------------------------------------------------------------------------------------
+
+LOGGING_EXAMPLE = """LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"django": {"handlers": ["console"], "level": "INFO"}},
+}"""
+
+
+def describe_page(page: ErrorPage, manifest_storage: bool) -> tuple[str, bool | None]:
+    if page.custom_handler:
+        return f"served by your view {page.custom_handler}", None
+    if not page.found:
+        return "missing: Django's bare page is shown", False
+    error = page.load_error or page.render_error
+    if error:
+        return f"{page.origin or 'found'}, but fails: {error}", False
+    if page.missing_static:
+        missing = ", ".join(reference.path for reference in page.missing_static)
+        return f"{page.origin}; static file(s) not found: {missing}", not manifest_storage
+    return page.origin or "found", True
+
+
+def explain(facts: Facts, findings: tuple[Finding, ...]) -> tuple[list[Fact], list[Step]]:
+    ids = {finding.id for finding in findings}
+    destinations = facts.live_destinations
+    found = [
+        Fact(
+            "Server errors in production go to",
+            "; ".join(destinations) or facts.logging_unknown or "nobody",
+            bool(destinations) if facts.logging_unknown is None else None,
+        ),
+        Fact(
+            "ADMINS",
+            f"{facts.admins} address(es)" if facts.admins is not None else "not a list",
+            False if "deploy_concepts.C011" in ids else None,
+        ),
+        Fact("SERVER_EMAIL / DEFAULT_FROM_EMAIL", f"{facts.server_email} / {facts.default_from_email}", None),
+    ]
+    for page in facts.pages:
+        value, ok = describe_page(page, facts.manifest_storage)
+        found.append(Fact(page.name, value, ok))
+    found += [Fact("Could not read", error, False) for error in facts.errors]
+
+    steps: list[Step] = []
+    if ids & {"deploy_concepts.C011", "deploy_concepts.C012", "deploy_concepts.C013"}:
+        where = (
+            f"On {facts.platform_title} whatever the app writes to the console is collected in the platform's log."
+            if facts.platform_collects_logs
+            else "A console handler writes to the WSGI server's output; make sure that lands in a log you read."
+        )
+        steps.append(
+            Step(
+                "Make server errors reach someone.",
+                'With DEBUG off a visitor sees only "Server Error (500)", and Django\'s default logging sends the traceback '
+                "nowhere but to email for ADMINS (its console handler works only with DEBUG on). A LOGGING without "
+                '"disable_existing_loggers": False switches Django\'s loggers off entirely. ' + where,
+                'ADMINS = ["you@example.com"]\n\n' + LOGGING_EXAMPLE,
+                "python",
+            )
+        )
+    if "deploy_concepts.C015" in ids:
+        steps.append(
+            Step(
+                "Send mail from an address of your own domain.",
+                "SERVER_EMAIL is the sender of error mail to ADMINS and MANAGERS; DEFAULT_FROM_EMAIL of everything else (password resets).",
+                'SERVER_EMAIL = "errors@example.com"\nDEFAULT_FROM_EMAIL = "noreply@example.com"',
+                "python",
+            )
+        )
+    if "deploy_concepts.C014" in ids:
+        steps.append(Step("Tell BrokenLinkEmailsMiddleware whom to mail.", "", 'MANAGERS = ["you@example.com"]', "python"))
+    if ids & {"deploy_concepts.C016", "deploy_concepts.C017", "deploy_concepts.C018"}:
+        steps.append(
+            Step(
+                "Give the error pages templates that cannot fail.",
+                "Django renders 500.html with no context and no request, often while the database or a setting is "
+                "broken: keep it plain, without database queries, and reference only static files that exist. Under "
+                'a manifest storage a missing one raises "ValueError: Missing staticfiles manifest entry" inside the '
+                "error page, so every error becomes a second one. 404.html gets request_path and exception.",
+                "templates/500.html:\n<!doctype html>\n<title>Server error</title>\n<h1>Sorry, something went wrong.</h1>\n"
+                "<p>We have been told and are looking into it.</p>",
+                "html",
+            )
+        )
+    return found, steps

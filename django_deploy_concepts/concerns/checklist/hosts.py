@@ -1,0 +1,158 @@
+"""ALLOWED_HOSTS: the real hostnames, each a bare name that can match a request's Host header.
+
+Docs: docs/checks/checklist.rst; Django: https://docs.djangoproject.com/en/stable/ref/settings/#allowed-hosts
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from urllib.parse import urlsplit
+
+from django.core.checks import CheckMessage, Error, Warning
+
+from django_deploy_concepts import platforms
+from django_deploy_concepts.context import ProjectContext
+from django_deploy_concepts.report import Fact, Finding, Step
+
+# Domains a platform shares between all its customers' apps: ".herokuapp.com" admits them all.
+SHARED_SUFFIXES = {platform.host_suffix: platform.title for platform in platforms.PLATFORMS if platform.host_suffix}
+
+
+# Facts --------------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Facts:
+    allowed_hosts: tuple[str, ...]
+    error: str | None
+    platform: str
+    platform_title: str
+    hostname_env: str | None
+    host_suffix: str | None
+
+
+def collect(context: ProjectContext) -> Facts:
+    hosts = context.setting("ALLOWED_HOSTS", [])
+    hosts_ok = isinstance(hosts, (list, tuple))
+    platform = context.platform_info
+    return Facts(
+        allowed_hosts=tuple(str(host) for host in hosts) if hosts_ok else (),
+        error=None if hosts_ok else f"ALLOWED_HOSTS should be a list, not {type(hosts).__name__}",
+        platform=platform.name,
+        platform_title=platform.title,
+        hostname_env=platform.hostname_env,
+        host_suffix=platform.host_suffix,
+    )
+
+
+# Checks -------------------------------------------------------------------------------------------
+
+C003 = Warning(
+    "ALLOWED_HOSTS contains '*': any Host header is accepted.",
+    hint="List your real hostnames; '*' lets attackers poison password-reset links and caches.",
+    id="deploy_concepts.C003",
+)
+
+
+def check_wildcard_host(facts: Facts) -> list[CheckMessage]:
+    return [C003] if "*" in facts.allowed_hosts else []
+
+
+def host_shape_error(host: str) -> str | None:
+    if "://" in host:
+        return "has a scheme"
+    if "/" in host:
+        return "has a path"
+    if host.startswith("["):
+        return None
+    parsed = urlsplit(f"//{host}")
+    try:
+        port = parsed.port
+    except ValueError:
+        return "has an invalid port"
+    return "has a port" if port is not None else None
+
+
+def c004(host: str, problem: str) -> Error:
+    return Error(
+        f"ALLOWED_HOSTS entry {host!r} {problem}; it never matches a request.",
+        hint="Entries are bare hostnames such as 'example.com' or '.example.com'.",
+        obj=host,
+        id="deploy_concepts.C004",
+    )
+
+
+def check_host_shapes(facts: Facts) -> list[CheckMessage]:
+    messages: list[CheckMessage] = []
+    for host in facts.allowed_hosts:
+        problem = host_shape_error(host)
+        if problem:
+            messages.append(c004(host, problem))
+    return messages
+
+
+def c010(host: str, title: str) -> Warning:
+    return Warning(
+        f"ALLOWED_HOSTS entry {host!r} accepts every app on {title}'s shared domain.",
+        hint=f"Name your own app's host instead, such as 'myapp{host}'.",
+        obj=host,
+        id="deploy_concepts.C010",
+    )
+
+
+def check_shared_domain_wildcard(facts: Facts) -> list[CheckMessage]:
+    return [c010(host, SHARED_SUFFIXES[host.lower()]) for host in facts.allowed_hosts if host.lower() in SHARED_SUFFIXES]
+
+
+CHECKS = (check_wildcard_host, check_host_shapes, check_shared_domain_wildcard)
+
+
+# Explanation --------------------------------------------------------------------------------------
+
+
+def platform_hosts_code(facts: Facts) -> str:
+    """Settings lines that put the platform's public hostname into ALLOWED_HOSTS."""
+    if facts.platform == "fly" and facts.hostname_env:
+        return (
+            'ALLOWED_HOSTS = ["www.example.com"]  # your own domain, if any\n'
+            f'if "{facts.hostname_env}" in os.environ:\n'
+            f"    ALLOWED_HOSTS.append(f\"{{os.environ['{facts.hostname_env}']}}{facts.host_suffix}\")"
+        )
+    if facts.hostname_env:
+        return (
+            'ALLOWED_HOSTS = ["www.example.com"]  # your own domain, if any\n'
+            f'if "{facts.hostname_env}" in os.environ:\n'
+            f'    ALLOWED_HOSTS.append(os.environ["{facts.hostname_env}"])'
+        )
+    if facts.host_suffix:
+        return f'ALLOWED_HOSTS = ["myapp{facts.host_suffix}", "www.example.com"]  # your app\'s name and own domain'
+    return 'ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "example.com,www.example.com").split(",")'
+
+
+def explain(facts: Facts, findings: tuple[Finding, ...]) -> tuple[list[Fact], list[Step]]:
+    ok = bool(facts.allowed_hosts) and not any(finding.id in HOST_IDS for finding in findings)
+    found = [Fact("ALLOWED_HOSTS", facts.error or repr(list(facts.allowed_hosts)), ok)]
+    steps: list[Step] = []
+    if not ok:
+        source = (
+            f"On {facts.platform_title} the public hostname is in the environment variable {facts.hostname_env}."
+            if facts.hostname_env
+            else f"On {facts.platform_title} your app's hostname ends in {facts.host_suffix}."
+            if facts.host_suffix
+            else "List every name the site is reached by: the apex domain and www are two names."
+        )
+        steps.append(
+            Step(
+                "Name the real hostnames in ALLOWED_HOSTS: bare names, no scheme, port or path.",
+                'A request for any other host gets "Bad Request (400)" and the log says "Invalid HTTP_HOST header"; '
+                'with DEBUG off and no hosts at all, runserver stops with "CommandError: You must set '
+                "settings.ALLOWED_HOSTS if DEBUG is False.\" (Django's security.W020). '*' accepts any host, which "
+                f"lets attackers poison password-reset links. {source}",
+                platform_hosts_code(facts),
+                "python",
+            )
+        )
+    return found, steps
+
+
+HOST_IDS = frozenset({"deploy_concepts.C003", "deploy_concepts.C004", "deploy_concepts.C010", "security.W020"})

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from django.test import override_settings
+
+from django_deploy_concepts.concerns.checklist import hosts
+from django_deploy_concepts.report import Finding
+from tests.concerns.checklist.helpers import ChecklistTestCase
+
+
+class WildcardHostTests(ChecklistTestCase):
+    def test_fires(self) -> None:
+        with override_settings(ALLOWED_HOSTS=["example.com", "*"]):
+            self.assertIn(hosts.C003, self.messages())
+
+    def test_quiet(self) -> None:
+        with override_settings(ALLOWED_HOSTS=["example.com", ".example.com"]):
+            self.assertNotIn("deploy_concepts.C003", self.ids())
+
+
+class HostShapeTests(ChecklistTestCase):
+    def test_fires(self) -> None:
+        rows = (("https://example.com", "has a scheme"), ("example.com/app", "has a path"), ("example.com:8000", "has a port"))
+        for host, problem in rows:
+            with self.subTest(host=host), override_settings(ALLOWED_HOSTS=[host]):
+                self.assertIn(hosts.c004(host, problem), self.messages())
+
+    def test_quiet(self) -> None:
+        for host in ("example.com", ".example.com", "[::1]", "127.0.0.1", "localhost"):
+            with self.subTest(host=host), override_settings(ALLOWED_HOSTS=[host]):
+                self.assertNotIn("deploy_concepts.C004", self.ids())
+
+
+class SharedDomainWildcardTests(ChecklistTestCase):
+    def test_fires_for_each_platforms_shared_domain(self) -> None:
+        rows = ((".herokuapp.com", "Heroku"), (".fly.dev", "Fly.io"), (".onrender.com", "Render"), (".up.railway.app", "Railway"))
+        for host, title in rows:
+            with self.subTest(host=host), override_settings(ALLOWED_HOSTS=[host]):
+                self.assertIn(hosts.c010(host, title), self.messages())
+
+    def test_quiet_for_own_domains_and_own_app(self) -> None:
+        for host in (".example.com", "myapp.herokuapp.com", "myapp.fly.dev"):
+            with self.subTest(host=host), override_settings(ALLOWED_HOSTS=[host]):
+                self.assertNotIn("deploy_concepts.C010", self.ids())
+
+
+class PlatformHostnameStepTests(ChecklistTestCase):
+    def test_step_names_how_the_platform_hostname_gets_in(self) -> None:
+        rows = (
+            ("render", 'ALLOWED_HOSTS.append(os.environ["RENDER_EXTERNAL_HOSTNAME"])'),
+            ("fly", ".fly.dev"),
+            ("heroku", "myapp.herokuapp.com"),
+        )
+        empty = (Finding("security.W020", "warning", "ALLOWED_HOSTS must not be empty in deployment.", source="django"),)
+        for platform, expected in rows:
+            with self.subTest(platform=platform), override_settings(ALLOWED_HOSTS=[]):
+                text = self.explanation_text(self.facts(platform=platform), empty)
+                self.assertIn(expected, text)
+                self.assertIn("CommandError: You must set settings.ALLOWED_HOSTS if DEBUG is False.", text)
+
+    def test_no_step_when_hosts_are_fine(self) -> None:
+        with override_settings(ALLOWED_HOSTS=["example.com"]):
+            self.assertNotIn("Name the real hostnames", self.explanation_text(self.facts()))
