@@ -10,7 +10,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import SimpleTestCase, override_settings
 
-from django_deploy_concepts.concerns import CONCERNS, checklist, static
+from django_deploy_concepts.concerns import CONCERNS, static
+from django_deploy_concepts.concerns.checklist import hosts as checklist
 from django_deploy_concepts.runner import TAG
 from tests.utils import call, message_ids
 
@@ -36,15 +37,19 @@ class RegistrationTests(SimpleTestCase):
         for silenced, shown in rows:
             with self.subTest(silenced=silenced), override_settings(**WILDCARD_HOSTS, SILENCED_SYSTEM_CHECKS=silenced):
                 out, err = io.StringIO(), io.StringIO()
-                call_command("check", deploy=True, stdout=out, stderr=err)
+                # Django's test runner swaps in the locmem mail backend, an error here: only report.
+                call_command("check", deploy=True, fail_level="CRITICAL", stdout=out, stderr=err)
                 self.assertEqual(checklist.C003.id in out.getvalue() + err.getvalue(), shown)
 
     @override_settings(STATIC_ROOT=None)
-    def test_adapter_opens_no_database_connection_without_databases(self) -> None:
-        from django.db import connections
-
-        self.assertEqual(static.django_check(databases=None), [static.S001])
-        self.assertIsNone(connections["default"].connection)
+    def test_adapters_open_no_database_connection_without_databases(self) -> None:
+        # SimpleTestCase makes any connection attempt raise; the runner would turn that into
+        # the concern's ...000 finding, so none may appear.
+        self.assertIn(static.S001, static.django_check(databases=None))
+        for concern in CONCERNS:
+            with self.subTest(concern=concern.NAME):
+                ids = message_ids(concern.django_check(databases=None))
+                self.assertNotIn(f"{TAG}.{concern.LETTER}000", ids)
 
 
 class ExplainCommandTests(SimpleTestCase):
