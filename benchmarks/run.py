@@ -365,7 +365,7 @@ def problems(results: Sequence[SizeResult]) -> list[str]:
         for measurement in result.measurements.values():
             for sample in measurement.unexpected[:1]:
                 reason = "timed out" if sample.timed_out else f"exited {sample.exit_code}"
-                tail = sample.stderr_tail.strip().splitlines()[-5:]
+                tail = sample.stderr_tail.strip().splitlines()[-5:] or ["(nothing on stderr)"]
                 found.append(f"{result.name} / {measurement.command.label} {reason}:\n    " + "\n    ".join(tail))
     return found
 
@@ -533,12 +533,13 @@ def main(argv: Sequence[str]) -> int:
     print(
         f"django-deploy-concepts benchmark, {info['date']}: commit {info['commit']}, Python {info['python']}, Django {info['django']}, "
         f"{info['cpus']} CPUs, load average {' '.join(f'{value:.2f}' for value in load_before)} before, "
-        f"{' '.join(f'{value:.2f}' for value in load_after)} after; {options.runs} runs each (after {options.warmup} warm-up)."
+        f"{' '.join(f'{value:.2f}' for value in load_after)} after; {options.runs} timed run(s) of each command after {options.warmup} warm-up."
     )
     for result in results:
         print(f"\n{describe_project(result)}\n")
         print(measurement_table(result))
-    print(f"\nTargets at the default size (verdict on {options.basis} time; the other column for comparison)\n")
+    print(f"\nTargets, measured at {default.project.size.label} (the issue sets them for 50 apps, 20,000 static files, 5,000 templates)")
+    print(f"Verdicts on {options.basis} time; the other column for comparison.\n")
     print(targets_table(rows, options.basis))
     if double is not None:
         print(f"\nGrowth from the default size to double ({options.basis} medians)\n")
