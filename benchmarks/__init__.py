@@ -1,0 +1,1 @@
+"""The benchmark: a project generator and a runner; see benchmarks/README.rst."""

@@ -1,0 +1,59 @@
+"""The app registers one deploy check per concern and imports no concern until one runs."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import warnings
+
+from django.core.checks.registry import registry
+from django.test import SimpleTestCase
+
+from django_deploy_concepts.apps import CONCERN_NAMES, deferred_check
+from django_deploy_concepts.concerns import CONCERNS
+from django_deploy_concepts.runner import TAG
+from tests.utils import REPO_ROOT, SUBPROCESS_TIMEOUT
+
+# Start Django, run the checks `runserver` runs, and list what of this app got imported.
+PLAIN_CHECKS = """
+import sys, django
+django.setup()
+from django.core import checks
+checks.run_checks(include_deployment_checks=False)
+print(sorted(name for name in sys.modules if name.startswith("django_deploy_concepts.")))
+"""
+
+
+class RegistrationTests(SimpleTestCase):
+    def test_names_follow_the_concerns(self) -> None:
+        self.assertEqual(CONCERN_NAMES, tuple(concern.NAME for concern in CONCERNS))
+
+    def test_one_deploy_only_check_per_concern(self) -> None:
+        deploy = [check for check in registry.get_checks(include_deployment_checks=True) if TAG in check.tags]
+        plain = [check for check in registry.get_checks(include_deployment_checks=False) if TAG in check.tags]
+        self.assertEqual(sorted(getattr(check, "__name__", "") for check in deploy), sorted(f"check_{name}" for name in CONCERN_NAMES))
+        self.assertEqual(plain, [])
+
+    def test_deferred_check_gives_the_concerns_messages(self) -> None:
+        for concern in CONCERNS:
+            with self.subTest(concern=concern.NAME), warnings.catch_warnings():
+                # WhiteNoise warns that the fixture's STATIC_ROOT does not exist when the WSGI concern loads the app.
+                warnings.simplefilter("ignore", UserWarning)
+                self.assertEqual(deferred_check(concern.NAME)(databases=None), concern.django_check(databases=None))
+
+    def test_plain_checks_import_no_concern(self) -> None:
+        env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+        env.update(PYTHONPATH=str(REPO_ROOT), DJANGO_SETTINGS_MODULE="tests.settings")
+        result = subprocess.run(
+            [sys.executable, "-c", PLAIN_CHECKS],
+            cwd=REPO_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=SUBPROCESS_TIMEOUT,
+            check=False,
+        )
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertNotIn("django_deploy_concepts.concerns", result.stdout)
+        self.assertIn("django_deploy_concepts.apps", result.stdout)
