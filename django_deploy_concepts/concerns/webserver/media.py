@@ -75,7 +75,8 @@ def collect_media_facts(context: ProjectContext, errors: list[str]) -> MediaFact
         errors.append(f"cannot list the models' file fields: {type(exc).__name__}: {exc}")
     return MediaFacts(
         media_root=as_text(context.setting("MEDIA_ROOT")),
-        media_url=as_text(context.setting("MEDIA_URL")),
+        # Django reads an empty MEDIA_URL as the script prefix, "/": every upload URL would hit the URLconf.
+        media_url=None if as_text(context.setting("MEDIA_URL")) in (None, "/") else as_text(context.setting("MEDIA_URL")),
         local_file_fields=tuple(local[:MAX_FIELDS]),
         remote_file_fields=tuple(remote[:MAX_FIELDS]),
         default_storage=default_name,
