@@ -57,7 +57,7 @@ class WebserverTestCase(SimpleTestCase):
         path.write_text(text)
 
     def facts(self, platform: str | None = None, environ: Mapping[str, str] | None = None) -> webserver.Facts:
-        return webserver.collect_facts(build_context(environ=dict(environ or {}), platform=platform))  # type: ignore[no-any-return]
+        return webserver.collect_facts(build_context(environ=dict(environ or {}), platform=platform))
 
     def assertFires(
         self,
@@ -446,7 +446,7 @@ class ExplanationTests(WebserverTestCase):
         return "\n".join(step.code for step in webserver.explain(facts, findings).steps)
 
     def test_steps_follow_the_findings(self) -> None:
-        rows = [
+        rows: list[tuple[str, dict[str, Any], str | None, Mapping[str, str] | None, str]] = [
             ("platform without the header", {}, "render", RENDER, 'SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")'),
             (
                 "hostname from the platform's variable",
@@ -508,7 +508,7 @@ class ExplanationTests(WebserverTestCase):
         self.assertIn("WhiteNoise serves only static files", found["Uploads served in production by"])
 
     def test_hops(self) -> None:
-        rows = [
+        rows: list[tuple[str, dict[str, Any], str | None, tuple[bool | None, bool | None]]] = [
             ("loop", {"SECURE_SSL_REDIRECT": True}, "heroku", (False, False)),
             ("ready platform", {"SECURE_PROXY_SSL_HEADER": HEADER, "STORAGES": NOT_ON_DISK}, "heroku", (True, True)),
             ("nothing known", {"STORAGES": NOT_ON_DISK}, None, (None, True)),

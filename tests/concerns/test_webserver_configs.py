@@ -105,10 +105,15 @@ def caddy_validate(directory: Path, text: str) -> subprocess.CompletedProcess[st
     return run([caddy, "validate", "--config", str(caddyfile), "--adapter", "caddyfile"], env=environment)
 
 
+class UnitParser(configparser.ConfigParser):
+    def optionxform(self, optionstr: str) -> str:
+        # systemd keys are case-sensitive.
+        return optionstr
+
+
 def unit_problems(text: str) -> list[str]:
     """Structural check of a systemd unit: known sections and keys, absolute paths where systemd wants them."""
-    parser = configparser.ConfigParser(interpolation=None, strict=False, delimiters=("=",), comment_prefixes=("#", ";"))
-    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    parser = UnitParser(interpolation=None, strict=False, delimiters=("=",), comment_prefixes=("#", ";"))
     parser.read_string(text)
     problems = [f"unknown section [{section}]" for section in parser.sections() if section not in SYSTEMD_SECTIONS]
     for section in parser.sections():
@@ -138,7 +143,7 @@ class ConfigTestCase(SimpleTestCase):
 
     def facts(self) -> webserver.Facts:
         # The command reads this process's environment: the facts here must come from the same one.
-        return webserver.collect_facts(build_context(environ=dict(os.environ), platform="vps"))  # type: ignore[no-any-return]
+        return webserver.collect_facts(build_context(environ=dict(os.environ), platform="vps"))
 
     def text(self, kind: str, **options: Any) -> str:
         return "\n".join(config.text for config in webserver.render(self.facts(), kind, **options))
@@ -162,7 +167,7 @@ class TailoredTests(ConfigTestCase):
                 self.assertNotIn("REPLACE-ME", text)
 
     def test_placeholders_only_where_a_value_cannot_be_known(self) -> None:
-        rows = [
+        rows: list[tuple[dict[str, Any], str, str]] = [
             ({"ALLOWED_HOSTS": ["*"]}, "REPLACE-ME.example.com", "ALLOWED_HOSTS ['*'] names no public host"),
             ({"ALLOWED_HOSTS": []}, "REPLACE-ME.example.com", "ALLOWED_HOSTS [] names no public host"),
             ({"STATIC_ROOT": None}, "/srv/REPLACE-ME/staticfiles", "STATIC_ROOT is not set"),
@@ -211,7 +216,7 @@ class TailoredTests(ConfigTestCase):
 
     def test_body_limit_follows_djangos_upload_settings(self) -> None:
         not_on_disk = {"default": {"BACKEND": "django.core.files.storage.InMemoryStorage"}}
-        rows = [
+        rows: list[tuple[dict[str, Any], int]] = [
             ({}, 10),
             ({"DATA_UPLOAD_MAX_MEMORY_SIZE": 50 * 1024**2}, 50),
             ({"STORAGES": not_on_disk}, 3),
