@@ -72,9 +72,13 @@ def check_redirect_loop(facts: Facts) -> list[CheckMessage]:
     return []
 
 
-def h005(who: str) -> Warning:
+def h005(config_paths: str | None) -> Warning:
+    if config_paths:
+        msg = f"SECURE_PROXY_SSL_HEADER trusts X-Forwarded-Proto, which {config_paths} never sets."
+    else:
+        msg = "SECURE_PROXY_SSL_HEADER trusts X-Forwarded-Proto, but no proxy is known to set it."
     return Warning(
-        f"SECURE_PROXY_SSL_HEADER trusts X-Forwarded-Proto, but {who} does not set it.",
+        msg,
         hint="Have the proxy overwrite it (proxy_set_header X-Forwarded-Proto $scheme), or clients can fake https.",
         id="deploy_concepts.H005",
     )
@@ -90,7 +94,7 @@ def check_spoofable_proxy_header(facts: Facts) -> list[CheckMessage]:
         return [h005(", ".join(config.path for config in proxies[:3]))]
     # Only a plain server with no proxy in sight is known to have nothing in front; a container
     # or an undetected platform may well sit behind a router that sets the header.
-    return [h005("no proxy found for this plain server")] if facts.platform.kind == "server" else []
+    return [h005(None)] if facts.platform.kind == "server" else []
 
 
 def h006(value: str) -> Error:
