@@ -100,7 +100,7 @@ def check_spoofable_proxy_header(facts: Facts) -> list[CheckMessage]:
 def h006(value: str) -> Error:
     return Error(
         f"SECURE_PROXY_SSL_HEADER = {value} is not a (header, value) pair.",
-        hint=f"Use {FORWARDED_PROTO_LINE}; otherwise every https check raises ImproperlyConfigured (500).",
+        hint='Use ("HTTP_X_FORWARDED_PROTO", "https"); any other shape raises ImproperlyConfigured (500).',
         id="deploy_concepts.H006",
     )
 

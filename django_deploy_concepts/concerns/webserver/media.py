@@ -111,9 +111,10 @@ def check_media_on_ephemeral_disk(facts: Facts) -> list[CheckMessage]:
 
 
 def h011(facts: Facts) -> Warning:
-    missing = " and ".join(name for name in ("MEDIA_ROOT", "MEDIA_URL") if not getattr(facts.media, name.lower()))
+    missing = [name for name in ("MEDIA_ROOT", "MEDIA_URL") if not getattr(facts.media, name.lower())]
+    verb = "are" if len(missing) > 1 else "is"
     return Warning(
-        f"{fields_text(facts.media.local_file_fields)} stores uploads on disk, but {missing} is not set.",
+        f"{fields_text(facts.media.local_file_fields)} stores uploads on disk, but {' and '.join(missing)} {verb} not set.",
         hint='Set MEDIA_ROOT = BASE_DIR / "media" and MEDIA_URL = "media/" (or use object storage).',
         id="deploy_concepts.H011",
     )
