@@ -321,6 +321,10 @@ UNKNOWN = dataclasses.replace(
     title="no platform detected",
     kind="unknown",
     detect_files=(),
+    hostname_note="unknown until the platform is (detected, or chosen with --platform)",
+    port_note="depends on where it runs",
+    disk_note="depends on where it runs: most platforms wipe it at each deploy",
+    media_advice="store uploads in object storage, or let your web server serve MEDIA_ROOT",
 )
 
 PLATFORMS_BY_NAME: Mapping[str, Platform] = {platform.name: platform for platform in (*PLATFORMS, UNKNOWN)}
