@@ -532,8 +532,9 @@ class IntegrationTests(WebserverTestCase):
         self.assertNotIn("4_0.E001", by_concern["checklist"])
 
     def test_check_deploy_reports_through_the_adapter(self) -> None:
+        # An existing STATIC_ROOT keeps WhiteNoise, built by Django's checks, from warning.
         with (
-            override_settings(SECURE_PROXY_SSL_HEADER="HTTP_X_FORWARDED_PROTO"),
+            override_settings(SECURE_PROXY_SSL_HEADER="HTTP_X_FORWARDED_PROTO", STATIC_ROOT=self.base_dir),
             self.assertRaisesMessage(SystemCheckError, "deploy_concepts.H006"),
         ):
             call_command("check", "--deploy", "--tag", "deploy_concepts")
