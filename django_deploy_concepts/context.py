@@ -32,6 +32,7 @@ PROJECT_FILES: tuple[str, ...] = (
     ".platform.app.yaml",
     ".upsun/config.yaml",
     ".do/app.yaml",
+    ".do/deploy.template.yaml",
     "nixpacks.toml",
     "gunicorn.conf.py",
     "runtime.txt",
@@ -46,6 +47,11 @@ PROJECT_FILES: tuple[str, ...] = (
     ".dockerignore",
     ".ebextensions",
     ".elasticbeanstalk",
+    # A web server or service configuration kept with the project points to a plain server.
+    "nginx.conf",
+    "Caddyfile",
+    "gunicorn.socket",
+    "gunicorn.service",
 )
 MAX_FILE_BYTES = 1024 * 1024
 # Directories the project tree listing never enters: VCS data, environments, dependencies.

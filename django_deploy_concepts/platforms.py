@@ -1,9 +1,16 @@
-"""What each hosting platform does for a Django project, as data in one table, and its detection."""
+"""What each hosting platform does for a Django project, as data in one table, and its detection.
+
+Docs: docs/platforms.rst (one section per row, with the sources each fact was checked against).
+"""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import dataclasses
+import json
 from collections.abc import Mapping, Sequence
+from urllib.parse import urlsplit
 
 
 @dataclasses.dataclass(frozen=True)
@@ -12,10 +19,12 @@ class Platform:
     title: str
     # "paas", "container", "server", or "unknown" when nothing was detected.
     kind: str
+    # Its router accepts HTTPS and forwards plain http to the app (so Django must be told).
     terminates_tls: bool
     # The header its router sets to tell Django the original scheme, or None.
     forwarded_proto_header: str | None
-    # Environment variable holding the public hostname at run time, or None.
+    # Environment variable whose value gives the public hostname at run time, or None. Fly.io's
+    # holds the app name only: use public_hostname(), which completes it with hostname_template.
     hostname_env: str | None
     # Suffix of the hostname the platform gives an app ("myapp" + suffix), or None.
     host_suffix: str | None
@@ -24,15 +33,27 @@ class Platform:
     # Environment variable with the port the app must listen on, or None.
     port_env: str | None
     static_advice: str
-    # django-simple-deploy can write this platform's configuration.
+    # django-simple-deploy can write this platform's configuration (see simple_deploy_plugin).
     simple_deploy: bool
     # Presence of any of these environment variables means "running on this platform".
     detect_env: tuple[str, ...] = ()
     # Presence of any of these files (relative to the project or repository root) suggests it.
     detect_files: tuple[str, ...] = ()
+    # How the value of hostname_env becomes the hostname ("{}" when it already is one).
+    hostname_template: str = "{}"
+    # The router passes the browser's Host header on unchanged, so USE_X_FORWARDED_HOST is not needed.
+    passes_host: bool = False
+    # The pip package of the django-simple-deploy plugin for this platform, or None.
+    simple_deploy_plugin: str | None = None
+    # One clause each, for explanations: where the hostname, port, disk and uploads stand.
+    hostname_note: str = ""
+    port_note: str = ""
+    disk_note: str = ""
+    media_advice: str = ""
 
 
 WHITENOISE_ADVICE = "serve them from the app with WhiteNoise after collectstatic in the build step"
+OBJECT_STORAGE_ADVICE = "store uploads in object storage with django-storages (S3 or a compatible service)"
 
 PLATFORMS: tuple[Platform, ...] = (
     Platform(
@@ -41,14 +62,21 @@ PLATFORMS: tuple[Platform, ...] = (
         kind="paas",
         terminates_tls=True,
         forwarded_proto_header="X-Forwarded-Proto",
-        hostname_env=None,
+        hostname_env="HEROKU_APP_DEFAULT_DOMAIN_NAME",
         host_suffix=".herokuapp.com",
         ephemeral_disk=True,
         port_env="PORT",
         static_advice=WHITENOISE_ADVICE,
         simple_deploy=True,
         detect_env=("DYNO",),
-        detect_files=("app.json", "Procfile"),
+        detect_files=("app.json",),
+        passes_host=True,
+        simple_deploy_plugin="dsd-heroku",
+        hostname_note="HEROKU_APP_DEFAULT_DOMAIN_NAME is set only with `heroku labs:enable runtime-dyno-metadata`; "
+        "apps created since June 2023 are APPNAME-<12 characters>.herokuapp.com",
+        port_note="the web process must bind 0.0.0.0:$PORT",
+        disk_note="each dyno's file system is discarded at every restart and deploy (at least daily)",
+        media_advice=OBJECT_STORAGE_ADVICE,
     ),
     Platform(
         name="fly",
@@ -64,6 +92,13 @@ PLATFORMS: tuple[Platform, ...] = (
         simple_deploy=True,
         detect_env=("FLY_APP_NAME", "FLY_ALLOC_ID"),
         detect_files=("fly.toml",),
+        hostname_template="{}.fly.dev",
+        passes_host=True,
+        simple_deploy_plugin="dsd-flyio",
+        hostname_note="FLY_APP_NAME holds the app name; the public hostname is APPNAME.fly.dev",
+        port_note="the app listens on the internal_port of fly.toml (no PORT variable is set for you)",
+        disk_note="a Machine's root file system is rebuilt from the image at each deploy; only a Fly volume persists",
+        media_advice="store uploads in object storage (Tigris or S3 with django-storages), or on a Fly volume",
     ),
     Platform(
         name="render",
@@ -79,6 +114,11 @@ PLATFORMS: tuple[Platform, ...] = (
         simple_deploy=False,
         detect_env=("RENDER", "RENDER_EXTERNAL_HOSTNAME"),
         detect_files=("render.yaml",),
+        passes_host=True,
+        hostname_note="RENDER_EXTERNAL_HOSTNAME holds the service's onrender.com hostname",
+        port_note="bind 0.0.0.0:$PORT (10000 unless you set PORT)",
+        disk_note="the file system is discarded at each deploy and restart unless you attach a persistent disk",
+        media_advice=f"{OBJECT_STORAGE_ADVICE}, or attach a Render persistent disk at MEDIA_ROOT",
     ),
     Platform(
         name="railway",
@@ -92,8 +132,13 @@ PLATFORMS: tuple[Platform, ...] = (
         port_env="PORT",
         static_advice=WHITENOISE_ADVICE,
         simple_deploy=False,
-        detect_env=("RAILWAY_ENVIRONMENT", "RAILWAY_PUBLIC_DOMAIN"),
+        detect_env=("RAILWAY_ENVIRONMENT_NAME", "RAILWAY_ENVIRONMENT", "RAILWAY_PUBLIC_DOMAIN"),
         detect_files=("railway.json", "railway.toml"),
+        passes_host=True,
+        hostname_note="RAILWAY_PUBLIC_DOMAIN holds the public domain once you generate one for the service",
+        port_note="bind 0.0.0.0:$PORT",
+        disk_note="the file system is discarded at each deploy unless you attach a volume",
+        media_advice=f"{OBJECT_STORAGE_ADVICE}, or attach a Railway volume at MEDIA_ROOT",
     ),
     Platform(
         name="upsun",
@@ -109,6 +154,12 @@ PLATFORMS: tuple[Platform, ...] = (
         simple_deploy=True,
         detect_env=("PLATFORM_APPLICATION_NAME",),
         detect_files=(".platform.app.yaml", ".upsun/config.yaml"),
+        passes_host=True,
+        simple_deploy_plugin="dsd-upsun",
+        hostname_note="the routes are in PLATFORM_ROUTES (base64-encoded JSON)",
+        port_note="the web command binds $PORT",
+        disk_note="the app's files are read-only after the build; only declared mounts are writable, and they persist",
+        media_advice="declare a mount at MEDIA_ROOT and a web location that serves MEDIA_URL from it",
     ),
     Platform(
         name="pythonanywhere",
@@ -123,6 +174,11 @@ PLATFORMS: tuple[Platform, ...] = (
         static_advice="map STATIC_URL to STATIC_ROOT in the Static files section of the Web tab",
         simple_deploy=False,
         detect_env=("PYTHONANYWHERE_DOMAIN", "PYTHONANYWHERE_SITE"),
+        passes_host=True,
+        hostname_note="the web app's domain is shown on the Web tab (USERNAME.pythonanywhere.com by default)",
+        port_note="no port: the Web tab's WSGI file imports your application",
+        disk_note="your home directory is a persistent disk",
+        media_advice="map MEDIA_URL to MEDIA_ROOT in the Static files section of the Web tab",
     ),
     Platform(
         name="appengine",
@@ -136,8 +192,13 @@ PLATFORMS: tuple[Platform, ...] = (
         port_env="PORT",
         static_advice="serve them with static handlers in app.yaml, or WhiteNoise",
         simple_deploy=False,
-        detect_env=("GAE_APPLICATION", "GAE_SERVICE"),
+        detect_env=("GAE_APPLICATION", "GAE_SERVICE", "GAE_ENV"),
         detect_files=("app.yaml",),
+        passes_host=True,
+        hostname_note="the default hostname is PROJECT_ID.REGION_ID.r.appspot.com; no variable holds it",
+        port_note="the entrypoint must bind $PORT (8080)",
+        disk_note="the file system is read-only except /tmp, which lives in the instance's memory",
+        media_advice="store uploads in Cloud Storage with django-storages",
     ),
     Platform(
         name="cloudrun",
@@ -152,6 +213,11 @@ PLATFORMS: tuple[Platform, ...] = (
         static_advice=WHITENOISE_ADVICE,
         simple_deploy=False,
         detect_env=("K_SERVICE",),
+        passes_host=True,
+        hostname_note="the service URL (SERVICE-....run.app) is shown by gcloud run services describe; no variable holds it",
+        port_note="bind 0.0.0.0:$PORT (8080 by default)",
+        disk_note="the writable file system lives in the instance's memory and vanishes with it",
+        media_advice="store uploads in Cloud Storage with django-storages",
     ),
     Platform(
         name="azure",
@@ -161,11 +227,16 @@ PLATFORMS: tuple[Platform, ...] = (
         forwarded_proto_header="X-Forwarded-Proto",
         hostname_env="WEBSITE_HOSTNAME",
         host_suffix=".azurewebsites.net",
-        ephemeral_disk=False,
-        port_env="PORT",
+        ephemeral_disk=True,
+        port_env=None,
         static_advice=WHITENOISE_ADVICE,
         simple_deploy=False,
         detect_env=("WEBSITE_HOSTNAME", "WEBSITE_SITE_NAME"),
+        passes_host=True,
+        hostname_note="WEBSITE_HOSTNAME holds APPNAME.azurewebsites.net",
+        port_note="the built-in Python image starts gunicorn on port 8000; custom containers set WEBSITES_PORT",
+        disk_note="only /home persists; a build that runs from a temporary folder loses files written next to the code",
+        media_advice="store uploads in Azure Blob Storage with django-storages, or under /home",
     ),
     Platform(
         name="elasticbeanstalk",
@@ -180,6 +251,11 @@ PLATFORMS: tuple[Platform, ...] = (
         static_advice="map STATIC_URL to STATIC_ROOT with the aws:elasticbeanstalk:environment:proxy:staticfiles option, or WhiteNoise",
         simple_deploy=False,
         detect_files=(".ebextensions", ".elasticbeanstalk"),
+        passes_host=True,
+        hostname_note="the environment URL (ENV.REGION.elasticbeanstalk.com) serves plain http until the load balancer has a certificate",
+        port_note="nginx on the instance forwards to port 8000 (the PORT environment property)",
+        disk_note="instances are replaced when the environment scales or is rebuilt",
+        media_advice="store uploads in S3 with django-storages",
     ),
     Platform(
         name="digitalocean",
@@ -187,13 +263,18 @@ PLATFORMS: tuple[Platform, ...] = (
         kind="paas",
         terminates_tls=True,
         forwarded_proto_header="X-Forwarded-Proto",
-        hostname_env="APP_DOMAIN",
+        hostname_env=None,
         host_suffix=".ondigitalocean.app",
         ephemeral_disk=True,
         port_env="PORT",
         static_advice=WHITENOISE_ADVICE,
         simple_deploy=False,
-        detect_files=(".do/app.yaml",),
+        detect_files=(".do/app.yaml", ".do/deploy.template.yaml"),
+        passes_host=True,
+        hostname_note="the app spec can pass it in: DJANGO_ALLOWED_HOSTS=${APP_DOMAIN}",
+        port_note="bind 0.0.0.0:$PORT (8080 by default)",
+        disk_note="the file system is discarded at each deploy; App Platform attaches no volumes",
+        media_advice="store uploads in Spaces (S3-compatible) with django-storages",
     ),
     Platform(
         name="container",
@@ -208,6 +289,10 @@ PLATFORMS: tuple[Platform, ...] = (
         static_advice="run collectstatic in the image build and serve the files with WhiteNoise or a web server in front",
         simple_deploy=False,
         detect_files=("Dockerfile", "docker-compose.yml", "compose.yaml", "compose.yml", "docker-compose.yaml"),
+        hostname_note="whatever routes traffic to the container knows it",
+        port_note="the port the image EXPOSEs and the start command binds",
+        disk_note="a container's file system is discarded with it; only volumes persist",
+        media_advice="store uploads in object storage, or on a volume served by a web server in front",
     ),
     Platform(
         name="vps",
@@ -221,6 +306,11 @@ PLATFORMS: tuple[Platform, ...] = (
         port_env=None,
         static_advice="let the web server (nginx, Apache or Caddy) serve STATIC_ROOT directly",
         simple_deploy=False,
+        detect_files=("nginx.conf", "Caddyfile", "gunicorn.socket", "gunicorn.service"),
+        hostname_note="your DNS names; list them in ALLOWED_HOSTS",
+        port_note="gunicorn listens on a unix socket or 127.0.0.1; only the web server is public",
+        disk_note="the disk persists",
+        media_advice="let the web server serve MEDIA_ROOT at MEDIA_URL",
     ),
 )
 
@@ -230,9 +320,17 @@ UNKNOWN = dataclasses.replace(
     name="unknown",
     title="no platform detected",
     kind="unknown",
+    detect_files=(),
+    hostname_note="unknown until the platform is (detected, or chosen with --platform)",
+    port_note="depends on where it runs",
+    disk_note="depends on where it runs: most platforms wipe it at each deploy",
+    media_advice="store uploads in object storage, or let your web server serve MEDIA_ROOT",
 )
 
 PLATFORMS_BY_NAME: Mapping[str, Platform] = {platform.name: platform for platform in (*PLATFORMS, UNKNOWN)}
+
+# Files several platforms read: they count only when nothing more specific was found.
+GENERIC_FILES: Mapping[str, str] = {"Procfile": "heroku"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -258,4 +356,48 @@ def detect(environ: Mapping[str, str], present_files: Sequence[str], override: s
         files = [name for name in platform.detect_files if name in present]
         if files:
             return Detection(platform.name, platform.title, tuple(f"{name} found" for name in files))
+    for name, platform_name in GENERIC_FILES.items():
+        if name in present:
+            platform = PLATFORMS_BY_NAME[platform_name]
+            return Detection(platform.name, platform.title, (f"{name} found, a {platform.title}-style file other platforms read too",))
     return Detection(UNKNOWN.name, UNKNOWN.title, ("no platform file or environment variable found",))
+
+
+def bare_hostname(value: str) -> str | None:
+    """``https://Example.com:443/`` -> ``example.com``; None when nothing like a hostname is left."""
+    value = value.strip()
+    if not value:
+        return None
+    parsed = urlsplit(value if "://" in value else f"//{value}")
+    host = parsed.hostname
+    return host.lower() if host else None
+
+
+def upsun_primary_host(routes: str) -> str | None:
+    """The host of the primary route in Platform.sh/Upsun's PLATFORM_ROUTES (base64-encoded JSON)."""
+    try:
+        decoded = json.loads(base64.b64decode(routes, validate=False))
+    except (binascii.Error, ValueError, TypeError):
+        return None
+    if not isinstance(decoded, dict):
+        return None
+    upstreams = [(url, route) for url, route in decoded.items() if isinstance(route, dict) and route.get("type") == "upstream"]
+    primary = [url for url, route in upstreams if route.get("primary")]
+    https = [url for url, _ in upstreams if str(url).startswith("https://")]
+    for url in (*primary, *https, *(url for url, _ in upstreams)):
+        host = bare_hostname(str(url))
+        if host:
+            return host
+    return None
+
+
+def public_hostname(platform: Platform, environ: Mapping[str, str]) -> tuple[str | None, str | None]:
+    """The app's public hostname from the platform's environment, and the variable it came from."""
+    if platform.name == "upsun" and environ.get("PLATFORM_ROUTES"):
+        return upsun_primary_host(environ["PLATFORM_ROUTES"]), "PLATFORM_ROUTES"
+    if platform.hostname_env is None:
+        return None, None
+    value = environ.get(platform.hostname_env, "")
+    if not value.strip():
+        return None, None
+    return bare_hostname(platform.hostname_template.format(value.strip())), platform.hostname_env

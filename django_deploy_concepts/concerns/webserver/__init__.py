@@ -1,0 +1,515 @@
+"""Web server: the platform router or proxy in front of the WSGI server, HTTPS, hosts and media.
+
+Sub-topics, one module each: https (the proxy headers), hosts, media, proxies (web server configs
+kept in the project), configs (generated nginx/Apache/Caddy/systemd files).
+Docs: docs/checks/webserver.rst and docs/platforms.rst.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Collection
+from typing import Any
+
+from django.core.checks import CheckMessage
+
+from django_deploy_concepts import runner
+from django_deploy_concepts.concerns.webserver.configs import (
+    KINDS,
+    ServingFacts,
+    Upstream,
+    collect_serving_facts,
+    emit,
+    parse_upstream,
+    render,
+)
+from django_deploy_concepts.concerns.webserver.hosts import (
+    HostFacts,
+    check_csrf_trusted_origin,
+    check_public_host_allowed,
+    collect_host_facts,
+    h002,
+    h004,
+    usable_hostnames,
+)
+from django_deploy_concepts.concerns.webserver.https import (
+    FORWARDED_PROTO,
+    FORWARDED_PROTO_LINE,
+    H001,
+    H008,
+    HttpsFacts,
+    check_forwarded_host,
+    check_proxy_header_matches,
+    check_proxy_header_shape,
+    check_redirect_loop,
+    check_spoofable_proxy_header,
+    collect_https_facts,
+    h005,
+    h006,
+    h007,
+)
+from django_deploy_concepts.concerns.webserver.media import (
+    MediaFacts,
+    check_media_on_ephemeral_disk,
+    check_media_served,
+    check_media_settings,
+    collect_media_facts,
+    h003,
+    h011,
+    h012,
+    url_path,
+)
+from django_deploy_concepts.concerns.webserver.proxies import (
+    ProxyConfig,
+    check_proxy_passes_host,
+    check_upload_body_limit,
+    collect_proxy_configs,
+    h009,
+    h010,
+)
+from django_deploy_concepts.context import ProjectContext
+from django_deploy_concepts.report import Explanation, Fact, Finding, Hop, Step
+
+__all__ = [
+    "ABOUT",
+    "CHECKS",
+    "DJANGO_CHECKS",
+    "FORWARDED_PROTO",
+    "FORWARDED_PROTO_LINE",
+    "H001",
+    "H008",
+    "KINDS",
+    "LETTER",
+    "NAME",
+    "TITLE",
+    "Facts",
+    "HostFacts",
+    "HttpsFacts",
+    "MediaFacts",
+    "PlatformFacts",
+    "ProxyConfig",
+    "ServingFacts",
+    "Upstream",
+    "check_csrf_trusted_origin",
+    "check_forwarded_host",
+    "check_media_on_ephemeral_disk",
+    "check_media_served",
+    "check_media_settings",
+    "check_proxy_header_matches",
+    "check_proxy_header_shape",
+    "check_proxy_passes_host",
+    "check_public_host_allowed",
+    "check_redirect_loop",
+    "check_spoofable_proxy_header",
+    "check_upload_body_limit",
+    "collect_facts",
+    "collect_platform_facts",
+    "django_check",
+    "emit",
+    "explain",
+    "front",
+    "h002",
+    "h003",
+    "h004",
+    "h005",
+    "h006",
+    "h007",
+    "h009",
+    "h010",
+    "h011",
+    "h012",
+    "hops",
+    "media_server",
+    "parse_upstream",
+    "render",
+    "url_path",
+    "usable_hostnames",
+]
+
+NAME = "webserver"
+TITLE = "Web server"
+LETTER = "H"
+ABOUT = (
+    "Do I need nginx if I use a PaaS? Something must stand between the internet and your WSGI server: "
+    "it accepts HTTPS, buffers slow clients so a gunicorn worker is not tied up by one slow phone, "
+    "serves files, and forwards each request with headers that say which host and scheme the browser "
+    "used. On a plain server that is nginx, Apache or Caddy, which you configure; on a platform "
+    "(Heroku, Render, Fly.io, ...) its router does it for you.",
+    "Because TLS ends at that proxy, Django sees plain http unless SECURE_PROXY_SSL_HEADER tells it "
+    "to trust the proxy's X-Forwarded-Proto header. Without it SECURE_SSL_REDIRECT loops forever "
+    '(ERR_TOO_MANY_REDIRECTS) and forms fail with "Forbidden (403) CSRF verification failed ... '
+    'Origin checking failed". Trust that header only where a proxy always sets it: elsewhere any '
+    'client can claim https. The public hostname must be in ALLOWED_HOSTS, or every request is a "Bad '
+    'Request (400)" with "Invalid HTTP_HOST header" in the log.',
+    "Uploads (media files) are not static files: they appear while the site runs, so collectstatic "
+    "and WhiteNoise never see them. In production they must be stored where a deploy does not wipe "
+    "them and served at MEDIA_URL by something: object storage on a platform, or the web server on a "
+    "server of your own. With DEBUG = False, Django's static() URL helper serves nothing, and "
+    'nginx refuses bodies over 1 MB ("413 Request Entity Too Large") unless told otherwise.',
+)
+DJANGO_CHECKS = (
+    "security.W001",
+    "security.W002",
+    "security.W003",
+    "security.W004",
+    "security.W005",
+    "security.W006",
+    "security.W008",
+    "security.W010",
+    "security.W011",
+    "security.W012",
+    "security.W013",
+    "security.W014",
+    "security.W015",
+    "security.W016",
+    "security.W017",
+    "security.W019",
+    "security.W021",
+    "security.W022",
+    "security.E023",
+    "security.E024",
+    # CSRF_TRUSTED_ORIGINS entries without a scheme.
+    "4_0.E001",
+)
+
+
+# Facts --------------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class PlatformFacts:
+    """The detected platform's row of platforms.PLATFORMS, as far as the web server is concerned."""
+
+    name: str
+    title: str
+    kind: str
+    evidence: tuple[str, ...]
+    terminates_tls: bool
+    forwarded_proto_header: str | None
+    passes_host: bool
+    # Only a detected platform's disk counts as ephemeral: unknown means "do not judge".
+    ephemeral_disk: bool
+    host_suffix: str | None
+    hostname_env: str | None
+    hostname_template: str
+    hostname_note: str
+    port_env: str | None
+    port_note: str
+    disk_note: str
+    media_advice: str
+    simple_deploy_plugin: str | None
+
+
+@dataclasses.dataclass(frozen=True)
+class Facts:
+    platform: PlatformFacts
+    https: HttpsFacts
+    hosts: HostFacts
+    media: MediaFacts
+    # Web server configurations kept in the project tree.
+    proxies: tuple[ProxyConfig, ...]
+    serving: ServingFacts
+    errors: tuple[str, ...]
+
+
+def collect_platform_facts(context: ProjectContext) -> PlatformFacts:
+    platform = context.platform_info
+    return PlatformFacts(
+        name=platform.name,
+        title=platform.title,
+        kind=platform.kind,
+        evidence=context.platform.evidence,
+        terminates_tls=platform.terminates_tls,
+        forwarded_proto_header=platform.forwarded_proto_header,
+        passes_host=platform.passes_host,
+        ephemeral_disk=platform.ephemeral_disk and platform.kind != "unknown",
+        host_suffix=platform.host_suffix,
+        hostname_env=platform.hostname_env,
+        hostname_template=platform.hostname_template,
+        hostname_note=platform.hostname_note,
+        port_env=platform.port_env,
+        port_note=platform.port_note,
+        disk_note=platform.disk_note,
+        media_advice=platform.media_advice,
+        simple_deploy_plugin=platform.simple_deploy_plugin if platform.simple_deploy else None,
+    )
+
+
+def collect_facts(context: ProjectContext) -> Facts:
+    errors: list[str] = []
+    return Facts(
+        platform=collect_platform_facts(context),
+        https=collect_https_facts(context),
+        hosts=collect_host_facts(context, errors),
+        media=collect_media_facts(context, errors),
+        proxies=collect_proxy_configs(context, errors),
+        serving=collect_serving_facts(context),
+        errors=tuple(errors),
+    )
+
+
+# Checks -------------------------------------------------------------------------------------------
+# Each check lives with its sub-topic; the messages are listed in docs/checks/webserver.rst.
+
+CHECKS = (
+    check_redirect_loop,
+    check_public_host_allowed,
+    check_media_on_ephemeral_disk,
+    check_csrf_trusted_origin,
+    check_spoofable_proxy_header,
+    check_proxy_header_shape,
+    check_proxy_header_matches,
+    check_forwarded_host,
+    check_proxy_passes_host,
+    check_upload_body_limit,
+    check_media_settings,
+    check_media_served,
+)
+
+
+def django_check(app_configs: Any = None, databases: Collection[str] | None = None, **kwargs: Any) -> list[CheckMessage]:
+    return runner.check_concern(NAME, databases)
+
+
+# Explanation --------------------------------------------------------------------------------------
+
+# The fix, in settings, for each of Django's own deploy checks this concern explains.
+DJANGO_FIXES: dict[str, str] = {
+    "security.W001": '# MIDDLEWARE: put "django.middleware.security.SecurityMiddleware" first',
+    "security.W002": '# MIDDLEWARE: add "django.middleware.clickjacking.XFrameOptionsMiddleware"',
+    "security.W003": '# MIDDLEWARE: add "django.middleware.csrf.CsrfViewMiddleware"',
+    "security.W004": "SECURE_HSTS_SECONDS = 3600  # raise to 31536000 once every page works over https",
+    "security.W005": "SECURE_HSTS_INCLUDE_SUBDOMAINS = True  # only if every subdomain is https too",
+    "security.W006": "SECURE_CONTENT_TYPE_NOSNIFF = True",
+    "security.W010": "SESSION_COOKIE_SECURE = True",
+    "security.W011": "SESSION_COOKIE_SECURE = True",
+    "security.W012": "SESSION_COOKIE_SECURE = True",
+    "security.W013": "SESSION_COOKIE_HTTPONLY = True",
+    "security.W014": "SESSION_COOKIE_HTTPONLY = True",
+    "security.W015": "SESSION_COOKIE_HTTPONLY = True",
+    "security.W016": "CSRF_COOKIE_SECURE = True",
+    "security.W019": 'X_FRAME_OPTIONS = "DENY"',
+    "security.W021": "SECURE_HSTS_PRELOAD = True  # then submit the domain at hstspreload.org",
+    "security.W022": 'SECURE_REFERRER_POLICY = "same-origin"',
+    "security.E023": 'SECURE_REFERRER_POLICY = "same-origin"',
+    "security.E024": 'SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"',
+}
+
+
+def front(facts: Facts) -> str:
+    if facts.platform.kind == "paas":
+        return f"{facts.platform.title}'s router (TLS ends there)"
+    servers = [f"{config.server} ({config.path})" for config in facts.proxies if config.proxies_to_app]
+    if servers:
+        return ", ".join(servers[:3])
+    if facts.platform.kind == "container":
+        return "whatever runs your container: a platform router, or nginx/Caddy you add"
+    return "a web server you run: nginx, Apache or Caddy"
+
+
+def media_server(facts: Facts) -> str:
+    """Who serves uploads in production, in words."""
+    media = facts.media
+    if not media.local_file_fields:
+        if media.remote_file_fields:
+            return f"the storage backend of {len(media.remote_file_fields)} file field(s), not this server"
+        return "nothing needed: no model has a file or image field"
+    if facts.platform.ephemeral_disk:
+        return f"nobody for long: {facts.platform.title}'s disk is wiped, and WhiteNoise serves only static files"
+    if facts.platform.kind == "paas":
+        return f"{facts.platform.title}, once you {facts.platform.media_advice}"
+    path = url_path(media.media_url)
+    serving = [
+        config.path
+        for config in facts.proxies
+        if path and any(path.startswith(loc.rstrip("/") + "/") for loc in config.locations if loc.strip("/"))
+    ]
+    if serving:
+        return f"{serving[0]}, at MEDIA_URL {path}"
+    return "your web server, at MEDIA_URL (WhiteNoise does not serve uploads)"
+
+
+def header_fact(facts: Facts) -> Fact:
+    https = facts.https
+    value = https.proxy_ssl_header_malformed or repr(https.proxy_ssl_header)
+    if facts.platform.terminates_tls:
+        return Fact("SECURE_PROXY_SSL_HEADER", value, https.proxy_ssl_header is not None)
+    return Fact("SECURE_PROXY_SSL_HEADER", value, None)
+
+
+def found_facts(facts: Facts) -> list[Fact]:
+    platform, hosts, media = facts.platform, facts.hosts, facts.media
+    allowed = repr(list(hosts.allowed_hosts))
+    if "*" in hosts.allowed_hosts:
+        allowed += " ('*' accepts any Host header: see deploy_concepts.C003)"
+    found = [
+        Fact("Platform", f"{platform.title} ({'; '.join(platform.evidence)})", None),
+        Fact("In front of the WSGI server", front(facts), None),
+        Fact(
+            "Public hostname",
+            f"{hosts.public_hostname} (from {hosts.public_hostname_source})"
+            if hosts.public_hostname
+            else f"not known here: {platform.hostname_note}",
+            None,
+        ),
+        Fact("ALLOWED_HOSTS", allowed, bool(hosts.allowed_hosts) and "*" not in hosts.allowed_hosts),
+        Fact("CSRF_TRUSTED_ORIGINS", repr(list(hosts.csrf_trusted_origins)), None),
+        header_fact(facts),
+        Fact("SECURE_SSL_REDIRECT", repr(facts.https.secure_ssl_redirect), None),
+    ]
+    if hosts.use_x_forwarded_host:
+        found.append(Fact("USE_X_FORWARDED_HOST", "True", not platform.passes_host))
+    if facts.proxies:
+        found.append(Fact("Web server configs in the project", ", ".join(f"{c.path} ({c.server})" for c in facts.proxies), None))
+    found += [
+        Fact("MEDIA_ROOT", media.media_root or "(not set)", None),
+        Fact("MEDIA_URL", media.media_url or "(not set)", None),
+        Fact("Model file fields on local disk", ", ".join(media.local_file_fields) or "(none)", None),
+        Fact("Uploads served in production by", media_server(facts), None),
+        Fact("Disk", platform.disk_note, None),
+        Fact("Port", platform.port_note, None),
+    ]
+    if platform.simple_deploy_plugin:
+        found.append(Fact("django-simple-deploy", f"supports {platform.title} (pip install {platform.simple_deploy_plugin})", None))
+    found += [Fact("Could not read", error, False) for error in facts.errors]
+    return found
+
+
+def hostname_expression(facts: Facts) -> tuple[str, str]:
+    """The public hostname as settings code, and as text: read from the platform's variable when it has one."""
+    platform, host = facts.platform, facts.hosts.public_hostname
+    # The variable is used only where this environment has it: elsewhere os.environ[...] would fail.
+    if not facts.hosts.public_hostname_source or facts.hosts.public_hostname_source != platform.hostname_env:
+        text = host or (f"myapp{platform.host_suffix}" if platform.host_suffix else "www.example.com")
+        return repr(text).replace("'", '"'), text
+    if platform.hostname_template == "{}":
+        return f'os.environ["{platform.hostname_env}"]', host or platform.hostname_env
+    prefix, _, suffix = platform.hostname_template.partition("{}")
+    return f'"{prefix}" + os.environ["{platform.hostname_env}"] + "{suffix}"'.replace('"" + ', ""), host or platform.hostname_env
+
+
+def host_steps(facts: Facts) -> list[Step]:
+    code, host = hostname_expression(facts)
+    lines = f'ALLOWED_HOSTS = [{code}]\nCSRF_TRUSTED_ORIGINS = ["https://" + {code}]'
+    if "*" in facts.hosts.allowed_hosts:
+        title = "Replace '*' in ALLOWED_HOSTS with your real hostnames (deploy_concepts.C003)."
+    elif facts.hosts.public_hostname is not None:
+        if not (check_public_host_allowed(facts) or check_csrf_trusted_origin(facts)):
+            return []
+        title = f"Allow the public hostname {host}."
+    elif not usable_hostnames(facts.hosts.allowed_hosts):
+        title = f"Allow the public hostname ({host} here)."
+    else:
+        return []
+    return [Step(title, "Entries are bare hostnames (apex and www); CSRF_TRUSTED_ORIGINS entries need the scheme.", lines, "python")]
+
+
+def https_steps(facts: Facts) -> list[Step]:
+    https = facts.https
+    wrong = bool(check_proxy_header_shape(facts) or check_proxy_header_matches(facts))
+    if facts.platform.terminates_tls and (https.proxy_ssl_header is None or wrong):
+        return [
+            Step(
+                f"Trust the X-Forwarded-Proto header that {facts.platform.title} sets.",
+                "Its router ends TLS and always sets this header, so Django can believe it there (and only there).",
+                FORWARDED_PROTO_LINE,
+                "python",
+            )
+        ]
+    return []
+
+
+def django_security_step(facts: Facts, findings: tuple[Finding, ...]) -> list[Step]:
+    fired = [finding.id for finding in findings if finding.source == "django" and finding.id in DJANGO_CHECKS]
+    if not fired:
+        return []
+    lines = [DJANGO_FIXES[check_id] for check_id in fired if check_id in DJANGO_FIXES]
+    if "security.W008" in fired:
+        if facts.platform.kind != "paas":
+            lines.append("# certbot's nginx/Apache setup already redirects http to https; otherwise:")
+        lines.append("SECURE_SSL_REDIRECT = True")
+        # A platform's own step already asks for the header (https_steps); a server's proxy sets it too.
+        if facts.https.proxy_ssl_header is None and not facts.platform.terminates_tls:
+            lines.append(FORWARDED_PROTO_LINE + "  # with the generated config; the redirect loops without it")
+    if "4_0.E001" in fired:
+        lines.append('CSRF_TRUSTED_ORIGINS = ["https://' + hostname_expression(facts)[1] + '"]  # with the scheme')
+    return [
+        Step(
+            "Turn on the HTTPS protections Django's check --deploy asks for.",
+            f"Secure cookies and HSTS work behind {front(facts)} once Django knows requests arrive over https.",
+            "\n".join(dict.fromkeys(lines)),
+            "python",
+        )
+    ]
+
+
+def media_steps(facts: Facts) -> list[Step]:
+    media, platform = facts.media, facts.platform
+    if not media.local_file_fields:
+        return []
+    if check_media_settings(facts):
+        return [
+            Step("Give uploads a folder and a URL.", "In your settings:", 'MEDIA_ROOT = BASE_DIR / "media"\nMEDIA_URL = "media/"', "python")
+        ]
+    if platform.ephemeral_disk:
+        return [
+            Step(
+                "Keep uploads in object storage, not on the disk.",
+                f"On {platform.title}, {platform.media_advice}. For example, with pip install django-storages[s3]:",
+                'STORAGES = {\n    "default": {"BACKEND": "storages.backends.s3.S3Storage"},\n'
+                '    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},\n}\n'
+                'AWS_STORAGE_BUCKET_NAME = os.environ["AWS_STORAGE_BUCKET_NAME"]',
+                "python",
+            )
+        ]
+    if platform.kind == "paas":
+        return [Step(f"Serve uploads on {platform.title}.", f"{platform.media_advice[0].upper()}{platform.media_advice[1:]}.", "", "")]
+    return []
+
+
+def server_steps(facts: Facts) -> list[Step]:
+    if facts.platform.kind == "paas":
+        if facts.platform.simple_deploy_plugin:
+            plugin = facts.platform.simple_deploy_plugin
+            return [
+                Step(
+                    f"Optionally, let django-simple-deploy write the {facts.platform.title} configuration.",
+                    "Add django_simple_deploy to INSTALLED_APPS, then:",
+                    f"pip install {plugin}\npython manage.py deploy",
+                    "shell",
+                )
+            ]
+        return []
+    where = "Next to the container (a compose service), or on the server, put" if facts.platform.kind == "container" else "Put"
+    return [
+        Step(
+            f"{where} nginx (or Apache, Caddy) in front of gunicorn.",
+            "Generate configs tailored to these settings (REPLACE-ME marks what could not be known):",
+            "python manage.py explain_webserver --emit nginx   # or apache, caddy\npython manage.py explain_webserver --emit systemd",
+            "shell",
+        )
+    ]
+
+
+def explain(facts: Facts, findings: tuple[Finding, ...]) -> Explanation:
+    steps = [*https_steps(facts), *host_steps(facts), *django_security_step(facts, findings), *media_steps(facts), *server_steps(facts)]
+    return Explanation(about=ABOUT, found=tuple(found_facts(facts)), steps=tuple(steps))
+
+
+def hops(facts: Facts) -> tuple[Hop, ...]:
+    broken = [
+        check_redirect_loop,
+        check_public_host_allowed,
+        check_proxy_header_shape,
+        check_proxy_header_matches,
+        check_proxy_passes_host,
+    ]
+    ready: bool | None = not any(check(facts) for check in broken)
+    if ready and facts.platform.kind == "unknown" and not facts.proxies:
+        ready = None
+    router = Hop("router", "Web server / router", front(facts), ready)
+    media = facts.media
+    media_ready: bool | None = None
+    if media.local_file_fields or media.remote_file_fields:
+        media_ready = not (check_media_on_ephemeral_disk(facts) or check_media_settings(facts) or check_media_served(facts))
+    return (router, Hop("media", "Media files", media_server(facts), media_ready))

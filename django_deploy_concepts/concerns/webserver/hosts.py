@@ -1,0 +1,121 @@
+"""Hosts: the public hostname the platform gives the app, ALLOWED_HOSTS and CSRF_TRUSTED_ORIGINS.
+
+Docs: docs/checks/webserver.rst (H002, H004); Django: https://docs.djangoproject.com/en/stable/ref/settings/#allowed-hosts
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING
+
+from django.core.checks import CheckMessage, Error, Warning
+
+from django_deploy_concepts import platforms
+from django_deploy_concepts.context import ProjectContext
+
+if TYPE_CHECKING:
+    from django_deploy_concepts.concerns.webserver import Facts
+
+# Hostnames that only ever reach a development server; a production config never lists them.
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]", "0.0.0.0", "testserver"})
+
+
+@dataclasses.dataclass(frozen=True)
+class HostFacts:
+    public_hostname: str | None
+    # The environment variable the public hostname was read from.
+    public_hostname_source: str | None
+    allowed_hosts: tuple[str, ...]
+    csrf_trusted_origins: tuple[str, ...]
+    use_x_forwarded_host: bool
+
+
+def string_list(context: ProjectContext, name: str, errors: list[str]) -> tuple[str, ...]:
+    value = context.setting(name, [])
+    if isinstance(value, (list, tuple)):
+        return tuple(str(item) for item in value)
+    errors.append(f"{name} should be a list, not {type(value).__name__}")
+    return ()
+
+
+def collect_host_facts(context: ProjectContext, errors: list[str]) -> HostFacts:
+    hostname, source = platforms.public_hostname(context.platform_info, context.environ)
+    return HostFacts(
+        public_hostname=hostname,
+        public_hostname_source=source if hostname else None,
+        allowed_hosts=string_list(context, "ALLOWED_HOSTS", errors),
+        csrf_trusted_origins=string_list(context, "CSRF_TRUSTED_ORIGINS", errors),
+        use_x_forwarded_host=context.setting("USE_X_FORWARDED_HOST", False) is True,
+    )
+
+
+def host_matches(host: str, pattern: str) -> bool:
+    """Django's ALLOWED_HOSTS matching: exact, '*', or '.example.com' for the domain and its subdomains."""
+    pattern = pattern.lower()
+    if pattern == "*":
+        return True
+    if pattern.startswith("."):
+        return host == pattern[1:] or host.endswith(pattern)
+    return host == pattern
+
+
+def origin_trusted(origin: str, trusted: tuple[str, ...]) -> bool:
+    """Django's CSRF_TRUSTED_ORIGINS matching, including 'https://*.example.com' entries."""
+    scheme, _, host = origin.partition("://")
+    for entry in trusted:
+        entry = entry.lower().rstrip("/")
+        if entry == origin:
+            return True
+        entry_scheme, _, entry_host = entry.partition("://")
+        if entry_scheme == scheme and entry_host.startswith("*.") and host.endswith(entry_host[1:]):
+            return True
+    return False
+
+
+def usable_hostnames(allowed_hosts: tuple[str, ...]) -> tuple[str, ...]:
+    """The ALLOWED_HOSTS entries a web server can answer for: no '*', no scheme/port/path, no local names."""
+    usable = []
+    for host in allowed_hosts:
+        host = host.strip().lower()
+        if not host or host == "*" or host in LOCAL_HOSTS or any(char in host for char in ":/ *"):
+            continue
+        usable.append(host)
+    return tuple(dict.fromkeys(usable))
+
+
+# Checks -------------------------------------------------------------------------------------------
+
+
+def h002(facts: Facts) -> Error:
+    hosts = facts.hosts
+    return Error(
+        f"ALLOWED_HOSTS {list(hosts.allowed_hosts)!r} lacks the public host {hosts.public_hostname}.",
+        hint=f"Add {hosts.public_hostname!r} to ALLOWED_HOSTS, or every request is a Bad Request (400).",
+        id="deploy_concepts.H002",
+    )
+
+
+def check_public_host_allowed(facts: Facts) -> list[CheckMessage]:
+    host = facts.hosts.public_hostname
+    # '*' matches everything; the checklist concern reports it (C003), so it is not repeated here.
+    if host is None or any(host_matches(host, pattern) for pattern in facts.hosts.allowed_hosts):
+        return []
+    return [h002(facts)]
+
+
+def h004(origin: str) -> Warning:
+    return Warning(
+        f"CSRF_TRUSTED_ORIGINS lacks {origin}, the origin of the public host.",
+        hint=f'Add CSRF_TRUSTED_ORIGINS = ["{origin}"], or forms fail with "Origin checking failed".',
+        id="deploy_concepts.H004",
+    )
+
+
+def check_csrf_trusted_origin(facts: Facts) -> list[CheckMessage]:
+    # Django trusts the request's own origin when it sees https; behind a TLS-terminating proxy it
+    # sees http unless SECURE_PROXY_SSL_HEADER is set, so the browser's https origin must be listed.
+    host = facts.hosts.public_hostname
+    if host is None or facts.https.proxy_ssl_header is not None or not facts.platform.terminates_tls:
+        return []
+    origin = f"https://{host}"
+    return [] if origin_trusted(origin, facts.hosts.csrf_trusted_origins) else [h004(origin)]
