@@ -28,6 +28,9 @@ class Facts:
     platform: str
     platform_title: str
     hostname_env: str | None
+    # How the variable's value becomes the hostname: "{}" as it is, "{}.fly.dev" for an app name.
+    hostname_template: str
+    hostname_note: str
     host_suffix: str | None
 
 
@@ -41,6 +44,8 @@ def collect(context: ProjectContext) -> Facts:
         platform=platform.name,
         platform_title=platform.title,
         hostname_env=platform.hostname_env,
+        hostname_template=platform.hostname_template,
+        hostname_note=platform.hostname_note,
         host_suffix=platform.host_suffix,
     )
 
@@ -112,17 +117,15 @@ CHECKS = (check_wildcard_host, check_host_shapes, check_shared_domain_wildcard)
 
 def platform_hosts_code(facts: Facts) -> str:
     """Settings lines that put the platform's public hostname into ALLOWED_HOSTS."""
-    if facts.platform == "fly" and facts.hostname_env:
-        return (
-            'ALLOWED_HOSTS = ["www.example.com"]  # your own domain, if any\n'
-            f'if "{facts.hostname_env}" in os.environ:\n'
-            f"    ALLOWED_HOSTS.append(f\"{{os.environ['{facts.hostname_env}']}}{facts.host_suffix}\")"
-        )
     if facts.hostname_env:
+        if facts.hostname_template == "{}":
+            hostname = f'os.environ["{facts.hostname_env}"]'
+        else:
+            hostname = 'f"' + facts.hostname_template.replace("{}", f"{{os.environ['{facts.hostname_env}']}}") + '"'
         return (
             'ALLOWED_HOSTS = ["www.example.com"]  # your own domain, if any\n'
             f'if "{facts.hostname_env}" in os.environ:\n'
-            f'    ALLOWED_HOSTS.append(os.environ["{facts.hostname_env}"])'
+            f"    ALLOWED_HOSTS.append({hostname})"
         )
     if facts.host_suffix:
         return f'ALLOWED_HOSTS = ["myapp{facts.host_suffix}", "www.example.com"]  # your app\'s name and own domain'
@@ -135,7 +138,9 @@ def explain(facts: Facts, findings: tuple[Finding, ...]) -> tuple[list[Fact], li
     steps: list[Step] = []
     if not ok:
         source = (
-            f"On {facts.platform_title} the public hostname is in the environment variable {facts.hostname_env}."
+            f"On {facts.platform_title} {facts.hostname_note}."
+            if facts.hostname_note
+            else f"On {facts.platform_title} the public hostname is in the environment variable {facts.hostname_env}."
             if facts.hostname_env
             else f"On {facts.platform_title} your app's hostname ends in {facts.host_suffix}."
             if facts.host_suffix

@@ -48,7 +48,8 @@ class PlatformHostnameStepTests(ChecklistTestCase):
         rows = (
             ("render", 'ALLOWED_HOSTS.append(os.environ["RENDER_EXTERNAL_HOSTNAME"])'),
             ("fly", ".fly.dev"),
-            ("heroku", "myapp.herokuapp.com"),
+            # Heroku sets the variable only with a labs feature: the step says how to get it.
+            ("heroku", "runtime-dyno-metadata"),
         )
         empty = (Finding("security.W020", "warning", "ALLOWED_HOSTS must not be empty in deployment.", source="django"),)
         for platform, expected in rows:
