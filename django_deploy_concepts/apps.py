@@ -13,3 +13,7 @@ class DeployConceptsConfig(AppConfig):
 
         for concern in CONCERNS:
             checks.register(concern.django_check, "deploy_concepts", deploy=True)
+            database_check = getattr(concern, "django_database_check", None)
+            if database_check is not None:
+                # Tagged "database": Django runs it only for `check --database ALIAS`, with those aliases.
+                checks.register(database_check, "deploy_concepts", checks.Tags.database, deploy=True)
