@@ -167,7 +167,7 @@ class PostgresServer:
             host=str(self.directory), port=self.port, user=SUPERUSER, dbname=database, autocommit=True, connect_timeout=10
         ) as connection:
             for statement in statements:
-                cursor = connection.execute(statement)  # type: ignore[arg-type]
+                cursor = connection.execute(statement)
                 rows = cursor.fetchall() if cursor.description else []
         return rows
 

@@ -34,7 +34,7 @@ ABOUT = (
     "Doesn't my sqlite file work in production? It is a single file on the server's disk. On most "
     "platforms (Heroku, Render, Railway, Fly.io without a volume, Cloud Run, App Engine, containers) "
     "that disk is thrown away at every deploy or restart, so the data resets; and several worker "
-    'processes writing to one sqlite file wait on each other\'s lock until one fails with "database '
+    "processes writing to one sqlite file wait on each other's lock until one fails with \"database "
     'is locked". A DATABASE_URL of "sqlite://" with no path is worse: the database lives in memory '
     "and is empty after every restart.",
     "Production databases are usually a server (PostgreSQL, MySQL) that the platform gives you as a "
@@ -51,7 +51,7 @@ ABOUT = (
     "Connections: with CONN_MAX_AGE = 0 (the default) Django opens a new connection for every request, "
     "which costs a network round trip or more to a remote server; CONN_MAX_AGE = 600 keeps it, and "
     "CONN_HEALTH_CHECKS = True replaces one the server closed. Django 5.1+ can pool PostgreSQL "
-    "connections instead (OPTIONS {\"pool\": True}, with psycopg[pool]).",
+    'connections instead (OPTIONS {"pool": True}, with psycopg[pool]).',
     "Each worker process has its own memory: the local-memory cache (Django's default cache) and "
     "sessions kept in it are not shared between workers and vanish at every restart.",
 )
@@ -174,7 +174,11 @@ def found_facts(facts: Facts) -> list[Fact]:
         if alias.driver_available is not None:
             modules = " or ".join(alias.driver_modules)
             found.append(
-                Fact(f"Driver for {alias.alias!r}", f"{alias.driver_module} importable" if alias.driver_module else f"{modules} missing", alias.driver_available)
+                Fact(
+                    f"Driver for {alias.alias!r}",
+                    f"{alias.driver_module} importable" if alias.driver_module else f"{modules} missing",
+                    alias.driver_available,
+                )
             )
         if alias.options:
             found.append(Fact(f"OPTIONS of {alias.alias!r}", ", ".join(f"{option.name}={option.value}" for option in alias.options), None))
@@ -198,7 +202,8 @@ def found_facts(facts: Facts) -> list[Fact]:
     found.append(
         Fact(
             "Model changes without a migration",
-            facts.migrations.error or ("; ".join(f"{change.app_label}: {migrations.listed(change.operations)}" for change in changes) or "none"),
+            facts.migrations.error
+            or ("; ".join(f"{change.app_label}: {migrations.listed(change.operations)}" for change in changes) or "none"),
             not changes and facts.migrations.error is None,
         )
     )
@@ -227,7 +232,12 @@ def explain_steps(facts: Facts, ids: set[str]) -> list[Step]:
             )
         )
     steps += [
-        Step(f"Install the driver for {alias.engine}.", "And add it to your requirements.", f"python -m pip install '{alias.driver_package}'", "shell")
+        Step(
+            f"Install the driver for {alias.engine}.",
+            "And add it to your requirements.",
+            f"python -m pip install '{alias.driver_package}'",
+            "shell",
+        )
         for alias in facts.aliases
         if alias.driver_available is False and alias.vendor != config.SQLITE
     ]
@@ -241,9 +251,23 @@ def explain_steps(facts: Facts, ids: set[str]) -> list[Step]:
             )
         )
     if "deploy_concepts.D006" in ids:
-        steps.append(Step("Give the sqlite URL an absolute path, or use a database server.", "", "DATABASE_URL=sqlite:////srv/data/db.sqlite3", "shell"))
+        steps.append(
+            Step(
+                "Give the sqlite URL an absolute path, or use a database server.",
+                "",
+                "DATABASE_URL=sqlite:////srv/data/db.sqlite3",
+                "shell",
+            )
+        )
     if "deploy_concepts.D022" in ids:
-        steps.append(Step("Read database passwords from the environment, then change the password that was in the code.", "", credentials.FROM_ENVIRONMENT, "python"))
+        steps.append(
+            Step(
+                "Read database passwords from the environment, then change the password that was in the code.",
+                "",
+                credentials.FROM_ENVIRONMENT,
+                "python",
+            )
+        )
     for file in facts.sqlite_files:
         if file.tracked_by_git:
             steps.append(
@@ -265,9 +289,13 @@ def explain_steps(facts: Facts, ids: set[str]) -> list[Step]:
             )
         )
     if "deploy_concepts.D012" in ids:
-        steps.append(Step("Require TLS to the database server.", "", "DATABASE_URL=postgres://user:password@host:5432/name?sslmode=require", "shell"))
+        steps.append(
+            Step("Require TLS to the database server.", "", "DATABASE_URL=postgres://user:password@host:5432/name?sslmode=require", "shell")
+        )
     if "deploy_concepts.D014" in ids:
-        steps.append(Step("Write the missing migrations and commit them.", "", "python manage.py makemigrations\ngit add */migrations/*.py", "shell"))
+        steps.append(
+            Step("Write the missing migrations and commit them.", "", "python manage.py makemigrations\ngit add */migrations/*.py", "shell")
+        )
     title, detail, language = migrations.RELEASE_STEPS.get(facts.platform, migrations.GENERIC_RELEASE_STEP)
     steps.append(
         Step(

@@ -105,7 +105,7 @@ def importable(module: str) -> bool:
 
 def find_driver(vendor: str | None) -> tuple[tuple[str, ...], str | None, str | None]:
     """The driver modules a vendor needs, the first one that imports, and the package providing it."""
-    if vendor not in DRIVERS:
+    if vendor is None or vendor not in DRIVERS:
         return (), None, None
     modules, package = DRIVERS[vendor]
     return modules, next((module for module in modules if importable(module)), None), package

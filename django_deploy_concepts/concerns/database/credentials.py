@@ -63,7 +63,7 @@ def password_assignments(tree: ast.AST) -> Iterator[tuple[int, ast.AST]]:
     """(line, value) of every place the source gives PASSWORD a value."""
     for node in ast.walk(tree):
         if isinstance(node, ast.Dict):
-            for key, value in zip(node.keys, node.values):
+            for key, value in zip(node.keys, node.values, strict=True):
                 if isinstance(key, ast.Constant) and key.value == PASSWORD_KEY:
                     yield value.lineno, value
         elif isinstance(node, ast.Call):

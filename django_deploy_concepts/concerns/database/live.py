@@ -8,6 +8,7 @@ opened with ``mode=ro`` and only when it exists: Django's sqlite backend would c
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import os
@@ -202,15 +203,12 @@ def inspect_connection(alias: str, settings: dict[str, Any], vendor: str, timeou
 
 
 def close(connection: BaseDatabaseWrapper) -> None:
+    # Closing ends the transaction anyway, and a connection that failed half-way may not close cleanly.
     if connection.connection is not None and not connection.get_autocommit():
-        try:
+        with contextlib.suppress(Exception):
             connection.rollback()
-        except Exception:  # noqa: BLE001 - closing below ends the transaction anyway
-            pass
-    try:
+    with contextlib.suppress(Exception):
         connection.close()
-    except Exception:  # noqa: BLE001 - a connection that failed half-way may not close cleanly
-        pass
 
 
 # Words from driver errors, and what they mean for the user.

@@ -168,7 +168,11 @@ RELEASE_STEPS: dict[str, tuple[str, str, str]] = {
     "render": ("In render.yaml, for the web service:", "preDeployCommand: python manage.py migrate --noinput", "yaml"),
     "railway": ("In railway.json:", '{"deploy": {"preDeployCommand": ["python manage.py migrate --noinput"]}}', "json"),
     "upsun": ("In .upsun/config.yaml, the deploy hook:", "hooks:\n  deploy: python manage.py migrate --noinput", "yaml"),
-    "digitalocean": ("In .do/app.yaml, a pre-deploy job:", "jobs:\n  - name: migrate\n    kind: PRE_DEPLOY\n    run_command: python manage.py migrate --noinput", "yaml"),
+    "digitalocean": (
+        "In .do/app.yaml, a pre-deploy job:",
+        "jobs:\n  - name: migrate\n    kind: PRE_DEPLOY\n    run_command: python manage.py migrate --noinput",
+        "yaml",
+    ),
     "elasticbeanstalk": (
         "In .ebextensions/django.config, once per deploy:",
         'container_commands:\n  01_migrate:\n    command: "python manage.py migrate --noinput"\n    leader_only: true',

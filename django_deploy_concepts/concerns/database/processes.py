@@ -88,7 +88,7 @@ def count_workers(context: ProjectContext) -> Workers:
         return UNKNOWN_WORKERS
     for command in getattr(wsgi, "start_commands", None) or ():
         server = getattr(command, "server", None)
-        if getattr(command, "process", "web") != "web" or server not in DEFAULT_PROCESSES:
+        if getattr(command, "process", "web") != "web" or not isinstance(server, str) or server not in DEFAULT_PROCESSES:
             continue
         text = str(getattr(command, "command", ""))
         processes = as_count(getattr(command, "workers", None)) or flag(PROCESS_FLAGS.get(server), text)

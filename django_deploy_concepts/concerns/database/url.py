@@ -225,4 +225,4 @@ def settings_snippet(base_dir_default: bool) -> str:
     )
 
 
-ENCODE_PASSWORD = 'python -c "import getpass, urllib.parse; print(urllib.parse.quote(getpass.getpass(), safe=\'\'))"'
+ENCODE_PASSWORD = "python -c \"import getpass, urllib.parse; print(urllib.parse.quote(getpass.getpass(), safe=''))\""

@@ -68,7 +68,9 @@ class EngineTests(SimpleTestCase):
         with override_databases({"default": postgres(PASSWORD="kept-nowhere-1", OPTIONS={"sslmode": "require", "sslpassword": "x"})}):
             facts, _ = run(make_context())
         alias = facts.aliases[0]
-        self.assertEqual((alias.vendor, alias.host, alias.port, alias.user, alias.password_set), ("postgresql", "db.example.com", "5432", "app", True))
+        self.assertEqual(
+            (alias.vendor, alias.host, alias.port, alias.user, alias.password_set), ("postgresql", "db.example.com", "5432", "app", True)
+        )
         self.assertIn(config.Option("sslpassword", "********"), alias.options)
         self.assertIn(config.Option("sslmode", "'require'"), alias.options)
         self.assertNotIn("kept-nowhere-1", repr(facts))
@@ -86,7 +88,7 @@ class DriverTests(SimpleTestCase):
             with self.subTest(engine), mock.patch.dict(sys.modules, unimportable), override_databases({"default": postgres(ENGINE=engine)}):
                 _, messages = run(make_context())
                 [message] = messages_with(messages, "deploy_concepts.D001")
-                self.assertIn(package, message.hint)
+                self.assertIn(package, message.hint or "")
 
     def test_installed_driver_is_quiet(self) -> None:
         for engine in ("django.db.backends.postgresql", "django.db.backends.sqlite3"):

@@ -28,12 +28,15 @@ class WrittenCredentialTests(SimpleTestCase):
             (f'DATABASES = {{"default": {{"ENGINE": "x", "PASSWORD": "{SECRET}"}}}}', credentials.LITERAL_PASSWORD),
             (f'DATABASES["default"]["PASSWORD"] = "{SECRET}"', credentials.LITERAL_PASSWORD),
             (f'DATABASES = {{"default": dict(ENGINE="x", PASSWORD="{SECRET}")}}', credentials.LITERAL_PASSWORD),
-            (f'import os\nDATABASES = {{"default": {{"PASSWORD": os.environ.get("DB_PASSWORD", "{SECRET}")}}}}', credentials.FALLBACK_PASSWORD),
+            (
+                f'import os\nDATABASES = {{"default": {{"PASSWORD": os.environ.get("DB_PASSWORD", "{SECRET}")}}}}',
+                credentials.FALLBACK_PASSWORD,
+            ),
             (f'DATABASES = {{"default": {{"PASSWORD": env("DB_PASSWORD", default="{SECRET}")}}}}', credentials.FALLBACK_PASSWORD),
             (f'DATABASES = {{"default": dj_database_url.config(default="postgres://app:{SECRET}@db/app")}}', credentials.URL_WITH_PASSWORD),
             ('import os\nDATABASES = {"default": {"PASSWORD": os.environ["DB_PASSWORD"]}}', None),
             ('DATABASES = {"default": {"PASSWORD": ""}}', None),
-            ("DATABASES = {\"default\": dj_database_url.config(default=f\"sqlite:///{BASE_DIR / 'db.sqlite3'}\")}", None),
+            ('DATABASES = {"default": dj_database_url.config(default=f"sqlite:///{BASE_DIR / \'db.sqlite3\'}")}', None),
             ('DATABASES = {"default": dj_database_url.config(default="postgres://app@db/app")}', None),
             (f'CACHE_URL = "redis://:{SECRET}@cache:6379/0"', None),
         ]

@@ -38,7 +38,9 @@ TIMEOUT = 2.0
 # A bound no healthy run comes near; only there so a probe that ignores its timeout fails the test.
 HANG_LIMIT = 60.0
 # What a read-only probe session may send: the transaction, settings local to it, and reads.
-READ_ONLY_STATEMENT = re.compile(r"^(BEGIN|ROLLBACK|SET TRANSACTION READ ONLY|SET LOCAL statement_timeout = \d+|SHOW \w+|SELECT\b)", re.IGNORECASE)
+READ_ONLY_STATEMENT = re.compile(
+    r"^(BEGIN|ROLLBACK|SET TRANSACTION READ ONLY|SET LOCAL statement_timeout = \d+|SHOW \w+|SELECT\b)", re.IGNORECASE
+)
 
 server: PostgresServer
 project_dir: Path
@@ -71,7 +73,11 @@ def prepare_server() -> None:
     server.execute("DELETE FROM django_migrations WHERE app = 'contenttypes' AND name = '0001_initial'", database="inconsistent")
     for name in ("fresh", "migrated", "inconsistent"):
         server.execute(f'REVOKE ALL ON DATABASE "{name}" FROM PUBLIC', f'GRANT CONNECT ON DATABASE "{name}" TO reader, literal')
-        server.execute("GRANT USAGE ON SCHEMA public TO reader, literal", "GRANT SELECT ON ALL TABLES IN SCHEMA public TO reader, literal", database=name)
+        server.execute(
+            "GRANT USAGE ON SCHEMA public TO reader, literal",
+            "GRANT SELECT ON ALL TABLES IN SCHEMA public TO reader, literal",
+            database=name,
+        )
 
 
 def tearDownModule() -> None:
@@ -203,7 +209,9 @@ class MigrationPlanTests(SimpleTestCase):
     def test_inconsistent_history_is_d024(self) -> None:
         facts, messages = probe(reader("inconsistent"))
         [message] = messages_with(messages, "deploy_concepts.D024")
-        self.assertIn("contenttypes.0002_remove_content_type_name is applied before its dependency", facts.live[0].inconsistent_history or "")
+        self.assertIn(
+            "contenttypes.0002_remove_content_type_name is applied before its dependency", facts.live[0].inconsistent_history or ""
+        )
         self.assertIn("contenttypes.0001_initial", message.hint or "")
 
     def test_consistent_history_is_quiet(self) -> None:
@@ -230,7 +238,9 @@ class UnreachableTests(SimpleTestCase):
     def test_address_that_never_answers_is_d011_within_the_timeout(self) -> None:
         silent = SilentServer()
         self.addCleanup(silent.close)
-        self.assert_unreachable(server.settings_dict("app", "reader", READER_PASSWORD) | {"PORT": str(silent.port)}, f"no answer within {TIMEOUT:g} s")
+        self.assert_unreachable(
+            server.settings_dict("app", "reader", READER_PASSWORD) | {"PORT": str(silent.port)}, f"no answer within {TIMEOUT:g} s"
+        )
 
     def test_wrong_password_and_missing_database_are_d011(self) -> None:
         rows = [
@@ -273,7 +283,9 @@ class CommandTests(SimpleTestCase):
                 for output_format in ("text", "json", "markdown"):
                     with self.subTest(label, command=command, output_format=output_format):
                         with mock.patch.dict("os.environ", {"DATABASE_URL": database_url}), override_databases(aliases):
-                            output = call(command, "--format", output_format, "--timeout", str(TIMEOUT), "-v", "2", *aliases_options(aliases))
+                            output = call(
+                                command, "--format", output_format, "--timeout", str(TIMEOUT), "-v", "2", *aliases_options(aliases)
+                            )
                         self.assertIn("deploy_concepts.D011", output)
                         assert_no_planted_password(self, output)
 

@@ -45,7 +45,7 @@ class ConflictTests(SimpleTestCase):
             facts, messages = run(make_context())
         [message] = messages_with(messages, "deploy_concepts.D015")
         self.assertEqual(facts.migrations.conflicts[0].leaves, ("0002_add_subtitle", "0002_add_summary"))
-        self.assertIn("makemigrations --merge", message.hint)
+        self.assertIn("makemigrations --merge", message.hint or "")
         # The conflict is the one cause shown; the model changes it implies are not listed too.
         self.assertNotIn("deploy_concepts.D014", ids(messages))
 

@@ -81,7 +81,7 @@ class InMemoryTests(SqliteProjectTestCase):
     def test_in_memory_database_is_d007(self) -> None:
         for name in (":memory:", "file:memdb?mode=memory&cache=shared"):
             with self.subTest(name):
-                facts, messages = self.run_concern(name=name, platform="heroku")
+                _, messages = self.run_concern(name=name, platform="heroku")
                 self.assertEqual(len(messages_with(messages, "deploy_concepts.D007")), 1)
                 # One cause, one message: there is no file to lose on the disk.
                 self.assertNotIn("deploy_concepts.D002", ids(messages))
@@ -94,17 +94,19 @@ class InMemoryTests(SqliteProjectTestCase):
 class CommittedFileTests(SqliteProjectTestCase):
     def setUp(self) -> None:
         super().setUp()
-        git = require_executable("git")
-        self.git = lambda *args: subprocess.run([git, *args], cwd=self.base_dir, capture_output=True, timeout=30, check=True)
+        self.git_executable = require_executable("git")
         self.git("init", "--quiet")
         create_database(self.db_path)
+
+    def git(self, *args: str) -> None:
+        subprocess.run([self.git_executable, *args], cwd=self.base_dir, capture_output=True, timeout=30, check=True)
 
     def test_committed_file_is_d008(self) -> None:
         self.git("add", "db.sqlite3")
         facts, messages = self.run_concern()
         [message] = messages_with(messages, "deploy_concepts.D008")
         self.assertTrue(facts.sqlite_files[0].tracked_by_git)
-        self.assertIn("git rm --cached db.sqlite3", message.hint)
+        self.assertIn("git rm --cached db.sqlite3", message.hint or "")
 
     def test_untracked_file_is_quiet(self) -> None:
         facts, messages = self.run_concern()

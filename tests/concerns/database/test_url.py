@@ -54,7 +54,7 @@ class ParseTests(SimpleTestCase):
 
     def test_an_at_sign_in_the_password_parses_and_stays_masked(self) -> None:
         # Python's urlsplit takes the last "@" as the end of the password, so this URL works.
-        parsed, messages = parse(f"postgres://app:p@{PASSWORD}@db.example.com:5432/blog")
+        parsed, _ = parse(f"postgres://app:p@{PASSWORD}@db.example.com:5432/blog")
         self.assertIsNone(parsed.error)
         self.assertEqual(parsed.host, "db.example.com")
         self.assertNotIn(PASSWORD, repr(parsed))
