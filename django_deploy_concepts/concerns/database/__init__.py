@@ -329,10 +329,11 @@ def hops(facts: Facts) -> tuple[Hop, ...]:
     if default is None:
         return (Hop("database", "Database", "no default database configured", False),)
     probe = next((probe for probe in facts.live if probe.alias == "default"), None)
-    detail = config.describe(default)
+    file = next((file for file in facts.sqlite_files if file.alias == "default"), None)
+    detail = f"sqlite file {file.project_path}" if file is not None and file.project_path else config.describe(default)
     if probe is not None:
         detail += f" ({live.describe(probe)})"
-    ephemeral_sqlite = any(file.alias == "default" and (facts.ephemeral_disk or file.in_memory) for file in facts.sqlite_files)
+    ephemeral_sqlite = file is not None and (facts.ephemeral_disk or file.in_memory)
     broken = default.engine is None or default.driver_available is False or ephemeral_sqlite or facts.database_url.error is not None
     if probe is not None:
         broken = broken or probe.error is not None or bool(probe.unapplied)

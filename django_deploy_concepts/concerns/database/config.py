@@ -291,9 +291,10 @@ def check_health_checks(facts: Facts) -> list[CheckMessage]:
 
 
 def d018(alias: Alias) -> Error:
+    age = "None" if alias.conn_max_age is None else alias.conn_max_age
     return Error(
-        f"{alias.alias!r} sets OPTIONS['pool'] and CONN_MAX_AGE: \"Pooling doesn't support persistent connections.\"",
-        hint="Set CONN_MAX_AGE = 0 (the default) when the pool keeps the connections.",
+        f"{alias.alias!r} sets OPTIONS['pool'] and CONN_MAX_AGE = {age}; Django refuses both.",
+        hint='"Pooling doesn\'t support persistent connections.": set CONN_MAX_AGE = 0 with a pool.',
         obj=alias.alias,
         id="deploy_concepts.D018",
     )

@@ -61,7 +61,8 @@ def read_migrations() -> Migrations:
         autodetector = MigrationAutodetector(loader.project_state(), ProjectState.from_apps(apps), MigrationQuestioner(dry_run=True))
         changes = autodetector.changes(graph=loader.graph)
     except (Exception, SystemExit) as exc:  # noqa: BLE001 - broken migration files are a finding
-        return Migrations((), (), f"{type(exc).__name__}: {exc}")
+        first_line = next(iter(str(exc).splitlines()), "")
+        return Migrations((), (), f"{type(exc).__name__}: {first_line}")
     model_changes = tuple(
         ModelChange(app, tuple(operation.describe() for migration in migrations for operation in migration.operations))
         for app, migrations in sorted(changes.items())

@@ -167,7 +167,7 @@ def check_sqlite_on_ephemeral_disk(facts: Facts) -> list[CheckMessage]:
 
 def d007(file: SqliteFile) -> Warning:
     return Warning(
-        f"DATABASES[{file.alias!r}] is an in-memory sqlite database: it starts empty in every process.",
+        f"DATABASES[{file.alias!r}] is in-memory sqlite: every process starts with it empty.",
         hint="Give NAME a file path on a persistent disk, or use a database server.",
         obj=file.alias,
         id="deploy_concepts.D007",

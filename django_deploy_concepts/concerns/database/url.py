@@ -32,9 +32,9 @@ READS_VARIABLE = ("DATABASE_URL", "dj_database_url", ".db(", ".db_url(")
 # Why a URL cannot be used; none of them contains the password.
 UNKNOWN_SCHEME = "Scheme '{scheme}://' is unknown"
 NO_SCHEME = "it does not start with a scheme such as postgres://"
-UNENCODED_PASSWORD = "its password has special characters that are not percent-encoded"
+UNENCODED_PASSWORD = "its password has unencoded special characters"
 BAD_PORT = "its port is not a number from 0 to 65535"
-NO_NAME = "it names no database (nothing after the host and port)"
+NO_NAME = "it names no database after the host"
 UNPARSABLE = "dj-database-url cannot parse it"
 
 

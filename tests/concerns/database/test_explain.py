@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.test import SimpleTestCase, override_settings
 
@@ -20,8 +21,8 @@ REMOTE_POSTGRES = {
 }
 
 
-def explain(**context_options: object) -> tuple[database.Facts, list[Finding], str]:
-    facts, messages = run(make_context(**context_options))  # type: ignore[arg-type]
+def explain(**context_options: Any) -> tuple[database.Facts, list[Finding], str]:
+    facts, messages = run(make_context(**context_options))
     findings = [Finding.from_message(message) for message in messages]
     explanation = database.explain(facts, tuple(findings))
     text = "\n".join(f"{step.title}\n{step.detail}\n{step.code}" for step in explanation.steps)
@@ -81,7 +82,7 @@ class OddSettingsTests(SimpleTestCase):
     def test_never_a_traceback_nor_an_inspection_failure(self) -> None:
         # Live checks run too, so servers are local: nothing listens on a free port of 127.0.0.1.
         local_postgres = {**REMOTE_POSTGRES, "HOST": "127.0.0.1", "PORT": str(free_port())}
-        rows = {
+        rows: dict[str, dict[str, Any]] = {
             "DATABASES None": {"DATABASES": None},
             "OPTIONS None": {"DATABASES": {"default": {**SQLITE_MEMORY, "OPTIONS": None}}},
             "NAME a number": {"DATABASES": {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": 5}}},
