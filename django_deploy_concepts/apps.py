@@ -13,14 +13,34 @@ CONCERN_NAMES = ("static", "database", "wsgi", "webserver", "checklist")
 
 
 def deferred_check(name: str) -> Callable[..., list[checks.CheckMessage]]:
-    """The concern's ``django_check``, imported when a deploy check first runs."""
+    """The concern's ``django_check``, imported when a deploy check first runs; never connects.
+
+    Django 6 passes every alias to checks without the "database" tag even when `check` got no
+    --database, so the aliases are not passed on: these checks are static analysis only.
+    """
 
     def check(app_configs: Any = None, databases: Collection[str] | None = None, **kwargs: Any) -> list[checks.CheckMessage]:
         from django_deploy_concepts.concerns import get_concern
 
-        return get_concern(name).django_check(app_configs=app_configs, databases=databases, **kwargs)
+        return get_concern(name).django_check(app_configs=app_configs, databases=None, **kwargs)
 
     check.__name__ = check.__qualname__ = f"check_{name}"
+    return check
+
+
+def deferred_database_check(name: str) -> Callable[..., list[checks.CheckMessage]]:
+    """The concern's optional ``django_database_check``: Django runs "database"-tagged checks only
+    for `check --database ALIAS`, and then with those aliases."""
+
+    def check(app_configs: Any = None, databases: Collection[str] | None = None, **kwargs: Any) -> list[checks.CheckMessage]:
+        from django_deploy_concepts.concerns import get_concern
+
+        database_check = getattr(get_concern(name), "django_database_check", None)
+        if database_check is None or not databases:
+            return []
+        return list(database_check(app_configs=app_configs, databases=databases, **kwargs))
+
+    check.__name__ = check.__qualname__ = f"check_{name}_database"
     return check
 
 
@@ -31,3 +51,4 @@ class DeployConceptsConfig(AppConfig):
     def ready(self) -> None:
         for name in CONCERN_NAMES:
             checks.register(deferred_check(name), "deploy_concepts", deploy=True)
+            checks.register(deferred_database_check(name), "deploy_concepts", checks.Tags.database, deploy=True)

@@ -38,7 +38,9 @@ NOT_SECRET_NAMES = frozenset(
         "XAUTHORITY",
     }
 )
-URL_PASSWORD = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.\-]*://)(?P<user>[^:/@\s]*):(?P<password>[^@\s]*)@")
+# The password runs to the last "@" of the URL, as Python's urlsplit reads it: an unencoded "@" in a
+# password ("user:p@ss@host") must not leave "ss" visible.
+URL_PASSWORD = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.\-]*://)(?P<user>[^:/@\s]*):(?P<password>[^\s]*?)@(?=[^@\s]*(?:\s|$))")
 
 
 def is_secret_name(name: str) -> bool:

@@ -29,11 +29,26 @@ class RegistrationTests(SimpleTestCase):
     def test_names_follow_the_concerns(self) -> None:
         self.assertEqual(CONCERN_NAMES, tuple(concern.NAME for concern in CONCERNS))
 
-    def test_one_deploy_only_check_per_concern(self) -> None:
+    def test_two_deploy_only_checks_per_concern_one_tagged_database(self) -> None:
         deploy = [check for check in registry.get_checks(include_deployment_checks=True) if TAG in check.tags]
         plain = [check for check in registry.get_checks(include_deployment_checks=False) if TAG in check.tags]
-        self.assertEqual(sorted(getattr(check, "__name__", "") for check in deploy), sorted(f"check_{name}" for name in CONCERN_NAMES))
+        self.assertEqual(
+            sorted(getattr(check, "__name__", "") for check in deploy),
+            sorted([f"check_{name}" for name in CONCERN_NAMES] + [f"check_{name}_database" for name in CONCERN_NAMES]),
+        )
+        tagged_database = sorted(getattr(check, "__name__", "") for check in deploy if "database" in check.tags)
+        self.assertEqual(tagged_database, sorted(f"check_{name}_database" for name in CONCERN_NAMES))
         self.assertEqual(plain, [])
+
+    def test_untagged_checks_never_pass_aliases_on(self) -> None:
+        # Django 6 passes every alias to untagged checks; they must still open no connection.
+        from django_deploy_concepts.apps import deferred_database_check
+
+        for concern in CONCERNS:
+            with self.subTest(concern=concern.NAME), warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                self.assertEqual(deferred_check(concern.NAME)(databases=["default"]), concern.django_check(databases=None))
+                self.assertEqual(deferred_database_check(concern.NAME)(databases=None), [])
 
     def test_deferred_check_gives_the_concerns_messages(self) -> None:
         for concern in CONCERNS:

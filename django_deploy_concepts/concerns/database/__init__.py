@@ -1,0 +1,338 @@
+"""Database: will the project's data survive deployment, and can production reach it?
+
+Sub-topics, each with its facts, checks and explanation pieces: ``config`` (DATABASES, drivers,
+connection lifetime), ``url`` (DATABASE_URL), ``sqlite`` (the file in production), ``credentials``
+(passwords in the settings source), ``live`` (a read-only connection), ``migrations``, and
+``processes`` (per-process state: workers, local-memory cache, sessions).
+Docs: docs/checks/database.rst; Django: https://docs.djangoproject.com/en/stable/ref/databases/
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Collection
+from typing import Any
+
+from django.core.checks import CheckMessage
+
+from django_deploy_concepts import runner
+from django_deploy_concepts.concerns.database import config, credentials, live, migrations, processes, sqlite, url
+from django_deploy_concepts.concerns.database.config import Alias
+from django_deploy_concepts.concerns.database.credentials import WrittenCredential
+from django_deploy_concepts.concerns.database.live import Probe
+from django_deploy_concepts.concerns.database.migrations import Migrations
+from django_deploy_concepts.concerns.database.processes import Processes
+from django_deploy_concepts.concerns.database.sqlite import SqliteFile
+from django_deploy_concepts.concerns.database.url import DatabaseUrl
+from django_deploy_concepts.context import ProjectContext
+from django_deploy_concepts.report import Explanation, Fact, Finding, Hop, Step
+
+NAME = "database"
+TITLE = "Database"
+LETTER = "D"
+ABOUT = (
+    "Doesn't my sqlite file work in production? It is a single file on the server's disk. On most "
+    "platforms (Heroku, Render, Railway, Fly.io without a volume, Cloud Run, App Engine, containers) "
+    "that disk is thrown away at every deploy or restart, so the data resets; and several worker "
+    "processes writing to one sqlite file wait on each other's lock until one fails with \"database "
+    'is locked". A DATABASE_URL of "sqlite://" with no path is worse: the database lives in memory '
+    "and is empty after every restart.",
+    "Production databases are usually a server (PostgreSQL, MySQL) that the platform gives you as a "
+    "DATABASE_URL, such as postgres://user:password@host:5432/name. dj-database-url turns that URL "
+    "into the DATABASES setting. A misspelt scheme fails with \"Scheme 'postgress://' is unknown\", a "
+    "password with characters such as / # ? must be percent-encoded, and when the variable is missing "
+    'in a process Django says "settings.DATABASES is improperly configured. Please supply the ENGINE '
+    'value." The driver must be installed too, or the site stops with "Error loading psycopg2 or '
+    'psycopg module".',
+    "A new database is empty: `manage.py migrate` must create the tables before the new code serves "
+    'requests, or pages fail with "relation ... does not exist" (PostgreSQL) or "no such table" '
+    "(sqlite). Run it once per deploy in a release or pre-deploy step, not in the web process's start "
+    "command, where every worker and instance would race to run it.",
+    "Connections: with CONN_MAX_AGE = 0 (the default) Django opens a new connection for every request, "
+    "which costs a network round trip or more to a remote server; CONN_MAX_AGE = 600 keeps it, and "
+    "CONN_HEALTH_CHECKS = True replaces one the server closed. Django 5.1+ can pool PostgreSQL "
+    'connections instead (OPTIONS {"pool": True}, with psycopg[pool]).',
+    "Each worker process has its own memory: the local-memory cache (Django's default cache) and "
+    "sessions kept in it are not shared between workers and vanish at every restart.",
+)
+DJANGO_CHECKS = ("database.", "mysql.", "postgres.", "sqlite3.", "models.W042")
+
+
+# Facts --------------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Facts:
+    platform: str
+    platform_title: str
+    ephemeral_disk: bool
+    aliases: tuple[Alias, ...]
+    # What about DATABASES' shape stops Django from using it.
+    config_errors: tuple[str, ...]
+    # Aliases passed with --database that DATABASES does not define.
+    requested_missing: tuple[str, ...]
+    database_url: DatabaseUrl
+    sqlite_files: tuple[SqliteFile, ...]
+    written_credentials: tuple[WrittenCredential, ...]
+    migrations: Migrations
+    # One per alias the run may connect to (context.databases); empty when offline.
+    live: tuple[Probe, ...]
+    processes: Processes
+    # What could not be read; shown, never raised.
+    errors: tuple[str, ...]
+
+    @property
+    def default(self) -> Alias | None:
+        return next((alias for alias in self.aliases if alias.alias == "default"), None)
+
+
+def collect_facts(context: ProjectContext) -> Facts:
+    databases = context.setting("DATABASES", {})
+    aliases, config_errors = config.read_databases(databases)
+    default = next((alias for alias in aliases if alias.alias == "default"), None)
+    sources = context.settings_sources()
+    written, source_errors = credentials.read_written_credentials(sources, context.base_dir)
+    sqlite_files = sqlite.read_sqlite_files(databases, {alias.alias: alias.vendor for alias in aliases}, context)
+    platform = context.platform_info
+    known = {alias.alias for alias in aliases}
+    return Facts(
+        platform=platform.name,
+        platform_title=platform.title,
+        ephemeral_disk=platform.ephemeral_disk and platform.kind != "unknown",
+        aliases=aliases,
+        config_errors=config_errors,
+        requested_missing=tuple(name for name in context.databases if name not in known),
+        database_url=url.read_database_url(context.environ, default, sources),
+        sqlite_files=sqlite_files,
+        written_credentials=written,
+        migrations=migrations.read_migrations(),
+        live=live.probe_databases(context.databases, aliases, databases, sqlite_files, context.timeout),
+        processes=Processes(processes.count_workers(context), processes.read_caches(context)),
+        errors=source_errors,
+    )
+
+
+# Checks -------------------------------------------------------------------------------------------
+
+# In the order a user should read them: what stops Django first, then data loss, then the rest.
+CHECKS = (
+    config.check_databases_shape,
+    config.check_requested_aliases,
+    config.check_engine_set,
+    config.check_driver,
+    url.check_database_url_parses,
+    url.check_database_url_in_memory,
+    url.check_database_url_used,
+    sqlite.check_sqlite_in_memory,
+    sqlite.check_sqlite_on_ephemeral_disk,
+    sqlite.check_sqlite_committed,
+    sqlite.check_sqlite_file_exists,
+    sqlite.check_single_writer,
+    credentials.check_written_credentials,
+    live.check_connection,
+    live.check_tls,
+    migrations.check_consistent_history,
+    migrations.check_unapplied_migrations,
+    migrations.check_migrations_load,
+    migrations.check_conflicts,
+    migrations.check_model_changes,
+    config.check_pool_with_persistent_connections,
+    config.check_pool_available,
+    config.check_health_checks,
+    config.check_connection_reuse,
+    processes.check_local_memory_cache,
+    processes.check_sessions_in_local_memory,
+)
+
+
+# What only a connection finds; django_database_check reports these, django_check never connects.
+LIVE_CHECK_IDS = frozenset(
+    {"deploy_concepts.D011", "deploy_concepts.D012", "deploy_concepts.D013", "deploy_concepts.D023", "deploy_concepts.D024"}
+)
+
+
+def django_check(app_configs: Any = None, databases: Collection[str] | None = None, **kwargs: Any) -> list[CheckMessage]:
+    return runner.check_concern(NAME, databases)
+
+
+def django_database_check(app_configs: Any = None, databases: Collection[str] | None = None, **kwargs: Any) -> list[CheckMessage]:
+    """Registered with the "database" tag: `check --deploy --database ALIAS` runs it with those aliases."""
+    if not databases:
+        return []
+    return [message for message in runner.check_concern(NAME, databases) if message.id in LIVE_CHECK_IDS]
+
+
+# Explanation --------------------------------------------------------------------------------------
+
+
+def found_facts(facts: Facts) -> list[Fact]:
+    found: list[Fact] = []
+    for alias in facts.aliases:
+        found.append(Fact(f"DATABASES[{alias.alias!r}]", config.describe(alias), None if alias.engine else False))
+        if alias.driver_available is not None:
+            modules = " or ".join(alias.driver_modules)
+            found.append(
+                Fact(
+                    f"Driver for {alias.alias!r}",
+                    f"{alias.driver_module} importable" if alias.driver_module else f"{modules} missing",
+                    alias.driver_available,
+                )
+            )
+        if alias.options:
+            found.append(Fact(f"OPTIONS of {alias.alias!r}", ", ".join(f"{option.name}={option.value}" for option in alias.options), None))
+        if alias.vendor not in (None, config.SQLITE):
+            found.append(Fact(f"Connections of {alias.alias!r}", config.lifetime(alias), None))
+    found.append(Fact("DATABASE_URL", url.describe(facts.database_url), None if facts.database_url.error is None else False))
+    for file in facts.sqlite_files:
+        ok = False if facts.ephemeral_disk or file.in_memory or file.tracked_by_git else None
+        found.append(Fact(f"sqlite file of {file.alias!r}", sqlite.describe(file), ok))
+    if facts.sqlite_files:
+        disk = "ephemeral: files written at run time are lost" if facts.ephemeral_disk else "kept between deploys"
+        found.append(Fact(f"Disk on {facts.platform_title}", disk, not facts.ephemeral_disk))
+    for probe in facts.live:
+        found.append(Fact(f"Live check of {probe.alias!r}", live.describe(probe), None if probe.skipped else probe.connected))
+        if probe.connected:
+            ok = probe.migrations_checked and not probe.unapplied and not probe.inconsistent_history
+            found.append(Fact(f"Migrations on {probe.alias!r}", live.describe_migrations(probe), ok))
+    if not facts.live:
+        found.append(Fact("Live check", "not run: no database alias to connect to (--offline, or check without --database)", None))
+    changes = facts.migrations.model_changes
+    found.append(
+        Fact(
+            "Model changes without a migration",
+            facts.migrations.error
+            or ("; ".join(f"{change.app_label}: {migrations.listed(change.operations)}" for change in changes) or "none"),
+            not changes and facts.migrations.error is None,
+        )
+    )
+    found.append(Fact("WSGI workers", processes.describe(facts.processes.workers), None))
+    caches = facts.processes.caches
+    found.append(Fact("Default cache", caches.default_backend or "(none)", None))
+    if caches.sessions_used:
+        found.append(Fact("SESSION_ENGINE", caches.session_engine or "(not set)", None))
+    found += [
+        Fact("Password written in the settings", f"{credential.file} line {credential.line}: {credential.what}", False)
+        for credential in facts.written_credentials
+    ]
+    found += [Fact("Could not read", error, False) for error in (*facts.config_errors, *facts.errors)]
+    return found
+
+
+def explain_steps(facts: Facts, ids: set[str]) -> list[Step]:
+    steps: list[Step] = []
+    if ids & {"deploy_concepts.D002", "deploy_concepts.D003", "deploy_concepts.D005", "deploy_concepts.D007"}:
+        steps.append(
+            Step(
+                "Read the database from DATABASE_URL, keeping sqlite for local development.",
+                "Add dj-database-url to your requirements, then in your settings:",
+                url.settings_snippet(base_dir_default=True),
+                "python",
+            )
+        )
+    steps += [
+        Step(
+            f"Install the driver for {alias.engine}.",
+            "And add it to your requirements.",
+            f"python -m pip install '{alias.driver_package}'",
+            "shell",
+        )
+        for alias in facts.aliases
+        if alias.driver_available is False and alias.vendor != config.SQLITE
+    ]
+    if "deploy_concepts.D004" in ids:
+        steps.append(
+            Step(
+                "Fix DATABASE_URL: the scheme your platform documents, and the password percent-encoded.",
+                "This prints the encoded form of a password you type (nothing is echoed or stored):",
+                url.ENCODE_PASSWORD,
+                "shell",
+            )
+        )
+    if "deploy_concepts.D006" in ids:
+        steps.append(
+            Step(
+                "Give the sqlite URL an absolute path, or use a database server.",
+                "",
+                "DATABASE_URL=sqlite:////srv/data/db.sqlite3",
+                "shell",
+            )
+        )
+    if "deploy_concepts.D022" in ids:
+        steps.append(
+            Step(
+                "Read database passwords from the environment, then change the password that was in the code.",
+                "",
+                credentials.FROM_ENVIRONMENT,
+                "python",
+            )
+        )
+    for file in facts.sqlite_files:
+        if file.tracked_by_git:
+            steps.append(
+                Step(
+                    f"Stop committing {file.project_path}.",
+                    "It stays on your disk; git forgets it and ignores it from now on.",
+                    f"git rm --cached {file.project_path}\necho '{file.project_path}' >> .gitignore",
+                    "shell",
+                )
+            )
+    if any(not file.in_memory for file in facts.sqlite_files) and not facts.ephemeral_disk:
+        steps.append(
+            Step(
+                "If sqlite is a deliberate choice on a persistent disk, make it safe for several workers, and back it up.",
+                "These OPTIONS need Django 5.1+ (transaction_mode, init_command). Back up with sqlite's own command, "
+                "not by copying the file while the site writes to it:",
+                f"{sqlite.SAFE_OPTIONS}\n\n# {sqlite.BACKUP}",
+                "python",
+            )
+        )
+    if "deploy_concepts.D012" in ids:
+        steps.append(
+            Step("Require TLS to the database server.", "", "DATABASE_URL=postgres://user:password@host:5432/name?sslmode=require", "shell")
+        )
+    if "deploy_concepts.D014" in ids:
+        steps.append(
+            Step("Write the missing migrations and commit them.", "", "python manage.py makemigrations\ngit add */migrations/*.py", "shell")
+        )
+    title, detail, language = migrations.RELEASE_STEPS.get(facts.platform, migrations.GENERIC_RELEASE_STEP)
+    steps.append(
+        Step(
+            "Run migrations against the production database in a release step, before the new code serves requests.",
+            title,
+            detail,
+            language,
+        )
+    )
+    if ids & {"deploy_concepts.D016", "deploy_concepts.D017", "deploy_concepts.D018", "deploy_concepts.D019"}:
+        steps.append(
+            Step(
+                "Choose how connections live: kept per worker with health checks, or a pool (PostgreSQL, Django 5.1+).",
+                "One or the other, not both:",
+                f"{config.PERSISTENT_SNIPPET}\n\n# or\n{config.POOL_SNIPPET}",
+                "python",
+            )
+        )
+    if ids & {"deploy_concepts.D020", "deploy_concepts.D021"}:
+        steps.append(Step("Share the cache and sessions between workers.", "", processes.SHARED_CACHE, "python"))
+    return steps
+
+
+def explain(facts: Facts, findings: tuple[Finding, ...]) -> Explanation:
+    ids = {finding.id for finding in findings}
+    return Explanation(about=ABOUT, found=tuple(found_facts(facts)), steps=tuple(explain_steps(facts, ids)))
+
+
+def hops(facts: Facts) -> tuple[Hop, ...]:
+    default = facts.default
+    if default is None:
+        return (Hop("database", "Database", "no default database configured", False),)
+    probe = next((probe for probe in facts.live if probe.alias == "default"), None)
+    file = next((file for file in facts.sqlite_files if file.alias == "default"), None)
+    detail = f"sqlite file {file.project_path}" if file is not None and file.project_path else config.describe(default)
+    if probe is not None:
+        detail += f" ({live.describe(probe)})"
+    ephemeral_sqlite = file is not None and (facts.ephemeral_disk or file.in_memory)
+    broken = default.engine is None or default.driver_available is False or ephemeral_sqlite or facts.database_url.error is not None
+    if probe is not None:
+        broken = broken or probe.error is not None or bool(probe.unapplied)
+    return (Hop("database", "Database", detail, not broken),)

@@ -1,0 +1,192 @@
+"""Migrations: model changes with no migration yet, conflicting ones, and the plan `migrate` would run.
+
+All of it read only: the autodetector as `makemigrations --check --dry-run` runs it (nothing
+written), and the plan as `migrate --plan` computes it from the django_migrations table.
+Docs: https://docs.djangoproject.com/en/stable/topics/migrations/
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING
+
+from django.core.checks import CheckMessage, Error, Warning
+
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+
+    from django_deploy_concepts.concerns.database import Facts
+    from django_deploy_concepts.concerns.database.live import Probe
+
+MAX_LISTED = 3
+
+
+# Facts --------------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelChange:
+    app_label: str
+    # What makemigrations would write, in its own words ("Add field x to post").
+    operations: tuple[str, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class Conflict:
+    app_label: str
+    leaves: tuple[str, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class Migrations:
+    model_changes: tuple[ModelChange, ...]
+    conflicts: tuple[Conflict, ...]
+    error: str | None
+
+
+def read_migrations() -> Migrations:
+    from django.apps import apps
+    from django.db.migrations.autodetector import MigrationAutodetector
+    from django.db.migrations.loader import MigrationLoader
+    from django.db.migrations.questioner import MigrationQuestioner
+    from django.db.migrations.state import ProjectState
+
+    try:
+        # No connection: the loader then reads the migration files only, as makemigrations does.
+        loader = MigrationLoader(None, ignore_no_migrations=True)
+        conflicts = tuple(Conflict(app, tuple(sorted(names))) for app, names in sorted(loader.detect_conflicts().items()))
+        if conflicts:
+            return Migrations((), conflicts, None)
+        # The base questioner never prompts and never exits; makemigrations' non-interactive one would.
+        autodetector = MigrationAutodetector(loader.project_state(), ProjectState.from_apps(apps), MigrationQuestioner(dry_run=True))
+        changes = autodetector.changes(graph=loader.graph)
+    except (Exception, SystemExit) as exc:  # noqa: BLE001 - broken migration files are a finding
+        first_line = next(iter(str(exc).splitlines()), "")
+        return Migrations((), (), f"{type(exc).__name__}: {first_line}")
+    model_changes = tuple(
+        ModelChange(app, tuple(operation.describe() for migration in migrations for operation in migration.operations))
+        for app, migrations in sorted(changes.items())
+    )
+    return Migrations(model_changes, (), None)
+
+
+def unapplied_migrations(connection: BaseDatabaseWrapper) -> tuple[tuple[str, ...], str | None]:
+    """The migrations `migrate` would apply on this connection, and an inconsistent history if any.
+
+    Reads the django_migrations table (recorder.has_table() only looks, it does not create it).
+    """
+    from django.db.migrations.exceptions import InconsistentMigrationHistory
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    try:
+        executor.loader.check_consistent_history(connection)
+    except InconsistentMigrationHistory as exc:
+        return (), str(exc)
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    return tuple(f"{migration.app_label}.{migration.name}" for migration, backwards in plan if not backwards), None
+
+
+# Checks -------------------------------------------------------------------------------------------
+
+
+def listed(names: tuple[str, ...]) -> str:
+    more = f" and {len(names) - MAX_LISTED} more" if len(names) > MAX_LISTED else ""
+    return ", ".join(names[:MAX_LISTED]) + more
+
+
+def d013(probe: Probe) -> Warning:
+    return Warning(
+        f"{probe.alias!r} has {len(probe.unapplied)} unapplied migrations: {listed(probe.unapplied)}.",
+        hint="Run `manage.py migrate` in a release step, or pages fail with 'relation does not exist'.",
+        obj=probe.alias,
+        id="deploy_concepts.D013",
+    )
+
+
+def check_unapplied_migrations(facts: Facts) -> list[CheckMessage]:
+    return [d013(probe) for probe in facts.live if probe.unapplied]
+
+
+def d024(probe: Probe) -> Error:
+    return Error(
+        f"{probe.alias!r} has an inconsistent migration history; migrate refuses to run.",
+        hint=f"{probe.inconsistent_history}",
+        obj=probe.alias,
+        id="deploy_concepts.D024",
+    )
+
+
+def check_consistent_history(facts: Facts) -> list[CheckMessage]:
+    return [d024(probe) for probe in facts.live if probe.inconsistent_history]
+
+
+def d014(change: ModelChange) -> Warning:
+    return Warning(
+        f"Models of {change.app_label!r} have changes with no migration: {listed(change.operations)}.",
+        hint="Run `manage.py makemigrations` and commit the new files, or production lacks them.",
+        obj=change.app_label,
+        id="deploy_concepts.D014",
+    )
+
+
+def check_model_changes(facts: Facts) -> list[CheckMessage]:
+    return [d014(change) for change in facts.migrations.model_changes]
+
+
+def d015(conflict: Conflict) -> Error:
+    return Error(
+        f"Conflicting migrations in {conflict.app_label!r}: {', '.join(conflict.leaves)}.",
+        hint="migrate stops with 'Conflicting migrations detected'; run `manage.py makemigrations --merge`.",
+        obj=conflict.app_label,
+        id="deploy_concepts.D015",
+    )
+
+
+def check_conflicts(facts: Facts) -> list[CheckMessage]:
+    return [d015(conflict) for conflict in facts.migrations.conflicts]
+
+
+def d026(error: str) -> Error:
+    return Error(
+        f"The migration files cannot be loaded: {error}",
+        hint="migrate stops with the same error; fix the migration named there (a missing dependency?).",
+        id="deploy_concepts.D026",
+    )
+
+
+def check_migrations_load(facts: Facts) -> list[CheckMessage]:
+    return [d026(facts.migrations.error)] if facts.migrations.error else []
+
+
+# Explanation --------------------------------------------------------------------------------------
+
+
+# Where `migrate` runs once per deploy, before the new code serves requests, by platform.
+RELEASE_STEPS: dict[str, tuple[str, str, str]] = {
+    "heroku": ("In the Procfile, a release process:", "release: python manage.py migrate --noinput", "text"),
+    "fly": ("In fly.toml:", '[deploy]\n  release_command = "python manage.py migrate --noinput"', "toml"),
+    "render": ("In render.yaml, for the web service:", "preDeployCommand: python manage.py migrate --noinput", "yaml"),
+    "railway": ("In railway.json:", '{"deploy": {"preDeployCommand": ["python manage.py migrate --noinput"]}}', "json"),
+    "upsun": ("In .upsun/config.yaml, the deploy hook:", "hooks:\n  deploy: python manage.py migrate --noinput", "yaml"),
+    "digitalocean": (
+        "In .do/app.yaml, a pre-deploy job:",
+        "jobs:\n  - name: migrate\n    kind: PRE_DEPLOY\n    run_command: python manage.py migrate --noinput",
+        "yaml",
+    ),
+    "elasticbeanstalk": (
+        "In .ebextensions/django.config, once per deploy:",
+        'container_commands:\n  01_migrate:\n    command: "python manage.py migrate --noinput"\n    leader_only: true',
+        "yaml",
+    ),
+    "container": (
+        "Run it once per release, before starting the new containers (not in the image's CMD):",
+        "docker compose run --rm web python manage.py migrate --noinput",
+        "shell",
+    ),
+}
+GENERIC_RELEASE_STEP = (
+    "In your deploy script, after the new code is in place and before the WSGI server restarts:",
+    "python manage.py migrate --noinput",
+    "shell",
+)
