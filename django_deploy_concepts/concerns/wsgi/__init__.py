@@ -214,12 +214,23 @@ def where(command: StartCommand) -> str:
     return f"{command.file} line {command.line}"
 
 
+def missing_dependency(facts: Facts) -> str | None:
+    """The module WSGI_APPLICATION's module imports and cannot find (not the module itself)."""
+    missing = facts.wsgi.missing_module
+    module = (facts.wsgi_application or "").rpartition(".")[0]
+    if not missing or module == missing or module.startswith(missing + "."):
+        return None
+    return missing
+
+
 def w001(facts: Facts) -> Error:
-    return Error(
-        f"WSGI_APPLICATION cannot be loaded: {facts.wsgi_application_error}",
-        hint=f'Point it at the application in your wsgi.py, e.g. "{facts.project_package}.wsgi.application".',
-        id="deploy_concepts.W001",
+    missing = missing_dependency(facts)
+    hint = (
+        f"{facts.wsgi_application.rpartition('.')[0] if facts.wsgi_application else 'wsgi.py'} imports {missing}: add it to the project or its requirements."
+        if missing
+        else f'Point it at the application in your wsgi.py, e.g. "{facts.project_package}.wsgi.application".'
     )
+    return Error(f"WSGI_APPLICATION cannot be loaded: {facts.wsgi_application_error}", hint=hint, id="deploy_concepts.W001")
 
 
 def check_wsgi_application(facts: Facts) -> list[CheckMessage]:
@@ -603,8 +614,8 @@ def found_facts(facts: Facts) -> list[Fact]:
     if smoke.ran:
         found.append(Fact("Sent as the proxy would", "; ".join(smoke.headers) + f"; host from {smoke.host_source}", None))
     for command in facts.start_commands:
-        production = command.server not in (None, "runserver")
-        found.append(Fact(f"{where(command)} ({command.process})", command.command, production if command.is_web else None))
+        serves = command.server not in (None, "runserver") and load_failure(facts, command) is None and unreachable(facts, command) is None
+        found.append(Fact(f"{where(command)} ({command.process})", command.command, serves if command.is_web else None))
     if not facts.start_commands:
         names = ", ".join(start_file.path for start_file in facts.start_files)
         found.append(Fact("Start command", f"none found{' in ' + names if names else ' (no Procfile, Dockerfile, fly.toml, ...)'}", None))
@@ -646,15 +657,27 @@ def explain(facts: Facts, findings: tuple[Finding, ...]) -> Explanation:
     steps: list[Step] = []
     package = facts.project_package
     if "deploy_concepts.W001" in ids:
-        missing = f" Python could not find the module {facts.wsgi.missing_module!r}." if facts.wsgi.missing_module else ""
-        steps.append(
-            Step(
-                "Make WSGI_APPLICATION point at the application object in your wsgi.py.",
-                f"Django (runserver) and gunicorn both import it; it fails with: {facts.wsgi_application_error}.{missing}",
-                f'WSGI_APPLICATION = "{package}.wsgi.application"',
-                "python",
+        missing = missing_dependency(facts)
+        if missing:
+            module = (facts.wsgi_application or "").rpartition(".")[0]
+            steps.append(
+                Step(
+                    f"Make {module} importable: it imports {missing}, which Python cannot find.",
+                    f"runserver and every gunicorn worker stop with: {facts.wsgi_application_error} (then 'Worker failed to boot'). "
+                    "Commit the missing module, or add the package that provides it to your requirements.",
+                    f"python -c 'import {module}'",
+                    "shell",
+                )
             )
-        )
+        else:
+            steps.append(
+                Step(
+                    "Make WSGI_APPLICATION point at the application object in your wsgi.py.",
+                    f"Django (runserver) and gunicorn both import it; it fails with: {facts.wsgi_application_error}.",
+                    f'WSGI_APPLICATION = "{package}.wsgi.application"',
+                    "python",
+                )
+            )
     steps += fix_path_step(facts, ids)
     web = web_command(facts)
     gunicorn_line = command_for(facts)

@@ -219,35 +219,57 @@ def request_environ(host: str, scheme: str, forwarded_header: str | None) -> tup
 
 
 class _Recorder(logging.Handler):
+    """Keeps the records of the thread it was made for; the rest are dropped, never printed."""
+
     def __init__(self) -> None:
         super().__init__(logging.NOTSET)
-        self.records: list[logging.LogRecord] = []
+        self.records: dict[int, list[logging.LogRecord]] = {}
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
+        if record.thread in self.records:
+            self.records[record.thread].append(record)
+
+
+_capture_lock = threading.Lock()
+_capture_users = 0
+_recorder = _Recorder()
+_saved_loggers: list[tuple[logging.Logger, list[logging.Handler], bool]] = []
 
 
 @contextlib.contextmanager
-def captured_django_logs() -> Iterator[_Recorder]:
-    """Django's request and security logs go to a recorder, not to stderr or ADMINS' inboxes."""
-    recorder = _Recorder()
-    names = [
-        name
-        for name in list(logging.root.manager.loggerDict)
-        if any(name == prefix or name.startswith(prefix + ".") for prefix in CAPTURED_LOGGERS)
-    ]
-    saved = []
-    for name in dict.fromkeys([*CAPTURED_LOGGERS, *names]):
-        logger = logging.getLogger(name)
-        saved.append((logger, logger.handlers[:], logger.propagate))
-        logger.handlers = [recorder]
-        logger.propagate = False
+def captured_django_logs() -> Iterator[list[logging.LogRecord]]:
+    """Django's request and security logs of this thread, kept from stderr and from ADMINS' inboxes.
+
+    Overlapping captures (a timed-out smoke request may still be running) share one recorder;
+    the loggers are restored when the last one ends.
+    """
+    global _capture_users
+    records: list[logging.LogRecord] = []
+    with _capture_lock:
+        if _capture_users == 0:
+            names = [
+                name
+                for name in list(logging.root.manager.loggerDict)
+                if any(name == prefix or name.startswith(prefix + ".") for prefix in CAPTURED_LOGGERS)
+            ]
+            for name in dict.fromkeys([*CAPTURED_LOGGERS, *names]):
+                logger = logging.getLogger(name)
+                _saved_loggers.append((logger, logger.handlers[:], logger.propagate))
+                logger.handlers = [_recorder]
+                logger.propagate = False
+        _capture_users += 1
+        _recorder.records[threading.get_ident()] = records
     try:
-        yield recorder
+        yield records
     finally:
-        for logger, handlers, propagate in saved:
-            logger.handlers = handlers
-            logger.propagate = propagate
+        with _capture_lock:
+            _recorder.records.pop(threading.get_ident(), None)
+            _capture_users -= 1
+            if _capture_users == 0:
+                for logger, handlers, propagate in _saved_loggers:
+                    logger.handlers = handlers
+                    logger.propagate = propagate
+                _saved_loggers.clear()
 
 
 class _WriteGuard:
@@ -306,14 +328,14 @@ def smoke_request(context: ProjectContext, application: Any, secrets: frozenset[
     def run() -> None:
         from django.db import connections
 
-        with captured_django_logs() as recorder, warnings.catch_warnings(record=True):
+        with captured_django_logs() as records, warnings.catch_warnings(record=True):
             warnings.simplefilter("always")
             try:
                 outcome["response"] = call_application(application, environ, guard)
             except BaseException as exc:  # noqa: BLE001 - whatever the view raises is the finding
                 outcome["error"] = exc
             finally:
-                outcome["records"] = list(recorder.records)
+                outcome["records"] = list(records)
                 with contextlib.suppress(Exception):
                     connections.close_all()
 
@@ -409,8 +431,9 @@ def collect_async(context: ProjectContext, wsgi_path: str | None, secrets: froze
     asgi, _ = load_application("ASGI_APPLICATION", context.setting("ASGI_APPLICATION"), secrets)
     names, count, url_error = async_views(context.setting("ROOT_URLCONF"))
     installed = context.setting("INSTALLED_APPS", [])
-    channels = isinstance(installed, (list, tuple)) and any(
-        isinstance(app, str) and app.split(".")[0] in ("channels", "daphne") for app in installed
+    # CHANNEL_LAYERS means nothing without Channels: either sign is enough.
+    channels = bool(context.setting("CHANNEL_LAYERS")) or (
+        isinstance(installed, (list, tuple)) and any(isinstance(app, str) and app.split(".")[0] in ("channels", "daphne") for app in installed)
     )
     return AsyncFacts(
         asgi=asgi,

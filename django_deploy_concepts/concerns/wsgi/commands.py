@@ -35,6 +35,7 @@ RUNNER_VERBS = frozenset({"run", "run-program", "exec"})
 ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 PYTHON = re.compile(r"^python(\d(\.\d+)?)?$")
 VARIABLE = re.compile(r"\$(\{[A-Za-z_][A-Za-z0-9_]*[^}]*\}|[A-Za-z_][A-Za-z0-9_]*)")
+SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ash"})
 OPERATORS = frozenset({"&&", "||", ";", "|", "&", ";;"})
 
 
@@ -207,7 +208,9 @@ def analyse(command: str | Sequence[str], *, shell: bool | None = True) -> Comma
     unexpanded: list[str] = []
     if shell is False:
         unexpanded = [word for word in words if word in OPERATORS]
-        if not isinstance(command, str):
+        program = unwrap(list(words))[:1]
+        runs_shell = bool(program) and program[0].rsplit("/", 1)[-1] in SHELLS
+        if not isinstance(command, str) and not runs_shell:
             unexpanded += [match[0] for word in words for match in VARIABLE.finditer(word)]
     return _analyse_words(words, tuple(dict.fromkeys(unexpanded)), depth=0)
 
@@ -224,7 +227,7 @@ def _analyse_words(words: list[str], unexpanded: tuple[str, ...], depth: int) ->
         if not segment:
             continue
         program = segment[0].rsplit("/", 1)[-1]
-        if program in ("sh", "bash", "dash", "zsh", "ash"):
+        if program in SHELLS:
             inner = shell_inner_command(segment[1:])
             if inner is not None:
                 nested = _analyse_words(shell_words(inner), (), depth + 1)

@@ -141,7 +141,11 @@ class _YamlReader:
             return self.sequence(indent, depth)
         if split_key(text) is not None:
             return self.mapping(indent, depth)
-        return self.value(strip_comment(line.text), line, indent, depth, consume=True)
+        node = self.value(strip_comment(line.text), line, indent, depth, consume=True)
+        following = self.current()
+        if following is not None and following.indent == indent:
+            raise FormatError(f"expected 'key: value', found {text[:40]!r}", line.number)
+        return node
 
     def sequence(self, indent: int, depth: int) -> YamlList:
         first = self.current()

@@ -403,7 +403,7 @@ def read_upsun(reader: _Reader, name: str, text: str, directory: Path) -> None:
                 if isinstance(app, formats.YamlMap):
                     source = app.get("source")
                     source_root = formats.yaml_text(source.get("root")) if isinstance(source, formats.YamlMap) else None
-                    applications.append((app_name, app, root / source_root if source_root else root))
+                    applications.append((app_name, app, root / source_root.strip("/") if source_root else root))
         else:
             applications.append((formats.yaml_text(document.get("name")) or "app", document, directory))
     for app_name, app, working_dir in applications:
