@@ -433,7 +433,8 @@ def collect_async(context: ProjectContext, wsgi_path: str | None, secrets: froze
     installed = context.setting("INSTALLED_APPS", [])
     # CHANNEL_LAYERS means nothing without Channels: either sign is enough.
     channels = bool(context.setting("CHANNEL_LAYERS")) or (
-        isinstance(installed, (list, tuple)) and any(isinstance(app, str) and app.split(".")[0] in ("channels", "daphne") for app in installed)
+        isinstance(installed, (list, tuple))
+        and any(isinstance(app, str) and app.split(".")[0] in ("channels", "daphne") for app in installed)
     )
     return AsyncFacts(
         asgi=asgi,

@@ -8,7 +8,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from types import SimpleNamespace
+from types import ModuleType
 from typing import Any
 
 from django.core.checks import CheckMessage
@@ -66,9 +66,7 @@ def context_for(
     environ: Mapping[str, str] | None = None,
 ) -> ProjectContext:
     with override_settings(BASE_DIR=base_dir) if base_dir is not None else contextlib.nullcontext():
-        return build_context(
-            platform=platform, databases=databases, timeout=timeout, environ=run_environ() if environ is None else environ
-        )
+        return build_context(platform=platform, databases=databases, timeout=timeout, environ=run_environ() if environ is None else environ)
 
 
 def inspect(
@@ -92,6 +90,8 @@ def ids(messages: list[CheckMessage]) -> list[str]:
     return [message.id or "" for message in messages]
 
 
-def urlconf(*patterns: Any) -> SimpleNamespace:
-    """A URLconf object for ROOT_URLCONF: Django accepts any object with ``urlpatterns``."""
-    return SimpleNamespace(urlpatterns=list(patterns))
+def urlconf(*patterns: Any) -> ModuleType:
+    """A URLconf module for ROOT_URLCONF, made here: Django accepts a module object as well as a path."""
+    module = ModuleType("tests.concerns.wsgi.generated_urls")
+    module.urlpatterns = list(patterns)  # type: ignore[attr-defined]
+    return module

@@ -27,7 +27,7 @@ class YamlTests(SimpleTestCase):
             ('a:\n  b: "x \\"y\\""\n', ("a", "b"), 'x "y"', 2),
             ("a:\n- one\n- two\n", ("a", 1), "two", 3),
             ("services:\n  - type: web\n    startCommand: gunicorn x.wsgi\n", ("services", 0, "startCommand"), "gunicorn x.wsgi", 3),
-            ("cmd: >\n  sh -c \"a &&\n  b\"\nnext: 1\n", ("cmd",), 'sh -c "a && b"', 1),
+            ('cmd: >\n  sh -c "a &&\n  b"\nnext: 1\n', ("cmd",), 'sh -c "a && b"', 1),
             ("cmd: |\n  line one\n  # kept\nnext: 1\n", ("cmd",), "line one\n# kept", 1),
             ("base: &base\n  image: x\nweb:\n  <<: *base\n  command: run\n", ("web", "image"), "x", 2),
             ("list: [a, 'b c', \"d\"]\n", ("list", 1), "b c", 1),
@@ -102,7 +102,7 @@ class TomlTests(SimpleTestCase):
         self.assertEqual(lines[("services", "1", "ratio")], 14)
 
     def test_malformed_documents_raise_format_error(self) -> None:
-        rows = ['[start\ncmd = "x"\n', 'cmd "x"\n', 'cmd = "open\n', "cmd = [1, 2\n", 'a = 1\na = 2\n', "a = what\n"]
+        rows = ['[start\ncmd = "x"\n', 'cmd "x"\n', 'cmd = "open\n', "cmd = [1, 2\n", "a = 1\na = 2\n", "a = what\n"]
         for text in rows:
             for reader in (formats.read_toml, lambda text: formats._MiniToml(text).parse()):
                 with self.subTest(text=text, reader=reader), self.assertRaises(formats.FormatError):

@@ -90,7 +90,15 @@ class FormatTests(SimpleTestCase):
             with self.subTest(case), copied_fixture("start_commands", case) as project:
                 found = read_start_commands(context_for(project))
                 rows = [
-                    (command.file, command.line, command.process, command.server, command.application_path, command.is_web, command.runs_migrate)
+                    (
+                        command.file,
+                        command.line,
+                        command.process,
+                        command.server,
+                        command.application_path,
+                        command.is_web,
+                        command.runs_migrate,
+                    )
                     for command in found.commands
                 ]
                 self.assertEqual(rows, expected)
@@ -123,7 +131,7 @@ class FormatTests(SimpleTestCase):
     def test_malformed_files_give_w012_not_a_traceback(self) -> None:
         for case, (file, line) in MALFORMED.items():
             with self.subTest(case), copied_fixture("start_commands", case) as project:
-                facts, messages = inspect(project)
+                _facts, messages = inspect(project)
                 failures = [message for message in messages if message.id == "deploy_concepts.W012"]
                 self.assertEqual(len(failures), 1, messages)
                 self.assertIn(file, failures[0].msg)
@@ -164,7 +172,10 @@ class CommandTextTests(SimpleTestCase):
             ("newrelic-admin run-program gunicorn --workers=5 m.wsgi", ("gunicorn", "m.wsgi", (), 5, False)),
             ("python manage.py migrate && python manage.py runserver 0.0.0.0:$PORT", ("runserver", None, ("0.0.0.0:$PORT",), None, True)),
             ("sh -c 'django-admin migrate; gunicorn m.wsgi'", ("gunicorn", "m.wsgi", (), None, True)),
-            ("uvicorn --proxy-headers m.asgi:application --host 0.0.0.0 --port 8000", ("uvicorn", "m.asgi:application", ("0.0.0.0:8000",), None, False)),
+            (
+                "uvicorn --proxy-headers m.asgi:application --host 0.0.0.0 --port 8000",
+                ("uvicorn", "m.asgi:application", ("0.0.0.0:8000",), None, False),
+            ),
             ("daphne -b 0.0.0.0 -p $PORT m.asgi:application", ("daphne", "m.asgi:application", ("0.0.0.0:$PORT",), None, False)),
             ("uwsgi --http :8000 --module m.wsgi --processes 4 --master", ("uwsgi", "m.wsgi", (":8000",), 4, False)),
             ("waitress-serve --listen=*:8080 m.wsgi:application", ("waitress", "m.wsgi:application", ("*:8080",), None, False)),
@@ -222,12 +233,20 @@ class StartCommandCheckTests(SimpleTestCase):
             ("ASGI server, checked here", {"Procfile": "web: uvicorn tests.asgii:application --host 0.0.0.0 --port $PORT\n"}, True),
             (
                 "project one directory down",
-                {"Procfile": "web: gunicorn shopapp.wsgi\n", "src/shopapp/__init__.py": "", "src/shopapp/wsgi.py": "from tests.wsgi import application\n"},
+                {
+                    "Procfile": "web: gunicorn shopapp.wsgi\n",
+                    "src/shopapp/__init__.py": "",
+                    "src/shopapp/wsgi.py": "from tests.wsgi import application\n",
+                },
                 True,
             ),
             (
                 "the same, with --chdir",
-                {"Procfile": "web: gunicorn --chdir src shopapp.wsgi\n", "src/shopapp/__init__.py": "", "src/shopapp/wsgi.py": "from tests.wsgi import application\n"},
+                {
+                    "Procfile": "web: gunicorn --chdir src shopapp.wsgi\n",
+                    "src/shopapp/__init__.py": "",
+                    "src/shopapp/wsgi.py": "from tests.wsgi import application\n",
+                },
                 False,
             ),
             ("correct path", {"Procfile": GOOD_PROCFILE}, False),
@@ -258,7 +277,9 @@ class StartCommandCheckTests(SimpleTestCase):
     def test_w010_container_default_bind(self) -> None:
         dockerfile = "FROM python:3.12\nWORKDIR /app\nCOPY . /app\n{env}CMD gunicorn tests.wsgi\n"
         self.assert_check("deploy_concepts.W010", {"Dockerfile": dockerfile.format(env="")}, fires=True, platform="container")
-        self.assert_check("deploy_concepts.W010", {"Dockerfile": dockerfile.format(env="ENV PORT=8000\n")}, fires=False, platform="container")
+        self.assert_check(
+            "deploy_concepts.W010", {"Dockerfile": dockerfile.format(env="ENV PORT=8000\n")}, fires=False, platform="container"
+        )
 
     def test_w011_one_sync_worker(self) -> None:
         rows = [
