@@ -548,11 +548,8 @@ def web_command(facts: Facts) -> StartCommand | None:
 
 
 def serving_path(facts: Facts) -> str:
-    return (
-        expected_path(facts.wsgi_application)
-        if facts.wsgi_application and not facts.wsgi_application_error
-        else f"{facts.project_package}.wsgi:application"
-    )
+    path = expected_path(facts.wsgi_application) if not facts.wsgi_application_error else None
+    return path or f"{facts.project_package}.wsgi:application"
 
 
 def asgi_path(facts: Facts) -> str | None:
@@ -825,8 +822,8 @@ def hops(facts: Facts) -> tuple[Hop, ...]:
     else:
         check = check_for(facts, command)
         starts = "" if check is None else " - starts" if check.loads else " - does not start" if check.loads is False else ""
-        ready = command.server not in (None, "runserver") and load_failure(facts, command) is None and unreachable(facts, command) is None
-        server = Hop("wsgi_server", "WSGI server", f"{command.server or 'unknown'} ({where(command)}){starts}", ready)
+        serves = command.server not in (None, "runserver") and load_failure(facts, command) is None and unreachable(facts, command) is None
+        server = Hop("wsgi_server", "WSGI server", f"{command.server or 'unknown'} ({where(command)}){starts}", serves)
     smoke = facts.smoke_request
     detail = facts.wsgi_application or "WSGI_APPLICATION not set"
     ready: bool | None = facts.wsgi_application_error is None

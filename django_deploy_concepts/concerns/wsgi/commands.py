@@ -108,16 +108,16 @@ DEFAULT_ATTRIBUTES: Mapping[str, str] = {"gunicorn": "application", "uwsgi": "ap
 def gunicorn_option_arity() -> tuple[frozenset[str], frozenset[str]]:
     """gunicorn's own (flags without a value, flags with an optional value), from its settings table."""
     try:
-        from gunicorn.config import KNOWN_SETTINGS
+        from gunicorn.config import KNOWN_SETTINGS  # type: ignore[import-untyped]
     except ImportError:
-        flags = option_names(
+        fallback = option_names(
             "--reload --spew --check-config --print-config --preload --no-sendfile --reuse-port -D --daemon "
             "--initgroups --capture-output --log-syslog -R --enable-stdio-inheritance --suppress-ragged-eofs "
             "--do-handshake-on-connect --strip-header-spaces -v --version -h --help"
         )
-        return flags, frozenset({"--proxy-protocol"})
-    flags = {"-v", "--version", "-h", "--help"}
-    optional = set()
+        return fallback, frozenset({"--proxy-protocol"})
+    flags: set[str] = {"-v", "--version", "-h", "--help"}
+    optional: set[str] = set()
     for setting in KNOWN_SETTINGS:
         cli = getattr(setting, "cli", None) or []
         if getattr(setting, "action", None) in ("store_true", "store_false", "store_const", "count"):
@@ -251,12 +251,12 @@ def _analyse_words(words: list[str], unexpanded: tuple[str, ...], depth: int) ->
             if name == "migrate":
                 runs_migrate = True
             elif name == "runserver" and found.server is None:
-                found = dataclasses.replace(found, **server_details("runserver", rest))
+                found = dataclasses.replace(server_details("runserver", rest), unexpanded=unexpanded)
             continue
         server, rest = server_in(segment)
         if server is not None:
             if found.server is None:
-                found = dataclasses.replace(found, **server_details(server, rest))
+                found = dataclasses.replace(server_details(server, rest), unexpanded=unexpanded)
             continue
         if program.endswith(".sh") or segment[0].startswith(("./", "bin/")):
             scripts.append(segment[0])
@@ -377,69 +377,77 @@ def count(value: str | None) -> tuple[int | None, str | None]:
     return None, match[0] if match else value
 
 
-def server_details(server: str, arguments: list[str]) -> dict[str, object]:
+def server_details(server: str, arguments: list[str]) -> CommandAnalysis:
+    """What the arguments after a server's program name say it serves, where, and with how many workers."""
     if server == "gunicorn":
         flags, optional = gunicorn_option_arity()
         options, positional = parse_options(arguments, (), flags=flags, optional=optional, unknown_takes_value=True)
         workers, workers_from = count(first(options, "-w", "--workers"))
-        threads, _ = count(first(options, "--threads"))
-        return {
-            "server": server,
-            "application_path": positional[0] if positional else None,
-            "binds": tuple(options.get("-b", []) + options.get("--bind", [])),
-            "workers": workers,
-            "workers_from": workers_from,
-            "threads": threads,
-            "worker_class": first(options, "-k", "--worker-class"),
-            "config_file": first(options, "-c", "--config"),
-            "chdir": first(options, "--chdir"),
-            "arguments": tuple(arguments),
-        }
+        return CommandAnalysis(
+            server=server,
+            application_path=positional[0] if positional else None,
+            binds=tuple(options.get("-b", []) + options.get("--bind", [])),
+            workers=workers,
+            workers_from=workers_from,
+            threads=count(first(options, "--threads"))[0],
+            worker_class=first(options, "-k", "--worker-class"),
+            config_file=first(options, "-c", "--config"),
+            chdir=first(options, "--chdir"),
+            arguments=tuple(arguments),
+        )
     options, positional = parse_options(arguments, SERVER_OPTIONS.get(server, ()))
-    details: dict[str, object] = {"server": server, "arguments": tuple(arguments)}
     if server == "runserver":
-        details["binds"] = tuple(word for word in positional[:1])
-        return details
+        return CommandAnalysis(server=server, binds=tuple(positional[:1]), arguments=tuple(arguments))
     if server == "uwsgi":
         module = first(options, "--module", "-w", "--wsgi")
         wsgi_file = first(options, "--wsgi-file", "--file")
         if module is None and wsgi_file:
             module = wsgi_file.removesuffix(".py").replace("/", ".").lstrip(".")
-        details["application_path"] = module
-        details["binds"] = tuple(options.get("--http", []) + options.get("--http-socket", []) + options.get("--https", []))
-        details["workers"], details["workers_from"] = count(first(options, "--processes", "-p", "--workers"))
-        details["threads"], _ = count(first(options, "--threads"))
-        details["config_file"] = first(options, "--ini") or next((word for word in positional if word.endswith(".ini")), None)
-        details["chdir"] = first(options, "--chdir")
-        return details
+        workers, workers_from = count(first(options, "--processes", "-p", "--workers"))
+        return CommandAnalysis(
+            server=server,
+            application_path=module,
+            binds=tuple(options.get("--http", []) + options.get("--http-socket", []) + options.get("--https", [])),
+            workers=workers,
+            workers_from=workers_from,
+            threads=count(first(options, "--threads"))[0],
+            config_file=first(options, "--ini") or next((word for word in positional if word.endswith(".ini")), None),
+            chdir=first(options, "--chdir"),
+            arguments=tuple(arguments),
+        )
     if server == "mod_wsgi":
         positional = [word for word in positional if word not in ("start-server", "setup-server")]
-    details["application_path"] = positional[0] if positional else None
+    binds: list[str] = []
+    worker_class = config_file = None
     if server in ("uvicorn", "granian", "waitress", "mod_wsgi"):
-        host = first(options, "--host")
-        port = first(options, "--port")
+        host, port = first(options, "--host"), first(options, "--port")
         binds = list(options.get("--listen", []))
         if host or port:
             default_host, _, default_port = DEFAULT_BINDS[server].rpartition(":")
             binds.append(f"{host or default_host}:{port or default_port}")
-        if options.get("--uds"):
-            binds.append(f"unix:{options['--uds'][-1]}")
-        details["binds"] = tuple(binds)
+        binds += [f"unix:{path}" for path in options.get("--uds", [])]
     elif server == "daphne":
-        host = first(options, "-b", "--bind")
-        port = first(options, "-p", "--port")
+        host, port = first(options, "-b", "--bind"), first(options, "-p", "--port")
         binds = [f"unix:{path}" for path in options.get("-u", []) + options.get("--unix-socket", [])]
         binds += options.get("-e", []) + options.get("--endpoint", [])
         if host or port:
             binds.append(f"{host or '127.0.0.1'}:{port or '8000'}")
-        details["binds"] = tuple(binds)
     elif server == "hypercorn":
-        details["binds"] = tuple(options.get("-b", []) + options.get("--bind", []))
-        details["worker_class"] = first(options, "-k", "--worker-class")
-        details["config_file"] = first(options, "-c", "--config")
-    details["workers"], details["workers_from"] = count(first(options, "-w", "--workers", "--processes"))
-    details["threads"], _ = count(first(options, "--threads"))
-    return details
+        binds = options.get("-b", []) + options.get("--bind", [])
+        worker_class = first(options, "-k", "--worker-class")
+        config_file = first(options, "-c", "--config")
+    workers, workers_from = count(first(options, "-w", "--workers", "--processes"))
+    return CommandAnalysis(
+        server=server,
+        application_path=positional[0] if positional else None,
+        binds=tuple(binds),
+        workers=workers,
+        workers_from=workers_from,
+        threads=count(first(options, "--threads"))[0],
+        worker_class=worker_class,
+        config_file=config_file,
+        arguments=tuple(arguments),
+    )
 
 
 def references_variable(text: str, name: str) -> bool:

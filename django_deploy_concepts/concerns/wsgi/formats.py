@@ -395,8 +395,8 @@ def parse_flow(text: str, index: int, line: int) -> tuple[YamlNode, int]:
     end = index
     while end < len(text) and text[end] not in ",]}" and not (text[end] == ":" and text[end + 1 : end + 2] in (" ", "")):
         end += 1
-    value = text[index:end].strip()
-    return YamlScalar(None if value in NULLS else value, line), end
+    plain = text[index:end].strip()
+    return YamlScalar(None if plain in NULLS else plain, line), end
 
 
 def read_yaml(text: str) -> YamlNode | None:

@@ -256,24 +256,30 @@ def run_check(
     bind = as_words(literal(printed.get("bind")))
     config = printed.get("config")
     config_path = cwd / config if config and not config.startswith("python:") else None
-    details = {
-        "bind": bind,
-        "workers": as_int(literal(printed.get("workers"))),
-        "worker_class": printed.get("worker_class"),
-        "threads": as_int(literal(printed.get("threads"))),
-        "timeout": as_int(literal(printed.get("timeout"))),
-        "forwarded_allow_ips": as_words(literal(printed.get("forwarded_allow_ips"))),
-        "config_file": config if config and (config_path is None or config_path.is_file()) else None,
-        "binds_to_port_env": (any(PORT_SENTINEL in item for item in bind) if "PORT" in environ and bind else None),
-    }
+    result = GunicornCheck(
+        source,
+        file,
+        line,
+        shown,
+        str(cwd),
+        None,
+        "timeout",
+        f"gunicorn did not finish within {timeout:g} seconds",
+        bind=bind,
+        workers=as_int(literal(printed.get("workers"))),
+        worker_class=printed.get("worker_class"),
+        threads=as_int(literal(printed.get("threads"))),
+        timeout=as_int(literal(printed.get("timeout"))),
+        forwarded_allow_ips=as_words(literal(printed.get("forwarded_allow_ips"))),
+        config_file=config if config and (config_path is None or config_path.is_file()) else None,
+        binds_to_port_env=any(PORT_SENTINEL in item for item in bind) if "PORT" in environ and bind else None,
+    )
     if status is None:
-        return GunicornCheck(
-            source, file, line, shown, str(cwd), None, "timeout", f"gunicorn did not finish within {timeout:g} seconds", **details
-        )
+        return result
     if status == 0:
-        return GunicornCheck(source, file, line, shown, str(cwd), True, "ok", None, **details)
+        return dataclasses.replace(result, loads=True, stage="ok", error=None)
     stage, reason = failure(stderr, secrets)
-    return GunicornCheck(source, file, line, shown, str(cwd), False, stage, reason, **details)
+    return dataclasses.replace(result, loads=False, stage=stage, error=reason)
 
 
 def expected_path(wsgi_application: str | None) -> str | None:

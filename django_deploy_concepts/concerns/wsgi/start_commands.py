@@ -279,8 +279,8 @@ def read_fly(reader: _Reader, name: str, text: str, directory: Path) -> None:
         return
     lines = formats.toml_key_lines(text)
     working_dir = reader.docker_workdir or directory
-    http_service = data.get("http_service") if isinstance(data.get("http_service"), dict) else {}
-    web_processes = http_service.get("processes") if isinstance(http_service.get("processes"), list) else ["app"]
+    http_service: dict[str, Any] = data["http_service"] if isinstance(data.get("http_service"), dict) else {}
+    web_processes: list[Any] = http_service["processes"] if isinstance(http_service.get("processes"), list) else ["app"]
     port = http_service.get("internal_port")
     port_line = lines.get(("http_service", "internal_port"))
     services = data.get("services")
@@ -674,11 +674,11 @@ def read_start_commands(context: ProjectContext) -> StartCommands:
         command, analysis = analysed(raw)
         found.append(command)
         for script in analysis.scripts:
-            path = find_script(context, script, raw.working_dir)
-            if path is None or path in scripts_read or len(scripts_read) >= MAX_SCRIPTS:
+            script_path = find_script(context, script, raw.working_dir)
+            if script_path is None or script_path in scripts_read or len(scripts_read) >= MAX_SCRIPTS:
                 continue
-            scripts_read.add(path)
-            found += script_commands(context, path, command, reader)
+            scripts_read.add(script_path)
+            found += script_commands(context, script_path, command, reader)
     return StartCommands(tuple(found), tuple(reader.files), reader.fly, tuple(reader.errors))
 
 
