@@ -685,7 +685,12 @@ def explain(facts: Facts, findings: tuple[Finding, ...]) -> Explanation:
             Step(
                 f"Start the site with gunicorn in {where_to}.",
                 "runserver is for development only. This is the exact command for this project: the workers "
-                f"come from this machine's CPUs ({facts.gunicorn.cpus.usable}); on a platform set WEB_CONCURRENCY for its machine instead.",
+                f"come from this machine's CPUs ({facts.gunicorn.cpus.usable}); on a platform set WEB_CONCURRENCY for its machine instead."
+                + (
+                    " --forwarded-allow-ips='*' lets gunicorn believe the router's X-Forwarded-Proto (only the router can reach the app)."
+                    if "--forwarded-allow-ips" in gunicorn_line
+                    else ""
+                ),
                 code,
                 language,
             )
@@ -833,6 +838,8 @@ def hops(facts: Facts) -> tuple[Hop, ...]:
         detail += f" - GET / {smoke.status}"
         ready = smoke.status < 400 or smoke.status == 404
     elif smoke.ran:
-        detail += " - GET / failed"
+        detail += " - GET / timed out" if smoke.timed_out else " - GET / failed"
         ready = False
+    else:
+        detail += " - GET / not tried"
     return (server, Hop("application", "Django application", detail, ready))

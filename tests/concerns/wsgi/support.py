@@ -15,7 +15,7 @@ from django.core.checks import CheckMessage
 from django.test.utils import override_settings
 
 from django_deploy_concepts import runner
-from django_deploy_concepts.concerns import wsgi
+from django_deploy_concepts.concerns import get_concern, wsgi
 from django_deploy_concepts.context import ProjectContext, build_context
 from tests.utils import FIXTURES_DIR, REPO_ROOT
 
@@ -83,7 +83,7 @@ def inspect(
             platform=platform, databases=databases, timeout=timeout, environ=run_environ() if environ is None else environ
         )
         facts = wsgi.collect_facts(context)
-    return facts, runner.run_checks(wsgi, facts)
+    return facts, runner.run_checks(get_concern(wsgi.NAME), facts)
 
 
 def ids(messages: list[CheckMessage]) -> list[str]:

@@ -9,6 +9,7 @@ import sys
 import tempfile
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from unittest import mock
 
@@ -139,7 +140,7 @@ class AsyncViewTests(SimpleTestCase):
 class SmokeRequestTests(TestCase):
     databases = {"default"}
 
-    def smoke(self, view: object, *, platform: str | None = None, timeout: float = 5.0, **environ: str):  # type: ignore[no-untyped-def]
+    def smoke(self, view: Callable[..., HttpResponse], *, platform: str | None = None, timeout: float = 5.0, **environ: str):  # type: ignore[no-untyped-def]
         with override_settings(ROOT_URLCONF=urlconf(path("", view))):
             facts, messages = inspect(platform=platform, databases=("default",), timeout=timeout, environ=run_environ(**environ))
         return facts.smoke_request, messages

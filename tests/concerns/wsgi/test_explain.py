@@ -123,7 +123,7 @@ class ExplanationTests(SimpleTestCase):
 
 class BrokenSettingsTests(SimpleTestCase):
     def test_odd_setting_values_become_findings_never_a_traceback(self) -> None:
-        rows = [
+        rows: list[dict[str, object]] = [
             {"WSGI_APPLICATION": 42},
             {"WSGI_APPLICATION": ""},
             {"ASGI_APPLICATION": ["x"]},

@@ -47,7 +47,7 @@ def explain(project: Path) -> dict[str, Any]:
 
 
 def gunicorn_options() -> list[str]:
-    from gunicorn.config import KNOWN_SETTINGS
+    from gunicorn.config import KNOWN_SETTINGS  # type: ignore[import-untyped]
 
     # gunicorn 25+ opens a control socket under $HOME; tests run side by side, so none.
     return ["--no-control-socket"] if any(setting.name == "control_socket_disable" for setting in KNOWN_SETTINGS) else []

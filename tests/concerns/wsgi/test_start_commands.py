@@ -105,7 +105,7 @@ class FormatTests(SimpleTestCase):
                 self.assertEqual([start_file.error for start_file in found.files if start_file.error], [])
 
     def test_details_of_what_runs(self) -> None:
-        rows = [
+        rows: list[tuple[str, int, dict[str, object]]] = [
             ("procfile", 1, {"binds": ("0.0.0.0:$PORT",), "workers": 3}),
             ("dockerfile", 2, {"binds": ("0.0.0.0:$PORT",), "workers": 4, "sets_port": True}),
             ("nixpacks", 0, {"workers": None, "workers_from": "${WEB_CONCURRENCY:-2}"}),

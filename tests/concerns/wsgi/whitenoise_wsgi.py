@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from whitenoise import WhiteNoise
+from whitenoise import WhiteNoise  # type: ignore[import-untyped]
 
 from tests.wsgi import application as django_application
 
