@@ -467,6 +467,7 @@ def read_nixpacks(reader: _Reader, name: str, text: str, directory: Path) -> Non
 def read_systemd(reader: _Reader, name: str, text: str) -> None:
     before = len(reader.raws)
     unit = Path(name).name.rsplit(".", 1)[0]
+    error = None
     section = ""
     sets_port = False
     pending: list[tuple[int, str, str]] = []
@@ -482,7 +483,12 @@ def read_systemd(reader: _Reader, name: str, text: str) -> None:
         if not line or line.startswith(("#", ";")):
             continue
         if line.startswith("["):
+            if not line.endswith("]"):
+                error = error or f"line {number}: unclosed section header {line[:40]!r}"
             section = line.strip("[]")
+            continue
+        if "=" not in line:
+            error = error or f"line {number} is not 'Key=value': {line[:40]!r}"
             continue
         key, _, value = line.partition("=")
         key = key.strip()
@@ -494,26 +500,31 @@ def read_systemd(reader: _Reader, name: str, text: str) -> None:
         process = unit if key == "ExecStart" else f"{unit} ({key})"
         # systemd splits ExecStart into words itself and runs no shell.
         reader.raws.append(_Raw(name, number, process, value, None if key == "ExecStart" else False, None, False, sets_port))
-    reader.add_file(name, "systemd unit", before)
+    reader.add_file(name, "systemd unit", before, error)
 
 
 def read_supervisor(reader: _Reader, name: str, text: str) -> None:
     before = len(reader.raws)
     program = None
+    error = None
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
-        match = SUPERVISOR_PROGRAM.match(line)
-        if match:
-            program = match["name"]
-            continue
+        if not line or line.startswith(("#", ";")) or raw[:1] in (" ", "\t"):
+            continue  # blank, comment, or the continuation of a multi-line value
         if line.startswith("["):
-            program = None
+            if not line.endswith("]"):
+                error = error or f"line {number}: unclosed section header {line[:40]!r}"
+            match = SUPERVISOR_PROGRAM.match(line)
+            program = match["name"] if match else None
             continue
-        if program and re.match(r"^command\s*=", line):
-            value = line.split("=", 1)[1].strip()
+        if "=" not in line and ":" not in line:
+            error = error or f"line {number} is not 'key=value': {line[:40]!r}"
+            continue
+        if program and re.match(r"^command\s*[=:]", line):
+            value = re.split(r"[=:]", line, maxsplit=1)[1].strip()
             reader.raws.append(_Raw(name, number, program, value, None, None, False))
-    if len(reader.raws) > before or "[program:" in text:
-        reader.add_file(name, "supervisor", before)
+    if len(reader.raws) > before or "[program:" in text or error:
+        reader.add_file(name, "supervisor", before, error)
 
 
 # One reader per file name in context.PROJECT_FILES that holds start commands.

@@ -81,6 +81,9 @@ MALFORMED = {
     "platformsh_malformed": (".platform.app.yaml", "line 4"),
     "digitalocean_malformed": (".do/app.yaml", "line 4"),
     "nixpacks_malformed": ("nixpacks.toml", "line 1"),
+    "upsun_malformed": (".upsun/config.yaml", "line 6"),
+    "systemd_malformed": ("deploy/gunicorn.service", "line 1"),
+    "supervisor_malformed": ("deploy/supervisor/blog.conf", "line 2"),
 }
 
 
