@@ -17,6 +17,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from django_deploy_concepts import masking
 from django_deploy_concepts.concerns.wsgi import commands, formats
 from django_deploy_concepts.context import ProjectContext
 
@@ -623,7 +624,8 @@ def script_lines(text: str) -> Iterator[tuple[int, str]]:
 
 def analysed(raw: _Raw) -> tuple[StartCommand, commands.CommandAnalysis]:
     analysis = commands.analyse(raw.command, shell=raw.shell)
-    text = raw.command if isinstance(raw.command, str) else json.dumps(raw.command)
+    # A URL's password written into a command (DATABASE_URL=postgres://u:pw@...) is masked here.
+    text = masking.mask_url(raw.command if isinstance(raw.command, str) else json.dumps(raw.command))
     working_dir = raw.working_dir
     for directory in analysis.cd:
         if working_dir is None or directory.startswith(("/", "$", "~")):
@@ -650,7 +652,7 @@ def analysed(raw: _Raw) -> tuple[StartCommand, commands.CommandAnalysis]:
             working_dir=None if working_dir is None else str(working_dir.resolve()),
             is_web=bool(is_web),
             runs_migrate=analysis.runs_migrate,
-            arguments=analysis.arguments,
+            arguments=tuple(masking.mask_url(word) for word in analysis.arguments),
             unexpanded=analysis.unexpanded,
             sets_port=raw.sets_port,
         ),

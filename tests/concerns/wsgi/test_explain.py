@@ -81,6 +81,15 @@ class FailingProjectTests(SimpleTestCase):
         self.assertNotIn("Traceback", result.stderr)
 
 
+class MaskingTests(SimpleTestCase):
+    def test_a_password_written_into_a_start_command_is_masked(self) -> None:
+        procfile = "web: DATABASE_URL=postgres://blog:hunter2-in-procfile@db:5432/blog gunicorn tests.wsgi --workers 2\n"
+        with project_with({"Procfile": procfile}) as project, override_settings(BASE_DIR=project):
+            output = call("explain_wsgi", "--format", "json", "--offline")
+        self.assertNotIn("hunter2-in-procfile", output)
+        self.assertIn("postgres://blog:********@db:5432/blog", output)
+
+
 class ExplanationTests(SimpleTestCase):
     def test_the_steps_give_the_exact_lines_for_this_project(self) -> None:
         with project_with({"Procfile": "web: python manage.py migrate && python manage.py runserver 0.0.0.0:$PORT\n"}) as project:
