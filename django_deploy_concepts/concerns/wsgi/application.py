@@ -20,12 +20,19 @@ import threading
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django.core.checks import CheckMessage, Error, Warning
 from django.utils.module_loading import import_string
 
 from django_deploy_concepts import masking
+from django_deploy_concepts.concerns.wsgi.gunicorn import asgi_path, command_for, wants_asgi
+from django_deploy_concepts.concerns.wsgi.servers import gunicorn_has_asgi_worker
 from django_deploy_concepts.context import ProjectContext
+from django_deploy_concepts.report import Fact, Step
+
+if TYPE_CHECKING:
+    from django_deploy_concepts.concerns.wsgi import Facts
 
 MAX_BODY_BYTES = 1024 * 1024
 MAX_TEXT = 300
@@ -74,6 +81,8 @@ class SmokeRequest:
     timed_out: bool = False
     # SQL statements that would have written, stopped before they ran.
     writes_stopped: int = 0
+    # The sqlite file that does not exist yet, when that is why the request was not sent.
+    missing_database: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -173,9 +182,10 @@ def missing_sqlite_files(context: ProjectContext) -> list[str]:
     return missing
 
 
-def why_not_request(context: ProjectContext, application: Any) -> str | None:
+def why_not_request(context: ProjectContext, application: Any) -> tuple[str | None, str | None]:
+    """(why the smoke request must not be sent, the sqlite file it would create), or (None, None)."""
     if application is None:
-        return "the application could not be loaded"
+        return "the application could not be loaded", None
     databases = context.setting("DATABASES", {})
     aliases = [str(alias) for alias in databases] if isinstance(databases, Mapping) else []
     not_allowed = [alias for alias in aliases if alias not in context.databases]
@@ -184,11 +194,11 @@ def why_not_request(context: ProjectContext, application: Any) -> str | None:
         return (
             f"the view may query the database {', '.join(repr(alias) for alias in not_allowed)} and this run may not "
             f"connect to it ({how}; `manage.py check` passes databases only with --database)"
-        )
+        ), None
     missing = missing_sqlite_files(context)
     if missing:
-        return f"the sqlite database {missing[0]} does not exist and connecting would create it; run migrate first"
-    return None
+        return f"the sqlite database {missing[0]} does not exist and connecting would create it; run migrate first", missing[0]
+    return None, None
 
 
 def request_environ(host: str, scheme: str, forwarded_header: str | None) -> tuple[dict[str, Any], tuple[str, ...]]:
@@ -318,9 +328,9 @@ def smoke_request(context: ProjectContext, application: Any, secrets: frozenset[
     scheme = "https" if platform.terminates_tls and platform.kind != "unknown" else "http"
     host, host_source = choose_host(context)
     environ, headers = request_environ(host, scheme, platform.forwarded_proto_header if scheme == "https" else None)
-    skipped = why_not_request(context, application)
+    skipped, missing_database = why_not_request(context, application)
     if skipped:
-        return SmokeRequest(False, skipped, host, host_source, scheme, headers)
+        return SmokeRequest(False, skipped, host, host_source, scheme, headers, missing_database=missing_database)
 
     outcome: dict[str, Any] = {}
     guard = _WriteGuard()
@@ -444,3 +454,204 @@ def collect_async(context: ProjectContext, wsgi_path: str | None, secrets: froze
         url_error=None if url_error is None else one_line(url_error, secrets),
         channels_installed=channels,
     )
+
+
+# Checks --------------------------------------------------------------------------------------------
+
+
+def missing_dependency(facts: Facts) -> str | None:
+    """The module WSGI_APPLICATION's module imports and cannot find (not the module itself)."""
+    missing = facts.wsgi.missing_module
+    module = (facts.wsgi_application or "").rpartition(".")[0]
+    if not missing or module == missing or module.startswith(missing + "."):
+        return None
+    return missing
+
+
+def w001(facts: Facts) -> Error:
+    missing = missing_dependency(facts)
+    hint = (
+        f"{facts.wsgi_application.rpartition('.')[0] if facts.wsgi_application else 'wsgi.py'} imports {missing}: add it to the project or its requirements."
+        if missing
+        else f'Point it at the application in your wsgi.py, e.g. "{facts.project_package}.wsgi.application".'
+    )
+    return Error(f"WSGI_APPLICATION cannot be loaded: {facts.wsgi_application_error}", hint=hint, id="deploy_concepts.W001")
+
+
+def check_wsgi_application(facts: Facts) -> list[CheckMessage]:
+    return [w001(facts)] if facts.wsgi_application_error else []
+
+
+def w006(facts: Facts) -> Error:
+    return Error(
+        f"ASGI_APPLICATION cannot be loaded: {facts.asgi.asgi.error}",
+        hint=f'Point it at the application in your asgi.py, e.g. "{facts.project_package}.asgi.application".',
+        id="deploy_concepts.W006",
+    )
+
+
+def check_asgi_application(facts: Facts) -> list[CheckMessage]:
+    return [w006(facts)] if facts.asgi.asgi.error else []
+
+
+def w007(smoke: SmokeRequest) -> Error:
+    status = smoke.status if smoke.status is not None else "no response"
+    return Error(
+        f"GET / on {smoke.host} gives {status}: {smoke.exception or 'Server Error (500)'}",
+        hint="Fix the error above; production will show this page as 'Server Error (500)'.",
+        id="deploy_concepts.W007",
+    )
+
+
+def check_smoke_request_error(facts: Facts) -> list[CheckMessage]:
+    smoke = facts.smoke_request
+    if not smoke.ran or smoke.timed_out or smoke.writes_stopped:
+        return []
+    failed = (smoke.status is not None and smoke.status >= 500) or (smoke.status is None and smoke.exception is not None)
+    return [w007(smoke)] if failed else []
+
+
+def w008(smoke: SmokeRequest, timeout: float) -> Warning:
+    return Warning(
+        f"GET / on {smoke.host} did not answer within {timeout:g} seconds.",
+        hint="A request slower than gunicorn's --timeout (30 s) ends in WORKER TIMEOUT and a 502.",
+        id="deploy_concepts.W008",
+    )
+
+
+def check_smoke_request_time(facts: Facts) -> list[CheckMessage]:
+    return [w008(facts.smoke_request, facts.timeout)] if facts.smoke_request.timed_out else []
+
+
+CHECKS = (check_wsgi_application, check_asgi_application, check_smoke_request_error, check_smoke_request_time)
+
+
+# Explanation ------------------------------------------------------------------------------------------
+
+
+def smoke_fact(smoke: SmokeRequest) -> Fact:
+    label = f"GET {smoke.scheme}://{smoke.host}/"
+    if not smoke.ran:
+        return Fact(label, f"not tried: {smoke.skipped_because}", None)
+    if smoke.timed_out:
+        return Fact(label, "no answer in time (the request may still be running)", False)
+    status = f"{smoke.status} {smoke.reason or ''}".strip() if smoke.status is not None else "no response"
+    value = status
+    if smoke.location:
+        value += f", redirects to {smoke.location}"
+    if smoke.exception:
+        value += f"\n{smoke.exception}"
+    if smoke.writes_stopped:
+        value += f"\nthe view tried to write to the database ({smoke.writes_stopped} statement(s) stopped), so the answer may differ"
+    ok = smoke.status is not None and smoke.status < 400 and not smoke.writes_stopped
+    return Fact(label, value, ok if smoke.status != 404 else None)
+
+
+def found(facts: Facts) -> list[Fact]:
+    wsgi = facts.wsgi
+    loaded = [
+        Fact("WSGI_APPLICATION", wsgi.path or "(not set: runserver uses Django's default handler)", wsgi.error is None and bool(wsgi.path))
+    ]
+    if wsgi.error:
+        loaded.append(Fact("Loading WSGI_APPLICATION", wsgi.error, False))
+    loaded += [Fact("Warning while loading it", warning, None) for warning in wsgi.warnings]
+    smoke = facts.smoke_request
+    loaded.append(smoke_fact(smoke))
+    if smoke.ran:
+        loaded.append(Fact("Sent as the proxy would", "; ".join(smoke.headers) + f"; host from {smoke.host_source}", None))
+    return loaded
+
+
+def async_found(facts: Facts) -> list[Fact]:
+    asgi = facts.asgi
+    found_async: list[Fact] = []
+    if asgi.asgi.path or asgi.asgi.error:
+        found_async.append(Fact("ASGI_APPLICATION", asgi.asgi.error or asgi.asgi.path or "", asgi.asgi.error is None))
+    if asgi.async_view_count:
+        listed = ", ".join(asgi.async_views) + (" ..." if asgi.async_view_count > len(asgi.async_views) else "")
+        found_async.append(Fact("Async views", f"{asgi.async_view_count}: {listed}", None))
+    if asgi.url_error:
+        found_async.append(Fact("Reading the URLconf", asgi.url_error, False))
+    if asgi.channels_installed:
+        found_async.append(Fact("Channels", "in use (INSTALLED_APPS or CHANNEL_LAYERS): websockets need an ASGI server", None))
+    return found_async
+
+
+def loading_steps(facts: Facts, ids: set[str]) -> list[Step]:
+    if "deploy_concepts.W001" not in ids:
+        return []
+    missing = missing_dependency(facts)
+    if missing:
+        module = (facts.wsgi_application or "").rpartition(".")[0]
+        return [
+            Step(
+                f"Make {module} importable: it imports {missing}, which Python cannot find.",
+                f"runserver and every gunicorn worker stop with: {facts.wsgi_application_error} (then 'Worker failed to boot'). "
+                "Commit the missing module, or add the package that provides it to your requirements.",
+                f"python -c 'import {module}'",
+                "shell",
+            )
+        ]
+    return [
+        Step(
+            "Make WSGI_APPLICATION point at the application object in your wsgi.py.",
+            f"Django (runserver) and gunicorn both import it; it fails with: {facts.wsgi_application_error}.",
+            f'WSGI_APPLICATION = "{facts.project_package}.wsgi.application"',
+            "python",
+        )
+    ]
+
+
+def request_steps(facts: Facts, ids: set[str]) -> list[Step]:
+    smoke = facts.smoke_request
+    found_steps: list[Step] = []
+    if "deploy_concepts.W007" in ids:
+        found_steps.append(
+            Step(
+                "Fix the error GET / raises with production settings.",
+                f"{smoke.exception or 'The page fails'}. Visitors see 'Server Error (500)'; the traceback is in the server's log.",
+                f"{command_for(facts).split(' --workers')[0]}\ncurl -i -H 'Host: {smoke.host}' http://127.0.0.1:8000/",
+                "shell",
+            )
+        )
+    if smoke.ran and smoke.status == 400:
+        found_steps.append(
+            Step(
+                f"Accept the host {smoke.host} in ALLOWED_HOSTS.",
+                f"Django answers 'Bad Request (400)' and logs: {smoke.exception or 'Invalid HTTP_HOST header'}.",
+                f'ALLOWED_HOSTS = ["{smoke.host}"]',
+                "python",
+            )
+        )
+    if "deploy_concepts.W008" in ids:
+        found_steps.append(
+            Step(
+                "Make GET / answer quickly.",
+                "gunicorn kills a sync worker whose request runs past --timeout (30 s): the log says "
+                "[CRITICAL] WORKER TIMEOUT and the visitor gets a 502.",
+            )
+        )
+    if smoke.missing_database:
+        found_steps.append(
+            Step(
+                "Create the local database, then explain again to try GET /.",
+                smoke.skipped_because or "",
+                "python manage.py migrate\npython manage.py explain_wsgi",
+                "shell",
+            )
+        )
+    return found_steps
+
+
+def asgi_steps(facts: Facts) -> list[Step]:
+    path = asgi_path(facts)
+    if not wants_asgi(facts) or path is None:
+        return []
+    command = command_for(facts, asgi=True)
+    detail = "Async views then run natively instead of one event loop per request."
+    if not gunicorn_has_asgi_worker(facts.gunicorn.version):
+        detail += " The uvicorn worker needs: pip install uvicorn-worker."
+    if facts.asgi.channels_installed:
+        command += f"\n# or Channels' own server:\ndaphne -b 0.0.0.0 -p ${{PORT:-8000}} {path}"
+        detail = "Channels' websockets need an ASGI server; WSGI servers never call your consumers."
+    return [Step("Serve the ASGI application.", detail, command, "shell")]

@@ -20,11 +20,19 @@ import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from django.core.checks import CheckMessage, Error
 
 from django_deploy_concepts import masking
 from django_deploy_concepts.concerns.wsgi import commands
-from django_deploy_concepts.concerns.wsgi.start_commands import StartCommand
+from django_deploy_concepts.concerns.wsgi.servers import gunicorn_has_asgi_worker
 from django_deploy_concepts.context import ProjectContext
+from django_deploy_concepts.report import Fact, Step
+
+if TYPE_CHECKING:
+    from django_deploy_concepts.concerns.wsgi import Facts
+    from django_deploy_concepts.concerns.wsgi.start_commands import StartCommand
 
 MIN_CHECK_SECONDS = 15.0
 MAX_CHECKS = 4
@@ -122,7 +130,7 @@ def machine_cpus() -> Cpus:
     return Cpus(os_count, affinity, quota, usable, 2 * usable + 1)
 
 
-# Checks run for real ----------------------------------------------------------------------------------
+# gunicorn --check-config, run for real ----------------------------------------------------------------------------------
 
 
 def gunicorn_version() -> str | None:
@@ -348,6 +356,28 @@ def collect_gunicorn(
     )
 
 
+# Checks --------------------------------------------------------------------------------------------
+
+
+def check_for(facts: Facts, command: StartCommand) -> GunicornCheck | None:
+    return next((check for check in facts.gunicorn.checks if check.file == command.file and check.line == command.line), None)
+
+
+def w009(check: GunicornCheck) -> Error:
+    return Error(
+        f"gunicorn rejects the configuration of {check.source}: {check.error}",
+        hint=f"Run `{check.command_line}` in {check.cwd} and fix what it reports.",
+        id="deploy_concepts.W009",
+    )
+
+
+def check_gunicorn_configuration(facts: Facts) -> list[CheckMessage]:
+    return [w009(check) for check in facts.gunicorn.checks if check.stage == "config"]
+
+
+CHECKS = (check_gunicorn_configuration,)
+
+
 # Explanation ------------------------------------------------------------------------------------------
 
 
@@ -408,3 +438,55 @@ def recommended_command(
         # Only the platform's router can reach the app, so its X-Forwarded-Proto can be trusted.
         parts.append("--forwarded-allow-ips='*'")
     return " ".join(parts)
+
+
+def serving_path(facts: Facts) -> str:
+    path = expected_path(facts.wsgi_application) if not facts.wsgi_application_error else None
+    return path or f"{facts.project_package}.wsgi:application"
+
+
+def asgi_path(facts: Facts) -> str | None:
+    asgi = facts.asgi.asgi
+    if asgi.path and not asgi.error and "." in asgi.path:
+        return expected_path(asgi.path)
+    return f"{facts.asgi.asgi_module}:application" if facts.asgi.asgi_module else None
+
+
+def wants_asgi(facts: Facts) -> bool:
+    return bool(facts.asgi.async_view_count or facts.asgi.channels_installed or (facts.asgi.asgi.path and not facts.asgi.asgi.error))
+
+
+def command_for(facts: Facts, *, asgi: bool = False) -> str:
+    worker_class = None
+    path = serving_path(facts)
+    if asgi and asgi_path(facts):
+        path = asgi_path(facts) or path
+        worker_class = "asgi" if gunicorn_has_asgi_worker(facts.gunicorn.version) else "uvicorn_worker.UvicornWorker"
+    return recommended_command(
+        path,
+        platform_kind=facts.platform_kind,
+        port_env=facts.port_env,
+        fly_port=facts.fly.internal_port if facts.fly else None,
+        terminates_tls=facts.terminates_tls,
+        workers=facts.gunicorn.cpus.recommended_workers,
+        worker_class=worker_class,
+    )
+
+
+def found(facts: Facts, *, with_command_line: bool) -> list[Fact]:
+    checks_found = [
+        Fact(f"gunicorn --check-config ({check.source})", describe_check(check), check.loads) for check in facts.gunicorn.checks
+    ]
+    checks_found += [Fact("Not checked with gunicorn", reason, None) for reason in facts.gunicorn.not_checked]
+    checks_found.append(Fact("CPUs for workers on this machine", describe_cpus(facts.gunicorn.cpus), None))
+    if with_command_line:
+        checks_found.append(Fact("gunicorn command line for this project", command_for(facts), None))
+    return checks_found
+
+
+def steps(facts: Facts) -> list[Step]:
+    return [
+        Step(f"Fix the gunicorn configuration ({check.source}).", check.error or "", f"cd {check.cwd}\n{check.command_line}", "shell")
+        for check in facts.gunicorn.checks
+        if check.stage == "config"
+    ]

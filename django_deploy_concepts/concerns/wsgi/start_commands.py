@@ -1,31 +1,52 @@
-"""Start commands: what each file that starts the site says it runs, with file and line.
+"""Start commands: what runs the site, from which file and line, and will it start and be reached?
 
-Procfile, Dockerfile, compose files, fly.toml, render.yaml, railway.json/toml, app.yaml,
-.platform.app.yaml, .upsun/config.yaml, .do/app.yaml, nixpacks.toml, systemd units, supervisor
-programs and the shell scripts they run. A file that cannot be parsed gives a ``StartFile`` with
-its error (check W013), never a traceback.
+Readers per file format live in ``platform_files``; what one command runs is read by ``commands``.
+Checks W002-W005, W010-W012 and W014 are here, with the steps that fix them.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import importlib.machinery
 import json
-import posixpath
-import re
-import shlex
-from collections.abc import Iterator, Mapping, Sequence
+import os
+import sys
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+from django.core.checks import CheckMessage, Error, Warning
 
 from django_deploy_concepts import masking
-from django_deploy_concepts.concerns.wsgi import commands, formats
+from django_deploy_concepts.concerns.wsgi import commands
+from django_deploy_concepts.concerns.wsgi.gunicorn import PORT_SENTINEL, check_for, expected_path, serving_path
+from django_deploy_concepts.concerns.wsgi.platform_files import (
+    MAX_SCRIPTS,
+    ROOT_FILES,
+    FlyService,
+    RawCommand,
+    Reader,
+    StartFile,
+    display_path,
+    find_script,
+    read_small_file,
+    read_supervisor,
+    read_systemd,
+    script_lines,
+    shlex_words,
+    tree_config_files,
+)
+from django_deploy_concepts.concerns.wsgi.servers import serves_asgi
 from django_deploy_concepts.context import ProjectContext
+from django_deploy_concepts.report import Fact, Step
 
-MAX_SCRIPT_BYTES = 64 * 1024
-MAX_SCRIPTS = 6
-MAX_TREE_CONFIGS = 30
-PROCFILE_LINE = re.compile(r"^(?P<process>[A-Za-z0-9_-]+):\s*(?P<command>.+)$")
-SUPERVISOR_PROGRAM = re.compile(r"^\[program:(?P<name>[^\]]+)\]")
+if TYPE_CHECKING:
+    from django_deploy_concepts.concerns.wsgi import Facts
+
+__all__ = ["FlyService", "StartCommand", "StartCommands", "StartFile", "read_start_commands"]
+
+
+# Facts --------------------------------------------------------------------------------------------
 
 
 @dataclasses.dataclass(frozen=True)
@@ -63,22 +84,6 @@ class StartCommand:
 
 
 @dataclasses.dataclass(frozen=True)
-class StartFile:
-    path: str
-    kind: str
-    commands: int
-    error: str | None = None
-
-
-@dataclasses.dataclass(frozen=True)
-class FlyService:
-    """What fly.toml says about where Fly's proxy sends requests."""
-
-    internal_port: int | None
-    line: int | None
-
-
-@dataclasses.dataclass(frozen=True)
 class StartCommands:
     commands: tuple[StartCommand, ...]
     files: tuple[StartFile, ...]
@@ -86,543 +91,44 @@ class StartCommands:
     errors: tuple[str, ...]
 
 
-@dataclasses.dataclass
-class _Raw:
-    """A command as a file states it, before analysis."""
-
-    file: str
-    line: int
-    process: str
-    command: str | list[str]
-    is_web: bool | None
-    working_dir: Path | None
-    shell: bool | None = True
-    sets_port: bool = False
-
-
-@dataclasses.dataclass
-class _Reader:
-    context: ProjectContext
-    raws: list[_Raw] = dataclasses.field(default_factory=list)
-    files: list[StartFile] = dataclasses.field(default_factory=list)
-    errors: list[str] = dataclasses.field(default_factory=list)
-    fly: FlyService | None = None
-    docker_workdir: Path | None = None
-
-    def add_file(self, path: str, kind: str, before: int, error: str | None = None) -> None:
-        self.files.append(StartFile(path, kind, len(self.raws) - before, error))
+def find_module(module: str, search_paths: list[str]) -> bool:
+    """Whether ``module`` can be imported from ``search_paths``, without running any of its code."""
+    locations = search_paths
+    parts = module.split(".")
+    for index, part in enumerate(parts):
+        if not part.isidentifier():
+            return False
+        spec = importlib.machinery.PathFinder.find_spec(part, locations)
+        if spec is None:
+            return False
+        if index < len(parts) - 1:
+            if not spec.submodule_search_locations:
+                return False
+            locations = list(spec.submodule_search_locations)
+    return True
 
 
-# Formats ------------------------------------------------------------------------------------------------
-
-
-def read_procfile(reader: _Reader, name: str, text: str, directory: Path) -> None:
-    before = len(reader.raws)
-    error = None
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        match = PROCFILE_LINE.match(line)
-        if match is None:
-            error = error or f"line {number} is not 'process: command'"
-            continue
-        process = match["process"]
-        reader.raws.append(_Raw(name, number, process, match["command"], process == "web", directory))
-    reader.add_file(name, "Procfile", before, error)
-
-
-def dockerfile_instructions(text: str) -> Iterator[tuple[int, str, str]]:
-    """(line, INSTRUCTION, arguments) with continuation lines joined and heredocs skipped."""
-    escape = "\\"
-    lines = text.splitlines()
-    index = 0
-    heredoc: str | None = None
-    while index < len(lines):
-        raw = lines[index]
-        index += 1
-        if heredoc is not None:
-            if raw.strip() == heredoc:
-                heredoc = None
-            continue
-        stripped = raw.strip()
-        directive = re.match(r"^#\s*escape\s*=\s*(\S)", stripped)
-        if directive and index == 1:
-            escape = directive[1]
-        if not stripped or stripped.startswith("#"):
-            continue
-        start = index
-        parts = [stripped]
-        while parts[-1].endswith(escape) and index < len(lines):
-            parts[-1] = parts[-1][:-1].rstrip()
-            following = lines[index].strip()
-            index += 1
-            # Comment lines inside a continuation are dropped and the continuation goes on.
-            parts.append(escape if following.startswith("#") else following)
-        logical = " ".join(part for part in parts if part and part != escape).strip()
-        instruction, _, arguments = logical.partition(" ")
-        marker = re.search(r"<<-?\s*[\"']?([A-Za-z_][A-Za-z0-9_]*)", arguments)
-        if marker and instruction.upper() in ("RUN", "COPY"):
-            heredoc = marker[1]
-        yield start, instruction.upper(), arguments.strip()
-
-
-def read_dockerfile(reader: _Reader, name: str, text: str, directory: Path) -> None:
-    before = len(reader.raws)
-    error = None
-    workdir = "/"
-    copies: list[tuple[str, str]] = []
-    starts: dict[str, tuple[int, str]] = {}
-    sets_port = False
-    for line, instruction, arguments in dockerfile_instructions(text):
-        if instruction == "FROM":
-            workdir, copies, starts, sets_port = "/", [], {}, False
-        elif instruction == "WORKDIR":
-            workdir = posixpath.normpath(posixpath.join(workdir, arguments.strip("\"'")))
-        elif instruction in ("COPY", "ADD"):
-            words = [word for word in shlex_words(arguments) if not word.startswith("--")]
-            if "--from" not in arguments and len(words) >= 2:
-                destination = posixpath.normpath(posixpath.join(workdir, words[-1]))
-                copies += [(source, destination) for source in words[:-1]]
-        elif instruction == "ENV":
-            sets_port = sets_port or bool(re.match(r"^(.*\s)?PORT(=|\s)", arguments))
-        elif instruction in ("CMD", "ENTRYPOINT"):
-            starts[instruction] = (line, arguments)
-    reader.docker_workdir = map_container_dir(workdir, copies, directory)
-    for instruction in ("ENTRYPOINT", "CMD"):
-        if instruction not in starts:
-            continue
-        line, arguments = starts[instruction]
-        command: str | list[str] = arguments
-        shell = True
-        if arguments.startswith("["):
-            try:
-                words = json.loads(arguments)
-                if not isinstance(words, list) or not all(isinstance(word, str) for word in words):
-                    raise ValueError("not a list of strings")
-                command, shell = words, False
-            except ValueError:
-                error = (
-                    error
-                    or f"line {line}: {instruction} {arguments[:60]} is not a valid JSON array; Docker runs it with /bin/sh -c as written"
-                )
-        process = "web" if instruction == "CMD" else "web (ENTRYPOINT)"
-        reader.raws.append(_Raw(name, line, process, command, True, reader.docker_workdir, shell, sets_port))
-    reader.add_file(name, "Dockerfile", before, error)
-
-
-def shlex_words(text: str) -> list[str]:
-    try:
-        return shlex.split(text)
-    except ValueError:
-        return text.split()
-
-
-def map_container_dir(workdir: str, copies: Sequence[tuple[str, str]], directory: Path) -> Path | None:
-    """The local directory that ends up as the image's WORKDIR, from ``COPY . /app``-style lines."""
-    for source, destination in reversed(copies):
-        if workdir != destination and not workdir.startswith(destination.rstrip("/") + "/"):
-            continue
-        local = (directory / source).resolve()
-        if not local.is_dir():
-            continue
-        rest = posixpath.relpath(workdir, destination)
-        candidate = (local / rest).resolve() if rest != "." else local
-        if candidate.is_dir():
-            return candidate
-    return None
-
-
-def read_compose(reader: _Reader, name: str, text: str, directory: Path) -> None:
-    before = len(reader.raws)
-    try:
-        document = formats.read_yaml(text)
-    except formats.FormatError as exc:
-        reader.add_file(name, "compose", before, str(exc))
-        return
-    services = document.get("services") if isinstance(document, formats.YamlMap) else None
-    if not isinstance(services, formats.YamlMap):
-        reader.add_file(name, "compose", before, None if document is None else "no 'services:' mapping")
-        return
-    for service_name, service in services.items.items():
-        if not isinstance(service, formats.YamlMap):
-            continue
-        has_ports = service.get("ports") is not None
-        environment = service.get("environment")
-        sets_port = environment is not None and re.search(r"(^|\W)PORT\W", yaml_dump(environment)) is not None
-        for key in ("entrypoint", "command"):
-            node = service.get(key)
-            words = formats.yaml_words(node)
-            text_value = formats.yaml_text(node)
-            if node is None or (words is None and text_value is None):
-                continue
-            process = service_name if key == "command" else f"{service_name} (entrypoint)"
-            command: str | list[str] = words if words is not None else (text_value or "")
-            # Compose splits a string into words itself and runs no shell.
-            reader.raws.append(_Raw(name, node.line, process, command, True if has_ports else None, None, False, sets_port))
-    reader.add_file(name, "compose", before)
-
-
-def yaml_dump(node: formats.YamlNode) -> str:
-    if isinstance(node, formats.YamlScalar):
-        return f" {node.value} "
-    if isinstance(node, formats.YamlList):
-        return " ".join(yaml_dump(item) for item in node.items)
-    return " ".join(f" {key}= {yaml_dump(value)}" for key, value in node.items.items())
-
-
-def read_fly(reader: _Reader, name: str, text: str, directory: Path) -> None:
-    before = len(reader.raws)
-    try:
-        data = formats.read_toml(text)
-    except formats.FormatError as exc:
-        reader.add_file(name, "fly.toml", before, str(exc))
-        return
-    lines = formats.toml_key_lines(text)
-    working_dir = reader.docker_workdir or directory
-    http_service: dict[str, Any] = data["http_service"] if isinstance(data.get("http_service"), dict) else {}
-    web_processes: list[Any] = http_service["processes"] if isinstance(http_service.get("processes"), list) else ["app"]
-    port = http_service.get("internal_port")
-    port_line = lines.get(("http_service", "internal_port"))
-    services = data.get("services")
-    if port is None and isinstance(services, list) and services and isinstance(services[0], dict):
-        port = services[0].get("internal_port")
-        port_line = lines.get(("services", "0", "internal_port"))
-    reader.fly = FlyService(port if isinstance(port, int) else None, port_line)
-    processes = data.get("processes")
-    if isinstance(processes, dict):
-        for process, command in processes.items():
-            if isinstance(command, (str, list)):
-                line = lines.get(("processes", process), 1)
-                reader.raws.append(_Raw(name, line, process, words_or_text(command), process in web_processes, working_dir, None))
-    experimental = data.get("experimental")
-    if isinstance(experimental, dict) and isinstance(experimental.get("cmd"), (str, list)):
-        line = lines.get(("experimental", "cmd"), 1)
-        reader.raws.append(_Raw(name, line, "app", words_or_text(experimental["cmd"]), True, working_dir, None))
-    deploy = data.get("deploy")
-    if isinstance(deploy, dict) and isinstance(deploy.get("release_command"), str):
-        line = lines.get(("deploy", "release_command"), 1)
-        reader.raws.append(_Raw(name, line, "release", deploy["release_command"], False, working_dir, None))
-    reader.add_file(name, "fly.toml", before)
-
-
-def words_or_text(value: Any) -> str | list[str]:
-    if isinstance(value, list):
-        return [str(word) for word in value]
-    return str(value)
-
-
-def read_render(reader: _Reader, name: str, text: str, directory: Path) -> None:
-    before = len(reader.raws)
-    try:
-        document = formats.read_yaml(text)
-    except formats.FormatError as exc:
-        reader.add_file(name, "render.yaml", before, str(exc))
-        return
-    services = document.get("services") if isinstance(document, formats.YamlMap) else None
-    for service in services.items if isinstance(services, formats.YamlList) else []:
-        if not isinstance(service, formats.YamlMap):
-            continue
-        service_type = formats.yaml_text(service.get("type")) or "web"
-        process = formats.yaml_text(service.get("name")) or service_type
-        root = formats.yaml_text(service.get("rootDir"))
-        working_dir = directory / root if root else directory
-        for key, label, is_web in (
-            ("startCommand", process, service_type == "web"),
-            ("dockerCommand", process, service_type == "web"),
-            ("preDeployCommand", f"{process} (preDeployCommand)", False),
-        ):
-            node = service.get(key)
-            value = formats.yaml_text(node)
-            if node is not None and value:
-                reader.raws.append(_Raw(name, node.line, label, value, is_web, working_dir))
-    reader.add_file(name, "render.yaml", before)
-
-
-def read_railway(reader: _Reader, name: str, text: str, directory: Path) -> None:
-    before = len(reader.raws)
-    try:
-        if name.endswith(".json"):
-            data = json.loads(text)
-            lines = {}
-        else:
-            data = formats.read_toml(text)
-            lines = {key[-1]: line for key, line in formats.toml_key_lines(text).items() if key[:1] == ("deploy",)}
-    except ValueError as exc:
-        reader.add_file(name, name, before, str(exc))
-        return
-    deploy = data.get("deploy") if isinstance(data, dict) else None
-    if isinstance(deploy, dict):
-        for key, process, is_web in (("startCommand", "web", True), ("preDeployCommand", "preDeployCommand", False)):
-            value = deploy.get(key)
-            if isinstance(value, list):
-                value = " && ".join(str(item) for item in value)
-            if isinstance(value, str) and value:
-                line = lines.get(key) or line_of(text, f'"{key}"') or 1
-                reader.raws.append(_Raw(name, line, process, value, is_web, directory))
-    reader.add_file(name, name, before)
-
-
-def line_of(text: str, needle: str) -> int | None:
-    for number, line in enumerate(text.splitlines(), start=1):
-        if needle in line:
-            return number
-    return None
-
-
-def read_app_engine(reader: _Reader, name: str, text: str, directory: Path) -> None:
-    before = len(reader.raws)
-    try:
-        document = formats.read_yaml(text)
-    except formats.FormatError as exc:
-        reader.add_file(name, "app.yaml", before, str(exc))
-        return
-    if isinstance(document, formats.YamlMap):
-        entrypoint = document.get("entrypoint")
-        runtime = formats.yaml_text(document.get("runtime")) or ""
-        if entrypoint is not None and formats.yaml_text(entrypoint):
-            reader.raws.append(_Raw(name, entrypoint.line, "web", formats.yaml_text(entrypoint) or "", True, directory))
-        elif runtime.startswith("python3"):
-            # App Engine's documented default when app.yaml names no entrypoint.
-            reader.raws.append(_Raw(name, document.line, "web (App Engine's default)", "gunicorn -b :$PORT main:app", True, directory))
-    reader.add_file(name, "app.yaml", before)
-
-
-def read_upsun(reader: _Reader, name: str, text: str, directory: Path) -> None:
-    before = len(reader.raws)
-    try:
-        document = formats.read_yaml(text)
-    except formats.FormatError as exc:
-        reader.add_file(name, "Upsun", before, str(exc))
-        return
-    applications: list[tuple[str, formats.YamlMap, Path]] = []
-    if isinstance(document, formats.YamlMap):
-        nested = document.get("applications")
-        if isinstance(nested, formats.YamlMap):
-            root = directory.parent if directory.name == ".upsun" else directory
-            for app_name, app in nested.items.items():
-                if isinstance(app, formats.YamlMap):
-                    source = app.get("source")
-                    source_root = formats.yaml_text(source.get("root")) if isinstance(source, formats.YamlMap) else None
-                    applications.append((app_name, app, root / source_root.strip("/") if source_root else root))
-        else:
-            applications.append((formats.yaml_text(document.get("name")) or "app", document, directory))
-    for app_name, app, working_dir in applications:
-        web = app.get("web")
-        web_commands = web.get("commands") if isinstance(web, formats.YamlMap) else None
-        start = web_commands.get("start") if isinstance(web_commands, formats.YamlMap) else None
-        if start is not None and formats.yaml_text(start):
-            reader.raws.append(_Raw(name, start.line, f"{app_name} web", formats.yaml_text(start) or "", True, working_dir))
-        hooks = app.get("hooks")
-        if isinstance(hooks, formats.YamlMap):
-            for hook in ("deploy", "post_deploy"):
-                node = hooks.get(hook)
-                value = formats.yaml_text(node)
-                if node is not None and value:
-                    for offset, line in enumerate(value.splitlines(), start=1):
-                        if line.strip() and not line.strip().startswith("#"):
-                            reader.raws.append(_Raw(name, node.line + offset, f"{hook} hook", line.strip(), False, working_dir))
-    reader.add_file(name, "Upsun", before)
-
-
-def read_digitalocean(reader: _Reader, name: str, text: str, directory: Path) -> None:
-    before = len(reader.raws)
-    try:
-        document = formats.read_yaml(text)
-    except formats.FormatError as exc:
-        reader.add_file(name, "DigitalOcean app spec", before, str(exc))
-        return
-    root = directory.parent if directory.name == ".do" else directory
-    for group, is_web in (("services", True), ("workers", False), ("jobs", False)):
-        entries = document.get(group) if isinstance(document, formats.YamlMap) else None
-        for entry in entries.items if isinstance(entries, formats.YamlList) else []:
-            if not isinstance(entry, formats.YamlMap):
-                continue
-            node = entry.get("run_command")
-            value = formats.yaml_text(node)
-            if node is None or not value:
-                continue
-            label = formats.yaml_text(entry.get("name")) or group
-            kind = formats.yaml_text(entry.get("kind"))
-            if kind:
-                label = f"{label} ({kind})"
-            source_dir = formats.yaml_text(entry.get("source_dir"))
-            reader.raws.append(_Raw(name, node.line, label, value, is_web, root / source_dir.strip("/") if source_dir else root))
-    reader.add_file(name, "DigitalOcean app spec", before)
-
-
-def read_nixpacks(reader: _Reader, name: str, text: str, directory: Path) -> None:
-    before = len(reader.raws)
-    try:
-        data = formats.read_toml(text)
-    except formats.FormatError as exc:
-        reader.add_file(name, "nixpacks.toml", before, str(exc))
-        return
-    start = data.get("start")
-    if isinstance(start, dict) and isinstance(start.get("cmd"), str):
-        line = formats.toml_key_lines(text).get(("start", "cmd"), 1)
-        reader.raws.append(_Raw(name, line, "web", start["cmd"], True, directory))
-    reader.add_file(name, "nixpacks.toml", before)
-
-
-def read_systemd(reader: _Reader, name: str, text: str) -> None:
-    before = len(reader.raws)
-    unit = Path(name).name.rsplit(".", 1)[0]
-    error = None
-    section = ""
-    sets_port = False
-    pending: list[tuple[int, str, str]] = []
-    lines = text.splitlines()
-    index = 0
-    while index < len(lines):
-        number = index + 1
-        line = lines[index].strip()
-        index += 1
-        while line.endswith("\\") and index < len(lines):
-            line = line[:-1] + " " + lines[index].strip()
-            index += 1
-        if not line or line.startswith(("#", ";")):
-            continue
-        if line.startswith("["):
-            if not line.endswith("]"):
-                error = error or f"line {number}: unclosed section header {line[:40]!r}"
-            section = line.strip("[]")
-            continue
-        if "=" not in line:
-            error = error or f"line {number} is not 'Key=value': {line[:40]!r}"
-            continue
-        key, _, value = line.partition("=")
-        key = key.strip()
-        if section == "Service" and key == "Environment" and re.search(r"(^|[\s\"'])PORT=", value):
-            sets_port = True
-        if section == "Service" and key in ("ExecStart", "ExecStartPre"):
-            pending.append((number, key, value.strip().lstrip("@-:+!")))
-    for number, key, value in pending:
-        process = unit if key == "ExecStart" else f"{unit} ({key})"
-        # systemd splits ExecStart into words itself and runs no shell.
-        reader.raws.append(_Raw(name, number, process, value, None if key == "ExecStart" else False, None, False, sets_port))
-    reader.add_file(name, "systemd unit", before, error)
-
-
-def read_supervisor(reader: _Reader, name: str, text: str) -> None:
-    before = len(reader.raws)
-    program = None
-    error = None
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
-        if not line or line.startswith(("#", ";")) or raw[:1] in (" ", "\t"):
-            continue  # blank, comment, or the continuation of a multi-line value
-        if line.startswith("["):
-            if not line.endswith("]"):
-                error = error or f"line {number}: unclosed section header {line[:40]!r}"
-            match = SUPERVISOR_PROGRAM.match(line)
-            program = match["name"] if match else None
-            continue
-        if "=" not in line and ":" not in line:
-            error = error or f"line {number} is not 'key=value': {line[:40]!r}"
-            continue
-        if program and re.match(r"^command\s*[=:]", line):
-            value = re.split(r"[=:]", line, maxsplit=1)[1].strip()
-            reader.raws.append(_Raw(name, number, program, value, None, None, False))
-    if len(reader.raws) > before or "[program:" in text or error:
-        reader.add_file(name, "supervisor", before, error)
-
-
-# One reader per file name in context.PROJECT_FILES that holds start commands.
-ROOT_FILES: Mapping[str, Any] = {
-    "Dockerfile": read_dockerfile,
-    "Procfile": read_procfile,
-    "docker-compose.yml": read_compose,
-    "docker-compose.yaml": read_compose,
-    "compose.yaml": read_compose,
-    "compose.yml": read_compose,
-    "fly.toml": read_fly,
-    "render.yaml": read_render,
-    "railway.json": read_railway,
-    "railway.toml": read_railway,
-    "app.yaml": read_app_engine,
-    ".platform.app.yaml": read_upsun,
-    ".upsun/config.yaml": read_upsun,
-    ".do/app.yaml": read_digitalocean,
-    "nixpacks.toml": read_nixpacks,
-}
-
-
-def tree_config_files(context: ProjectContext) -> tuple[list[Path], list[Path]]:
-    """systemd units and supervisor configurations anywhere in the listed project tree."""
-    tree = context.tree()
-    root = Path(tree.root)
-    units: list[Path] = []
-    supervisors: list[Path] = []
-    for relative in tree.files:
-        lowered = relative.lower()
-        if lowered.endswith(".service") and len(units) < MAX_TREE_CONFIGS:
-            units.append(root / relative)
-        elif lowered.endswith((".conf", ".ini")) and ("supervisor" in lowered) and len(supervisors) < MAX_TREE_CONFIGS:
-            supervisors.append(root / relative)
-    return units, supervisors
-
-
-def read_small_file(path: Path) -> tuple[str | None, str | None]:
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_SCRIPT_BYTES + 1)
-    except OSError as exc:
-        return None, f"cannot read {path.name}: {exc.strerror or exc}"
-    if len(data) > MAX_SCRIPT_BYTES:
-        return None, f"{path.name} is larger than {MAX_SCRIPT_BYTES} bytes; not read"
-    return data.decode("utf-8", errors="replace"), None
-
-
-def display_path(context: ProjectContext, path: Path) -> str:
-    for root in (context.base_dir, context.repository_root):
-        if root is None:
-            continue
-        try:
-            return path.relative_to(root).as_posix()
-        except ValueError:
-            continue
-    return str(path)
-
-
-def find_script(context: ProjectContext, script: str, working_dir: Path | None) -> Path | None:
-    """The file a command's ``./start.sh`` names: next to where it runs, else by name in the tree."""
-    if working_dir is not None and not script.startswith("/"):
-        candidate = (working_dir / script).resolve()
-        if candidate.is_file() and is_inside(candidate, context):
-            return candidate
-    tree = context.tree()
-    name = script.rsplit("/", 1)[-1]
-    tail = script.lstrip("./")
-    matches = [relative for relative in tree.files if relative == tail or relative.endswith("/" + tail)]
-    matches = matches or [relative for relative in tree.files if relative.rsplit("/", 1)[-1] == name]
-    if not matches:
+def import_error(command: StartCommand, base_dir: Path, environ: dict[str, str]) -> str | None:
+    """Why the command's application module cannot be found from the directory it runs in."""
+    if not command.application_path or command.server in (None, "runserver"):
         return None
-    return Path(tree.root) / min(matches, key=len)
+    module = commands.module_of(command.application_path)
+    if not module or "$" in module:
+        return None
+    where = Path(command.working_dir) if command.working_dir else base_dir
+    if module.endswith(".py") or "/" in module:
+        return None if (where / module).is_file() else f"{module} does not exist in {where}"
+    extra = [str((where / path).resolve()) for path in environ.get("PYTHONPATH", "").split(os.pathsep) if path]
+    # Installed packages count; the project directory only counts where the command runs.
+    installed = [path for path in sys.path if path and ("site-packages" in path or "dist-packages" in path)]
+    if find_module(module, [str(where), *extra, *installed]):
+        return None
+    top = module.split(".")[0]
+    missing = top if not find_module(top, [str(where), *extra, *installed]) else module
+    return f"ModuleNotFoundError: No module named '{missing}' (from {where})"
 
 
-def is_inside(path: Path, context: ProjectContext) -> bool:
-    return any(path == root or root in path.parents for root in context.search_roots)
-
-
-def script_lines(text: str) -> Iterator[tuple[int, str]]:
-    lines = text.splitlines()
-    index = 0
-    while index < len(lines):
-        number = index + 1
-        line = lines[index].strip()
-        index += 1
-        while line.endswith("\\") and index < len(lines):
-            line = line[:-1] + " " + lines[index].strip()
-            index += 1
-        if line and not line.startswith("#"):
-            yield number, line
-
-
-# Collection ---------------------------------------------------------------------------------------------
-
-
-def analysed(raw: _Raw) -> tuple[StartCommand, commands.CommandAnalysis]:
+def analysed(raw: RawCommand) -> tuple[StartCommand, commands.CommandAnalysis]:
     analysis = commands.analyse(raw.command, shell=raw.shell)
     # A URL's password written into a command (DATABASE_URL=postgres://u:pw@...) is masked here.
     text = masking.mask_url(raw.command if isinstance(raw.command, str) else json.dumps(raw.command))
@@ -661,7 +167,7 @@ def analysed(raw: _Raw) -> tuple[StartCommand, commands.CommandAnalysis]:
 
 
 def read_start_commands(context: ProjectContext) -> StartCommands:
-    reader = _Reader(context)
+    reader = Reader(context)
     for name, read in ROOT_FILES.items():
         project_file = context.files.get(name)
         if project_file is None or project_file.is_dir:
@@ -695,7 +201,7 @@ def read_start_commands(context: ProjectContext) -> StartCommands:
     return StartCommands(tuple(found), tuple(reader.files), reader.fly, tuple(reader.errors))
 
 
-def script_commands(context: ProjectContext, path: Path, parent: StartCommand, reader: _Reader) -> list[StartCommand]:
+def script_commands(context: ProjectContext, path: Path, parent: StartCommand, reader: Reader) -> list[StartCommand]:
     """The lines of a start script that start a server or run migrate, attributed to the script."""
     text, error = read_small_file(path)
     name = display_path(context, path)
@@ -705,7 +211,7 @@ def script_commands(context: ProjectContext, path: Path, parent: StartCommand, r
     found: list[StartCommand] = []
     working_dir = Path(parent.working_dir) if parent.working_dir else None
     for number, line in script_lines(text):
-        raw = _Raw(name, number, parent.process, line, parent.is_web, working_dir, True, parent.sets_port)
+        raw = RawCommand(name, number, parent.process, line, parent.is_web, working_dir, True, parent.sets_port)
         command, analysis = analysed(raw)
         if analysis.server is not None or analysis.runs_migrate:
             found.append(command)
@@ -715,7 +221,234 @@ def script_commands(context: ProjectContext, path: Path, parent: StartCommand, r
     return found
 
 
-# Explanation ------------------------------------------------------------------------------------------
+# Checks --------------------------------------------------------------------------------------------
+
+
+def where(command: StartCommand) -> str:
+    return f"{command.file} line {command.line}"
+
+
+def w002(command: StartCommand) -> Error:
+    return Error(
+        f"{where(command)} serves the site with runserver.",
+        hint="Start a production server instead, e.g. gunicorn mysite.wsgi --bind 0.0.0.0:$PORT.",
+        obj=command.command,
+        id="deploy_concepts.W002",
+    )
+
+
+def check_runserver_in_start_command(facts: Facts) -> list[CheckMessage]:
+    return [w002(command) for command in facts.start_commands if command.server == "runserver"]
+
+
+def w003(command: StartCommand, expected: str) -> Error:
+    return Error(
+        f"{where(command)} serves {command.application_path}, not {expected}.",
+        hint=f"Use the path from WSGI_APPLICATION: gunicorn {expected}.",
+        obj=command.command,
+        id="deploy_concepts.W003",
+    )
+
+
+def same_application(path: str, expected: str, server: str | None) -> bool:
+    module, _, attribute = path.partition(":")
+    expected_module, _, expected_attribute = expected.partition(":")
+    default = commands.DEFAULT_ATTRIBUTES.get(server or "", "")
+    return module == expected_module and (attribute or default) == expected_attribute
+
+
+def check_start_command_path(facts: Facts) -> list[CheckMessage]:
+    expected = expected_path(facts.wsgi_application) if not facts.wsgi_application_error else None
+    if expected is None:
+        return []
+    return [
+        w003(command, expected)
+        for command in facts.start_commands
+        if command.application_path
+        and not serves_asgi(command.server, command.worker_class)
+        and command.server not in ("runserver", "mod_wsgi")
+        and load_failure(facts, command) is None
+        and not same_application(command.application_path, expected, command.server)
+    ]
+
+
+def w004(command: StartCommand) -> Warning:
+    return Warning(
+        f"{where(command)} runs migrate in the {command.process!r} process.",
+        hint="Move it to a release step (Procfile release:), so each web worker does not run it.",
+        obj=command.command,
+        id="deploy_concepts.W004",
+    )
+
+
+def check_migrate_in_web_process(facts: Facts) -> list[CheckMessage]:
+    return [w004(command) for command in facts.start_commands if command.is_web and command.runs_migrate]
+
+
+def load_failure(facts: Facts, command: StartCommand) -> str | None:
+    """Why the server of ``command`` cannot load its application: gunicorn's own word, else ours."""
+    check = check_for(facts, command)
+    if check is not None:
+        return check.error if check.stage == "application" else None
+    return command.import_error
+
+
+def w005(command: StartCommand, error: str) -> Error:
+    return Error(
+        f"{where(command)}: {command.server} cannot load {command.application_path or 'the application'}: {error}",
+        hint="Fix the dotted path or the directory it runs in (--chdir); it must import from there.",
+        obj=command.command,
+        id="deploy_concepts.W005",
+    )
+
+
+def check_start_command_loads(facts: Facts) -> list[CheckMessage]:
+    wsgi_module = facts.wsgi_application.rpartition(".")[0] if facts.wsgi_application else None
+    messages: list[CheckMessage] = []
+    for command in facts.start_commands:
+        error = load_failure(facts, command)
+        if error is None:
+            continue
+        path_module = commands.module_of(command.application_path or "")
+        if facts.wsgi_application_error and (not path_module or path_module == wsgi_module):
+            continue  # the same broken module: W001 says it once
+        messages.append(w005(command, error))
+    return messages
+
+
+def effective_binds(facts: Facts, command: StartCommand) -> tuple[str, ...] | None:
+    """Where the command listens; None when it cannot be known (a uWSGI socket behind nginx)."""
+    if command.binds:
+        return command.binds
+    check = check_for(facts, command)
+    if command.server == "gunicorn":
+        if check is not None and check.config_file and check.bind:
+            return tuple(item.replace(PORT_SENTINEL, "$PORT") for item in check.bind)
+        if command.sets_port or facts.port_env == "PORT":
+            return ("0.0.0.0:$PORT",)
+    default = commands.DEFAULT_BINDS.get(command.server or "")
+    return (default,) if default else None
+
+
+def unreachable(facts: Facts, command: StartCommand) -> str | None:
+    """How the platform's router misses the server, or None."""
+    if not command.is_web or command.server in (None, "runserver"):
+        return None
+    binds = effective_binds(facts, command)
+    if not binds:
+        return None
+    shown = ", ".join(binds)
+    if all(commands.is_loopback(bind) for bind in binds) and facts.platform_kind in ("paas", "container"):
+        return f"listens on {shown} only, which the {facts.platform_title} router cannot reach"
+    if facts.port_env:
+        names = (facts.port_env, "SOCKET") if facts.platform == "upsun" else (facts.port_env,)
+        if any(commands.references_variable(bind, name) for bind in binds for name in names):
+            return None
+        if facts.platform == "upsun" and any(bind.startswith("unix:") for bind in binds):
+            return None
+        return f"listens on {shown}, not on ${facts.port_env} where {facts.platform_title} sends requests"
+    if facts.platform == "fly" and facts.fly is not None and facts.fly.internal_port is not None:
+        ports = {commands.bind_port(bind) for bind in binds}
+        if str(facts.fly.internal_port) not in ports and not any("$" in (port or "") for port in ports):
+            return f"listens on {shown}, not on internal_port {facts.fly.internal_port} from fly.toml"
+    return None
+
+
+def w010(command: StartCommand, problem: str) -> Error:
+    port = "$PORT" if command.server == "gunicorn" else "0.0.0.0:$PORT"
+    return Error(
+        f"{where(command)} {problem}.",
+        hint=f"Listen on all interfaces and the platform's port, e.g. --bind 0.0.0.0:{port.split(':')[-1]}.",
+        obj=command.command,
+        id="deploy_concepts.W010",
+    )
+
+
+def check_listens_where_platform_sends(facts: Facts) -> list[CheckMessage]:
+    messages: list[CheckMessage] = []
+    for command in facts.start_commands:
+        problem = unreachable(facts, command)
+        if problem:
+            messages.append(w010(command, problem))
+    return messages
+
+
+def worker_setup(facts: Facts, command: StartCommand) -> tuple[int | None, str, int]:
+    """(workers, worker class, threads) of a gunicorn command, from its flags and its configuration."""
+    check = check_for(facts, command)
+    configured = check is not None and check.config_file is not None
+    workers = command.workers
+    if workers is None and command.workers_from is None and configured and check is not None:
+        workers = check.workers
+    worker_class = command.worker_class or (check.worker_class if configured and check is not None else None) or "sync"
+    threads = command.threads or (check.threads if configured and check is not None else None) or 1
+    return workers, worker_class, threads
+
+
+def w011(command: StartCommand) -> Warning:
+    return Warning(
+        f"{where(command)} starts one sync gunicorn worker: one request at a time.",
+        hint="Use --workers 2 x CPU cores + 1 (or set WEB_CONCURRENCY), or add --threads.",
+        obj=command.command,
+        id="deploy_concepts.W011",
+    )
+
+
+def check_worker_count(facts: Facts) -> list[CheckMessage]:
+    messages: list[CheckMessage] = []
+    for command in facts.start_commands:
+        if command.server != "gunicorn" or not command.is_web:
+            continue
+        workers, worker_class, threads = worker_setup(facts, command)
+        if workers == 1 and worker_class.rsplit(".", 1)[-1] in ("sync", "SyncWorker") and threads <= 1:
+            messages.append(w011(command))
+    return messages
+
+
+def w012(start_file: StartFile) -> Error:
+    return Error(
+        f"{start_file.path} cannot be parsed: {start_file.error}",
+        hint=f"The platform cannot read it either; fix the {start_file.kind} syntax at that line.",
+        id="deploy_concepts.W012",
+    )
+
+
+def check_start_files_parse(facts: Facts) -> list[CheckMessage]:
+    return [w012(start_file) for start_file in facts.start_files if start_file.error]
+
+
+def w014(command: StartCommand) -> Error:
+    return Error(
+        f"{where(command)} passes {' '.join(command.unexpanded)} on literally: no shell runs it.",
+        hint='Let a shell run it: ["sh", "-c", "..."], or the shell form of the command.',
+        obj=command.command,
+        id="deploy_concepts.W014",
+    )
+
+
+def check_shell_syntax(facts: Facts) -> list[CheckMessage]:
+    return [w014(command) for command in facts.start_commands if command.unexpanded]
+
+
+CHECKS = (
+    check_runserver_in_start_command,
+    check_start_command_path,
+    check_migrate_in_web_process,
+    check_start_command_loads,
+    check_listens_where_platform_sends,
+    check_worker_count,
+    check_start_files_parse,
+    check_shell_syntax,
+)
+
+
+# Explanation --------------------------------------------------------------------------------------
+
+
+def web_command(facts: Facts) -> StartCommand | None:
+    """The command that serves HTTP: the first web process that starts a server, else the first web one."""
+    web = [command for command in facts.start_commands if command.is_web]
+    return next((command for command in web if command.server is not None), web[0] if web else None)
 
 
 def start_snippet(file: str, command: str) -> tuple[str, str, str]:
@@ -765,3 +498,121 @@ def release_snippet(file: str) -> tuple[str, str, str]:
         "shell",
         "# once per deploy, before the new version serves requests:\npython manage.py migrate --noinput",
     )
+
+
+def json_words(text: str) -> list[str]:
+    """The words of an exec-form command as reported (a JSON array), else its shell words."""
+    try:
+        words = json.loads(text)
+    except ValueError:
+        return shlex_words(text)
+    return [str(word) for word in words] if isinstance(words, list) else [text]
+
+
+def default_start_file(facts: Facts) -> str:
+    return {
+        "heroku": "Procfile",
+        "fly": "Dockerfile",
+        "render": "render.yaml",
+        "railway": "railway.toml",
+        "upsun": ".upsun/config.yaml",
+        "appengine": "app.yaml",
+        "container": "Dockerfile",
+        "cloudrun": "Dockerfile",
+    }.get(facts.platform, "Procfile" if facts.port_env else "your start command")
+
+
+def serves(facts: Facts, command: StartCommand) -> bool:
+    """A production server that loads the application and listens where requests arrive."""
+    return command.server not in (None, "runserver") and load_failure(facts, command) is None and unreachable(facts, command) is None
+
+
+def mismatched(facts: Facts, command: StartCommand) -> bool:
+    expected = expected_path(facts.wsgi_application) if not facts.wsgi_application_error else None
+    return bool(expected and command.application_path and not same_application(command.application_path, expected, command.server))
+
+
+def found(facts: Facts) -> list[Fact]:
+    facts_found = [
+        Fact(f"{where(command)} ({command.process})", command.command, serves(facts, command) if command.is_web else None)
+        for command in facts.start_commands
+    ]
+    if not facts.start_commands:
+        names = ", ".join(start_file.path for start_file in facts.start_files)
+        facts_found.append(
+            Fact("Start command", f"none found{' in ' + names if names else ' (no Procfile, Dockerfile, fly.toml, ...)'}", None)
+        )
+    return facts_found
+
+
+def steps(facts: Facts, ids: set[str], gunicorn_line: str) -> list[Step]:
+    """How to fix the start commands, each with the exact line for this project."""
+    found_steps: list[Step] = []
+    for command in facts.start_commands:
+        broken = "deploy_concepts.W005" in ids and load_failure(facts, command) is not None
+        other = "deploy_concepts.W003" in ids and load_failure(facts, command) is None and mismatched(facts, command)
+        if command.application_path and (broken or other):
+            found_steps.append(
+                Step(
+                    f"Serve {serving_path(facts)} in {where(command)}.",
+                    "The server imports it from the directory the command runs in; a typo such as mysite.wgsi, or a directory "
+                    "above the project, gives ModuleNotFoundError and 'Worker failed to boot'.",
+                    command.command.replace(command.application_path, serving_path(facts), 1),
+                    "text",
+                )
+            )
+    web = web_command(facts)
+    if web is None or web.server in (None, "runserver"):
+        where_to, language, code = start_snippet(web.file if web else default_start_file(facts), gunicorn_line)
+        detail = (
+            "runserver is for development only. This is the exact command for this project: the workers come from this "
+            f"machine's CPUs ({facts.gunicorn.cpus.usable}); on a platform set WEB_CONCURRENCY for its machine instead."
+        )
+        if "--forwarded-allow-ips" in gunicorn_line:
+            detail += " --forwarded-allow-ips='*' lets gunicorn believe the router's X-Forwarded-Proto (only the router can reach the app)."
+        found_steps.append(Step(f"Start the site with gunicorn in {where_to}.", detail, code, language))
+    if "deploy_concepts.W004" in ids and web is not None:
+        where_to, language, code = release_snippet(web.file)
+        found_steps.append(
+            Step(
+                f"Run migrate once per deploy, in {where_to}, not in the web process.",
+                "In the web command it runs at every start and on every instance at once; a failing migration keeps the site down.",
+                code,
+                language,
+            )
+        )
+    for command in facts.start_commands:
+        problem = unreachable(facts, command)
+        if problem:
+            found_steps.append(
+                Step(
+                    f"Listen where {facts.platform_title} sends requests ({where(command)}).",
+                    f"It {problem}; the router then reports the app as not responding (a 502 or 'connection refused').",
+                    gunicorn_line
+                    if command.server == "gunicorn"
+                    else f"{command.server} ... --host 0.0.0.0 --port ${facts.port_env or 'PORT'}",
+                    "shell",
+                )
+            )
+    for command in facts.start_commands if "deploy_concepts.W014" in ids else ():
+        if command.unexpanded:
+            text = " ".join(json_words(command.command)) if command.command.startswith("[") else command.command
+            found_steps.append(
+                Step(
+                    f"Let a shell run {where(command)}.",
+                    "Without a shell, $VARIABLES and && reach the program as plain text.",
+                    f'["sh", "-c", "exec {text}"]',
+                    "text",
+                )
+            )
+    if "deploy_concepts.W011" in ids:
+        found_steps.append(
+            Step(
+                "Run more than one worker.",
+                f"gunicorn suggests 2 x cores + 1 workers: {facts.gunicorn.cpus.recommended_workers} on this machine "
+                "(in a container, count the CPUs it is given, not the host's; each worker also needs memory).",
+                gunicorn_line,
+                "shell",
+            )
+        )
+    return found_steps
