@@ -635,7 +635,7 @@ def request_steps(facts: Facts, ids: set[str]) -> list[Step]:
         found_steps.append(
             Step(
                 "Create the local database, then explain again to try GET /.",
-                smoke.skipped_because or "",
+                f"{smoke.missing_database} does not exist; Django would create it on the first connection, so GET / was not sent.",
                 "python manage.py migrate\npython manage.py explain_wsgi",
                 "shell",
             )

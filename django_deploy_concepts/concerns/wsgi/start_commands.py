@@ -228,17 +228,17 @@ def where(command: StartCommand) -> str:
     return f"{command.file} line {command.line}"
 
 
-def w002(command: StartCommand) -> Error:
+def w002(command: StartCommand, path: str) -> Error:
     return Error(
         f"{where(command)} serves the site with runserver.",
-        hint="Start a production server instead, e.g. gunicorn mysite.wsgi --bind 0.0.0.0:$PORT.",
+        hint=f"Start a production server instead: gunicorn {path} --bind 0.0.0.0:$PORT.",
         obj=command.command,
         id="deploy_concepts.W002",
     )
 
 
 def check_runserver_in_start_command(facts: Facts) -> list[CheckMessage]:
-    return [w002(command) for command in facts.start_commands if command.server == "runserver"]
+    return [w002(command, serving_path(facts)) for command in facts.start_commands if command.server == "runserver"]
 
 
 def w003(command: StartCommand, expected: str) -> Error:
@@ -273,9 +273,10 @@ def check_start_command_path(facts: Facts) -> list[CheckMessage]:
 
 
 def w004(command: StartCommand) -> Warning:
+    where_to = release_snippet(command.file)[0]
     return Warning(
         f"{where(command)} runs migrate in the {command.process!r} process.",
-        hint="Move it to a release step (Procfile release:), so each web worker does not run it.",
+        hint=f"Move it to a release step ({where_to}), so it runs once per deploy, not at every start.",
         obj=command.command,
         id="deploy_concepts.W004",
     )
