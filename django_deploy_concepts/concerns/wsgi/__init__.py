@@ -1,0 +1,199 @@
+"""WSGI server: what runs the app in production, and will it start?
+
+Docs: docs/checks/wsgi.rst; Django: https://docs.djangoproject.com/en/stable/howto/deployment/wsgi/
+
+One module per sub-topic, each with its facts, checks and explanation: ``application``
+(WSGI_APPLICATION, ASGI, the smoke request), ``start_commands`` (what the platform files start;
+read by ``platform_files`` and ``commands``), ``gunicorn`` (its own configuration check, workers,
+the command line for this project), ``servers`` (what is installed). ``formats`` reads YAML and TOML.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Collection
+from typing import Any
+
+from django.core.checks import CheckMessage
+
+from django_deploy_concepts import masking, runner
+from django_deploy_concepts.concerns.wsgi import application, gunicorn, servers, start_commands
+from django_deploy_concepts.concerns.wsgi.application import AsyncFacts, LoadedApplication, SmokeRequest
+from django_deploy_concepts.concerns.wsgi.gunicorn import GunicornFacts
+from django_deploy_concepts.concerns.wsgi.servers import InstalledServer
+from django_deploy_concepts.concerns.wsgi.start_commands import FlyService, StartCommand, StartFile
+from django_deploy_concepts.context import ProjectContext
+from django_deploy_concepts.report import Explanation, Fact, Finding, Hop
+
+__all__ = [
+    "ABOUT",
+    "CHECKS",
+    "DJANGO_CHECKS",
+    "LETTER",
+    "NAME",
+    "TITLE",
+    "Facts",
+    "StartCommand",
+    "collect_facts",
+    "django_check",
+    "explain",
+    "hops",
+]
+
+NAME = "wsgi"
+TITLE = "WSGI server"
+LETTER = "W"
+ABOUT = (
+    "What is WSGI, and why not runserver? WSGI is the contract between a Python web server and "
+    "Django: the server calls the `application` object in your project's wsgi.py once per request, "
+    "and Django answers. `manage.py runserver` is a development server: one process, no hardening, "
+    "and Django's own docs say not to use it in production.",
+    "In production a WSGI server such as gunicorn runs the site. It starts several worker processes, "
+    "each holding a copy of your application; a sync worker answers one request at a time, so the "
+    "number of workers is how many requests are served at once (gunicorn suggests 2 x CPU cores + 1; "
+    "each worker also costs memory). A request that takes longer than gunicorn's timeout (30 seconds) "
+    'is killed with "[CRITICAL] WORKER TIMEOUT" and the visitor sees a 502.',
+    "The server needs the dotted path of the application (WSGI_APPLICATION mysite.wsgi.application "
+    "becomes `gunicorn mysite.wsgi:application`) and is started by your platform's start command "
+    '(Procfile, Dockerfile, ...). A wrong path or directory gives "ModuleNotFoundError: No module named" '
+    'and "Worker failed to boot"; on a platform it must listen on the port the platform gives it ($PORT).',
+    "ASGI is WSGI's asynchronous successor: needed for websockets (Channels) and worth it when many "
+    "views are async. Django serves async views under WSGI too, one event loop per request; under "
+    "ASGI (asgi.py, served by gunicorn's ASGI worker, uvicorn or Daphne) they run natively.",
+)
+DJANGO_CHECKS = ("async.",)
+
+
+# Facts --------------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Facts:
+    wsgi_application: str | None
+    wsgi_application_error: str | None
+    start_commands: tuple[StartCommand, ...]
+    # Names of the production servers installed here (details in ``servers``).
+    servers_installed: tuple[str, ...]
+    errors: tuple[str, ...]
+    wsgi: LoadedApplication
+    smoke_request: SmokeRequest
+    start_files: tuple[StartFile, ...]
+    fly: FlyService | None
+    gunicorn: GunicornFacts
+    servers: tuple[InstalledServer, ...]
+    asgi: AsyncFacts
+    # The package holding settings and wsgi.py ("mysite"), for the code in the steps.
+    project_package: str
+    platform: str
+    platform_title: str
+    platform_kind: str
+    port_env: str | None
+    terminates_tls: bool
+    timeout: float
+
+
+def project_package(context: ProjectContext, wsgi_path: str | None) -> str:
+    if wsgi_path and wsgi_path.count(".") >= 2:
+        return wsgi_path.split(".")[0]
+    module = context.settings_module or "mysite.settings"
+    return module.split(".")[0] if "." in module else "mysite"
+
+
+def collect_facts(context: ProjectContext) -> Facts:
+    secrets = masking.known_secrets(context.environ)
+    path = context.setting("WSGI_APPLICATION")
+    wsgi, loaded = application.load_application("WSGI_APPLICATION", path, secrets)
+    if path is None:
+        try:
+            loaded = application.django_default_application()
+        except Exception:  # noqa: BLE001 - the smoke request then says it could not load
+            loaded = None
+    found = start_commands.read_start_commands(context)
+    environ = dict(context.environ)
+    commands = tuple(
+        dataclasses.replace(command, import_error=start_commands.import_error(command, context.base_dir, environ))
+        for command in found.commands
+    )
+    installed = servers.installed_servers()
+    platform = context.platform_info
+    return Facts(
+        wsgi_application=wsgi.path,
+        wsgi_application_error=wsgi.error,
+        start_commands=commands,
+        servers_installed=tuple(server.name for server in installed),
+        errors=found.errors,
+        wsgi=wsgi,
+        smoke_request=application.smoke_request(context, loaded, secrets),
+        start_files=found.files,
+        fly=found.fly,
+        gunicorn=gunicorn.collect_gunicorn(context, commands, wsgi.path, secrets),
+        servers=installed,
+        asgi=application.collect_async(context, wsgi.path, secrets),
+        project_package=project_package(context, wsgi.path),
+        platform=platform.name,
+        platform_title=platform.title,
+        platform_kind=platform.kind,
+        port_env=platform.port_env,
+        terminates_tls=platform.terminates_tls,
+        timeout=context.timeout,
+    )
+
+
+# Checks -------------------------------------------------------------------------------------------
+
+
+CHECKS = (*application.CHECKS, *start_commands.CHECKS, *gunicorn.CHECKS, *servers.CHECKS)
+
+
+def django_check(app_configs: Any = None, databases: Collection[str] | None = None, **kwargs: Any) -> list[CheckMessage]:
+    return runner.check_concern(NAME, databases)
+
+
+# Explanation --------------------------------------------------------------------------------------
+
+
+def explain(facts: Facts, findings: tuple[Finding, ...]) -> Explanation:
+    ids = {finding.id for finding in findings}
+    web = start_commands.web_command(facts)
+    serving = web is not None and web.server not in (None, "runserver")
+    found = [
+        *application.found(facts),
+        *start_commands.found(facts),
+        *gunicorn.found(facts, with_command_line=serving),
+        *servers.found(facts),
+        *application.async_found(facts),
+        *(Fact("Could not read", error, False) for error in facts.errors),
+    ]
+    steps = [
+        *application.loading_steps(facts, ids),
+        *start_commands.steps(facts, ids, gunicorn.command_for(facts)),
+        *gunicorn.steps(facts),
+        *application.request_steps(facts, ids),
+        *application.asgi_steps(facts),
+    ]
+    return Explanation(about=ABOUT, found=tuple(found), steps=tuple(steps))
+
+
+def hops(facts: Facts) -> tuple[Hop, ...]:
+    command = start_commands.web_command(facts)
+    if command is None:
+        server = Hop("wsgi_server", "WSGI server", "no start command found", None)
+    else:
+        check = gunicorn.check_for(facts, command)
+        starts = "" if check is None or check.loads is None else " - starts" if check.loads else " - does not start"
+        detail = f"{command.server or 'unknown'} ({start_commands.where(command)}){starts}"
+        server = Hop("wsgi_server", "WSGI server", detail, start_commands.serves(facts, command))
+    smoke = facts.smoke_request
+    detail = facts.wsgi_application or "WSGI_APPLICATION not set"
+    ready: bool | None = facts.wsgi_application_error is None
+    if facts.wsgi_application_error:
+        detail += " - cannot be loaded"
+    elif smoke.ran and smoke.status is not None:
+        detail += f" - GET / {smoke.status}"
+        ready = smoke.status < 400 or smoke.status == 404
+    elif smoke.ran:
+        detail += " - GET / timed out" if smoke.timed_out else " - GET / failed"
+        ready = False
+    else:
+        detail += " - GET / not tried"
+    return (server, Hop("application", "Django application", detail, ready))

@@ -1,0 +1,482 @@
+"""What one start command runs: its server, application path, listening address and workers.
+
+Pure text analysis, shared by every file format: shell words in, a ``CommandAnalysis`` out.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import re
+import shlex
+from collections.abc import Iterable, Mapping, Sequence
+
+# The executables (or ``python -m`` modules) of production servers, and the name of the server.
+SERVER_EXECUTABLES: Mapping[str, str] = {
+    "gunicorn": "gunicorn",
+    "uwsgi": "uwsgi",
+    "pyuwsgi": "uwsgi",
+    "waitress-serve": "waitress",
+    "waitress": "waitress",
+    "uvicorn": "uvicorn",
+    "daphne": "daphne",
+    "hypercorn": "hypercorn",
+    "granian": "granian",
+    "mod_wsgi-express": "mod_wsgi",
+    "mod_wsgi": "mod_wsgi",
+}
+ASGI_SERVERS = frozenset({"uvicorn", "daphne", "hypercorn"})
+# Programs that run the next words as a command: they change nothing about what is served.
+WRAPPERS = frozenset(
+    {"exec", "time", "nice", "nohup", "command", "dumb-init", "ddtrace-run", "opentelemetry-instrument", "scout-apm", "chpst"}
+)
+RUNNERS = frozenset({"poetry", "pipenv", "uv", "pdm", "hatch", "rye", "doppler", "newrelic-admin"})
+RUNNER_VERBS = frozenset({"run", "run-program", "exec"})
+ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+PYTHON = re.compile(r"^python(\d(\.\d+)?)?$")
+VARIABLE = re.compile(r"\$(\{[A-Za-z_][A-Za-z0-9_]*[^}]*\}|[A-Za-z_][A-Za-z0-9_]*)")
+SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ash"})
+OPERATORS = frozenset({"&&", "||", ";", "|", "&", ";;"})
+
+
+# Options of each server that take a value (the rest are flags); gunicorn's come from gunicorn.
+def option_names(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+SERVER_OPTIONS: Mapping[str, frozenset[str]] = {
+    "uvicorn": option_names(
+        "--host --port --uds --fd --workers --loop --http --ws --ws-max-size --ws-max-queue --ws-ping-interval "
+        "--ws-ping-timeout --ws-per-message-deflate --lifespan --interface --env-file --log-config --log-level "
+        "--root-path --limit-concurrency --limit-max-requests --backlog --timeout-keep-alive --timeout-graceful-shutdown "
+        "--app-dir --forwarded-allow-ips --ssl-keyfile --ssl-certfile --ssl-keyfile-password --ssl-version "
+        "--ssl-cert-reqs --ssl-ca-certs --ssl-ciphers --header --h11-max-incomplete-event-size --reload-dir "
+        "--reload-include --reload-exclude --reload-delay"
+    ),
+    "daphne": option_names(
+        "-p --port -b --bind -u --unix-socket --fd -e --endpoint -v --verbosity -t --http-timeout --access-log "
+        "--log-fmt --ping-interval --ping-timeout --application-close-timeout --root-path --websocket_timeout "
+        "--websocket_connect_timeout --proxy-headers-host --proxy-headers-port -s --server-name"
+    ),
+    "hypercorn": option_names(
+        "-b --bind -w --workers -k --worker-class -c --config --access-logfile --error-logfile --log-config "
+        "--log-level --root-path --keep-alive --graceful-timeout --backlog --certfile --keyfile --ca-certs "
+        "--ciphers -u --user -g --group -m --umask --pid --insecure-bind --quic-bind --server-name "
+        "--max-requests --max-requests-jitter --read-timeout --statsd-host --statsd-prefix --websocket-ping-interval "
+        "--access-log-format -p"
+    ),
+    "granian": option_names(
+        "--host --port --interface --workers --threads --runtime-threads --blocking-threads --loop --http "
+        "--backlog --log-level --log-config --ssl-keyfile --ssl-certificate --url-path-prefix --respawn-interval "
+        "--workers-lifetime --reload-paths --reload-ignore-dirs --pid-file --process-name --working-dir "
+        "--runtime-mode --task-impl --backpressure"
+    ),
+    "waitress": option_names(
+        "--host --port --listen --threads --url-scheme --url-prefix --ident --backlog --recv-bytes --send-bytes "
+        "--outbuf-overflow --inbuf-overflow --connection-limit --cleanup-interval --channel-timeout "
+        "--asyncore-loop-timeout --call --trusted-proxy --trusted-proxy-count --trusted-proxy-headers"
+    ),
+    "uwsgi": option_names(
+        "--http --http-socket --https --socket -s --uwsgi-socket --module -w --wsgi --wsgi-file --file --callable "
+        "--processes -p --workers --threads --ini --yaml --json --chdir --home -H --virtualenv --pythonpath "
+        "--env --static-map --max-requests --buffer-size -b --harakiri --uid --gid --pidfile --logto --listen -l "
+        "--chmod-socket --mount --manage-script-name --touch-reload --py-autoreload --stats --cheaper "
+        "--offload-threads --http-timeout --socket-timeout"
+    ),
+    "mod_wsgi": option_names(
+        "--port --host --processes --threads --application-type --entry-point --server-root --user --group "
+        "--url-alias --working-directory --log-directory --callable-object --server-name --https-port"
+    ),
+    "runserver": option_names("--settings --pythonpath -v --verbosity"),
+}
+# The address each server listens on when nothing is written (gunicorn also reads $PORT).
+DEFAULT_BINDS: Mapping[str, str] = {
+    "gunicorn": "127.0.0.1:8000",
+    "uvicorn": "127.0.0.1:8000",
+    "daphne": "127.0.0.1:8000",
+    "hypercorn": "127.0.0.1:8000",
+    "granian": "127.0.0.1:8000",
+    "waitress": "0.0.0.0:8080",
+    "mod_wsgi": "0.0.0.0:8000",
+    "runserver": "127.0.0.1:8000",
+}
+# The attribute a server serves when the path names only a module.
+DEFAULT_ATTRIBUTES: Mapping[str, str] = {"gunicorn": "application", "uwsgi": "application", "hypercorn": "app"}
+
+
+@functools.cache
+def gunicorn_option_arity() -> tuple[frozenset[str], frozenset[str]]:
+    """gunicorn's own (flags without a value, flags with an optional value), from its settings table."""
+    try:
+        from gunicorn.config import KNOWN_SETTINGS  # type: ignore[import-untyped]
+    except ImportError:
+        fallback = option_names(
+            "--reload --spew --check-config --print-config --preload --no-sendfile --reuse-port -D --daemon "
+            "--initgroups --capture-output --log-syslog -R --enable-stdio-inheritance --suppress-ragged-eofs "
+            "--do-handshake-on-connect --strip-header-spaces -v --version -h --help"
+        )
+        return fallback, frozenset({"--proxy-protocol"})
+    flags: set[str] = {"-v", "--version", "-h", "--help"}
+    optional: set[str] = set()
+    for setting in KNOWN_SETTINGS:
+        cli = getattr(setting, "cli", None) or []
+        if getattr(setting, "action", None) in ("store_true", "store_false", "store_const", "count"):
+            flags.update(cli)
+        elif getattr(setting, "nargs", None) == "?":
+            optional.update(cli)
+    return frozenset(flags), frozenset(optional)
+
+
+@dataclasses.dataclass(frozen=True)
+class CommandAnalysis:
+    server: str | None = None
+    application_path: str | None = None
+    binds: tuple[str, ...] = ()
+    workers: int | None = None
+    workers_from: str | None = None
+    threads: int | None = None
+    worker_class: str | None = None
+    config_file: str | None = None
+    chdir: str | None = None
+    # The words after the server's program name, as written (variables not expanded).
+    arguments: tuple[str, ...] = ()
+    runs_migrate: bool = False
+    # Directory changes before the server starts (``cd src && gunicorn ...``).
+    cd: tuple[str, ...] = ()
+    # Scripts the command runs (``./start.sh``), to be read in their turn.
+    scripts: tuple[str, ...] = ()
+    # Shell syntax in a command no shell runs: operators and $VARIABLES passed on literally.
+    unexpanded: tuple[str, ...] = ()
+
+
+def shell_words(command: str) -> list[str]:
+    """The words of a shell command line, operators as separate words; never raises."""
+    try:
+        lexer = shlex.shlex(command, posix=True, punctuation_chars=";&|")
+        lexer.whitespace_split = True
+        lexer.commenters = "#"
+        return list(lexer)
+    except ValueError:
+        return command.split()
+
+
+def segments(words: Sequence[str]) -> list[list[str]]:
+    """Simple commands separated by shell operators."""
+    result: list[list[str]] = [[]]
+    for word in words:
+        if word in OPERATORS:
+            result.append([])
+        else:
+            result[-1].append(word)
+    return [segment for segment in result if segment]
+
+
+def skip_options(words: list[str]) -> list[str]:
+    """``words`` past leading options and a ``--`` separator."""
+    while words and words[0].startswith("-"):
+        if words[0] == "--":
+            return words[1:]
+        words = words[1:]
+    return words
+
+
+def unwrap(words: list[str]) -> list[str]:
+    """The command a segment really runs, past ``VAR=x``, ``exec``, ``poetry run`` and the like."""
+    for _ in range(10):
+        while words and ASSIGNMENT.match(words[0]):
+            words = words[1:]
+        if not words:
+            return words
+        name = words[0].rsplit("/", 1)[-1]
+        if name in ("gosu", "su-exec"):
+            words = words[2:]
+        elif name in WRAPPERS or name in ("env", "tini"):
+            words = skip_options(words[1:])
+        elif name in RUNNERS:
+            rest = words[1:]
+            if rest and rest[0] in RUNNER_VERBS:
+                rest = rest[1:]
+            words = skip_options(rest)
+        else:
+            return words
+    return words
+
+
+def analyse(command: str | Sequence[str], *, shell: bool | None = True) -> CommandAnalysis:
+    """What a start command runs. ``shell``: True run by a shell, False exec'd as words, None unknown."""
+    words = shell_words(command) if isinstance(command, str) else list(command)
+    unexpanded: list[str] = []
+    if shell is False:
+        unexpanded = [word for word in words if word in OPERATORS]
+        program = unwrap(list(words))[:1]
+        runs_shell = bool(program) and program[0].rsplit("/", 1)[-1] in SHELLS
+        if not isinstance(command, str) and not runs_shell:
+            unexpanded += [match[0] for word in words for match in VARIABLE.finditer(word)]
+    return _analyse_words(words, tuple(dict.fromkeys(unexpanded)), depth=0)
+
+
+def _analyse_words(words: list[str], unexpanded: tuple[str, ...], depth: int) -> CommandAnalysis:
+    found = CommandAnalysis(unexpanded=unexpanded)
+    if depth > 3:
+        return found
+    runs_migrate = False
+    cd: list[str] = []
+    scripts: list[str] = []
+    for segment in segments(words):
+        segment = unwrap(segment)
+        if not segment:
+            continue
+        program = segment[0].rsplit("/", 1)[-1]
+        if program in SHELLS:
+            inner = shell_inner_command(segment[1:])
+            if inner is not None:
+                nested = _analyse_words(shell_words(inner), (), depth + 1)
+                runs_migrate = runs_migrate or nested.runs_migrate
+                cd += nested.cd
+                scripts += nested.scripts
+                if found.server is None and nested.server is not None:
+                    found = dataclasses.replace(nested, unexpanded=unexpanded)
+                continue
+            script = next((word for word in segment[1:] if not word.startswith("-")), None)
+            if script:
+                scripts.append(script)
+            continue
+        if program == "cd" and len(segment) > 1:
+            if found.server is None:
+                cd.append(segment[1])
+            continue
+        django_command = manage_py_command(segment)
+        if django_command is not None:
+            name, rest = django_command
+            if name == "migrate":
+                runs_migrate = True
+            elif name == "runserver" and found.server is None:
+                found = dataclasses.replace(server_details("runserver", rest), unexpanded=unexpanded)
+            continue
+        server, rest = server_in(segment)
+        if server is not None:
+            if found.server is None:
+                found = dataclasses.replace(server_details(server, rest), unexpanded=unexpanded)
+            continue
+        if program.endswith(".sh") or segment[0].startswith(("./", "bin/")):
+            scripts.append(segment[0])
+    return dataclasses.replace(found, runs_migrate=runs_migrate, cd=tuple(cd), scripts=tuple(scripts))
+
+
+def shell_inner_command(arguments: Sequence[str]) -> str | None:
+    """The command string of ``sh [-e...] -c "..."``, or None."""
+    for index, word in enumerate(arguments):
+        if word.startswith("-") and "c" in word[1:] and not word.startswith("--"):
+            return arguments[index + 1] if index + 1 < len(arguments) else None
+        if not word.startswith("-"):
+            return None
+    return None
+
+
+def manage_py_command(segment: Sequence[str]) -> tuple[str, list[str]] | None:
+    """(``migrate``, its arguments) for ``python manage.py migrate``, ``django-admin migrate``, ..."""
+    words = list(segment)
+    if PYTHON.match(words[0].rsplit("/", 1)[-1]):
+        words = words[1:]
+        while words and words[0].startswith("-") and words[0] != "-m":
+            words = words[1:]
+        if words[:2] == ["-m", "django"]:
+            words = words[2:]
+            return (words[0], words[1:]) if words else None
+    if not words:
+        return None
+    program = words[0].rsplit("/", 1)[-1]
+    if program in ("manage.py", "django-admin", "django-admin.py"):
+        rest = [word for word in words[1:]]
+        name = next((word for word in rest if not word.startswith("-")), None)
+        if name is None:
+            return None
+        return name, rest[rest.index(name) + 1 :]
+    return None
+
+
+def server_in(segment: Sequence[str]) -> tuple[str | None, list[str]]:
+    program = segment[0].rsplit("/", 1)[-1]
+    if program in SERVER_EXECUTABLES:
+        return SERVER_EXECUTABLES[program], list(segment[1:])
+    if PYTHON.match(program):
+        words = list(segment[1:])
+        while words and words[0].startswith("-") and words[0] != "-m":
+            words = words[1:]
+        if len(words) >= 2 and words[0] == "-m":
+            module = words[1].split(".")[0]
+            if module in SERVER_EXECUTABLES:
+                return SERVER_EXECUTABLES[module], words[2:]
+    return None, []
+
+
+def parse_options(
+    arguments: Sequence[str],
+    valued: Iterable[str],
+    *,
+    flags: Iterable[str] = (),
+    optional: Iterable[str] = (),
+    unknown_takes_value: bool = False,
+) -> tuple[dict[str, list[str]], list[str]]:
+    """Options (each flag -> its values) and positional words, the way argparse reads them."""
+    valued = frozenset(valued)
+    flags = frozenset(flags)
+    optional = frozenset(optional)
+    options: dict[str, list[str]] = {}
+    positional: list[str] = []
+    index = 0
+    while index < len(arguments):
+        word = arguments[index]
+        index += 1
+        if word == "--":
+            positional += arguments[index:]
+            break
+        if not word.startswith("-") or word == "-":
+            positional.append(word)
+            continue
+        if word.startswith("--") and "=" in word:
+            flag, value = word.split("=", 1)
+            options.setdefault(flag, []).append(value)
+            continue
+        if word in flags:
+            options.setdefault(word, []).append("")
+            continue
+        if word in optional:
+            if index < len(arguments) and not arguments[index].startswith("-"):
+                options.setdefault(word, []).append(arguments[index])
+                index += 1
+            else:
+                options.setdefault(word, []).append("")
+            continue
+        takes_value = word in valued or (unknown_takes_value and word not in flags)
+        if not word.startswith("--") and len(word) > 2 and (word[:2] in valued or (unknown_takes_value and word[:2] not in flags)):
+            options.setdefault(word[:2], []).append(word[2:])
+            continue
+        if takes_value and index < len(arguments):
+            options.setdefault(word, []).append(arguments[index])
+            index += 1
+            continue
+        options.setdefault(word, []).append("")
+    return options, positional
+
+
+def first(options: Mapping[str, list[str]], *names: str) -> str | None:
+    for name in names:
+        if options.get(name):
+            return options[name][-1]
+    return None
+
+
+def count(value: str | None) -> tuple[int | None, str | None]:
+    """A worker/thread count as written: (number, None) or (None, the variable it comes from)."""
+    if value is None:
+        return None, None
+    if value.strip().isdigit():
+        return int(value), None
+    match = VARIABLE.search(value)
+    return None, match[0] if match else value
+
+
+def server_details(server: str, arguments: list[str]) -> CommandAnalysis:
+    """What the arguments after a server's program name say it serves, where, and with how many workers."""
+    if server == "gunicorn":
+        flags, optional = gunicorn_option_arity()
+        options, positional = parse_options(arguments, (), flags=flags, optional=optional, unknown_takes_value=True)
+        workers, workers_from = count(first(options, "-w", "--workers"))
+        return CommandAnalysis(
+            server=server,
+            application_path=positional[0] if positional else None,
+            binds=tuple(options.get("-b", []) + options.get("--bind", [])),
+            workers=workers,
+            workers_from=workers_from,
+            threads=count(first(options, "--threads"))[0],
+            worker_class=first(options, "-k", "--worker-class"),
+            config_file=first(options, "-c", "--config"),
+            chdir=first(options, "--chdir"),
+            arguments=tuple(arguments),
+        )
+    options, positional = parse_options(arguments, SERVER_OPTIONS.get(server, ()))
+    if server == "runserver":
+        return CommandAnalysis(server=server, binds=tuple(positional[:1]), arguments=tuple(arguments))
+    if server == "uwsgi":
+        module = first(options, "--module", "-w", "--wsgi")
+        wsgi_file = first(options, "--wsgi-file", "--file")
+        if module is None and wsgi_file:
+            module = wsgi_file.removesuffix(".py").replace("/", ".").lstrip(".")
+        workers, workers_from = count(first(options, "--processes", "-p", "--workers"))
+        return CommandAnalysis(
+            server=server,
+            application_path=module,
+            binds=tuple(options.get("--http", []) + options.get("--http-socket", []) + options.get("--https", [])),
+            workers=workers,
+            workers_from=workers_from,
+            threads=count(first(options, "--threads"))[0],
+            config_file=first(options, "--ini") or next((word for word in positional if word.endswith(".ini")), None),
+            chdir=first(options, "--chdir"),
+            arguments=tuple(arguments),
+        )
+    if server == "mod_wsgi":
+        positional = [word for word in positional if word not in ("start-server", "setup-server")]
+    binds: list[str] = []
+    worker_class = config_file = None
+    if server in ("uvicorn", "granian", "waitress", "mod_wsgi"):
+        host, port = first(options, "--host"), first(options, "--port")
+        binds = list(options.get("--listen", []))
+        if host or port:
+            default_host, _, default_port = DEFAULT_BINDS[server].rpartition(":")
+            binds.append(f"{host or default_host}:{port or default_port}")
+        binds += [f"unix:{path}" for path in options.get("--uds", [])]
+    elif server == "daphne":
+        host, port = first(options, "-b", "--bind"), first(options, "-p", "--port")
+        binds = [f"unix:{path}" for path in options.get("-u", []) + options.get("--unix-socket", [])]
+        binds += options.get("-e", []) + options.get("--endpoint", [])
+        if host or port:
+            binds.append(f"{host or '127.0.0.1'}:{port or '8000'}")
+    elif server == "hypercorn":
+        binds = options.get("-b", []) + options.get("--bind", [])
+        worker_class = first(options, "-k", "--worker-class")
+        config_file = first(options, "-c", "--config")
+    workers, workers_from = count(first(options, "-w", "--workers", "--processes"))
+    return CommandAnalysis(
+        server=server,
+        application_path=positional[0] if positional else None,
+        binds=tuple(binds),
+        workers=workers,
+        workers_from=workers_from,
+        threads=count(first(options, "--threads"))[0],
+        worker_class=worker_class,
+        config_file=config_file,
+        arguments=tuple(arguments),
+    )
+
+
+def references_variable(text: str, name: str) -> bool:
+    return any(match[0].strip("${}").split(":")[0] == name for match in VARIABLE.finditer(text))
+
+
+def bind_host(bind: str) -> str | None:
+    """The host part of an address as servers write it: "0.0.0.0:8000", ":$PORT", "[::1]:80", "unix:..."."""
+    if bind.startswith(("unix:", "fd://", "tcp:", "ssl:")) or "/" in bind.split(":")[0]:
+        return None
+    if bind.startswith("["):
+        return bind[1 : bind.find("]")] if "]" in bind else bind
+    host, separator, _ = bind.rpartition(":")
+    return host if separator else bind
+
+
+def bind_port(bind: str) -> str | None:
+    if bind.startswith(("unix:", "fd://")):
+        return None
+    _host, separator, port = bind.rpartition(":")
+    return port if separator and not port.endswith("]") else None
+
+
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "127.0.1.1"})
+
+
+def is_loopback(bind: str) -> bool:
+    return bind_host(bind) in LOOPBACK_HOSTS
+
+
+def module_of(application_path: str) -> str:
+    return application_path.split(":", 1)[0].strip()

@@ -1,0 +1,102 @@
+"""Which production servers are installed here, and does the one that runs fit the project (WSGI or ASGI)?"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.metadata
+import shutil
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from django.core.checks import CheckMessage, Warning
+
+from django_deploy_concepts.report import Fact
+
+if TYPE_CHECKING:
+    from django_deploy_concepts.concerns.wsgi import Facts
+    from django_deploy_concepts.concerns.wsgi.start_commands import StartCommand
+
+# Server name -> (distributions that provide it, the interface it serves).
+SERVERS: Mapping[str, tuple[tuple[str, ...], str]] = {
+    "gunicorn": (("gunicorn",), "WSGI"),
+    "uwsgi": (("uWSGI", "pyuwsgi"), "WSGI"),
+    "waitress": (("waitress",), "WSGI"),
+    "mod_wsgi": (("mod_wsgi", "mod-wsgi"), "WSGI"),
+    "granian": (("granian",), "WSGI and ASGI"),
+    "uvicorn": (("uvicorn",), "ASGI"),
+    "daphne": (("daphne",), "ASGI"),
+    "hypercorn": (("hypercorn",), "ASGI"),
+}
+# Servers whose start commands serve only WSGI (gunicorn serves ASGI with an ASGI worker class).
+WSGI_ONLY = frozenset({"uwsgi", "waitress", "mod_wsgi"})
+ASGI_WORKER_CLASSES = ("asgi", "uvicorn", "gunicorn.workers.gasgi")
+# gunicorn's own ASGI worker ("-k asgi") arrived in gunicorn 24.
+GUNICORN_ASGI_WORKER_SINCE = 24
+
+
+@dataclasses.dataclass(frozen=True)
+class InstalledServer:
+    name: str
+    # The installed distribution's version; None when only an executable is on PATH.
+    version: str | None
+    interface: str
+
+
+def installed_servers() -> tuple[InstalledServer, ...]:
+    found = []
+    for name, (distributions, interface) in SERVERS.items():
+        version = None
+        for distribution in distributions:
+            try:
+                version = importlib.metadata.version(distribution)
+                break
+            except importlib.metadata.PackageNotFoundError:
+                continue
+        if version is not None or (name == "uwsgi" and shutil.which("uwsgi")):
+            found.append(InstalledServer(name, version, interface))
+    return tuple(found)
+
+
+def serves_asgi(server: str | None, worker_class: str | None) -> bool:
+    if server in ("uvicorn", "daphne", "hypercorn"):
+        return True
+    return server == "gunicorn" and bool(worker_class) and str(worker_class).startswith(ASGI_WORKER_CLASSES)
+
+
+def gunicorn_has_asgi_worker(version: str | None) -> bool:
+    major = (version or "").split(".")[0]
+    return major.isdigit() and int(major) >= GUNICORN_ASGI_WORKER_SINCE
+
+
+# Checks --------------------------------------------------------------------------------------------
+
+
+def w013(command: StartCommand) -> Warning:
+    return Warning(
+        f"Channels is installed but {command.file} line {command.line} serves WSGI with {command.server}.",
+        hint="Websockets need an ASGI server: daphne or gunicorn with an ASGI worker.",
+        obj=command.command,
+        id="deploy_concepts.W013",
+    )
+
+
+def check_channels_served(facts: Facts) -> list[CheckMessage]:
+    if not facts.asgi.channels_installed:
+        return []
+    return [
+        w013(command)
+        for command in facts.start_commands
+        if command.is_web
+        and (command.server in WSGI_ONLY or (command.server == "gunicorn" and not serves_asgi("gunicorn", command.worker_class)))
+    ]
+
+
+CHECKS = (check_channels_served,)
+
+
+# Explanation ------------------------------------------------------------------------------------------
+
+
+def found(facts: Facts) -> list[Fact]:
+    installed = ", ".join(f"{server.name} {server.version or '(on PATH)'} ({server.interface})" for server in facts.servers)
+    return [Fact("Production servers installed here", installed or "none", bool(facts.servers))]

@@ -1,0 +1,619 @@
+"""Start commands: what runs the site, from which file and line, and will it start and be reached?
+
+Readers per file format live in ``platform_files``; what one command runs is read by ``commands``.
+Checks W002-W005, W010-W012 and W014 are here, with the steps that fix them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.machinery
+import json
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from django.core.checks import CheckMessage, Error, Warning
+
+from django_deploy_concepts import masking
+from django_deploy_concepts.concerns.wsgi import commands
+from django_deploy_concepts.concerns.wsgi.gunicorn import PORT_SENTINEL, check_for, expected_path, serving_path
+from django_deploy_concepts.concerns.wsgi.platform_files import (
+    MAX_SCRIPTS,
+    ROOT_FILES,
+    FlyService,
+    RawCommand,
+    Reader,
+    StartFile,
+    display_path,
+    find_script,
+    read_small_file,
+    read_supervisor,
+    read_systemd,
+    script_lines,
+    shlex_words,
+    tree_config_files,
+)
+from django_deploy_concepts.concerns.wsgi.servers import serves_asgi
+from django_deploy_concepts.context import ProjectContext
+from django_deploy_concepts.report import Fact, Step
+
+if TYPE_CHECKING:
+    from django_deploy_concepts.concerns.wsgi import Facts
+
+__all__ = ["FlyService", "StartCommand", "StartCommands", "StartFile", "read_start_commands"]
+
+
+# Facts --------------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class StartCommand:
+    """One command that starts (part of) the site, as found in ``file`` at ``line``."""
+
+    file: str
+    line: int
+    process: str
+    command: str
+    server: str | None
+    # The module:object path the server serves, if the command names one.
+    application_path: str | None
+    workers: int | None = None
+    # The variable a worker count comes from, e.g. "${WEB_CONCURRENCY:-3}".
+    workers_from: str | None = None
+    threads: int | None = None
+    worker_class: str | None = None
+    # Listening addresses as written ("0.0.0.0:$PORT"); empty when the server's default applies.
+    binds: tuple[str, ...] = ()
+    config_file: str | None = None
+    # Local directory the command runs in, or None when it cannot be known (container paths).
+    working_dir: str | None = None
+    # True for the process that answers HTTP requests (Procfile "web", Dockerfile CMD, ...).
+    is_web: bool = False
+    runs_migrate: bool = False
+    # Words after the server's program name, as written.
+    arguments: tuple[str, ...] = ()
+    # Shell syntax passed on literally because no shell runs the command.
+    unexpanded: tuple[str, ...] = ()
+    # Environment the file itself sets for the command (Dockerfile ENV, compose environment).
+    sets_port: bool = False
+    # Why application_path cannot be imported, checked in this process.
+    import_error: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class StartCommands:
+    commands: tuple[StartCommand, ...]
+    files: tuple[StartFile, ...]
+    fly: FlyService | None
+    errors: tuple[str, ...]
+
+
+def find_module(module: str, search_paths: list[str]) -> bool:
+    """Whether ``module`` can be imported from ``search_paths``, without running any of its code."""
+    locations = search_paths
+    parts = module.split(".")
+    for index, part in enumerate(parts):
+        if not part.isidentifier():
+            return False
+        spec = importlib.machinery.PathFinder.find_spec(part, locations)
+        if spec is None:
+            return False
+        if index < len(parts) - 1:
+            if not spec.submodule_search_locations:
+                return False
+            locations = list(spec.submodule_search_locations)
+    return True
+
+
+def import_error(command: StartCommand, base_dir: Path, environ: dict[str, str]) -> str | None:
+    """Why the command's application module cannot be found from the directory it runs in."""
+    if not command.application_path or command.server in (None, "runserver"):
+        return None
+    module = commands.module_of(command.application_path)
+    if not module or "$" in module:
+        return None
+    where = Path(command.working_dir) if command.working_dir else base_dir
+    if module.endswith(".py") or "/" in module:
+        return None if (where / module).is_file() else f"{module} does not exist in {where}"
+    extra = [str((where / path).resolve()) for path in environ.get("PYTHONPATH", "").split(os.pathsep) if path]
+    # Installed packages count; the project directory only counts where the command runs.
+    installed = [path for path in sys.path if path and ("site-packages" in path or "dist-packages" in path)]
+    if find_module(module, [str(where), *extra, *installed]):
+        return None
+    top = module.split(".")[0]
+    missing = top if not find_module(top, [str(where), *extra, *installed]) else module
+    return f"ModuleNotFoundError: No module named '{missing}' (from {where})"
+
+
+def analysed(raw: RawCommand) -> tuple[StartCommand, commands.CommandAnalysis]:
+    analysis = commands.analyse(raw.command, shell=raw.shell)
+    # A URL's password written into a command (DATABASE_URL=postgres://u:pw@...) is masked here.
+    text = masking.mask_url(raw.command if isinstance(raw.command, str) else json.dumps(raw.command))
+    working_dir = raw.working_dir
+    for directory in analysis.cd:
+        if working_dir is None or directory.startswith(("/", "$", "~")):
+            working_dir = None
+            break
+        working_dir = working_dir / directory
+    if working_dir is not None and analysis.chdir:
+        working_dir = None if analysis.chdir.startswith(("/", "$", "~")) else working_dir / analysis.chdir
+    is_web = raw.is_web if raw.is_web is not None else analysis.server is not None
+    return (
+        StartCommand(
+            file=raw.file,
+            line=raw.line,
+            process=raw.process,
+            command=text,
+            server=analysis.server,
+            application_path=analysis.application_path,
+            workers=analysis.workers,
+            workers_from=analysis.workers_from,
+            threads=analysis.threads,
+            worker_class=analysis.worker_class,
+            binds=analysis.binds,
+            config_file=analysis.config_file,
+            working_dir=None if working_dir is None else str(working_dir.resolve()),
+            is_web=bool(is_web),
+            runs_migrate=analysis.runs_migrate,
+            arguments=tuple(masking.mask_url(word) for word in analysis.arguments),
+            unexpanded=analysis.unexpanded,
+            sets_port=raw.sets_port,
+        ),
+        analysis,
+    )
+
+
+def read_start_commands(context: ProjectContext) -> StartCommands:
+    reader = Reader(context)
+    for name, read in ROOT_FILES.items():
+        project_file = context.files.get(name)
+        if project_file is None or project_file.is_dir:
+            continue
+        if project_file.text is None:
+            reader.errors.append(project_file.error or f"{name} could not be read")
+            continue
+        try:
+            read(reader, name, project_file.text, Path(project_file.path).parent)
+        except Exception as exc:  # noqa: BLE001 - a reader bug must not hide the other files
+            reader.files.append(StartFile(name, name, 0, f"could not be read: {type(exc).__name__}: {exc}"))
+    units, supervisors = tree_config_files(context)
+    for path, read_tree_file in [(unit, read_systemd) for unit in units] + [(conf, read_supervisor) for conf in supervisors]:
+        text, error = read_small_file(path)
+        if text is None:
+            reader.errors.append(error or f"{path} could not be read")
+            continue
+        read_tree_file(reader, display_path(context, path), text)
+
+    found: list[StartCommand] = []
+    scripts_read: set[Path] = set()
+    for raw in reader.raws:
+        command, analysis = analysed(raw)
+        found.append(command)
+        for script in analysis.scripts:
+            script_path = find_script(context, script, raw.working_dir)
+            if script_path is None or script_path in scripts_read or len(scripts_read) >= MAX_SCRIPTS:
+                continue
+            scripts_read.add(script_path)
+            found += script_commands(context, script_path, command, reader)
+    return StartCommands(tuple(found), tuple(reader.files), reader.fly, tuple(reader.errors))
+
+
+def script_commands(context: ProjectContext, path: Path, parent: StartCommand, reader: Reader) -> list[StartCommand]:
+    """The lines of a start script that start a server or run migrate, attributed to the script."""
+    text, error = read_small_file(path)
+    name = display_path(context, path)
+    if text is None:
+        reader.errors.append(error or f"{name} could not be read")
+        return []
+    found: list[StartCommand] = []
+    working_dir = Path(parent.working_dir) if parent.working_dir else None
+    for number, line in script_lines(text):
+        raw = RawCommand(name, number, parent.process, line, parent.is_web, working_dir, True, parent.sets_port)
+        command, analysis = analysed(raw)
+        if analysis.server is not None or analysis.runs_migrate:
+            found.append(command)
+        if analysis.cd and working_dir is not None and command.working_dir:
+            working_dir = Path(command.working_dir)
+    reader.files.append(StartFile(name, "script", len(found)))
+    return found
+
+
+# Checks --------------------------------------------------------------------------------------------
+
+
+def where(command: StartCommand) -> str:
+    return f"{command.file} line {command.line}"
+
+
+def w002(command: StartCommand, path: str) -> Error:
+    return Error(
+        f"{where(command)} serves the site with runserver.",
+        hint=f"Start a production server instead: gunicorn {path} --bind 0.0.0.0:$PORT.",
+        obj=command.command,
+        id="deploy_concepts.W002",
+    )
+
+
+def check_runserver_in_start_command(facts: Facts) -> list[CheckMessage]:
+    return [w002(command, serving_path(facts)) for command in facts.start_commands if command.server == "runserver"]
+
+
+def w003(command: StartCommand, expected: str) -> Error:
+    return Error(
+        f"{where(command)} serves {command.application_path}, not {expected}.",
+        hint=f"Use the path from WSGI_APPLICATION: gunicorn {expected}.",
+        obj=command.command,
+        id="deploy_concepts.W003",
+    )
+
+
+def same_application(path: str, expected: str, server: str | None) -> bool:
+    module, _, attribute = path.partition(":")
+    expected_module, _, expected_attribute = expected.partition(":")
+    default = commands.DEFAULT_ATTRIBUTES.get(server or "", "")
+    return module == expected_module and (attribute or default) == expected_attribute
+
+
+def check_start_command_path(facts: Facts) -> list[CheckMessage]:
+    expected = expected_path(facts.wsgi_application) if not facts.wsgi_application_error else None
+    if expected is None:
+        return []
+    return [
+        w003(command, expected)
+        for command in facts.start_commands
+        if command.application_path
+        and not serves_asgi(command.server, command.worker_class)
+        and command.server not in ("runserver", "mod_wsgi")
+        and load_failure(facts, command) is None
+        and not same_application(command.application_path, expected, command.server)
+    ]
+
+
+def w004(command: StartCommand) -> Warning:
+    where_to = release_snippet(command.file)[0]
+    return Warning(
+        f"{where(command)} runs migrate in the {command.process!r} process.",
+        hint=f"Move it to a release step ({where_to}), so it runs once per deploy, not at every start.",
+        obj=command.command,
+        id="deploy_concepts.W004",
+    )
+
+
+def check_migrate_in_web_process(facts: Facts) -> list[CheckMessage]:
+    return [w004(command) for command in facts.start_commands if command.is_web and command.runs_migrate]
+
+
+def load_failure(facts: Facts, command: StartCommand) -> str | None:
+    """Why the server of ``command`` cannot load its application: gunicorn's own word, else ours."""
+    check = check_for(facts, command)
+    if check is not None:
+        return check.error if check.stage == "application" else None
+    return command.import_error
+
+
+def w005(command: StartCommand, error: str) -> Error:
+    return Error(
+        f"{where(command)}: {command.server} cannot load {command.application_path or 'the application'}: {error}",
+        hint="Fix the dotted path or the directory it runs in (--chdir); it must import from there.",
+        obj=command.command,
+        id="deploy_concepts.W005",
+    )
+
+
+def check_start_command_loads(facts: Facts) -> list[CheckMessage]:
+    wsgi_module = facts.wsgi_application.rpartition(".")[0] if facts.wsgi_application else None
+    messages: list[CheckMessage] = []
+    for command in facts.start_commands:
+        error = load_failure(facts, command)
+        if error is None:
+            continue
+        path_module = commands.module_of(command.application_path or "")
+        if facts.wsgi_application_error and (not path_module or path_module == wsgi_module):
+            continue  # the same broken module: W001 says it once
+        messages.append(w005(command, error))
+    return messages
+
+
+def effective_binds(facts: Facts, command: StartCommand) -> tuple[str, ...] | None:
+    """Where the command listens; None when it cannot be known (a uWSGI socket behind nginx)."""
+    if command.binds:
+        return command.binds
+    check = check_for(facts, command)
+    if command.server == "gunicorn":
+        if check is not None and check.config_file and check.bind:
+            return tuple(item.replace(PORT_SENTINEL, "$PORT") for item in check.bind)
+        if command.sets_port or facts.port_env == "PORT":
+            return ("0.0.0.0:$PORT",)
+    default = commands.DEFAULT_BINDS.get(command.server or "")
+    return (default,) if default else None
+
+
+def unreachable(facts: Facts, command: StartCommand) -> str | None:
+    """How the platform's router misses the server, or None."""
+    if not command.is_web or command.server in (None, "runserver"):
+        return None
+    binds = effective_binds(facts, command)
+    if not binds:
+        return None
+    shown = ", ".join(binds)
+    if all(commands.is_loopback(bind) for bind in binds) and facts.platform_kind in ("paas", "container"):
+        return f"listens on {shown} only, which the {facts.platform_title} router cannot reach"
+    if facts.port_env:
+        names = (facts.port_env, "SOCKET") if facts.platform == "upsun" else (facts.port_env,)
+        if any(commands.references_variable(bind, name) for bind in binds for name in names):
+            return None
+        if facts.platform == "upsun" and any(bind.startswith("unix:") for bind in binds):
+            return None
+        return f"listens on {shown}, not on ${facts.port_env} where {facts.platform_title} sends requests"
+    if facts.platform == "fly" and facts.fly is not None and facts.fly.internal_port is not None:
+        ports = {commands.bind_port(bind) for bind in binds}
+        if str(facts.fly.internal_port) not in ports and not any("$" in (port or "") for port in ports):
+            return f"listens on {shown}, not on internal_port {facts.fly.internal_port} from fly.toml"
+    return None
+
+
+def w010(command: StartCommand, problem: str) -> Error:
+    port = "$PORT" if command.server == "gunicorn" else "0.0.0.0:$PORT"
+    return Error(
+        f"{where(command)} {problem}.",
+        hint=f"Listen on all interfaces and the platform's port, e.g. --bind 0.0.0.0:{port.split(':')[-1]}.",
+        obj=command.command,
+        id="deploy_concepts.W010",
+    )
+
+
+def check_listens_where_platform_sends(facts: Facts) -> list[CheckMessage]:
+    messages: list[CheckMessage] = []
+    for command in facts.start_commands:
+        problem = unreachable(facts, command)
+        if problem:
+            messages.append(w010(command, problem))
+    return messages
+
+
+def worker_setup(facts: Facts, command: StartCommand) -> tuple[int | None, str, int]:
+    """(workers, worker class, threads) of a gunicorn command, from its flags and its configuration."""
+    check = check_for(facts, command)
+    configured = check is not None and check.config_file is not None
+    workers = command.workers
+    if workers is None and command.workers_from is None and configured and check is not None:
+        workers = check.workers
+    worker_class = command.worker_class or (check.worker_class if configured and check is not None else None) or "sync"
+    threads = command.threads or (check.threads if configured and check is not None else None) or 1
+    return workers, worker_class, threads
+
+
+def w011(command: StartCommand) -> Warning:
+    return Warning(
+        f"{where(command)} starts one sync gunicorn worker: one request at a time.",
+        hint="Use --workers 2 x CPU cores + 1 (or set WEB_CONCURRENCY), or add --threads.",
+        obj=command.command,
+        id="deploy_concepts.W011",
+    )
+
+
+def check_worker_count(facts: Facts) -> list[CheckMessage]:
+    messages: list[CheckMessage] = []
+    for command in facts.start_commands:
+        if command.server != "gunicorn" or not command.is_web:
+            continue
+        workers, worker_class, threads = worker_setup(facts, command)
+        if workers == 1 and worker_class.rsplit(".", 1)[-1] in ("sync", "SyncWorker") and threads <= 1:
+            messages.append(w011(command))
+    return messages
+
+
+def w012(start_file: StartFile) -> Error:
+    return Error(
+        f"{start_file.path} cannot be parsed: {start_file.error}",
+        hint=f"The platform cannot read it either; fix the {start_file.kind} syntax at that line.",
+        id="deploy_concepts.W012",
+    )
+
+
+def check_start_files_parse(facts: Facts) -> list[CheckMessage]:
+    return [w012(start_file) for start_file in facts.start_files if start_file.error]
+
+
+def w014(command: StartCommand) -> Error:
+    return Error(
+        f"{where(command)} passes {' '.join(command.unexpanded)} on literally: no shell runs it.",
+        hint='Let a shell run it: ["sh", "-c", "..."], or the shell form of the command.',
+        obj=command.command,
+        id="deploy_concepts.W014",
+    )
+
+
+def check_shell_syntax(facts: Facts) -> list[CheckMessage]:
+    return [w014(command) for command in facts.start_commands if command.unexpanded]
+
+
+CHECKS = (
+    check_runserver_in_start_command,
+    check_start_command_path,
+    check_migrate_in_web_process,
+    check_start_command_loads,
+    check_listens_where_platform_sends,
+    check_worker_count,
+    check_start_files_parse,
+    check_shell_syntax,
+)
+
+
+# Explanation --------------------------------------------------------------------------------------
+
+
+def web_command(facts: Facts) -> StartCommand | None:
+    """The command that serves HTTP: the first web process that starts a server, else the first web one."""
+    web = [command for command in facts.start_commands if command.is_web]
+    return next((command for command in web if command.server is not None), web[0] if web else None)
+
+
+def start_snippet(file: str, command: str) -> tuple[str, str, str]:
+    """(where, language, code): how ``command`` is written as the web process in a file of that kind."""
+    name = file.rsplit("/", 1)[-1]
+    if name == "Procfile":
+        return "Procfile", "text", f"web: {command}"
+    if name == "Dockerfile":
+        if "$" in command:
+            return "Dockerfile", "dockerfile", f'CMD ["sh", "-c", "exec {command}"]'
+        return "Dockerfile", "dockerfile", "CMD " + json.dumps(shlex_words(command))
+    if name == "fly.toml":
+        return "fly.toml", "toml", f"[processes]\napp = {json.dumps(command)}"
+    if name == "render.yaml":
+        return "render.yaml", "yaml", f"services:\n  - type: web\n    startCommand: {command}"
+    if name in ("railway.json", "railway.toml"):
+        return "railway.toml", "toml", f"[deploy]\nstartCommand = {json.dumps(command)}"
+    if name == "app.yaml" and not file.startswith(".do"):
+        return "app.yaml", "yaml", f"entrypoint: {command}"
+    if name in (".platform.app.yaml", "config.yaml"):
+        return file, "yaml", f"web:\n  commands:\n    start: {json.dumps(command)}"
+    if name == "nixpacks.toml":
+        return "nixpacks.toml", "toml", f"[start]\ncmd = {json.dumps(command)}"
+    if name.endswith(".service"):
+        return file, "ini", f"ExecStart=/path/to/venv/bin/{command}"
+    return file, "shell", command
+
+
+# Where each platform file runs a release step: the place for migrate.
+RELEASE_SNIPPETS: Mapping[str, tuple[str, str, str]] = {
+    "Procfile": ("Procfile", "text", "release: python manage.py migrate --noinput"),
+    "fly.toml": ("fly.toml", "toml", '[deploy]\nrelease_command = "python manage.py migrate --noinput"'),
+    "render.yaml": ("render.yaml", "yaml", "    preDeployCommand: python manage.py migrate --noinput"),
+    "railway.json": ("railway.toml", "toml", '[deploy]\npreDeployCommand = ["python manage.py migrate --noinput"]'),
+    "railway.toml": ("railway.toml", "toml", '[deploy]\npreDeployCommand = ["python manage.py migrate --noinput"]'),
+    ".platform.app.yaml": (".platform.app.yaml", "yaml", "hooks:\n  deploy: |\n    python manage.py migrate --noinput"),
+    "config.yaml": (".upsun/config.yaml", "yaml", "    hooks:\n      deploy: |\n        python manage.py migrate --noinput"),
+}
+
+
+def release_snippet(file: str) -> tuple[str, str, str]:
+    name = file.rsplit("/", 1)[-1]
+    if name in RELEASE_SNIPPETS:
+        return RELEASE_SNIPPETS[name]
+    return (
+        "your deploy script",
+        "shell",
+        "# once per deploy, before the new version serves requests:\npython manage.py migrate --noinput",
+    )
+
+
+def json_words(text: str) -> list[str]:
+    """The words of an exec-form command as reported (a JSON array), else its shell words."""
+    try:
+        words = json.loads(text)
+    except ValueError:
+        return shlex_words(text)
+    return [str(word) for word in words] if isinstance(words, list) else [text]
+
+
+def default_start_file(facts: Facts) -> str:
+    return {
+        "heroku": "Procfile",
+        "fly": "Dockerfile",
+        "render": "render.yaml",
+        "railway": "railway.toml",
+        "upsun": ".upsun/config.yaml",
+        "appengine": "app.yaml",
+        "container": "Dockerfile",
+        "cloudrun": "Dockerfile",
+    }.get(facts.platform, "Procfile" if facts.port_env else "your start command")
+
+
+def serves(facts: Facts, command: StartCommand) -> bool:
+    """A production server that loads the application and listens where requests arrive."""
+    return command.server not in (None, "runserver") and load_failure(facts, command) is None and unreachable(facts, command) is None
+
+
+def mismatched(facts: Facts, command: StartCommand) -> bool:
+    expected = expected_path(facts.wsgi_application) if not facts.wsgi_application_error else None
+    return bool(expected and command.application_path and not same_application(command.application_path, expected, command.server))
+
+
+def found(facts: Facts) -> list[Fact]:
+    facts_found = [
+        Fact(f"{where(command)} ({command.process})", command.command, serves(facts, command) if command.is_web else None)
+        for command in facts.start_commands
+    ]
+    if not facts.start_commands:
+        names = ", ".join(start_file.path for start_file in facts.start_files)
+        facts_found.append(
+            Fact("Start command", f"none found{' in ' + names if names else ' (no Procfile, Dockerfile, fly.toml, ...)'}", None)
+        )
+    return facts_found
+
+
+def steps(facts: Facts, ids: set[str], gunicorn_line: str) -> list[Step]:
+    """How to fix the start commands, each with the exact line for this project."""
+    found_steps: list[Step] = []
+    for command in facts.start_commands:
+        broken = "deploy_concepts.W005" in ids and load_failure(facts, command) is not None
+        other = "deploy_concepts.W003" in ids and load_failure(facts, command) is None and mismatched(facts, command)
+        if command.application_path and (broken or other):
+            found_steps.append(
+                Step(
+                    f"Serve {serving_path(facts)} in {where(command)}.",
+                    "The server imports it from the directory the command runs in; a typo such as mysite.wgsi, or a directory "
+                    "above the project, gives ModuleNotFoundError and 'Worker failed to boot'.",
+                    command.command.replace(command.application_path, serving_path(facts), 1),
+                    "text",
+                )
+            )
+    web = web_command(facts)
+    if web is None or web.server in (None, "runserver"):
+        where_to, language, code = start_snippet(web.file if web else default_start_file(facts), gunicorn_line)
+        detail = (
+            "runserver is for development only. This is the exact command for this project: the workers come from this "
+            f"machine's CPUs ({facts.gunicorn.cpus.usable}); on a platform set WEB_CONCURRENCY for its machine instead."
+        )
+        if "--forwarded-allow-ips" in gunicorn_line:
+            detail += " --forwarded-allow-ips='*' lets gunicorn believe the router's X-Forwarded-Proto (only the router can reach the app)."
+        found_steps.append(Step(f"Start the site with gunicorn in {where_to}.", detail, code, language))
+    if "deploy_concepts.W004" in ids and web is not None:
+        where_to, language, code = release_snippet(web.file)
+        found_steps.append(
+            Step(
+                f"Run migrate once per deploy, in {where_to}, not in the web process.",
+                "In the web command it runs at every start and on every instance at once; a failing migration keeps the site down.",
+                code,
+                language,
+            )
+        )
+    for command in facts.start_commands:
+        problem = unreachable(facts, command)
+        if problem:
+            found_steps.append(
+                Step(
+                    f"Listen where {facts.platform_title} sends requests ({where(command)}).",
+                    f"It {problem}; the router then reports the app as not responding (a 502 or 'connection refused').",
+                    gunicorn_line
+                    if command.server == "gunicorn"
+                    else f"{command.server} ... --host 0.0.0.0 --port ${facts.port_env or 'PORT'}",
+                    "shell",
+                )
+            )
+    for command in facts.start_commands if "deploy_concepts.W014" in ids else ():
+        if command.unexpanded:
+            text = " ".join(json_words(command.command)) if command.command.startswith("[") else command.command
+            found_steps.append(
+                Step(
+                    f"Let a shell run {where(command)}.",
+                    "Without a shell, $VARIABLES and && reach the program as plain text.",
+                    f'["sh", "-c", "exec {text}"]',
+                    "text",
+                )
+            )
+    if "deploy_concepts.W011" in ids:
+        found_steps.append(
+            Step(
+                "Run more than one worker.",
+                f"gunicorn suggests 2 x cores + 1 workers: {facts.gunicorn.cpus.recommended_workers} on this machine "
+                "(in a container, count the CPUs it is given, not the host's; each worker also needs memory).",
+                gunicorn_line,
+                "shell",
+            )
+        )
+    return found_steps
