@@ -185,6 +185,9 @@ def read_start_commands(context: ProjectContext) -> StartCommands:
         if text is None:
             reader.errors.append(error or f"{path} could not be read")
             continue
+        # A template of a unit ({{ ... }}, as this app ships) is not what a server runs.
+        if "{{" in text or "{%" in text:
+            continue
         read_tree_file(reader, display_path(context, path), text)
 
     found: list[StartCommand] = []

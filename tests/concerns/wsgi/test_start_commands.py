@@ -148,6 +148,15 @@ class FormatTests(SimpleTestCase):
                 self.assertNotIn("deploy_concepts.W012", ids(messages))
                 self.assertNotIn("deploy_concepts.W000", ids(messages))
 
+    def test_templated_units_are_not_start_commands(self) -> None:
+        unit = "[Service]\n{% if socket %}# socket{% endif %}\nExecStart={{ gunicorn }} mysite.wsgi\n"
+        rows = [("templates/gunicorn.service", unit, 0), ("deploy/gunicorn.service", "[Service]\nExecStart=gunicorn mysite.wsgi\n", 1)]
+        for path, text, expected in rows:
+            with self.subTest(path=path), project_with({path: text}) as project:
+                facts, messages = inspect(project)
+                self.assertEqual(len([c for c in facts.start_commands if c.file.endswith(".service")]), expected)
+                self.assertNotIn("deploy_concepts.W012", ids(messages))
+
     def test_unreadable_and_odd_files_do_not_crash(self) -> None:
         rows = {
             "binary Procfile": {"Procfile": "\x00\xff web: \x00"},
