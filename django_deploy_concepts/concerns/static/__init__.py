@@ -1,0 +1,375 @@
+"""Static files: will CSS, JavaScript and images still be there with DEBUG = False?
+
+Docs: docs/checks/static.rst; Django: https://docs.djangoproject.com/en/stable/howto/static-files/deployment/
+
+One sub-topic per module, each with its facts, checks and steps: ``locations`` (STATIC_URL/ROOT
+beside MEDIA_*), ``storage`` (STORAGES), ``serving`` (WhiteNoise, web server, URL patterns),
+``finders`` (the one pass over the source files), ``templates`` and ``stylesheets`` (references
+to files), ``collected`` (STATIC_ROOT now) and ``compression``. This module puts them together.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Collection
+from typing import Any, TypeVar
+
+from django.core.checks import CheckMessage, Error
+
+from django_deploy_concepts import masking, runner
+from django_deploy_concepts.concerns.static import (
+    collected,
+    compression,
+    finders,
+    locations,
+    serving,
+    storage,
+    stylesheets,
+    templates,
+)
+from django_deploy_concepts.concerns.static.collected import CollectedFacts
+from django_deploy_concepts.concerns.static.common import as_text, error_text
+from django_deploy_concepts.concerns.static.compression import CompressionFacts, size
+from django_deploy_concepts.concerns.static.finders import SourceFacts
+from django_deploy_concepts.concerns.static.locations import LocationFacts
+from django_deploy_concepts.concerns.static.serving import SECURITY_MIDDLEWARE, WHITENOISE_MIDDLEWARE, ServingFacts
+from django_deploy_concepts.concerns.static.storage import (
+    DEFAULT_STATIC_STORAGE,
+    RECOMMENDED_STORAGE,
+    REMOVED_STORAGE_SETTINGS,
+    IgnoredSetting,
+    StorageFacts,
+)
+from django_deploy_concepts.concerns.static.stylesheets import StylesheetFacts
+from django_deploy_concepts.concerns.static.templates import TemplateFacts
+from django_deploy_concepts.context import ProjectContext
+from django_deploy_concepts.report import Explanation, Fact, Finding, Hop, Step
+
+__all__ = [
+    "ABOUT",
+    "CHECKS",
+    "DEFAULT_STATIC_STORAGE",
+    "DJANGO_CHECKS",
+    "LETTER",
+    "NAME",
+    "RECOMMENDED_STORAGE",
+    "REMOVED_STORAGE_SETTINGS",
+    "SECURITY_MIDDLEWARE",
+    "TITLE",
+    "WHITENOISE_MIDDLEWARE",
+    "Facts",
+    "IgnoredSetting",
+    "collect_facts",
+    "django_check",
+    "explain",
+    "hops",
+]
+
+NAME = "static"
+TITLE = "Static files"
+LETTER = "S"
+ABOUT = (
+    "Why doesn't {% static %} just work in production? Under `runserver` with DEBUG = True, the "
+    "staticfiles app finds each file in your apps' static/ folders and STATICFILES_DIRS and serves "
+    "it on the fly. With DEBUG = False nothing does that any more: every CSS, JavaScript and image "
+    "URL is a 404 until something else serves the files.",
+    "In production, `manage.py collectstatic` copies every static file into one folder, STATIC_ROOT, "
+    "and a server sends them from there: WhiteNoise inside the Django process (the usual choice on a "
+    "platform), or nginx, Apache or Caddy in front of it. A manifest storage adds a content hash to "
+    "each file name so browsers can cache them forever; a reference to a file that was not collected "
+    'then fails with "ValueError: Missing staticfiles manifest entry" and a Server Error (500).',
+    "collectstatic with a manifest storage also rewrites the url() and @import references inside "
+    "your stylesheets, and stops at the first one that names a missing file. Everything below was "
+    "read from your project as it is, without running collectstatic or rendering a template.",
+)
+DJANGO_CHECKS = ("staticfiles.", "caches.W002")
+
+# Settings whose read errors this concern reports (context.setting never raises; it records them).
+STATIC_SETTINGS = (
+    "STATIC_URL",
+    "STATIC_ROOT",
+    "MEDIA_URL",
+    "MEDIA_ROOT",
+    "STATICFILES_DIRS",
+    "STATICFILES_FINDERS",
+    "STORAGES",
+    "MIDDLEWARE",
+    "TEMPLATES",
+)
+
+
+# Facts --------------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Facts:
+    staticfiles_installed: bool
+    debug: bool
+    static_url: str | None
+    static_root: str | None
+    staticfiles_storage: str
+    ignored_settings: tuple[IgnoredSetting, ...]
+    middleware: tuple[str, ...]
+    whitenoise_installed: bool
+    whitenoise_index: int | None
+    security_index: int | None
+    # The detected platform's advice on serving static files, and whether it puts a web server in front.
+    platform_title: str
+    platform_has_web_server: bool
+    platform_static_advice: str
+    # Settings or code of the project that could not be read (each a finding, S030).
+    errors: tuple[str, ...]
+    locations: LocationFacts = dataclasses.field(default_factory=LocationFacts)
+    storage: StorageFacts = dataclasses.field(default_factory=StorageFacts)
+    serving: ServingFacts = dataclasses.field(default_factory=ServingFacts)
+    sources: SourceFacts = dataclasses.field(default_factory=SourceFacts)
+    templates: TemplateFacts = dataclasses.field(default_factory=TemplateFacts)
+    stylesheets: StylesheetFacts = dataclasses.field(default_factory=StylesheetFacts)
+    collected: CollectedFacts = dataclasses.field(default_factory=CollectedFacts)
+    compression: CompressionFacts = dataclasses.field(default_factory=CompressionFacts)
+    # Parts of this inspection that failed unexpectedly (a bug here, S000); the rest still ran.
+    failures: tuple[str, ...] = ()
+
+
+def module_available(name: str) -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+Part = TypeVar("Part")
+
+
+def collect_facts(context: ProjectContext) -> Facts:
+    from django.apps import apps
+
+    errors: list[str] = []
+    failures: list[str] = []
+
+    def part(name: str, collect: Callable[[], Part], default: Part) -> Part:
+        try:
+            return collect()
+        except Exception as exc:  # noqa: BLE001 - one sub-topic's bug must not hide the others
+            failures.append(f"{name}: {error_text(exc)}")
+            return default
+
+    middleware_setting = context.setting("MIDDLEWARE", [])
+    if isinstance(middleware_setting, (list, tuple)):
+        middleware = tuple(str(item) for item in middleware_setting)
+    else:
+        errors.append(f"MIDDLEWARE should be a list, not {type(middleware_setting).__name__}")
+        middleware = ()
+    backend, configured, storage_error = storage.storage_backend(context.setting("STORAGES"))
+    if storage_error:
+        errors.append(storage_error)
+    static_url = as_text(context.setting("STATIC_URL"))
+    where = part("locations", lambda: locations.collect(context), LocationFacts())
+    stored = part("storage", lambda: storage.collect(context, backend, configured), StorageFacts())
+    served = part("serving", lambda: serving.collect(context, middleware, stored.manifest, errors), ServingFacts())
+    sources = part("finders", lambda: finders.collect(context), SourceFacts())
+    template_facts = part("templates", lambda: templates.collect(context), TemplateFacts())
+    stylesheet_facts = part("stylesheets", lambda: stylesheets.collect(context, backend, static_url), StylesheetFacts())
+    collected_facts = part("collected", lambda: collected.collect(context, where.static_root, stored), CollectedFacts())
+    compression_facts = part("compression", lambda: compression.collect(context), CompressionFacts())
+    errors += [f"{error.name}: {error.error}" for error in context.setting_errors if error.name in STATIC_SETTINGS]
+    platform = context.platform_info
+    return Facts(
+        staticfiles_installed=apps.is_installed("django.contrib.staticfiles"),
+        debug=context.setting("DEBUG", False) is True,
+        static_url=None if static_url is None else masking.mask_url(static_url),
+        static_root=as_text(context.setting("STATIC_ROOT")),
+        staticfiles_storage=backend,
+        ignored_settings=storage.ignored_settings(context),
+        middleware=middleware,
+        whitenoise_installed=module_available("whitenoise"),
+        whitenoise_index=middleware.index(WHITENOISE_MIDDLEWARE) if WHITENOISE_MIDDLEWARE in middleware else None,
+        security_index=middleware.index(SECURITY_MIDDLEWARE) if SECURITY_MIDDLEWARE in middleware else None,
+        platform_title=platform.title,
+        platform_has_web_server=platform.kind == "server",
+        platform_static_advice=platform.static_advice,
+        errors=tuple(errors),
+        locations=where,
+        storage=stored,
+        serving=served,
+        sources=sources,
+        templates=template_facts,
+        stylesheets=stylesheet_facts,
+        collected=collected_facts,
+        compression=compression_facts,
+        failures=tuple(failures),
+    )
+
+
+# Checks -------------------------------------------------------------------------------------------
+
+
+def s000(failure: str) -> Error:
+    return Error(f"{TITLE}: inspecting {failure}", hint=runner.INSPECTION_FAILED_HINT, id="deploy_concepts.S000")
+
+
+def check_inspection(facts: Facts) -> list[CheckMessage]:
+    return [s000(failure) for failure in facts.failures]
+
+
+def s030(error: str) -> Error:
+    return Error(
+        f"Could not read {error}.", hint="Fix it first: Django fails on it too, and the rest depends on it.", id="deploy_concepts.S030"
+    )
+
+
+def check_readable(facts: Facts) -> list[CheckMessage]:
+    return [s030(error) for error in facts.errors]
+
+
+CHECKS = (
+    check_inspection,
+    check_readable,
+    *locations.CHECKS,
+    *storage.CHECKS,
+    *serving.CHECKS,
+    *finders.CHECKS,
+    *templates.CHECKS,
+    *stylesheets.CHECKS,
+    *collected.CHECKS,
+)
+
+
+def django_check(app_configs: Any = None, databases: Collection[str] | None = None, **kwargs: Any) -> list[CheckMessage]:
+    return runner.check_concern(NAME, databases)
+
+
+# Explanation --------------------------------------------------------------------------------------
+
+
+def root_fact(facts: Facts) -> Fact:
+    if facts.static_root is None:
+        return Fact("STATIC_ROOT", "(not set)", False if facts.storage.local else None)
+    state = facts.collected
+    detail = state.state
+    if state.state == "collected" and state.manifest != "not used":
+        detail += f", manifest {state.manifest}" + (f" ({state.manifest_entries} entries)" if state.manifest_entries else "")
+    if state.missing or state.newer:
+        detail += f", stale: {state.missing} missing, {state.newer} changed since"
+    return Fact(
+        "STATIC_ROOT",
+        f"{facts.locations.static_root_display or facts.static_root} ({detail})",
+        state.state not in ("not a directory", "unreadable"),
+    )
+
+
+def storage_fact(facts: Facts) -> Fact:
+    stored = facts.storage
+    if not stored.configured:
+        return Fact("Storage in effect", 'none: STORAGES has no "staticfiles" entry', False)
+    if stored.import_error:
+        return Fact("Storage in effect", f"{facts.staticfiles_storage} (cannot be imported: {stored.import_error})", False)
+    traits = ["hashed names" if stored.hashes else "plain names, no cache busting"]
+    traits += ["manifest " + (stored.manifest_name or "")] if stored.manifest else []
+    traits += ["compressed" if stored.compresses else "not compressed"]
+    return Fact("Storage in effect", f"{facts.staticfiles_storage} ({', '.join(traits)})", stored.hashes)
+
+
+def sources_facts(facts: Facts) -> list[Fact]:
+    sources = facts.sources
+    found = [
+        Fact(
+            "Static files the finders provide",
+            f"{sources.files} files, {size(sources.bytes)}, from {len(sources.sources)} sources"
+            + (" (listing stopped early)" if sources.truncated else ""),
+            None,
+        )
+    ]
+    by_size = sorted(sources.sources, key=lambda source: -source.bytes)
+    if by_size:
+        shown = "; ".join(f"{source.source}: {source.files} files, {size(source.bytes)}" for source in by_size[:5])
+        found.append(Fact("Largest sources", shown + (f"; and {len(by_size) - 5} more" if len(by_size) > 5 else ""), None))
+    if sources.largest:
+        found.append(Fact("Largest files", "; ".join(f"{item.path} ({size(item.bytes)})" for item in sources.largest[:3]), None))
+    if sources.shadowed_count:
+        found.append(Fact("Paths provided twice (first wins)", str(sources.shadowed_count), None))
+    if sources.unreadable_count:
+        found.append(Fact("Files collectstatic cannot copy", str(sources.unreadable_count), False))
+    found += [Fact("Finder failed", f"{failure.finder}: {failure.error}", False) for failure in sources.failures]
+    return found
+
+
+def references_facts(facts: Facts) -> list[Fact]:
+    found_templates, found_stylesheets = facts.templates, facts.stylesheets
+    found = []
+    if found_templates.engines:
+        found.append(
+            Fact(
+                "{% static %} in templates",
+                f"{found_templates.references} in {found_templates.templates} templates ({', '.join(found_templates.engines)}): "
+                f"{found_templates.verified} found, {found_templates.missing_count} missing, "
+                f"{found_templates.unverifiable} built from variables (not verifiable)",
+                not found_templates.missing_count,
+            )
+        )
+    if found_stylesheets.files:
+        found.append(
+            Fact(
+                "References in stylesheets and scripts",
+                f"{found_stylesheets.references} in {found_stylesheets.files} files: {found_stylesheets.verified} found, "
+                f"{found_stylesheets.missing_count} missing, {found_stylesheets.ignored} left alone (data URIs, absolute URLs, fragments)",
+                not found_stylesheets.missing_count,
+            )
+        )
+    return found
+
+
+def explain(facts: Facts, findings: tuple[Finding, ...]) -> Explanation:
+    found = [
+        Fact("django.contrib.staticfiles", "installed" if facts.staticfiles_installed else "not installed", None),
+        Fact("STATIC_URL", facts.static_url or "(not set)", facts.static_url is not None),
+        root_fact(facts),
+    ]
+    if facts.locations.staticfiles_dirs:
+        found.append(Fact("STATICFILES_DIRS", ", ".join(folder.configured for folder in facts.locations.staticfiles_dirs), None))
+    if facts.locations.media_root is not None:
+        found.append(Fact("MEDIA_URL / MEDIA_ROOT", f"{facts.locations.media_url} / {facts.locations.media_root.configured}", None))
+    found += [storage_fact(facts), Fact("Served in production by", serving.served_by(facts), serving.is_served(facts))]
+    if facts.serving.cache_control_other is not None:
+        hashed = facts.serving.cache_control_hashed or "none are hashed"
+        found.append(Fact("Cache-Control from WhiteNoise", f"hashed files: {hashed}; others: {facts.serving.cache_control_other}", None))
+    found += [Fact("URL pattern serving files", f"{pattern.route} -> {pattern.view}", False) for pattern in facts.serving.serve_patterns]
+    if facts.staticfiles_installed:
+        found += sources_facts(facts) + references_facts(facts)
+        found.append(Fact("Compression", compression.describe(facts), facts.storage.compresses or None))
+    if facts.collected.vcs not in ("unknown", "no repository", "outside the repository") or facts.collected.vcs_detail:
+        found.append(
+            Fact(
+                "STATIC_ROOT in git",
+                f"{facts.collected.vcs} ({facts.collected.vcs_detail})" if facts.collected.vcs_detail else facts.collected.vcs,
+                facts.collected.vcs == "ignored" or None,
+            )
+        )
+    found += [Fact(f"{setting.name} (ignored since Django 5.1)", setting.value, False) for setting in facts.ignored_settings]
+    found += [Fact("Could not read", error, False) for error in facts.errors]
+
+    steps: list[Step] = [
+        *locations.steps(facts),
+        *serving.steps(facts),
+        *storage.steps(facts),
+        *finders.steps(facts),
+        *templates.steps(facts),
+        *stylesheets.steps(facts),
+        *collected.steps(facts),
+    ]
+    if facts.staticfiles_installed and facts.storage.local:
+        steps.append(Step("Collect the files in your build or release step.", "", "python manage.py collectstatic --noinput", "shell"))
+    return Explanation(about=ABOUT, found=tuple(found), steps=tuple(steps))
+
+
+def hops(facts: Facts) -> tuple[Hop, ...]:
+    ready = (
+        (facts.static_root is not None or not facts.storage.local)
+        and serving.is_served(facts)
+        and not facts.templates.missing_count
+        and not (facts.storage.hashes and facts.stylesheets.missing_count)
+    )
+    detail = f"{serving.served_by(facts)}; STATIC_ROOT {facts.static_root or 'not set'}"
+    return (Hop("static", "Static files", detail, ready),)
