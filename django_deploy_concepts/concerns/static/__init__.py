@@ -11,6 +11,7 @@ to files), ``collected`` (STATIC_ROOT now) and ``compression``. This module puts
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Callable, Collection
 from typing import Any, TypeVar
 
@@ -162,6 +163,13 @@ def collect_facts(context: ProjectContext) -> Facts:
     else:
         errors.append(f"MIDDLEWARE should be a list, not {type(middleware_setting).__name__}")
         middleware = ()
+    for name in ("STATIC_ROOT", "MEDIA_ROOT"):
+        value = context.setting(name)
+        if value not in (None, "") and not isinstance(value, (str, os.PathLike)):
+            errors.append(f"{name} should be a path, not {type(value).__name__}")
+    finder_paths = context.setting("STATICFILES_FINDERS", [])
+    if not isinstance(finder_paths, (list, tuple)):
+        errors.append(f"STATICFILES_FINDERS should be a list, not {type(finder_paths).__name__}")
     backend, configured, storage_error = storage.storage_backend(context.setting("STORAGES"))
     if storage_error:
         errors.append(storage_error)
@@ -180,7 +188,7 @@ def collect_facts(context: ProjectContext) -> Facts:
         staticfiles_installed=apps.is_installed("django.contrib.staticfiles"),
         debug=context.setting("DEBUG", False) is True,
         static_url=None if static_url is None else masking.mask_url(static_url),
-        static_root=as_text(context.setting("STATIC_ROOT")),
+        static_root=None if where.static_root is None else where.static_root.configured,
         staticfiles_storage=backend,
         ignored_settings=storage.ignored_settings(context),
         middleware=middleware,

@@ -19,9 +19,16 @@ class PassTests(StaticTestCase):
     def test_counts_sizes_and_sources(self) -> None:
         assets = self.sources({"site/main.css": "body {}\n", "site/big.js": "x" * 5000, ".hidden.css": "ignored by collectstatic"})
         facts = self.facts(INSTALLED_APPS=[*BASE_APPS, CLEAN_APP], STATICFILES_DIRS=[str(assets)]).sources
-        clean_files = sorted(os.path.relpath(os.path.join(folder, name), STATIC_FIXTURES / "clean" / "static") for folder, _, names in os.walk(STATIC_FIXTURES / "clean" / "static") for name in names)
+        clean_files = sorted(
+            os.path.relpath(os.path.join(folder, name), STATIC_FIXTURES / "clean" / "static")
+            for folder, _, names in os.walk(STATIC_FIXTURES / "clean" / "static")
+            for name in names
+        )
         self.assertEqual(facts.files, 2 + len(clean_files))
-        self.assertEqual([(source.source, source.kind, source.files) for source in facts.sources], [(str(assets), "directory", 2), (CLEAN_APP, "app", len(clean_files))])
+        self.assertEqual(
+            [(source.source, source.kind, source.files) for source in facts.sources],
+            [(str(assets), "directory", 2), (CLEAN_APP, "app", len(clean_files))],
+        )
         self.assertEqual(facts.largest[0], finders.StaticFile("site/big.js", str(assets), 5000))
         self.assertEqual(facts.bytes, sum(source.bytes for source in facts.sources))
         self.assertFalse(facts.failures or facts.unreadable or facts.truncated)

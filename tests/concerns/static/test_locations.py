@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from django_deploy_concepts.concerns.static import locations
 from tests.concerns.static.helpers import BASE_APPS, CLEAN_APP, STATIC_FIXTURES, StaticTestCase, ids, storages
@@ -13,10 +14,13 @@ class StaticRootTests(StaticTestCase):
         self.assertEqual(self.messages(locations.check_static_root, STATIC_ROOT=None), [locations.S001])
 
     def test_quiet(self) -> None:
-        rows = {
+        rows: dict[str, dict[str, Any]] = {
             "root set": {},
             "remote storage needs no root": {"STATIC_ROOT": None, "STORAGES": storages("django.core.files.storage.InMemoryStorage")},
-            "staticfiles not installed": {"STATIC_ROOT": None, "INSTALLED_APPS": [app for app in BASE_APPS if app != "django.contrib.staticfiles"]},
+            "staticfiles not installed": {
+                "STATIC_ROOT": None,
+                "INSTALLED_APPS": [app for app in BASE_APPS if app != "django.contrib.staticfiles"],
+            },
         }
         for label, settings in rows.items():
             with self.subTest(label):

@@ -20,7 +20,10 @@ COMMON = "django.middleware.common.CommonMiddleware"
 
 class SomethingServesTests(StaticTestCase):
     def test_nothing_serving_is_s003(self) -> None:
-        self.assertEqual(self.messages(serving.check_something_serves_static, MIDDLEWARE=[SECURITY, COMMON], STORAGES=storages(PLAIN_STORAGE)), [serving.S003])
+        self.assertEqual(
+            self.messages(serving.check_something_serves_static, MIDDLEWARE=[SECURITY, COMMON], STORAGES=storages(PLAIN_STORAGE)),
+            [serving.S003],
+        )
 
     def test_quiet(self) -> None:
         rows: dict[str, dict[str, Any]] = {
@@ -107,7 +110,9 @@ class RunserverNostaticTests(StaticTestCase):
         }
         for label, apps in rows.items():
             with self.subTest(label):
-                self.assertEqual(self.messages(serving.check_runserver_nostatic, INSTALLED_APPS=apps, MIDDLEWARE=[SECURITY, WHITENOISE]), [serving.S013])
+                self.assertEqual(
+                    self.messages(serving.check_runserver_nostatic, INSTALLED_APPS=apps, MIDDLEWARE=[SECURITY, WHITENOISE]), [serving.S013]
+                )
 
     def test_quiet(self) -> None:
         rows: dict[str, dict[str, Any]] = {
@@ -123,7 +128,9 @@ class DevelopmentSettingsTests(StaticTestCase):
     def test_development_settings_without_debug_are_s014(self) -> None:
         for name in serving.WHITENOISE_DEVELOPMENT_SETTINGS:
             with self.subTest(name):
-                messages = self.messages(serving.check_whitenoise_development_settings, DEBUG=False, MIDDLEWARE=[SECURITY, WHITENOISE], **{name: True})
+                messages = self.messages(
+                    serving.check_whitenoise_development_settings, DEBUG=False, MIDDLEWARE=[SECURITY, WHITENOISE], **{name: True}
+                )
                 self.assertEqual(messages, [serving.s014(name, "True")])
 
     def test_quiet(self) -> None:
@@ -134,7 +141,9 @@ class DevelopmentSettingsTests(StaticTestCase):
         }
         for label, settings in rows.items():
             with self.subTest(label):
-                self.assertEqual(self.messages(serving.check_whitenoise_development_settings, MIDDLEWARE=[SECURITY, WHITENOISE], **settings), [])
+                self.assertEqual(
+                    self.messages(serving.check_whitenoise_development_settings, MIDDLEWARE=[SECURITY, WHITENOISE], **settings), []
+                )
 
 
 class ServePatternsTests(StaticTestCase):
@@ -162,7 +171,7 @@ class ServePatternsTests(StaticTestCase):
 
 class CacheControlTests(StaticTestCase):
     def test_headers_whitenoise_will_send(self) -> None:
-        rows = {
+        rows: dict[str, tuple[dict[str, Any], str | None, str]] = {
             "hashed": ({}, "max-age=315360000, public, immutable", "max-age=60, public"),
             "max age set": ({"WHITENOISE_MAX_AGE": 600}, "max-age=315360000, public, immutable", "max-age=600, public"),
             "plain storage": ({"STORAGES": storages(PLAIN_STORAGE)}, None, "max-age=60, public"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.test import override_settings
 
 from django_deploy_concepts import runner
@@ -34,7 +36,7 @@ class HashingStorageTests(StaticTestCase):
         self.assertEqual(self.messages(storage.check_hashing_storage, STORAGES=storages(PLAIN_STORAGE)), [storage.s010(PLAIN_STORAGE)])
 
     def test_quiet(self) -> None:
-        rows = {
+        rows: dict[str, dict[str, Any]] = {
             "manifest": {"STORAGES": storages(MANIFEST_STORAGE)},
             "whitenoise manifest": {"STORAGES": storages(WHITENOISE_STORAGE)},
             # S002 names the root cause; one message for it.
@@ -48,7 +50,9 @@ class HashingStorageTests(StaticTestCase):
                 self.assertEqual(self.messages(storage.check_hashing_storage, **settings), [])
 
     def test_djangos_e005_is_folded_into_this_concern(self) -> None:
-        with override_settings(STORAGES={"default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}}, STATIC_ROOT=str(self.static_root)):
+        with override_settings(
+            STORAGES={"default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}}, STATIC_ROOT=str(self.static_root)
+        ):
             report = runner.build_report(build_context(), ["static"])
         self.assertIn("staticfiles.E005", [finding.id for finding in report.concerns[0].findings])
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from django_deploy_concepts.concerns.static import stylesheets
 from tests.concerns.static.helpers import BASE_APPS, BROKEN_APP, CLEAN_APP, MANIFEST_STORAGE, PLAIN_STORAGE, StaticTestCase, ids, storages
 
 
 class StylesheetReferencesTests(StaticTestCase):
-    def missing(self, files: dict[str, str | bytes], **settings: object) -> list[tuple[str, int, str, str]]:
+    def missing(self, files: Mapping[str, str | bytes], **settings: Any) -> list[tuple[str, int, str, str]]:
         facts = self.facts(STATICFILES_DIRS=[str(self.sources(files))], **settings).stylesheets
         return [(reference.file, reference.line, reference.reference, reference.resolved) for reference in facts.missing]
 
@@ -38,7 +41,9 @@ class StylesheetReferencesTests(StaticTestCase):
                 self.assertEqual([(file, target) for file, _, _, target in found], [(name, resolved)])
 
     def test_the_line_is_counted(self) -> None:
-        self.assertEqual(self.missing({"css/site.css": "a {}\n\nb { background: url(gone.png) }\n"}), [("css/site.css", 3, "gone.png", "css/gone.png")])
+        self.assertEqual(
+            self.missing({"css/site.css": "a {}\n\nb { background: url(gone.png) }\n"}), [("css/site.css", 3, "gone.png", "css/gone.png")]
+        )
 
     def test_what_collectstatic_leaves_alone_is_quiet(self) -> None:
         text = (
@@ -61,7 +66,9 @@ class StylesheetReferencesTests(StaticTestCase):
         self.assertEqual(self.messages(stylesheets.check_stylesheet_references, INSTALLED_APPS=[*BASE_APPS, CLEAN_APP]), [])
 
     def test_a_plain_storage_still_reports_with_another_consequence(self) -> None:
-        messages = self.messages(stylesheets.check_stylesheet_references, INSTALLED_APPS=[*BASE_APPS, BROKEN_APP], STORAGES=storages(PLAIN_STORAGE))
+        messages = self.messages(
+            stylesheets.check_stylesheet_references, INSTALLED_APPS=[*BASE_APPS, BROKEN_APP], STORAGES=storages(PLAIN_STORAGE)
+        )
         self.assertEqual(ids(messages), ["deploy_concepts.S022"])
         self.assertIn("404", messages[0].hint or "")
 
@@ -89,7 +96,7 @@ class UndecodableTests(StaticTestCase):
 
     def test_quiet(self) -> None:
         latin1 = self.sources({"css/latin1.css": "a::before { content: 'caf\xe9'; }".encode("latin-1")})
-        rows = {
+        rows: dict[str, dict[str, Any]] = {
             "plain storage copies bytes": {"STATICFILES_DIRS": [str(latin1)], "STORAGES": storages(PLAIN_STORAGE)},
             "utf-8": {"INSTALLED_APPS": [*BASE_APPS, CLEAN_APP]},
         }

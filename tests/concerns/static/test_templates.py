@@ -46,11 +46,16 @@ class TemplateReferencesTests(StaticTestCase):
         self.assertEqual((facts.templates.references, facts.templates.verified, facts.templates.unverifiable), (4, 3, 1))
 
     def test_references_built_from_variables_are_counted_not_verified(self) -> None:
-        facts = self.facts_for({"page.html": f"{LOADED}{{% static sheet %}}{{% static 'clean/'|add:name %}}{{% static _('clean/css/site.css') %}}"})
+        facts = self.facts_for(
+            {"page.html": f"{LOADED}{{% static sheet %}}{{% static 'clean/'|add:name %}}{{% static _('clean/css/site.css') %}}"}
+        )
         self.assertEqual((facts.references, facts.unverifiable, facts.missing_count), (3, 3, 0))
 
     def test_jinja2_templates_are_read_with_jinja2(self) -> None:
-        folder = write_tree(self.tmp / "jinja2", {"page.jinja": "{{ static('clean/css/site.css') }}\n{{ static('clean/css/gone.css') }}\n{{ static(name) }}"})
+        folder = write_tree(
+            self.tmp / "jinja2",
+            {"page.jinja": "{{ static('clean/css/site.css') }}\n{{ static('clean/css/gone.css') }}\n{{ static(name) }}"},
+        )
         engines = [{"BACKEND": JINJA2, "DIRS": [str(folder)], "APP_DIRS": False, "OPTIONS": {}}]
         facts = self.facts(INSTALLED_APPS=[*BASE_APPS, CLEAN_APP], TEMPLATES=engines).templates
         self.assertEqual(facts.missing, (templates.TemplateReference("page.jinja", 2, "clean/css/gone.css", "clean/css/site.css"),))
@@ -59,13 +64,20 @@ class TemplateReferencesTests(StaticTestCase):
     def test_in_memory_templates_are_read(self) -> None:
         engine = {
             "BACKEND": "django.template.backends.django.DjangoTemplates",
-            "OPTIONS": {"loaders": [("django.template.loaders.locmem.Loader", {"inline.html": f"{LOADED}{{% static 'clean/gone.css' %}}"})]},
+            "OPTIONS": {
+                "loaders": [("django.template.loaders.locmem.Loader", {"inline.html": f"{LOADED}{{% static 'clean/gone.css' %}}"})]
+            },
         }
         facts = self.facts(INSTALLED_APPS=[*BASE_APPS, CLEAN_APP], TEMPLATES=[engine]).templates
         self.assertEqual(facts.missing, (templates.TemplateReference("inline.html", 1, "clean/gone.css", None),))
 
     def test_many_missing_references_are_reported_up_to_a_bound(self) -> None:
-        facts = self.facts(INSTALLED_APPS=[*BASE_APPS, CLEAN_APP], TEMPLATES=django_templates(write_tree(self.tmp / "t", {"page.html": LOADED + "".join(f"{{% static 'gone/{index}.css' %}}" for index in range(60))})))
+        facts = self.facts(
+            INSTALLED_APPS=[*BASE_APPS, CLEAN_APP],
+            TEMPLATES=django_templates(
+                write_tree(self.tmp / "t", {"page.html": LOADED + "".join(f"{{% static 'gone/{index}.css' %}}" for index in range(60))})
+            ),
+        )
         messages = templates.check_template_references(facts)
         self.assertEqual((facts.templates.missing_count, len(facts.templates.missing), len(messages)), (60, 50, 21))
         self.assertIn("40 more", messages[-1].msg)
