@@ -144,6 +144,27 @@ def module_available(name: str) -> bool:
 Part = TypeVar("Part")
 
 
+def read_middleware(context: ProjectContext, errors: list[str]) -> tuple[str, ...]:
+    value = context.setting("MIDDLEWARE", [])
+    if isinstance(value, (list, tuple)):
+        return tuple(str(item) for item in value)
+    errors.append(f"MIDDLEWARE should be a list, not {type(value).__name__}")
+    return ()
+
+
+def type_errors(context: ProjectContext) -> list[str]:
+    """Settings of a type Django cannot use; the sub-topics then treat them as unset."""
+    errors = []
+    for name in ("STATIC_ROOT", "MEDIA_ROOT"):
+        value = context.setting(name)
+        if value not in (None, "") and not isinstance(value, (str, os.PathLike)):
+            errors.append(f"{name} should be a path, not {type(value).__name__}")
+    finder_paths = context.setting("STATICFILES_FINDERS", [])
+    if not isinstance(finder_paths, (list, tuple)):
+        errors.append(f"STATICFILES_FINDERS should be a list, not {type(finder_paths).__name__}")
+    return errors
+
+
 def collect_facts(context: ProjectContext) -> Facts:
     from django.apps import apps
 
@@ -157,19 +178,8 @@ def collect_facts(context: ProjectContext) -> Facts:
             failures.append(f"{name}: {error_text(exc)}")
             return default
 
-    middleware_setting = context.setting("MIDDLEWARE", [])
-    if isinstance(middleware_setting, (list, tuple)):
-        middleware = tuple(str(item) for item in middleware_setting)
-    else:
-        errors.append(f"MIDDLEWARE should be a list, not {type(middleware_setting).__name__}")
-        middleware = ()
-    for name in ("STATIC_ROOT", "MEDIA_ROOT"):
-        value = context.setting(name)
-        if value not in (None, "") and not isinstance(value, (str, os.PathLike)):
-            errors.append(f"{name} should be a path, not {type(value).__name__}")
-    finder_paths = context.setting("STATICFILES_FINDERS", [])
-    if not isinstance(finder_paths, (list, tuple)):
-        errors.append(f"STATICFILES_FINDERS should be a list, not {type(finder_paths).__name__}")
+    middleware = read_middleware(context, errors)
+    errors += type_errors(context)
     backend, configured, storage_error = storage.storage_backend(context.setting("STORAGES"))
     if storage_error:
         errors.append(storage_error)

@@ -31,6 +31,8 @@ MANIFEST_STORAGE = "django.contrib.staticfiles.storage.ManifestStaticFilesStorag
 MAX_STYLESHEET_BYTES = 16 * 1024 * 1024
 # What HashedFilesMixin.url_converter leaves alone: "data:", "https:" and other schemes.
 SCHEME = re.compile(r"^[a-z]+:")
+# A reference without these characters is a plain path: no scheme, query, fragment or escape.
+NOT_PLAIN = re.compile(r"[#?%:]")
 
 CompiledPatterns = tuple[tuple[str, tuple[tuple["re.Pattern[str]", Any], ...]], ...]
 
@@ -136,7 +138,7 @@ class Scan:
         Follows HashedFilesMixin.url_converter, _url, _stored_name and hashed_name step by step;
         a plain relative path (no scheme, query, fragment or escape) takes the short way to the same answer.
         """
-        if not any(character in url for character in "#?%:") and not url.startswith("/"):
+        if not NOT_PLAIN.search(url) and not url.startswith("/"):
             if not url:
                 return None
             target = posixpath.join(folder, url)

@@ -22,7 +22,6 @@ from django_deploy_concepts.concerns.static.common import (
     display_path,
     error_text,
     read_file,
-    real,
     unreadable_reason,
 )
 from django_deploy_concepts.concerns.static.finders import Listing, listing
@@ -38,6 +37,8 @@ MAX_TEMPLATE_BYTES = 2 * 1024 * 1024
 PLAIN_LITERAL = re.compile(r"""^(["'])([^"'\\|]*)\1$""")
 # The usual whole tag, {% static "path" %} or {% static "path" as name %}: read without split_contents().
 PLAIN_STATIC_TAG = re.compile(r"""^static\s+(["'])([^"'\\|\s]*)\1(?:\s+as\s+\w+)?$""")
+# A path without these characters is looked up as it is: no scheme, query, fragment or escape.
+NOT_PLAIN = re.compile(r"[#?%:]")
 # Libraries that older tutorials load; Django 3.0 removed them.
 REMOVED_LIBRARIES = ("staticfiles", "admin_static")
 DJANGO_BACKEND = "django.template.backends.django.DjangoTemplates"
@@ -131,7 +132,7 @@ class Scan:
 
 def manifest_key(path: str) -> str | None:
     """The name a manifest storage looks up for ``{% static path %}``; None for a folder ("img/")."""
-    if not any(character in path for character in "%#?:"):
+    if not NOT_PLAIN.search(path):
         key = path.strip()
         return None if key.endswith("/") else key
     clean_name, _ = urldefrag(path)
@@ -301,18 +302,24 @@ def isinstance_of(value: object, dotted_path: str) -> bool:
     return any(f"{cls.__module__}.{cls.__qualname__}" == dotted_path for cls in type(value).__mro__)
 
 
-def walk(directory: str, scan: Scan) -> Iterator[tuple[str, str]]:
-    """(template name, full path) of every file below ``directory``, following links but not loops."""
-    seen: set[tuple[int, int]] = set()
-    pending = [(directory, "")]
+def walk(directory: str, scan: Scan, seen: set[tuple[int, int]]) -> Iterator[tuple[str, str]]:
+    """(template name, full path) of every file below ``directory``, following links to folders.
+
+    A folder reached again through a link below itself is a loop, reported once; a folder already
+    walked from another root (DIRS holding an app's templates) is skipped quietly.
+    """
+    pending: list[tuple[str, str, tuple[tuple[int, int], ...]]] = [(directory, "", ())]
     while pending:
-        folder, prefix = pending.pop()
+        folder, prefix, ancestors = pending.pop()
         try:
             status = os.stat(folder)
-            if (status.st_dev, status.st_ino) in seen:
+            key = (status.st_dev, status.st_ino)
+            if key in ancestors:
                 scan.problem(None, "a symbolic link loop; not followed", "unreadable", template=display_path(folder, scan.base_dir))
                 continue
-            seen.add((status.st_dev, status.st_ino))
+            if key in seen:
+                continue
+            seen.add(key)
             with os.scandir(folder) as entries:
                 children = sorted(entries, key=lambda entry: entry.name)
         except OSError as exc:
@@ -322,9 +329,13 @@ def walk(directory: str, scan: Scan) -> Iterator[tuple[str, str]]:
         for entry in reversed(children):
             if entry.name.startswith(".") or entry.name == "__pycache__":
                 continue
-            if entry.is_dir():
-                pending.append((entry.path, f"{prefix}{entry.name}/"))
-            elif entry.is_file():
+            try:
+                is_dir, is_file = entry.is_dir(), entry.is_file()
+            except OSError:
+                is_dir = is_file = False
+            if is_dir:
+                pending.append((entry.path, f"{prefix}{entry.name}/", (*ancestors, key)))
+            elif is_file:
                 yield f"{prefix}{entry.name}", entry.path
             else:
                 scan.problem(None, describe_non_file(entry.path), "unreadable", template=display_path(entry.path, scan.base_dir))
@@ -356,18 +367,17 @@ def read_template(full_path: str, charset: str) -> tuple[str | None, str | None,
 def scan_templates(context: ProjectContext) -> TemplateFacts:
     scan = Scan(listing(context), context.base_dir)
     engines, roots, in_memory = template_roots(scan)
-    walked: set[tuple[str, str]] = set()
+    # Folders walked, per template syntax: one file read twice with one syntax would be reported twice.
+    seen: dict[str, set[tuple[int, int]]] = {}
     directories = 0
     truncated = False
     for syntax, directory, engine in roots:
-        key = (syntax, real(directory) or directory)
-        if key in walked or not os.path.isdir(directory):
+        if not os.path.isdir(directory):
             continue
-        walked.add(key)
         directories += 1
         charset = getattr(engine, "file_charset", "utf-8") or "utf-8"
         libraries = static_libraries(engine) if syntax == "django" else (False, {})
-        for name, full_path in walk(directory, scan):
+        for name, full_path in walk(directory, scan, seen.setdefault(syntax, set())):
             if scan.templates >= MAX_TEMPLATE_FILES:
                 truncated = True
                 break

@@ -101,6 +101,9 @@ class NeverCrashTests(StaticTestCase):
                 self.assertEqual(ids(messages), ["deploy_concepts.S030"])
                 self.assertIn(name, messages[0].msg)
 
+    def test_readable_settings_are_quiet(self) -> None:
+        self.assertEqual(static.check_readable(self.facts()), [])
+
     def test_a_failing_part_is_s000_and_the_rest_still_runs(self) -> None:
         facts = self.facts(STORAGES=storages(PLAIN_STORAGE))
         broken = static.Facts(

@@ -120,6 +120,18 @@ class TemplateProblemsTests(StaticTestCase):
         facts = self.facts(TEMPLATES=[{"BACKEND": JINJA2, "DIRS": [str(folder)], "APP_DIRS": False, "OPTIONS": {}}]).templates
         self.assertEqual([(problem.template, problem.line, problem.kind) for problem in facts.problems], [("page.jinja", 2, "syntax")])
 
+    def test_a_folder_reached_twice_is_read_once(self) -> None:
+        folder = write_tree(self.tmp / "templates", {"shared/page.html": f"{LOADED}\n{{% static 'gone.css' %}}"})
+        os.symlink(folder / "shared", folder / "alias")
+        facts = self.facts(TEMPLATES=django_templates(folder, folder / "shared", app_dirs=False)).templates
+        self.assertEqual((facts.templates, facts.missing_count, facts.problems), (1, 1, ()))
+
+    def test_a_looping_link_among_templates_is_s021(self) -> None:
+        folder = write_tree(self.tmp / "templates", {"ok.html": "ok"})
+        os.symlink(folder / "b.html", folder / "a.html")
+        os.symlink(folder / "a.html", folder / "b.html")
+        self.assertEqual(sorted(self.problems({})), [(str(folder / "a.html"), None, "unreadable"), (str(folder / "b.html"), None, "unreadable")])
+
     def test_a_template_folder_link_loop_is_reported_once(self) -> None:
         folder = write_tree(self.tmp / "templates", {"a/page.html": "ok"})
         os.symlink(folder, folder / "a" / "again")
