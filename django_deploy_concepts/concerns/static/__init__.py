@@ -30,7 +30,7 @@ from django_deploy_concepts.concerns.static import (
 )
 from django_deploy_concepts.concerns.static.collected import CollectedFacts
 from django_deploy_concepts.concerns.static.common import as_text, error_text
-from django_deploy_concepts.concerns.static.compression import CompressionFacts, size
+from django_deploy_concepts.concerns.static.compression import CompressionFacts
 from django_deploy_concepts.concerns.static.finders import SourceFacts
 from django_deploy_concepts.concerns.static.locations import LocationFacts
 from django_deploy_concepts.concerns.static.serving import SECURITY_MIDDLEWARE, WHITENOISE_MIDDLEWARE, ServingFacts
@@ -233,9 +233,7 @@ def check_inspection(facts: Facts) -> list[CheckMessage]:
 
 
 def s030(error: str) -> Error:
-    return Error(
-        f"Could not read {error}.", hint="Fix it first: Django fails on it too, and the rest depends on it.", id="deploy_concepts.S030"
-    )
+    return Error(f"{error}.", hint="Fix it first: Django fails on it too, and other checks depend on it.", id="deploy_concepts.S030")
 
 
 def check_readable(facts: Facts) -> list[CheckMessage]:
@@ -262,113 +260,13 @@ def django_check(app_configs: Any = None, databases: Collection[str] | None = No
 # Explanation --------------------------------------------------------------------------------------
 
 
-def root_fact(facts: Facts) -> Fact:
-    if facts.static_root is None:
-        return Fact("STATIC_ROOT", "(not set)", False if facts.storage.local else None)
-    state = facts.collected
-    detail = state.state
-    if state.state == "collected" and state.manifest != "not used":
-        detail += f", manifest {state.manifest}" + (f" ({state.manifest_entries} entries)" if state.manifest_entries else "")
-    if state.missing or state.newer:
-        detail += f", stale: {state.missing} missing, {state.newer} changed since"
-    return Fact(
-        "STATIC_ROOT",
-        f"{facts.locations.static_root_display or facts.static_root} ({detail})",
-        state.state not in ("not a directory", "unreadable"),
-    )
-
-
-def storage_fact(facts: Facts) -> Fact:
-    stored = facts.storage
-    if not stored.configured:
-        return Fact("Storage in effect", 'none: STORAGES has no "staticfiles" entry', False)
-    if stored.import_error:
-        return Fact("Storage in effect", f"{facts.staticfiles_storage} (cannot be imported: {stored.import_error})", False)
-    traits = ["hashed names" if stored.hashes else "plain names, no cache busting"]
-    traits += ["manifest " + (stored.manifest_name or "")] if stored.manifest else []
-    traits += ["compressed" if stored.compresses else "not compressed"]
-    return Fact("Storage in effect", f"{facts.staticfiles_storage} ({', '.join(traits)})", stored.hashes)
-
-
-def sources_facts(facts: Facts) -> list[Fact]:
-    sources = facts.sources
-    found = [
-        Fact(
-            "Static files the finders provide",
-            f"{sources.files} files, {size(sources.bytes)}, from {len(sources.sources)} sources"
-            + (" (listing stopped early)" if sources.truncated else ""),
-            None,
-        )
-    ]
-    by_size = sorted(sources.sources, key=lambda source: -source.bytes)
-    if by_size:
-        shown = "; ".join(f"{source.source}: {source.files} files, {size(source.bytes)}" for source in by_size[:5])
-        found.append(Fact("Largest sources", shown + (f"; and {len(by_size) - 5} more" if len(by_size) > 5 else ""), None))
-    if sources.largest:
-        found.append(Fact("Largest files", "; ".join(f"{item.path} ({size(item.bytes)})" for item in sources.largest[:3]), None))
-    if sources.shadowed_count:
-        found.append(Fact("Paths provided twice (first wins)", str(sources.shadowed_count), None))
-    if sources.unreadable_count:
-        found.append(Fact("Files collectstatic cannot copy", str(sources.unreadable_count), False))
-    found += [Fact("Finder failed", f"{failure.finder}: {failure.error}", False) for failure in sources.failures]
-    return found
-
-
-def references_facts(facts: Facts) -> list[Fact]:
-    found_templates, found_stylesheets = facts.templates, facts.stylesheets
-    found = []
-    if found_templates.engines:
-        found.append(
-            Fact(
-                "{% static %} in templates",
-                f"{found_templates.references} in {found_templates.templates} templates ({', '.join(found_templates.engines)}): "
-                f"{found_templates.verified} found, {found_templates.missing_count} missing, "
-                f"{found_templates.unverifiable} built from variables (not verifiable)",
-                not found_templates.missing_count,
-            )
-        )
-    if found_stylesheets.files:
-        found.append(
-            Fact(
-                "References in stylesheets and scripts",
-                f"{found_stylesheets.references} in {found_stylesheets.files} files: {found_stylesheets.verified} found, "
-                f"{found_stylesheets.missing_count} missing, {found_stylesheets.ignored} left alone (data URIs, absolute URLs, fragments)",
-                not found_stylesheets.missing_count,
-            )
-        )
-    return found
-
-
 def explain(facts: Facts, findings: tuple[Finding, ...]) -> Explanation:
-    found = [
-        Fact("django.contrib.staticfiles", "installed" if facts.staticfiles_installed else "not installed", None),
-        Fact("STATIC_URL", facts.static_url or "(not set)", facts.static_url is not None),
-        root_fact(facts),
-    ]
-    if facts.locations.staticfiles_dirs:
-        found.append(Fact("STATICFILES_DIRS", ", ".join(folder.configured for folder in facts.locations.staticfiles_dirs), None))
-    if facts.locations.media_root is not None:
-        found.append(Fact("MEDIA_URL / MEDIA_ROOT", f"{facts.locations.media_url} / {facts.locations.media_root.configured}", None))
-    found += [storage_fact(facts), Fact("Served in production by", serving.served_by(facts), serving.is_served(facts))]
-    if facts.serving.cache_control_other is not None:
-        hashed = facts.serving.cache_control_hashed or "none are hashed"
-        found.append(Fact("Cache-Control from WhiteNoise", f"hashed files: {hashed}; others: {facts.serving.cache_control_other}", None))
-    found += [Fact("URL pattern serving files", f"{pattern.route} -> {pattern.view}", False) for pattern in facts.serving.serve_patterns]
+    found = [Fact("django.contrib.staticfiles", "installed" if facts.staticfiles_installed else "not installed", None)]
+    found += [*locations.found(facts), *collected.found(facts), *storage.found(facts), *serving.found(facts)]
     if facts.staticfiles_installed:
-        found += sources_facts(facts) + references_facts(facts)
-        found.append(Fact("Compression", compression.describe(facts), facts.storage.compresses or None))
-    if facts.collected.vcs not in ("unknown", "no repository", "outside the repository") or facts.collected.vcs_detail:
-        found.append(
-            Fact(
-                "STATIC_ROOT in git",
-                f"{facts.collected.vcs} ({facts.collected.vcs_detail})" if facts.collected.vcs_detail else facts.collected.vcs,
-                facts.collected.vcs == "ignored" or None,
-            )
-        )
-    found += [Fact(f"{setting.name} (ignored since Django 5.1)", setting.value, False) for setting in facts.ignored_settings]
+        found += [*finders.found(facts), *templates.found(facts), *stylesheets.found(facts), *compression.found(facts)]
     found += [Fact("Could not read", error, False) for error in facts.errors]
-
-    steps: list[Step] = [
+    steps = [
         *locations.steps(facts),
         *serving.steps(facts),
         *storage.steps(facts),

@@ -22,7 +22,7 @@ from django_deploy_concepts.concerns.static.finders import listing
 from django_deploy_concepts.concerns.static.locations import Folder
 from django_deploy_concepts.concerns.static.storage import StorageFacts
 from django_deploy_concepts.context import ProjectContext
-from django_deploy_concepts.report import Step
+from django_deploy_concepts.report import Fact, Step
 
 if TYPE_CHECKING:
     from django_deploy_concepts.concerns.static import Facts
@@ -304,3 +304,28 @@ def steps(facts: Facts) -> list[Step]:
             code += f"\ngit rm -r --cached {folder}\ngit commit -m 'Stop committing collected static files'"
         found.append(Step("Keep collected files out of git; the build step makes them.", "", code, "shell"))
     return found
+
+
+def root_fact(facts: Facts) -> Fact:
+    if facts.static_root is None:
+        return Fact("STATIC_ROOT", "(not set)", False if facts.storage.local else None)
+    state = facts.collected
+    detail = state.state
+    if state.state == "collected" and state.manifest != "not used":
+        detail += f", manifest {state.manifest}" + (f" ({state.manifest_entries} entries)" if state.manifest_entries else "")
+    if state.missing or state.newer:
+        detail += f", stale: {state.missing} missing, {state.newer} changed since"
+    return Fact(
+        "STATIC_ROOT",
+        f"{facts.locations.static_root_display or facts.static_root} ({detail})",
+        state.state not in ("not a directory", "unreadable"),
+    )
+
+
+def found(facts: Facts) -> list[Fact]:
+    facts_found = [root_fact(facts)]
+    collected = facts.collected
+    if collected.vcs not in ("unknown", "no repository", "outside the repository") or collected.vcs_detail:
+        shown = f"{collected.vcs} ({collected.vcs_detail})" if collected.vcs_detail else collected.vcs
+        facts_found.append(Fact("STATIC_ROOT in git", shown, collected.vcs == "ignored" or None))
+    return facts_found

@@ -135,3 +135,13 @@ def unreadable_reason(full_path: str, mode: int | None, exc: OSError | None) -> 
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
         return "a device, not a file"
     return "not a regular file"
+
+
+def size(count: int) -> str:
+    """A byte count as people read it: 341 bytes, 1.4 MB."""
+    value = float(count)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GB"

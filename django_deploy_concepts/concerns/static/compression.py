@@ -13,9 +13,10 @@ import importlib.util
 import re
 from typing import TYPE_CHECKING, Any
 
-from django_deploy_concepts.concerns.static.common import read_file
+from django_deploy_concepts.concerns.static.common import read_file, size
 from django_deploy_concepts.concerns.static.finders import listing
 from django_deploy_concepts.context import ProjectContext
+from django_deploy_concepts.report import Fact
 
 if TYPE_CHECKING:
     from django_deploy_concepts.concerns.static import Facts
@@ -128,6 +129,10 @@ def collect(context: ProjectContext) -> CompressionFacts:
     return context.memo("static:compression", lambda: estimate(context))  # type: ignore[no-any-return]
 
 
+def found(facts: Facts) -> list[Fact]:
+    return [Fact("Compression", describe(facts), facts.storage.compresses or None)]
+
+
 def describe(facts: Facts) -> str:
     compression = facts.compression
     if not compression.text_files:
@@ -141,12 +146,3 @@ def describe(facts: Facts) -> str:
         parts.append("brotli not installed")
     done = "compressed at collectstatic" if facts.storage.compresses else "NOT compressed by this storage"
     return f"{'; '.join(parts)} ({done}; estimated from {compression.sampled_files} files)"
-
-
-def size(count: int) -> str:
-    value = float(count)
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} GB"

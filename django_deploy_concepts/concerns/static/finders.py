@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.core.checks import CheckMessage, Error, Info
 
-from django_deploy_concepts.concerns.static.common import MAX_LISTED, capped, display_path, error_text, unreadable_reason
+from django_deploy_concepts.concerns.static.common import MAX_LISTED, capped, display_path, error_text, size, unreadable_reason
 from django_deploy_concepts.context import ProjectContext
-from django_deploy_concepts.report import Step
+from django_deploy_concepts.report import Fact, Step
 
 if TYPE_CHECKING:
     from django_deploy_concepts.concerns.static import Facts
@@ -402,4 +402,28 @@ def steps(facts: Facts) -> list[Step]:
                 "text",
             )
         )
+    return found
+
+
+def found(facts: Facts) -> list[Fact]:
+    sources = facts.sources
+    found = [
+        Fact(
+            "Static files the finders provide",
+            f"{sources.files} files, {size(sources.bytes)}, from {len(sources.sources)} sources"
+            + (" (listing stopped early)" if sources.truncated else ""),
+            None,
+        )
+    ]
+    by_size = sorted(sources.sources, key=lambda source: -source.bytes)
+    if by_size:
+        shown = "; ".join(f"{source.source}: {source.files} files, {size(source.bytes)}" for source in by_size[:5])
+        found.append(Fact("Largest sources", shown + (f"; and {len(by_size) - 5} more" if len(by_size) > 5 else ""), None))
+    if sources.largest:
+        found.append(Fact("Largest files", "; ".join(f"{item.path} ({size(item.bytes)})" for item in sources.largest[:3]), None))
+    if sources.shadowed_count:
+        found.append(Fact("Paths provided twice (first wins)", str(sources.shadowed_count), None))
+    if sources.unreadable_count:
+        found.append(Fact("Files collectstatic cannot copy", str(sources.unreadable_count), False))
+    found += [Fact("Finder failed", f"{failure.finder}: {failure.error}", False) for failure in sources.failures]
     return found

@@ -14,7 +14,7 @@ from django.core.checks import CheckMessage, Error
 from django_deploy_concepts import masking
 from django_deploy_concepts.concerns.static.common import absolute, as_text, display_path, is_within, real
 from django_deploy_concepts.context import ProjectContext
-from django_deploy_concepts.report import Step
+from django_deploy_concepts.report import Fact, Step
 
 if TYPE_CHECKING:
     from django_deploy_concepts.concerns.static import Facts
@@ -210,7 +210,10 @@ def steps(facts: Facts) -> list[Step]:
     found: list[Step] = []
     if facts.static_url is None and facts.staticfiles_installed:
         found.append(Step("Give static files a URL.", "In your settings:", 'STATIC_URL = "static/"', "python"))
-    overlapping = check_root_apart_from_dirs(facts) + check_root_apart_from_media(facts) + check_root_outside_apps(facts)
+    root = facts.locations.static_root
+    # Django's own staticfiles.E002 (the very same folder) needs the same fix.
+    same_as_source = root is not None and any(source.absolute == root.absolute for source in facts.locations.staticfiles_dirs)
+    overlapping = same_as_source or check_root_apart_from_dirs(facts) + check_root_apart_from_media(facts) + check_root_outside_apps(facts)
     if facts.static_root is None and facts.storage.local:
         found.append(Step("Give collectstatic a folder to fill.", "In your settings:", 'STATIC_ROOT = BASE_DIR / "staticfiles"', "python"))
     elif overlapping:
@@ -225,3 +228,13 @@ def steps(facts: Facts) -> list[Step]:
     if check_media_url_apart(facts):
         found.append(Step("Give uploads a URL of their own.", "", 'STATIC_URL = "static/"\nMEDIA_URL = "media/"', "python"))
     return found
+
+
+def found(facts: Facts) -> list[Fact]:
+    where = facts.locations
+    facts_found = [Fact("STATIC_URL", facts.static_url or "(not set)", facts.static_url is not None)]
+    if where.staticfiles_dirs:
+        facts_found.append(Fact("STATICFILES_DIRS", ", ".join(folder.configured for folder in where.staticfiles_dirs), None))
+    if where.media_root is not None:
+        facts_found.append(Fact("MEDIA_URL / MEDIA_ROOT", f"{where.media_url} / {where.media_root.configured}", None))
+    return facts_found

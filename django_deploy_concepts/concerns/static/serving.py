@@ -14,7 +14,7 @@ from django.core.checks import CheckMessage, Error, Info, Warning
 
 from django_deploy_concepts.concerns.static.common import MAX_LISTED, display_path, error_text, is_within, real
 from django_deploy_concepts.context import MAX_FILE_BYTES, ProjectContext
-from django_deploy_concepts.report import Step
+from django_deploy_concepts.report import Fact, Step
 
 if TYPE_CHECKING:
     from django_deploy_concepts.concerns.static import Facts
@@ -410,3 +410,16 @@ def steps(facts: Facts) -> list[Step]:
             )
         )
     return found
+
+
+def found(facts: Facts) -> list[Fact]:
+    facts_found = [Fact("Served in production by", served_by(facts), is_served(facts))]
+    if facts.serving.cache_control_other is not None:
+        hashed = facts.serving.cache_control_hashed or "none are hashed"
+        facts_found.append(
+            Fact("Cache-Control from WhiteNoise", f"hashed files: {hashed}; others: {facts.serving.cache_control_other}", None)
+        )
+    facts_found += [
+        Fact("URL pattern serving files", f"{pattern.route} -> {pattern.view}", False) for pattern in facts.serving.serve_patterns
+    ]
+    return facts_found

@@ -12,7 +12,7 @@ from django.core.checks import CheckMessage, Error, Warning
 
 from django_deploy_concepts.concerns.static.common import error_text
 from django_deploy_concepts.context import ProjectContext
-from django_deploy_concepts.report import Step
+from django_deploy_concepts.report import Fact, Step
 
 if TYPE_CHECKING:
     from django_deploy_concepts.concerns.static import Facts
@@ -211,3 +211,20 @@ def steps(facts: Facts) -> list[Step]:
     if default_setting is not None:
         code = code.replace(DEFAULT_FILE_STORAGE, default_setting.value)
     return [Step("Use a compressing manifest storage, through STORAGES.", detail, code, "python")]
+
+
+def storage_fact(facts: Facts) -> Fact:
+    stored = facts.storage
+    if not stored.configured:
+        return Fact("Storage in effect", 'none: STORAGES has no "staticfiles" entry', False)
+    if stored.import_error:
+        return Fact("Storage in effect", f"{facts.staticfiles_storage} (cannot be imported: {stored.import_error})", False)
+    traits = ["hashed names" if stored.hashes else "plain names, no cache busting"]
+    traits += ["manifest " + (stored.manifest_name or "")] if stored.manifest else []
+    traits += ["compressed" if stored.compresses else "not compressed"]
+    return Fact("Storage in effect", f"{facts.staticfiles_storage} ({', '.join(traits)})", stored.hashes)
+
+
+def found(facts: Facts) -> list[Fact]:
+    ignored = [Fact(f"{setting.name} (ignored since Django 5.1)", setting.value, False) for setting in facts.ignored_settings]
+    return [storage_fact(facts), *ignored]

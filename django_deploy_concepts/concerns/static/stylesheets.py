@@ -22,7 +22,7 @@ from django.core.checks import CheckMessage, Error
 from django_deploy_concepts.concerns.static.common import MAX_LISTED, FileTooLarge, capped, error_text, read_file
 from django_deploy_concepts.concerns.static.finders import Listing, listing
 from django_deploy_concepts.context import ProjectContext
-from django_deploy_concepts.report import Step
+from django_deploy_concepts.report import Fact, Step
 
 if TYPE_CHECKING:
     from django_deploy_concepts.concerns.static import Facts
@@ -337,3 +337,14 @@ def steps(facts: Facts) -> list[Step]:
             "text",
         )
     ]
+
+
+def found(facts: Facts) -> list[Fact]:
+    scanned = facts.stylesheets
+    if not scanned.files:
+        return []
+    summary = (
+        f"{scanned.references} in {scanned.files} files: {scanned.verified} found, {scanned.missing_count} missing, "
+        f"{scanned.ignored} left alone (data URIs, absolute URLs, fragments)"
+    )
+    return [Fact("References in stylesheets and scripts", summary, not scanned.missing_count)]

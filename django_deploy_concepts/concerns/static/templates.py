@@ -26,7 +26,7 @@ from django_deploy_concepts.concerns.static.common import (
 )
 from django_deploy_concepts.concerns.static.finders import Listing, listing
 from django_deploy_concepts.context import ProjectContext
-from django_deploy_concepts.report import Step
+from django_deploy_concepts.report import Fact, Step
 
 if TYPE_CHECKING:
     from django_deploy_concepts.concerns.static import Facts
@@ -503,3 +503,14 @@ def steps(facts: Facts) -> list[Step]:
             "text",
         )
     ]
+
+
+def found(facts: Facts) -> list[Fact]:
+    scanned = facts.templates
+    if not scanned.engines:
+        return []
+    summary = (
+        f"{scanned.references} in {scanned.templates} templates ({', '.join(scanned.engines)}): {scanned.verified} found, "
+        f"{scanned.missing_count} missing, {scanned.unverifiable} built from variables (not verifiable)"
+    )
+    return [Fact("{% static %} in templates", summary, not scanned.missing_count)]

@@ -67,6 +67,10 @@ class RootApartFromSourcesTests(StaticTestCase):
             with self.subTest(label):
                 self.assertEqual(self.messages(locations.check_root_apart_from_dirs, STATIC_ROOT=str(root), STATICFILES_DIRS=dirs), [])
 
+    def test_the_step_covers_djangos_own_e002(self) -> None:
+        steps = locations.steps(self.facts(STATIC_ROOT=str(self.assets), STATICFILES_DIRS=[self.assets]))
+        self.assertEqual([step.title for step in steps], ["Give collectstatic a folder of its own, apart from your sources and uploads."])
+
 
 class RootApartFromMediaTests(StaticTestCase):
     def test_overlaps_are_s006(self) -> None:

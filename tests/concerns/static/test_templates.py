@@ -130,7 +130,9 @@ class TemplateProblemsTests(StaticTestCase):
         folder = write_tree(self.tmp / "templates", {"ok.html": "ok"})
         os.symlink(folder / "b.html", folder / "a.html")
         os.symlink(folder / "a.html", folder / "b.html")
-        self.assertEqual(sorted(self.problems({})), [(str(folder / "a.html"), None, "unreadable"), (str(folder / "b.html"), None, "unreadable")])
+        self.assertEqual(
+            sorted(self.problems({})), [(str(folder / "a.html"), None, "unreadable"), (str(folder / "b.html"), None, "unreadable")]
+        )
 
     def test_a_template_folder_link_loop_is_reported_once(self) -> None:
         folder = write_tree(self.tmp / "templates", {"a/page.html": "ok"})
