@@ -179,6 +179,7 @@ def static_libraries(engine: Any) -> tuple[bool, dict[str, bool]]:
 
 
 def scan_django(scan: Scan, text: str, libraries: tuple[bool, dict[str, bool]]) -> None:
+    """Every {% static %} tag of a Django template, in order, knowing which {% load %} came before."""
     from django.template.base import Lexer, TokenType
 
     static_loaded, providers = libraries
@@ -186,49 +187,59 @@ def scan_django(scan: Scan, text: str, libraries: tuple[bool, dict[str, bool]]) 
     for token in Lexer(text).tokenize():
         if token.token_type is not TokenType.BLOCK:
             continue
-        contents = token.contents
+        command = token.contents.split(None, 1)[0] if token.contents else ""
         if in_comment:
-            in_comment = contents != "endcomment"
-            continue
-        if not contents:
+            # {% comment %} blocks are never rendered: their tags are not checked.
+            in_comment = token.contents != "endcomment"
+        elif not command:
             scan.problem(token.lineno, f"Empty block tag on line {token.lineno}", "syntax")
-            continue
-        command = contents.split(None, 1)[0]
-        if command == "comment":
+        elif command == "comment":
             in_comment = True
         elif command == "load":
-            bits = contents.split()[1:]
-            names, library = (bits[: bits.index("from")], bits[-1]) if "from" in bits else (bits, None)
-            for name in [library] if library else names:
-                if name in REMOVED_LIBRARIES and name not in providers:
-                    scan.problem(token.lineno, f"'{name}' is not a registered tag library (removed in Django 3.0)", "syntax")
-                    # The {% static %} tags below fail for the same reason: one message for it.
-                    static_loaded = True
-            if library is None:
-                static_loaded = static_loaded or any(providers.get(name, False) for name in names)
-            else:
-                static_loaded = static_loaded or ("static" in names and providers.get(library, False))
+            static_loaded = load_provides_static(scan, token, providers) or static_loaded
         elif command == "static":
-            plain = PLAIN_STATIC_TAG.match(contents)
-            if plain is not None and static_loaded:
-                scan.reference(token.lineno or 0, plain.group(2))
-                continue
-            bits = token.split_contents()
-            if len(bits) < 2:
-                scan.problem(token.lineno, "'static' takes at least one argument (path to file)", "syntax")
-            elif not static_loaded:
-                scan.problem(token.lineno, "Invalid block tag 'static'. Did you forget to {% load static %}?", "syntax")
-            else:
-                path, error = literal_path(bits[1])
-                if error is not None:
-                    scan.problem(token.lineno, error, "syntax")
-                elif path is None:
-                    scan.references += 1
-                    scan.unverifiable += 1
-                else:
-                    scan.reference(token.lineno or 0, path)
+            static_tag(scan, token, static_loaded)
     if in_comment:
         scan.problem(None, "Unclosed tag 'comment'. Looking for one of: endcomment.", "syntax")
+
+
+def load_provides_static(scan: Scan, token: Any, providers: dict[str, bool]) -> bool:
+    """Whether a {% load %} tag makes {% static %} available; a library Django removed is reported."""
+    bits = token.contents.split()[1:]
+    if "from" in bits:
+        libraries = [bits[-1]]
+        provides = "static" in bits[: bits.index("from")] and providers.get(bits[-1], False)
+    else:
+        libraries = bits
+        provides = any(providers.get(name, False) for name in bits)
+    for library in libraries:
+        if library in REMOVED_LIBRARIES and library not in providers:
+            scan.problem(token.lineno, f"'{library}' is not a registered tag library (removed in Django 3.0)", "syntax")
+            # The {% static %} tags below fail for the same reason: one message for it.
+            provides = True
+    return provides
+
+
+def static_tag(scan: Scan, token: Any, static_loaded: bool) -> None:
+    """One {% static %} tag: its path looked up when it is a literal, its syntax read as Django's parser reads it."""
+    plain = PLAIN_STATIC_TAG.match(token.contents)
+    if plain is not None and static_loaded:
+        scan.reference(token.lineno or 0, plain.group(2))
+        return
+    bits = token.split_contents()
+    if len(bits) < 2:
+        scan.problem(token.lineno, "'static' takes at least one argument (path to file)", "syntax")
+    elif not static_loaded:
+        scan.problem(token.lineno, "Invalid block tag 'static'. Did you forget to {% load static %}?", "syntax")
+    else:
+        path, error = literal_path(bits[1])
+        if error is not None:
+            scan.problem(token.lineno, error, "syntax")
+        elif path is None:
+            scan.references += 1
+            scan.unverifiable += 1
+        else:
+            scan.reference(token.lineno or 0, path)
 
 
 def scan_jinja2(scan: Scan, text: str, environment: Any) -> None:

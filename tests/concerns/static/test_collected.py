@@ -59,13 +59,17 @@ class UsableRootTests(CollectedTestCase):
 
 class ManifestTests(CollectedTestCase):
     def test_collected_without_a_usable_manifest_is_s025(self) -> None:
-        rows = {"absent": None, "not json": "{", "wrong version": json.dumps({"version": "9", "paths": {}})}
+        rows = {"absent": None, "not json": "{", "wrong version": json.dumps({"version": "9", "paths": {}}), "a folder": "/"}
         for label, content in rows.items():
             with self.subTest(label):
                 write_tree(self.static_root, {"clean/css/site.css": "body {}"})
                 manifest = self.static_root / "staticfiles.json"
+                if manifest.is_dir():
+                    manifest.rmdir()
                 manifest.unlink(missing_ok=True)
-                if content is not None:
+                if content == "/":
+                    manifest.mkdir()
+                elif content is not None:
                     manifest.write_text(content)
                 messages = self.messages(collected.check_manifest, STORAGES=storages(MANIFEST_STORAGE))
                 self.assertEqual(ids(messages), ["deploy_concepts.S025"])
