@@ -276,7 +276,14 @@ def explain(facts: Facts, findings: tuple[Finding, ...]) -> Explanation:
         *collected.steps(facts),
     ]
     if facts.staticfiles_installed and facts.storage.local:
-        steps.append(Step("Collect the files in your build or release step.", "", "python manage.py collectstatic --noinput", "shell"))
+        steps.append(
+            Step(
+                "Collect the files in your build or release step.",
+                'Before the app starts; otherwise WhiteNoise warns "No directory at" and every CSS file is a 404.',
+                "python manage.py collectstatic --noinput",
+                "shell",
+            )
+        )
     return Explanation(about=ABOUT, found=tuple(found), steps=tuple(steps))
 
 

@@ -53,6 +53,8 @@ class CollectedFacts:
     vcs: str = "unknown"
     vcs_detail: str = ""
     tracked_files: int = 0
+    # STATIC_ROOT relative to the repository root, as .gitignore and git name it.
+    repository_path: str = ""
 
 
 def root_state(root: str) -> tuple[str, str | None]:
@@ -143,15 +145,24 @@ def run_git(arguments: list[str], timeout: float) -> subprocess.CompletedProcess
         return error_text(exc)
 
 
-def vcs_state(context: ProjectContext, root: Folder) -> tuple[str, str, int]:
-    """Whether git ignores STATIC_ROOT, and how many files in it are committed."""
+def repository_path(context: ProjectContext, root: Folder) -> str:
     repository = context.repository_root
     if repository is None:
-        return "no repository", "", 0
+        return ""
     repository_real = real(repository) or str(repository)
     if not is_within(root.real, repository_real) or root.real == repository_real:
+        return ""
+    return os.path.relpath(root.real, repository_real).replace(os.sep, "/")
+
+
+def vcs_state(context: ProjectContext, root: Folder) -> tuple[str, str, int]:
+    """Whether git ignores STATIC_ROOT, and how many files in it are committed."""
+    if context.repository_root is None:
+        return "no repository", "", 0
+    relative = repository_path(context, root)
+    if not relative:
         return "outside the repository", "", 0
-    relative = os.path.relpath(root.real, repository_real).replace(os.sep, "/")
+    repository_real = real(context.repository_root) or str(context.repository_root)
     git = shutil.which("git")
     if git is None:
         gitignore = context.files.get(".gitignore")
@@ -202,6 +213,7 @@ def collect(context: ProjectContext, root: Folder | None, storage: StorageFacts)
         vcs=vcs,
         vcs_detail=vcs_detail,
         tracked_files=tracked,
+        repository_path=repository_path(context, root),
     )
 
 
@@ -298,11 +310,11 @@ def steps(facts: Facts) -> list[Step]:
     collected = facts.collected
     found: list[Step] = []
     if collected.vcs in ("committed", "not ignored"):
-        folder = (facts.locations.static_root_display or "staticfiles").rstrip("/")
-        code = f"echo '{folder}/' >> .gitignore"
+        folder = collected.repository_path or "staticfiles"
+        code = f"echo '/{folder}/' >> .gitignore"
         if collected.vcs == "committed":
             code += f"\ngit rm -r --cached {folder}\ngit commit -m 'Stop committing collected static files'"
-        found.append(Step("Keep collected files out of git; the build step makes them.", "", code, "shell"))
+        found.append(Step("Keep collected files out of git; the build step makes them.", "At the root of the repository:", code, "shell"))
     return found
 
 

@@ -215,7 +215,15 @@ def steps(facts: Facts) -> list[Step]:
     same_as_source = root is not None and any(source.absolute == root.absolute for source in facts.locations.staticfiles_dirs)
     overlapping = same_as_source or check_root_apart_from_dirs(facts) + check_root_apart_from_media(facts) + check_root_outside_apps(facts)
     if facts.static_root is None and facts.storage.local:
-        found.append(Step("Give collectstatic a folder to fill.", "In your settings:", 'STATIC_ROOT = BASE_DIR / "staticfiles"', "python"))
+        found.append(
+            Step(
+                "Give collectstatic a folder to fill.",
+                "Without it collectstatic stops with \"You're using the staticfiles app without having set the STATIC_ROOT "
+                'setting to a filesystem path." In your settings:',
+                'STATIC_ROOT = BASE_DIR / "staticfiles"',
+                "python",
+            )
+        )
     elif overlapping:
         found.append(
             Step(

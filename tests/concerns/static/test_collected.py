@@ -127,8 +127,9 @@ class GitTests(CollectedTestCase):
     def test_a_root_git_would_commit_is_s027(self) -> None:
         write_tree(self.static_root, {"css/site.css": "body {}"})
         facts = self.facts(BASE_DIR=self.project)
-        self.assertEqual((facts.collected.vcs, facts.locations.static_root_display), ("not ignored", "staticfiles"))
+        self.assertEqual((facts.collected.vcs, facts.collected.repository_path), ("not ignored", "staticfiles"))
         self.assertEqual(collected.check_vcs(facts), [collected.s027("staticfiles", facts.collected)])
+        self.assertEqual(collected.steps(facts)[0].code, "echo '/staticfiles/' >> .gitignore")
 
     def test_a_committed_root_is_s027(self) -> None:
         write_tree(self.project, {".gitignore": "staticfiles/\n", "staticfiles/css/site.css": "body {}"})
