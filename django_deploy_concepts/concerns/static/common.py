@@ -1,0 +1,147 @@
+"""Small helpers every static sub-topic shares: paths as the user knows them, and bounded lists."""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TypeVar
+
+from django.core.checks import CheckMessage
+
+# Facts keep at most this many items of any list (the counts stay exact), so JSON stays small.
+MAX_LISTED = 50
+# Checks report at most this many items of one kind one by one, then one summary message.
+MAX_MESSAGES = 20
+
+Item = TypeVar("Item")
+
+
+def as_text(value: object) -> str | None:
+    if value is None or value == "":
+        return None
+    return str(value)
+
+
+def absolute(path: object) -> str | None:
+    """``path`` made absolute as Django does (os.path.abspath), or None when it is not a path."""
+    if not isinstance(path, (str, os.PathLike)) or not str(path):
+        return None
+    return os.path.abspath(os.fspath(path))
+
+
+def real(path: object) -> str | None:
+    """``path`` with symbolic links resolved, so two spellings of one folder compare equal."""
+    absolute_path = absolute(path)
+    if absolute_path is None:
+        return None
+    try:
+        return os.path.realpath(absolute_path)
+    except (OSError, ValueError):
+        return absolute_path
+
+
+def is_within(inner: str, outer: str) -> bool:
+    """True when ``inner`` is ``outer`` or a folder below it (both absolute)."""
+    return inner == outer or inner.startswith(outer.rstrip(os.sep) + os.sep)
+
+
+def display_path(path: str, base_dir: Path) -> str:
+    """A path relative to the project when it lies inside it, as users write it; else absolute."""
+    base = str(base_dir)
+    if is_within(path, base) and path != base:
+        return os.path.relpath(path, base)
+    return path
+
+
+def capped(
+    items: Sequence[Item], total: int, message: Callable[[Item], CheckMessage], more: Callable[[int], CheckMessage]
+) -> list[CheckMessage]:
+    """One message per item up to MAX_MESSAGES, then one that counts the rest."""
+    shown = list(items[:MAX_MESSAGES])
+    messages = [message(item) for item in shown]
+    if total > len(shown):
+        messages.append(more(total - len(shown)))
+    return messages
+
+
+def error_text(exc: BaseException) -> str:
+    """An exception as one line: its type and its message (OSError without the noisy errno prefix)."""
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f": {exc.filename}" if exc.filename else ""
+        return f"{type(exc).__name__}: {exc.strerror}{where}"
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+class NotAFile(OSError):
+    """Raised by read_file for a FIFO, socket or device, which a reader must never wait on."""
+
+
+class FileTooLarge(OSError):
+    """Raised by read_file beyond its limit."""
+
+
+def read_file(path: str, limit: int) -> bytes:
+    """The bytes of the regular file at ``path``, bounded by ``limit``; OSError when it cannot be read.
+
+    Opened non-blocking, so a FIFO cannot hang the run; read in one call sized by fstat(), which is
+    twice as fast as open().read() on thousands of small files.
+    """
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        status = os.fstat(descriptor)
+        if not stat.S_ISREG(status.st_mode):
+            raise NotAFile(errno.EINVAL, "not a regular file", path)
+        if status.st_size > limit:
+            raise FileTooLarge(errno.EFBIG, f"larger than {limit // 1024 // 1024} MB; not read", path)
+        data = os.read(descriptor, status.st_size + 1)
+        if len(data) >= status.st_size:
+            return data
+        # A short read: the file changed under us, or a platform reads in pieces; read on to the end.
+        chunks, total = [data], len(data)
+        while chunk := os.read(descriptor, 1 << 16):
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > limit:
+                raise FileTooLarge(errno.EFBIG, f"larger than {limit // 1024 // 1024} MB; not read", path)
+        return b"".join(chunks)
+    finally:
+        os.close(descriptor)
+
+
+def unreadable_reason(full_path: str, mode: int | None, exc: OSError | None) -> str | None:
+    """Why a listed file cannot be copied, from its stat() mode or error; None when it can be."""
+    if exc is not None:
+        if exc.errno == errno.ELOOP:
+            return "a symbolic link loop"
+        if isinstance(exc, FileNotFoundError) and os.path.islink(full_path):
+            try:
+                target = os.readlink(full_path)
+            except OSError:
+                target = "?"
+            return f"a symbolic link to a missing file ({target})"
+        return error_text(exc)
+    if mode is None:
+        return None
+    if stat.S_ISREG(mode):
+        return None if mode & 0o444 else "not readable (no read permission)"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO), not a file"
+    if stat.S_ISSOCK(mode):
+        return "a socket, not a file"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device, not a file"
+    return "not a regular file"
+
+
+def size(count: int) -> str:
+    """A byte count as people read it: 341 bytes, 1.4 MB."""
+    value = float(count)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GB"

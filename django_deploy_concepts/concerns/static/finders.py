@@ -1,0 +1,429 @@
+"""One pass over what the configured finders provide: counts, sizes, sources, shadowed and broken files.
+
+The walk is the finders' own listing, the one collectstatic makes; everything else (template and
+stylesheet references, the collected copy, compression) looks files up in the index it leaves.
+Django: https://docs.djangoproject.com/en/stable/ref/settings/#staticfiles-finders
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import heapq
+import os
+import posixpath
+import stat
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from django.core.checks import CheckMessage, Error, Info
+
+from django_deploy_concepts.concerns.static.common import MAX_LISTED, capped, display_path, error_text, size, unreadable_reason
+from django_deploy_concepts.context import ProjectContext
+from django_deploy_concepts.report import Fact, Step
+
+if TYPE_CHECKING:
+    from django_deploy_concepts.concerns.static import Facts
+
+DEFAULT_IGNORE_PATTERNS = ("CVS", ".*", "*~")
+# Deeper than this, a listing is taken for a symbolic link loop (collectstatic would recurse until
+# the system gives up with "Too many levels of symbolic links").
+MAX_DEPTH = 32
+MAX_FILES = 500_000
+LARGEST = 10
+# Closest-path suggestions are computed for this many distinct missing paths at most, each over a
+# bounded set of candidates, so a project with many broken references stays fast.
+MAX_SUGGESTIONS = 20
+MAX_CANDIDATES = 500
+
+
+# Facts --------------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class SourceSummary:
+    source: str
+    # "app" (an app's static/ folder), "directory" (a STATICFILES_DIRS entry) or "finder" (a custom one).
+    kind: str
+    files: int
+    bytes: int
+
+
+@dataclasses.dataclass(frozen=True)
+class StaticFile:
+    path: str
+    source: str
+    bytes: int
+
+
+@dataclasses.dataclass(frozen=True)
+class ShadowedPath:
+    path: str
+    winner: str
+    hidden: tuple[str, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class UnreadableFile:
+    path: str
+    source: str
+    reason: str
+
+
+@dataclasses.dataclass(frozen=True)
+class FinderFailure:
+    finder: str
+    source: str | None
+    error: str
+
+
+@dataclasses.dataclass(frozen=True)
+class SourceFacts:
+    finders: tuple[str, ...] = ()
+    # Files collectstatic would copy (the first of each path), and their total size.
+    files: int = 0
+    bytes: int = 0
+    sources: tuple[SourceSummary, ...] = ()
+    largest: tuple[StaticFile, ...] = ()
+    shadowed: tuple[ShadowedPath, ...] = ()
+    shadowed_count: int = 0
+    unreadable: tuple[UnreadableFile, ...] = ()
+    unreadable_count: int = 0
+    failures: tuple[FinderFailure, ...] = ()
+    truncated: bool = False
+
+
+class ListedFile(NamedTuple):
+    full_path: str | None
+    source: str
+    size: int
+    mtime: float
+    # A regular file that stat() could reach: safe to open (a FIFO would block the reader).
+    regular: bool
+
+
+class Listing:
+    """The index the pass leaves: the winning file of each path, and lookups built on demand."""
+
+    def __init__(self, files: dict[str, ListedFile], facts: SourceFacts) -> None:
+        self.files = files
+        self.facts = facts
+        self._directories: set[str] | None = None
+        self._by_name: dict[str, list[str]] | None = None
+        self._by_folder: dict[str, list[str]] | None = None
+        self._suggestions: dict[str, str | None] = {}
+
+    @property
+    def directories(self) -> set[str]:
+        if self._directories is None:
+            directories: set[str] = set()
+            for path in self.files:
+                folder = posixpath.dirname(path)
+                while folder and folder not in directories:
+                    directories.add(folder)
+                    folder = posixpath.dirname(folder)
+            self._directories = directories
+        return self._directories
+
+    def _indexes(self) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+        if self._by_name is None or self._by_folder is None:
+            by_name: dict[str, list[str]] = {}
+            by_folder: dict[str, list[str]] = {}
+            for path in self.files:
+                folder, _, name = path.rpartition("/")
+                by_name.setdefault(name, []).append(path)
+                by_folder.setdefault(folder, []).append(name)
+            self._by_name, self._by_folder = by_name, by_folder
+        return self._by_name, self._by_folder
+
+    def suggest(self, wanted: str) -> str | None:
+        """The existing path closest to ``wanted``: same name elsewhere, or a close name nearby."""
+        if wanted in self._suggestions:
+            return self._suggestions[wanted]
+        if len(self._suggestions) >= MAX_SUGGESTIONS or not self.files:
+            return None
+        by_name, by_folder = self._indexes()
+        folder, name = posixpath.split(wanted)
+        suggestion = None
+        same_name = by_name.get(name, [])[:MAX_CANDIDATES]
+        if same_name:
+            suggestion = max(same_name, key=lambda path: difflib.SequenceMatcher(None, wanted, path).ratio())
+        else:
+            if folder not in by_folder:
+                close_folders = difflib.get_close_matches(folder, list(by_folder)[:MAX_CANDIDATES], n=1, cutoff=0.6)
+                folder = close_folders[0] if close_folders else folder
+            close_names = difflib.get_close_matches(name, by_folder.get(folder, [])[:MAX_CANDIDATES], n=1, cutoff=0.6)
+            if close_names:
+                suggestion = posixpath.join(folder, close_names[0])
+        self._suggestions[wanted] = suggestion
+        return suggestion
+
+
+def ignore_patterns() -> list[str]:
+    """collectstatic's default ignore patterns, normalised as it normalises them."""
+    from django.apps import apps
+
+    try:
+        patterns = list(apps.get_app_config("staticfiles").ignore_patterns)  # type: ignore[attr-defined]
+    except (LookupError, AttributeError):
+        patterns = list(DEFAULT_IGNORE_PATTERNS)
+    return list({os.path.normpath(pattern) for pattern in patterns})
+
+
+class Source(NamedTuple):
+    label: str
+    kind: str
+    # The storage every file of this source comes from, or None when each file names its own.
+    storage: Any
+    files: Iterable[tuple[str, Any]]
+
+
+def finder_sources(finder: Any, finder_path: str, patterns: list[str], context: ProjectContext) -> Iterator[Source]:
+    """Each source of a finder on its own, so one failing folder does not hide the others.
+
+    Django's own two finders list their storages in order with get_files(); a custom finder
+    (or one that overrides list()) is listed whole, as collectstatic lists it.
+    """
+    from django.contrib.staticfiles.finders import AppDirectoriesFinder, FileSystemFinder
+    from django.contrib.staticfiles.utils import get_files
+
+    if isinstance(finder, FileSystemFinder) and type(finder).list is FileSystemFinder.list:
+        for prefix, root in finder.locations:
+            if os.path.isdir(root):
+                storage = finder.storages[root]
+                label = display_path(os.path.abspath(root), context.base_dir) + (f" (prefix {prefix})" if prefix else "")
+                yield Source(label, "directory", storage, ((path, storage) for path in get_files(storage, patterns)))
+    elif isinstance(finder, AppDirectoriesFinder) and type(finder).list is AppDirectoriesFinder.list:
+        for app_name, storage in finder.storages.items():
+            if storage.exists(""):
+                yield Source(str(app_name), "app", storage, ((path, storage) for path in get_files(storage, patterns)))
+    else:
+        yield Source(finder_path, "finder", None, finder.list(patterns))
+
+
+class TooDeep(Exception):
+    """A listing went deeper than MAX_DEPTH folders: almost certainly a symbolic link loop."""
+
+
+class Pass:
+    """The one pass over the finders' files, source after source, as collectstatic makes it."""
+
+    def __init__(self, context: ProjectContext) -> None:
+        self.base_dir = context.base_dir
+        self.files: dict[str, ListedFile] = {}
+        self.shadowed: dict[str, list[str]] = {}
+        # Per source label: [kind, files, bytes].
+        self.totals: dict[str, list[Any]] = {}
+        self.unreadable: list[UnreadableFile] = []
+        self.unreadable_count = 0
+        self.failures: list[FinderFailure] = []
+        self.listed = 0
+        self.truncated = False
+
+    def take(self, finder_path: str, source: Source) -> None:
+        try:
+            self.take_files(source)
+        except TooDeep as exc:
+            self.failures.append(FinderFailure(finder_path, source.label, str(exc)))
+        except Exception as exc:  # noqa: BLE001 - loops, vanished folders, a custom finder's bug
+            self.failures.append(FinderFailure(finder_path, source.label, error_text(exc)))
+
+    def take_files(self, source: Source) -> None:
+        files, shadowed, sep, file_stat = self.files, self.shadowed, os.sep, os.stat
+        label, root, prefix = source.label, "", ""
+        counts = self.totals.setdefault(label, [source.kind, 0, 0])
+        if source.storage is not None:
+            root, prefix = folder_of(source.storage), getattr(source.storage, "prefix", None) or ""
+        for path, storage in source.files:
+            if source.storage is None:
+                # A custom finder names each file's storage: label the file by that storage's folder.
+                root, prefix = folder_of(storage), getattr(storage, "prefix", None) or ""
+                if root:
+                    label = display_path(root.rstrip(sep), self.base_dir)
+                    counts = self.totals.setdefault(label, [source.kind, 0, 0])
+            if path.count(sep) > MAX_DEPTH:
+                raise TooDeep(f"more than {MAX_DEPTH} nested folders at {path}: a symbolic link loop?")
+            self.listed += 1
+            if self.listed > MAX_FILES:
+                self.truncated = True
+                return
+            collected_path = os.path.join(prefix, path) if prefix else path
+            if sep != "/":
+                collected_path = collected_path.replace(sep, "/")
+            full_path = root + path if root else None
+            size, mtime, reason = 0, 0.0, None
+            if full_path is not None:
+                try:
+                    result = file_stat(full_path)
+                except OSError as exc:
+                    reason = unreadable_reason(full_path, None, exc)
+                else:
+                    size, mtime = result.st_size, result.st_mtime
+                    if not stat.S_ISREG(result.st_mode) or not result.st_mode & 0o444:
+                        reason = unreadable_reason(full_path, result.st_mode, None)
+            if reason is not None:
+                self.unreadable_count += 1
+                if len(self.unreadable) < MAX_LISTED:
+                    self.unreadable.append(UnreadableFile(collected_path, label, reason))
+            counts[1] += 1
+            counts[2] += size
+            winner = files.get(collected_path)
+            if winner is None:
+                files[collected_path] = ListedFile(full_path, label, size, mtime, reason is None)
+            else:
+                shadowed.setdefault(collected_path, [winner.source]).append(label)
+
+    def facts(self, finder_paths: tuple[str, ...]) -> SourceFacts:
+        largest = heapq.nlargest(LARGEST, self.files.items(), key=lambda item: item[1].size)
+        return SourceFacts(
+            finders=finder_paths,
+            files=len(self.files),
+            bytes=sum(listed_file.size for listed_file in self.files.values()),
+            sources=tuple(SourceSummary(label, kind, count, size) for label, (kind, count, size) in self.totals.items()),
+            largest=tuple(StaticFile(path, listed_file.source, listed_file.size) for path, listed_file in largest),
+            shadowed=tuple(ShadowedPath(path, labels[0], tuple(labels[1:])) for path, labels in sorted(self.shadowed.items())[:MAX_LISTED]),
+            shadowed_count=len(self.shadowed),
+            unreadable=tuple(self.unreadable),
+            unreadable_count=self.unreadable_count,
+            failures=tuple(self.failures[:MAX_LISTED]),
+            truncated=self.truncated,
+        )
+
+
+def folder_of(storage: Any) -> str:
+    """A storage's folder with a trailing separator ("" when it has none), so a file's path is one concatenation."""
+    location = getattr(storage, "location", None)
+    if not isinstance(location, str) or not location:
+        return ""
+    return location if location.endswith(os.sep) else location + os.sep
+
+
+def list_sources(context: ProjectContext) -> Listing:
+    from django.apps import apps
+    from django.utils.module_loading import import_string
+
+    finder_paths = context.setting("STATICFILES_FINDERS", [])
+    if not apps.is_installed("django.contrib.staticfiles") or not isinstance(finder_paths, (list, tuple)):
+        return Listing({}, SourceFacts())
+    patterns = ignore_patterns()
+    walk = Pass(context)
+    for finder_path in map(str, finder_paths):
+        try:
+            finder = import_string(finder_path)()
+            sources = list(finder_sources(finder, finder_path, patterns, context))
+        except Exception as exc:  # noqa: BLE001 - a broken finder is a finding; collectstatic stops on it too
+            walk.failures.append(FinderFailure(finder_path, None, error_text(exc)))
+            continue
+        for source in sources:
+            walk.take(finder_path, source)
+            if walk.truncated:
+                break
+        if walk.truncated:
+            break
+    return Listing(walk.files, walk.facts(tuple(map(str, finder_paths))))
+
+
+def listing(context: ProjectContext) -> Listing:
+    """The pass over the finders, made once per run and shared by every sub-topic."""
+    return context.memo("static:listing", lambda: list_sources(context))  # type: ignore[no-any-return]
+
+
+def collect(context: ProjectContext) -> SourceFacts:
+    return listing(context).facts
+
+
+# Checks -------------------------------------------------------------------------------------------
+
+
+def s017(failure: FinderFailure) -> Error:
+    where = f" listing {failure.source}" if failure.source and failure.source != failure.finder else ""
+    return Error(
+        f"Static files finder {failure.finder} failed{where}: {failure.error}",
+        hint="collectstatic stops the same way; fix the folder or the STATICFILES_FINDERS entry.",
+        id="deploy_concepts.S017",
+    )
+
+
+def check_finders(facts: Facts) -> list[CheckMessage]:
+    return [s017(failure) for failure in facts.sources.failures]
+
+
+def s018(unreadable: UnreadableFile) -> Error:
+    return Error(
+        f"Static file {unreadable.path} ({unreadable.source}) is {unreadable.reason}.",
+        hint="collectstatic cannot copy it: replace it with a real file or delete it.",
+        id="deploy_concepts.S018",
+    )
+
+
+def s018_more(count: int) -> Error:
+    return Error(f"{count} more static files cannot be read.", hint="explain_static lists the first of them.", id="deploy_concepts.S018")
+
+
+def check_unreadable_files(facts: Facts) -> list[CheckMessage]:
+    return capped(facts.sources.unreadable, facts.sources.unreadable_count, s018, s018_more)
+
+
+def s019(shadowed: ShadowedPath) -> Info:
+    return Info(
+        f"{shadowed.path} is in {shadowed.winner} and {', '.join(shadowed.hidden)}; {shadowed.winner} wins.",
+        hint="Namespace each app's files in a folder named after it: <app>/static/<app>/...",
+        id="deploy_concepts.S019",
+    )
+
+
+def s019_more(count: int) -> Info:
+    return Info(f"{count} more static paths are provided twice.", hint="explain_static lists the first of them.", id="deploy_concepts.S019")
+
+
+def check_shadowed_paths(facts: Facts) -> list[CheckMessage]:
+    return capped(facts.sources.shadowed, facts.sources.shadowed_count, s019, s019_more)
+
+
+CHECKS = (check_finders, check_unreadable_files, check_shadowed_paths)
+
+
+# Explanation --------------------------------------------------------------------------------------
+
+
+def steps(facts: Facts) -> list[Step]:
+    sources = facts.sources
+    found: list[Step] = []
+    if sources.unreadable:
+        listed = "\n".join(f"{item.path}  ({item.source}: {item.reason})" for item in sources.unreadable[:10])
+        found.append(Step("Replace or delete the static files collectstatic cannot read.", "", listed, "text"))
+    if sources.shadowed:
+        listed = "\n".join(f"{item.path}: {item.winner} wins over {', '.join(item.hidden)}" for item in sources.shadowed[:10])
+        found.append(
+            Step(
+                "Give each app's static files a folder of their own, so no path is provided twice.",
+                "collectstatic keeps the first file of each path and silently skips the others:",
+                listed,
+                "text",
+            )
+        )
+    return found
+
+
+def found(facts: Facts) -> list[Fact]:
+    sources = facts.sources
+    found = [
+        Fact(
+            "Static files the finders provide",
+            f"{sources.files} files, {size(sources.bytes)}, from {len(sources.sources)} sources"
+            + (" (listing stopped early)" if sources.truncated else ""),
+            None,
+        )
+    ]
+    by_size = sorted(sources.sources, key=lambda source: -source.bytes)
+    if by_size:
+        shown = "; ".join(f"{source.source}: {source.files} files, {size(source.bytes)}" for source in by_size[:5])
+        found.append(Fact("Largest sources", shown + (f"; and {len(by_size) - 5} more" if len(by_size) > 5 else ""), None))
+    if sources.largest:
+        found.append(Fact("Largest files", "; ".join(f"{item.path} ({size(item.bytes)})" for item in sources.largest[:3]), None))
+    if sources.shadowed_count:
+        found.append(Fact("Paths provided twice (first wins)", str(sources.shadowed_count), None))
+    if sources.unreadable_count:
+        found.append(Fact("Files collectstatic cannot copy", str(sources.unreadable_count), False))
+    found += [Fact("Finder failed", f"{failure.finder}: {failure.error}", False) for failure in sources.failures]
+    return found

@@ -1,0 +1,425 @@
+"""Who sends the files once DEBUG is False: WhiteNoise, a web server, or nobody; and URL patterns that try.
+
+WhiteNoise: https://whitenoise.readthedocs.io/en/stable/django.html
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from django.core.checks import CheckMessage, Error, Info, Warning
+
+from django_deploy_concepts.concerns.static.common import MAX_LISTED, display_path, error_text, is_within, real
+from django_deploy_concepts.context import MAX_FILE_BYTES, ProjectContext
+from django_deploy_concepts.report import Fact, Step
+
+if TYPE_CHECKING:
+    from django_deploy_concepts.concerns.static import Facts
+
+WHITENOISE_MIDDLEWARE = "whitenoise.middleware.WhiteNoiseMiddleware"
+SECURITY_MIDDLEWARE = "django.middleware.security.SecurityMiddleware"
+RUNSERVER_NOSTATIC = "whitenoise.runserver_nostatic"
+STATICFILES_APP = "django.contrib.staticfiles"
+# Settings that make WhiteNoise look files up in the source folders: meant for development only.
+WHITENOISE_DEVELOPMENT_SETTINGS = ("WHITENOISE_AUTOREFRESH", "WHITENOISE_USE_FINDERS")
+# Files that declare what a deployment installs, as context.files names them. A requirements.txt,
+# when there is one, is what platforms install from; the others count only without it.
+REQUIREMENTS_FILE = "requirements.txt"
+DEPENDENCY_FILES = ("pyproject.toml", "Pipfile", "Pipfile.lock", "poetry.lock", "uv.lock")
+MAX_INCLUDE_DEPTH = 3
+# WhiteNoise's own figure for files whose names carry a hash (whitenoise.base.WhiteNoise.FOREVER).
+FOREVER = 10 * 365 * 24 * 60 * 60
+# The views Django offers to serve files in development; neither belongs in production.
+SERVE_VIEWS = {
+    "django.views.static.serve": "media",
+    "django.contrib.staticfiles.views.serve": "static",
+}
+MAX_URLCONF_DEPTH = 20
+
+
+# Facts --------------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class ServePattern:
+    route: str
+    view: str
+    document_root: str | None
+    # "static", "media" or "files": what the pattern serves, judged by its folder and prefix.
+    serves: str
+
+
+@dataclasses.dataclass(frozen=True)
+class ServingFacts:
+    # Dependency files read (requirements.txt, pyproject.toml, ...) and whether any names whitenoise;
+    # None when the project has none of them.
+    dependency_files: tuple[str, ...] = ()
+    whitenoise_declared: bool | None = None
+    runserver_nostatic_index: int | None = None
+    staticfiles_app_index: int | None = None
+    development_settings: tuple[tuple[str, str], ...] = ()
+    # The Cache-Control header WhiteNoise sends in production for hashed and for other files.
+    cache_control_hashed: str | None = None
+    cache_control_other: str | None = None
+    urlconf: str | None = None
+    serve_patterns: tuple[ServePattern, ...] = ()
+
+
+def requirement_includes(text: str) -> Iterable[str]:
+    """The files a requirements file pulls in with ``-r other.txt`` or ``-c constraints.txt``."""
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        for option in ("--requirement", "--constraint", "-r", "-c"):
+            if line.startswith(option):
+                included = line[len(option) :].lstrip(" =")
+                if included:
+                    yield included
+                break
+
+
+def read_bounded(path: str) -> str | None:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(MAX_FILE_BYTES).decode("utf-8", errors="replace")
+    except OSError:
+        return None
+
+
+def declared_dependencies(context: ProjectContext) -> tuple[tuple[str, ...], str]:
+    """The dependency files found and their text, following ``-r other.txt`` includes a few levels deep."""
+    names: list[str] = []
+    texts: list[str] = []
+    requirements = context.files.get(REQUIREMENTS_FILE)
+    for name in (REQUIREMENTS_FILE,) if requirements is not None and requirements.text is not None else DEPENDENCY_FILES:
+        project_file = context.files.get(name)
+        if project_file is None or project_file.text is None:
+            continue
+        names.append(project_file.relative_path)
+        texts.append(project_file.text)
+        pending = [(project_file.path, project_file.text, 0)]
+        while pending:
+            path, text, depth = pending.pop()
+            for include in requirement_includes(text):
+                included_path = os.path.join(os.path.dirname(path), include)
+                included = read_bounded(included_path) if depth < MAX_INCLUDE_DEPTH else None
+                if included is not None:
+                    names.append(display_path(os.path.abspath(included_path), context.base_dir))
+                    texts.append(included)
+                    pending.append((included_path, included, depth + 1))
+    return tuple(names), "\n".join(texts)
+
+
+def app_index(names: list[str], wanted: str) -> int | None:
+    return names.index(wanted) if wanted in names else None
+
+
+def cache_control(context: ProjectContext, manifest: bool) -> tuple[str | None, str]:
+    if context.has_setting("WHITENOISE_IMMUTABLE_FILE_TEST"):
+        hashed: str | None = "chosen by WHITENOISE_IMMUTABLE_FILE_TEST"
+    else:
+        hashed = f"max-age={FOREVER}, public, immutable" if manifest else None
+    # WhiteNoise's default with DEBUG = False, as in production.
+    max_age = context.setting("WHITENOISE_MAX_AGE", 60)
+    other = "no Cache-Control header" if max_age is None else f"max-age={max_age}, public"
+    return hashed, other
+
+
+def qualified_name(view: Callable[..., Any]) -> str:
+    # Decorators such as login_required keep the view reachable through __wrapped__.
+    for _ in range(10):
+        wrapped = getattr(view, "__wrapped__", None)
+        if wrapped is None:
+            break
+        view = wrapped
+    return f"{getattr(view, '__module__', '')}.{getattr(view, '__qualname__', type(view).__name__)}"
+
+
+def serve_patterns(context: ProjectContext, errors: list[str]) -> tuple[ServePattern, ...]:
+    """The URL patterns of the live URLconf whose view is one of Django's development file servers."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    urlconf = context.setting("ROOT_URLCONF")
+    if not urlconf:
+        return ()
+    try:
+        patterns = get_resolver().url_patterns
+    except Exception as exc:  # noqa: BLE001 - a broken URLconf is reported, not raised
+        errors.append(f"ROOT_URLCONF {urlconf!r} could not be loaded: {error_text(exc)}")
+        return ()
+    media_root = real(context.setting("MEDIA_ROOT"))
+    media_url = str(context.setting("MEDIA_URL") or "").lstrip("/")
+    found: list[ServePattern] = []
+
+    def walk(entries: object, prefix: str, depth: int) -> None:
+        if depth > MAX_URLCONF_DEPTH or not isinstance(entries, (list, tuple)):
+            return
+        for entry in entries:
+            if isinstance(entry, URLResolver):
+                try:
+                    children = entry.url_patterns
+                except Exception as exc:  # noqa: BLE001
+                    errors.append(
+                        f"URLconf {entry.urlconf_name!r} included at {prefix + str(entry.pattern)!r} could not be loaded: {error_text(exc)}"
+                    )
+                    continue
+                walk(children, prefix + str(entry.pattern), depth + 1)
+            elif isinstance(entry, URLPattern):
+                view = qualified_name(entry.callback)
+                if view not in SERVE_VIEWS:
+                    continue
+                route = prefix + str(entry.pattern)
+                root = entry.default_args.get("document_root")
+                root_real = real(root)
+                serves = SERVE_VIEWS[view]
+                if serves == "media" and not (
+                    (root_real and media_root and is_within(root_real, media_root))
+                    or (media_url and route.lstrip("^").startswith(media_url))
+                ):
+                    serves = "files"
+                found.append(ServePattern(route, view, None if root is None else str(root), serves))
+
+    walk(patterns, "", 0)
+    return tuple(found[:MAX_LISTED])
+
+
+def collect(context: ProjectContext, middleware: tuple[str, ...], manifest: bool, errors: list[str]) -> ServingFacts:
+    from django.apps import apps
+
+    uses_whitenoise = WHITENOISE_MIDDLEWARE in middleware
+    files, text = declared_dependencies(context)
+    app_names = [app_config.name for app_config in apps.get_app_configs()]
+    development = tuple(
+        (name, repr(context.setting(name)))
+        for name in WHITENOISE_DEVELOPMENT_SETTINGS
+        if context.has_setting(name) and context.setting(name)
+    )
+    hashed, other = cache_control(context, manifest) if uses_whitenoise else (None, None)
+    return ServingFacts(
+        dependency_files=files,
+        whitenoise_declared=("whitenoise" in text.lower()) if files else None,
+        runserver_nostatic_index=app_index(app_names, RUNSERVER_NOSTATIC),
+        staticfiles_app_index=app_index(app_names, STATICFILES_APP),
+        development_settings=development,
+        cache_control_hashed=hashed,
+        cache_control_other=other,
+        urlconf=None if not context.setting("ROOT_URLCONF") else str(context.setting("ROOT_URLCONF")),
+        serve_patterns=serve_patterns(context, errors),
+    )
+
+
+# Checks -------------------------------------------------------------------------------------------
+
+
+def uses_whitenoise(facts: Facts) -> bool:
+    return facts.whitenoise_index is not None or bool(facts.storage.whitenoise_storages)
+
+
+def static_url_is_remote(facts: Facts) -> bool:
+    return (facts.static_url or "").startswith(("http://", "https://", "//"))
+
+
+S003 = Error(
+    "Nothing serves static files with DEBUG = False: every static URL is a 404.",
+    hint=f"Add {WHITENOISE_MIDDLEWARE!r} to MIDDLEWARE, right after SecurityMiddleware.",
+    id="deploy_concepts.S003",
+)
+
+
+def check_something_serves_static(facts: Facts) -> list[CheckMessage]:
+    if not facts.staticfiles_installed or facts.whitenoise_index is not None or facts.platform_has_web_server:
+        return []
+    # A bucket or CDN serves what a remote storage collected.
+    if not facts.storage.local or static_url_is_remote(facts):
+        return []
+    return [S003]
+
+
+S004 = Warning(
+    "WhiteNoiseMiddleware is not directly after SecurityMiddleware.",
+    hint="Move it up: other middleware would otherwise run (and may fail) for every static file.",
+    id="deploy_concepts.S004",
+)
+
+
+def check_whitenoise_position(facts: Facts) -> list[CheckMessage]:
+    if facts.whitenoise_index is None:
+        return []
+    expected = 0 if facts.security_index is None else facts.security_index + 1
+    return [] if facts.whitenoise_index == expected else [S004]
+
+
+S012 = Error(
+    "MIDDLEWARE lists WhiteNoiseMiddleware, but whitenoise is not installed.",
+    hint="pip install whitenoise and add it to your requirements, or the app cannot start.",
+    id="deploy_concepts.S012",
+)
+
+
+def check_whitenoise_installed(facts: Facts) -> list[CheckMessage]:
+    return [S012] if facts.whitenoise_index is not None and not facts.whitenoise_installed else []
+
+
+def s029(files: tuple[str, ...]) -> Error:
+    return Error(
+        f"The project uses WhiteNoise, but {', '.join(files)} does not list whitenoise.",
+        hint="Add whitenoise to it, or the deployment fails: No module named 'whitenoise'.",
+        id="deploy_concepts.S029",
+    )
+
+
+def check_whitenoise_declared(facts: Facts) -> list[CheckMessage]:
+    if not uses_whitenoise(facts) or facts.serving.whitenoise_declared is not False:
+        return []
+    return [s029(facts.serving.dependency_files)]
+
+
+S013 = Info(
+    f"{RUNSERVER_NOSTATIC} is not above {STATICFILES_APP} in INSTALLED_APPS.",
+    hint="List it first so runserver serves files through WhiteNoise too, as production will.",
+    id="deploy_concepts.S013",
+)
+
+
+def check_runserver_nostatic(facts: Facts) -> list[CheckMessage]:
+    serving = facts.serving
+    if facts.whitenoise_index is None or serving.staticfiles_app_index is None:
+        return []
+    if serving.runserver_nostatic_index is not None and serving.runserver_nostatic_index < serving.staticfiles_app_index:
+        return []
+    return [S013]
+
+
+def s014(name: str, value: str) -> Warning:
+    return Warning(
+        f"{name} = {value} with DEBUG off: WhiteNoise serves the source folders.",
+        hint="It is meant for development: remove it from production settings.",
+        id="deploy_concepts.S014",
+    )
+
+
+def check_whitenoise_development_settings(facts: Facts) -> list[CheckMessage]:
+    if facts.whitenoise_index is None or facts.debug:
+        return []
+    return [s014(name, value) for name, value in facts.serving.development_settings]
+
+
+def s016(pattern: ServePattern) -> Warning:
+    if pattern.serves == "static":
+        hint = "It serves nothing with DEBUG = False; WhiteNoise or your web server must serve STATIC_URL."
+    elif pattern.serves == "media":
+        hint = "static() returns no pattern with DEBUG = False: serve MEDIA_ROOT from a web server or storage."
+    else:
+        hint = "Django's serve view is for development only: let a web server serve this folder."
+    return Warning(
+        f"URL pattern {pattern.route!r} serves files with {pattern.view}.",
+        hint=hint,
+        id="deploy_concepts.S016",
+    )
+
+
+def check_serve_patterns(facts: Facts) -> list[CheckMessage]:
+    return [s016(pattern) for pattern in facts.serving.serve_patterns]
+
+
+CHECKS = (
+    check_something_serves_static,
+    check_whitenoise_installed,
+    check_whitenoise_declared,
+    check_whitenoise_position,
+    check_runserver_nostatic,
+    check_whitenoise_development_settings,
+    check_serve_patterns,
+)
+
+
+# Explanation --------------------------------------------------------------------------------------
+
+
+def served_by(facts: Facts) -> str:
+    if facts.whitenoise_index is not None:
+        return "WhiteNoise, inside the Django process"
+    if not facts.storage.local or static_url_is_remote(facts):
+        return f"the storage's own host ({facts.static_url or 'STATIC_URL not set'})"
+    if facts.platform_has_web_server:
+        return "your web server (nginx, Apache or Caddy), from STATIC_ROOT"
+    return "nobody (no WhiteNoise, no web server detected)"
+
+
+def is_served(facts: Facts) -> bool:
+    return facts.whitenoise_index is not None or facts.platform_has_web_server or not facts.storage.local or static_url_is_remote(facts)
+
+
+def middleware_code(facts: Facts) -> str:
+    lines = ["MIDDLEWARE = [", f'    "{SECURITY_MIDDLEWARE}",', f'    "{WHITENOISE_MIDDLEWARE}",']
+    lines += [f'    "{name}",' for name in facts.middleware if name not in (SECURITY_MIDDLEWARE, WHITENOISE_MIDDLEWARE)]
+    return "\n".join([*lines, "]"])
+
+
+def steps(facts: Facts) -> list[Step]:
+    found: list[Step] = []
+    if not facts.staticfiles_installed:
+        return found
+    declare = ""
+    if facts.serving.whitenoise_declared is False:
+        declare = f" List whitenoise in {facts.serving.dependency_files[0]} too, so the deployment installs it."
+    if not is_served(facts):
+        found.append(
+            Step(
+                "Let WhiteNoise serve the collected files.",
+                f"On {facts.platform_title}, {facts.platform_static_advice}. Install it (python -m pip install whitenoise) "
+                f"and add it right after SecurityMiddleware.{declare}",
+                middleware_code(facts),
+                "python",
+            )
+        )
+    elif check_whitenoise_position(facts) or check_whitenoise_installed(facts):
+        found.append(Step("Put WhiteNoise right after SecurityMiddleware, and install it.", "", middleware_code(facts), "python"))
+    if check_whitenoise_declared(facts):
+        target = facts.serving.dependency_files[0]
+        found.append(Step(f"Declare WhiteNoise in {target}, so the deployment installs it.", "", "whitenoise", "text"))
+    if check_runserver_nostatic(facts):
+        found.append(
+            Step(
+                "Make runserver serve files as production will.",
+                "WhiteNoise's runserver_nostatic turns off runserver's own file serving; list it first:",
+                f'INSTALLED_APPS = [\n    "{RUNSERVER_NOSTATIC}",\n    "{STATICFILES_APP}",\n    # ... the rest\n]',
+                "python",
+            )
+        )
+    if check_whitenoise_development_settings(facts):
+        names = ", ".join(name for name, _ in facts.serving.development_settings)
+        found.append(
+            Step(
+                f"Keep {names} in development settings only.",
+                "In production WhiteNoise must serve STATIC_ROOT, read once at start-up.",
+                "",
+                "",
+            )
+        )
+    if facts.serving.serve_patterns:
+        found.append(
+            Step(
+                "Keep Django's file-serving views for development.",
+                "static() adds patterns only with DEBUG = True; in production serve MEDIA_ROOT from the web server "
+                "or an object storage (django-storages), and static files with WhiteNoise. Guard the pattern:",
+                "if settings.DEBUG:\n    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)",
+                "python",
+            )
+        )
+    return found
+
+
+def found(facts: Facts) -> list[Fact]:
+    facts_found = [Fact("Served in production by", served_by(facts), is_served(facts))]
+    if facts.serving.cache_control_other is not None:
+        hashed = facts.serving.cache_control_hashed or "none are hashed"
+        facts_found.append(
+            Fact("Cache-Control from WhiteNoise", f"hashed files: {hashed}; others: {facts.serving.cache_control_other}", None)
+        )
+    facts_found += [
+        Fact("URL pattern serving files", f"{pattern.route} -> {pattern.view}", False) for pattern in facts.serving.serve_patterns
+    ]
+    return facts_found

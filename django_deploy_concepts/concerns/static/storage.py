@@ -1,0 +1,230 @@
+"""The storage backend in effect (STORAGES["staticfiles"]): hashed names, manifest, compression.
+
+Django: https://docs.djangoproject.com/en/stable/ref/contrib/staticfiles/#manifeststaticfilesstorage
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING
+
+from django.core.checks import CheckMessage, Error, Warning
+
+from django_deploy_concepts.concerns.static.common import error_text
+from django_deploy_concepts.context import ProjectContext
+from django_deploy_concepts.report import Fact, Step
+
+if TYPE_CHECKING:
+    from django_deploy_concepts.concerns.static import Facts
+
+# Settings removed in Django 5.1 that older tutorials still set; Django ignores them silently.
+REMOVED_STORAGE_SETTINGS = {"STATICFILES_STORAGE": "staticfiles", "DEFAULT_FILE_STORAGE": "default"}
+DEFAULT_STATIC_STORAGE = "django.contrib.staticfiles.storage.StaticFilesStorage"
+DEFAULT_FILE_STORAGE = "django.core.files.storage.FileSystemStorage"
+RECOMMENDED_STORAGE = "whitenoise.storage.CompressedManifestStaticFilesStorage"
+WHITENOISE_COMPRESSED_STORAGES = ("whitenoise.storage.CompressedStaticFilesStorage", RECOMMENDED_STORAGE)
+# WhiteNoise settings read only by its storages: the first two by the manifest one alone.
+WHITENOISE_STORAGE_SETTINGS = {
+    "WHITENOISE_KEEP_ONLY_HASHED_FILES": (RECOMMENDED_STORAGE,),
+    "WHITENOISE_MANIFEST_STRICT": (RECOMMENDED_STORAGE,),
+    "WHITENOISE_SKIP_COMPRESS_EXTENSIONS": WHITENOISE_COMPRESSED_STORAGES,
+}
+
+
+# Facts --------------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class IgnoredSetting:
+    name: str
+    value: str
+    storages_key: str
+
+
+@dataclasses.dataclass(frozen=True)
+class StorageFacts:
+    # False when STORAGES lacks a "staticfiles" entry (Django's staticfiles.E005).
+    configured: bool = True
+    import_error: str | None = None
+    # Names carry a content hash (HashedFilesMixin): browsers may cache them forever.
+    hashes: bool = False
+    # A manifest (staticfiles.json) maps names to hashed names; a name missing from it is a ValueError.
+    manifest: bool = False
+    manifest_name: str | None = None
+    manifest_strict: bool = True
+    # WhiteNoise writes .gz (and .br) beside each file it can compress.
+    compresses: bool = False
+    # The files land in STATIC_ROOT on this disk (FileSystemStorage), not in a bucket.
+    local: bool = True
+    # The WhiteNoise storages this backend is or inherits from.
+    whitenoise_storages: tuple[str, ...] = ()
+    # WhiteNoise storage settings the project sets, with their values.
+    whitenoise_settings: tuple[tuple[str, str], ...] = ()
+
+
+def storage_backend(storages: object) -> tuple[str, bool, str | None]:
+    """The staticfiles backend Django will use, whether STORAGES defines one, and a read error."""
+    if storages is None:
+        return DEFAULT_STATIC_STORAGE, True, None
+    if not isinstance(storages, dict):
+        return DEFAULT_STATIC_STORAGE, True, f"STORAGES should be a dict, not {type(storages).__name__}"
+    entry = storages.get("staticfiles")
+    if entry is None:
+        return DEFAULT_STATIC_STORAGE, False, None
+    if not isinstance(entry, dict) or not isinstance(entry.get("BACKEND"), str):
+        return DEFAULT_STATIC_STORAGE, True, 'STORAGES["staticfiles"] should be a dict with a "BACKEND" string'
+    return entry["BACKEND"], True, None
+
+
+def ignored_settings(context: ProjectContext) -> tuple[IgnoredSetting, ...]:
+    return tuple(
+        IgnoredSetting(name, str(context.setting(name)), key)
+        for name, key in REMOVED_STORAGE_SETTINGS.items()
+        if context.has_setting(name) and context.setting(name)
+    )
+
+
+def whitenoise_bases(storage_class: type) -> tuple[str, ...]:
+    names = {f"{cls.__module__}.{cls.__qualname__}" for cls in storage_class.__mro__}
+    return tuple(name for name in WHITENOISE_COMPRESSED_STORAGES if name in names)
+
+
+def collect(context: ProjectContext, backend: str, configured: bool) -> StorageFacts:
+    from django.contrib.staticfiles.storage import HashedFilesMixin, ManifestFilesMixin
+    from django.core.files.storage import FileSystemStorage
+    from django.utils.module_loading import import_string
+
+    settings = tuple((name, repr(context.setting(name))) for name in WHITENOISE_STORAGE_SETTINGS if context.has_setting(name))
+    try:
+        storage_class = import_string(backend)
+    except Exception as exc:  # noqa: BLE001 - a missing package or a typo is the finding
+        return StorageFacts(configured=configured, import_error=error_text(exc), whitenoise_settings=settings)
+    if not isinstance(storage_class, type):
+        return StorageFacts(configured=configured, import_error=f"{backend} is not a class", whitenoise_settings=settings)
+    bases = whitenoise_bases(storage_class)
+    manifest = issubclass(storage_class, ManifestFilesMixin)
+    strict = bool(getattr(storage_class, "manifest_strict", True))
+    if RECOMMENDED_STORAGE in bases and context.setting("WHITENOISE_MANIFEST_STRICT") is not None:
+        strict = bool(context.setting("WHITENOISE_MANIFEST_STRICT"))
+    return StorageFacts(
+        configured=configured,
+        hashes=issubclass(storage_class, HashedFilesMixin),
+        manifest=manifest,
+        manifest_name=str(getattr(storage_class, "manifest_name", "staticfiles.json")) if manifest else None,
+        manifest_strict=strict,
+        compresses=bool(bases),
+        local=issubclass(storage_class, FileSystemStorage),
+        whitenoise_storages=bases,
+        whitenoise_settings=settings,
+    )
+
+
+# Checks -------------------------------------------------------------------------------------------
+
+
+def s002(setting: IgnoredSetting) -> Warning:
+    return Warning(
+        f"{setting.name} = {setting.value!r} is ignored since Django 5.1.",
+        hint=f'Move it to STORAGES = {{"{setting.storages_key}": {{"BACKEND": "{setting.value}"}}, ...}}.',
+        id="deploy_concepts.S002",
+    )
+
+
+def check_removed_storage_settings(facts: Facts) -> list[CheckMessage]:
+    return [s002(setting) for setting in facts.ignored_settings]
+
+
+def s010(backend: str) -> Warning:
+    return Warning(
+        f"Static storage {backend} does not hash file names: no cache busting.",
+        hint=f'Use STORAGES["staticfiles"] = {{"BACKEND": "{RECOMMENDED_STORAGE}"}}.',
+        id="deploy_concepts.S010",
+    )
+
+
+def check_hashing_storage(facts: Facts) -> list[CheckMessage]:
+    storage = facts.storage
+    if not facts.staticfiles_installed or not storage.configured or storage.import_error or storage.hashes:
+        return []
+    # An ignored STATICFILES_STORAGE is the root cause; S002 already names it.
+    if any(setting.storages_key == "staticfiles" for setting in facts.ignored_settings):
+        return []
+    return [s010(facts.staticfiles_storage)]
+
+
+def s011(backend: str, error: str) -> Error:
+    return Error(
+        f'STORAGES["staticfiles"] backend {backend!r} cannot be imported: {error}.',
+        hint="Install its package (and list it in your requirements) or fix the dotted path.",
+        id="deploy_concepts.S011",
+    )
+
+
+def check_storage_importable(facts: Facts) -> list[CheckMessage]:
+    error = facts.storage.import_error
+    return [s011(facts.staticfiles_storage, error)] if facts.staticfiles_installed and error else []
+
+
+def s015(name: str, value: str, backend: str) -> Warning:
+    return Warning(
+        f"{name} = {value} has no effect with storage {backend}.",
+        hint=f'It is read by WhiteNoise\'s storages only: use STORAGES["staticfiles"] = {{"BACKEND": "{RECOMMENDED_STORAGE}"}}.',
+        id="deploy_concepts.S015",
+    )
+
+
+def check_whitenoise_storage_settings(facts: Facts) -> list[CheckMessage]:
+    storage = facts.storage
+    if storage.import_error or not facts.staticfiles_installed:
+        return []
+    return [
+        s015(name, value, facts.staticfiles_storage)
+        for name, value in storage.whitenoise_settings
+        if not set(WHITENOISE_STORAGE_SETTINGS[name]) & set(storage.whitenoise_storages)
+    ]
+
+
+CHECKS = (check_removed_storage_settings, check_storage_importable, check_hashing_storage, check_whitenoise_storage_settings)
+
+
+# Explanation --------------------------------------------------------------------------------------
+
+STORAGES_CODE = (
+    "STORAGES = {\n"
+    f'    "default": {{"BACKEND": "{DEFAULT_FILE_STORAGE}"}},\n'
+    f'    "staticfiles": {{"BACKEND": "{RECOMMENDED_STORAGE}"}},\n'
+    "}"
+)
+
+
+def steps(facts: Facts) -> list[Step]:
+    storage = facts.storage
+    if not facts.staticfiles_installed or (storage.hashes and not storage.import_error and not facts.ignored_settings):
+        return []
+    detail = "Hashed names let browsers cache files forever; compression makes them smaller."
+    removed = facts.ignored_settings
+    if removed:
+        names = " and ".join(f"{setting.name} = {setting.value!r}" for setting in removed)
+        detail = f"Delete {names}: Django 5.1 removed {'them' if len(removed) > 1 else 'it'} and ignores it silently. " + detail
+    code = STORAGES_CODE
+    default_setting = next((setting for setting in removed if setting.storages_key == "default"), None)
+    if default_setting is not None:
+        code = code.replace(DEFAULT_FILE_STORAGE, default_setting.value)
+    return [Step("Use a compressing manifest storage, through STORAGES.", detail, code, "python")]
+
+
+def storage_fact(facts: Facts) -> Fact:
+    stored = facts.storage
+    if not stored.configured:
+        return Fact("Storage in effect", 'none: STORAGES has no "staticfiles" entry', False)
+    if stored.import_error:
+        return Fact("Storage in effect", f"{facts.staticfiles_storage} (cannot be imported: {stored.import_error})", False)
+    traits = ["hashed names" if stored.hashes else "plain names, no cache busting"]
+    traits += ["manifest " + (stored.manifest_name or "")] if stored.manifest else []
+    traits += ["compressed" if stored.compresses else "not compressed"]
+    return Fact("Storage in effect", f"{facts.staticfiles_storage} ({', '.join(traits)})", stored.hashes)
+
+
+def found(facts: Facts) -> list[Fact]:
+    ignored = [Fact(f"{setting.name} (ignored since Django 5.1)", setting.value, False) for setting in facts.ignored_settings]
+    return [storage_fact(facts), *ignored]

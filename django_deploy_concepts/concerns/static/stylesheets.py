@@ -1,0 +1,350 @@
+"""References inside stylesheets and scripts, read as the manifest storage's post-processing reads them.
+
+``url()``, ``@import`` and source map comments name other files; collectstatic with a hashing
+storage rewrites each to its hashed name and stops when one is missing. The patterns are the
+storage class's own (``HashedFilesMixin.patterns``), so a project that changes them is read its way.
+Django: https://docs.djangoproject.com/en/stable/ref/contrib/staticfiles/#manifeststaticfilesstorage
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+import fnmatch
+import functools
+import posixpath
+import re
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urldefrag, urlsplit
+
+from django.core.checks import CheckMessage, Error
+
+from django_deploy_concepts.concerns.static.common import MAX_LISTED, FileTooLarge, capped, error_text, read_file
+from django_deploy_concepts.concerns.static.finders import Listing, listing
+from django_deploy_concepts.context import ProjectContext
+from django_deploy_concepts.report import Fact, Step
+
+if TYPE_CHECKING:
+    from django_deploy_concepts.concerns.static import Facts
+
+MANIFEST_STORAGE = "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
+MAX_STYLESHEET_BYTES = 16 * 1024 * 1024
+# What HashedFilesMixin.url_converter leaves alone: "data:", "https:" and other schemes.
+SCHEME = re.compile(r"^[a-z]+:")
+# A reference without these characters is a plain path: no scheme, query, fragment or escape.
+NOT_PLAIN = re.compile(r"[#?%:]")
+
+CompiledPatterns = tuple[tuple[str, tuple[tuple["re.Pattern[str]", Any], ...]], ...]
+
+
+# Facts --------------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class BrokenReference:
+    file: str
+    line: int
+    reference: str
+    # The static path the reference resolves to, as collectstatic looks it up.
+    resolved: str
+    suggestion: str | None
+
+
+@dataclasses.dataclass(frozen=True)
+class StylesheetFacts:
+    # The storage class whose patterns were used: the configured one when it hashes names.
+    patterns_from: str = ""
+    files: int = 0
+    references: int = 0
+    verified: int = 0
+    # Data URIs, absolute URLs, fragments, and (Django 6.1+) references inside comments or strings.
+    ignored: int = 0
+    missing: tuple[BrokenReference, ...] = ()
+    missing_count: int = 0
+    # Files the post-processing must decode as UTF-8 but cannot.
+    undecodable: tuple[str, ...] = ()
+    undecodable_count: int = 0
+    # Files that could not be read at all, with the reason.
+    unread: tuple[tuple[str, str], ...] = ()
+
+
+@functools.lru_cache(maxsize=8)
+def reference_patterns(storage_class: type) -> CompiledPatterns:
+    """The storage's patterns compiled as HashedFilesMixin.__init__ compiles them."""
+    from django.contrib.staticfiles import storage as django_storage
+
+    # Django 6.1 skips matches inside comments and string literals; older versions have no such rule.
+    default_ignored = getattr(django_storage, "_css_ignored_re", None)
+    patterns = tuple(getattr(storage_class, "patterns", ()))
+    if getattr(storage_class, "support_js_module_import_aggregation", False):
+        patterns += (storage_class._js_module_import_aggregation_patterns,)  # type: ignore[attr-defined]
+    compiled: dict[str, list[tuple[re.Pattern[str], Any]]] = {}
+    for extension, entries in patterns:
+        for entry in entries:
+            ignored = default_ignored
+            if isinstance(entry, (tuple, list)):
+                pattern = entry[0]
+                if len(entry) == 3:
+                    ignored = entry[2]
+            else:
+                pattern = entry
+            compiled.setdefault(extension, []).append((re.compile(pattern, re.IGNORECASE), ignored))
+    return tuple((extension, tuple(entries)) for extension, entries in compiled.items())
+
+
+def patterns_storage(backend: str) -> type:
+    """The configured storage class when it post-processes references, else Django's manifest storage."""
+    from django.contrib.staticfiles.storage import HashedFilesMixin, ManifestStaticFilesStorage
+    from django.utils.module_loading import import_string
+
+    try:
+        storage_class = import_string(backend)
+    except Exception:  # noqa: BLE001 - the storage facts report the import error
+        return ManifestStaticFilesStorage
+    if isinstance(storage_class, type) and issubclass(storage_class, HashedFilesMixin):
+        return storage_class
+    return ManifestStaticFilesStorage
+
+
+def by_suffix(patterns: CompiledPatterns) -> tuple[dict[str, list[Any]], list[tuple[str, Any]]]:
+    """The patterns of "*.css"-like globs by suffix (one dict lookup per file), and the other globs."""
+    suffixes: dict[str, list[Any]] = {}
+    others: list[tuple[str, Any]] = []
+    for extension, entries in patterns:
+        suffix = extension[1:]
+        if extension.startswith("*.") and suffix.count(".") == 1 and not any(character in suffix for character in "*?[/"):
+            suffixes.setdefault(suffix, []).append(entries)
+        else:
+            others.append((extension, entries))
+    return suffixes, others
+
+
+class Scan:
+    def __init__(self, files: Listing, static_url: str) -> None:
+        self.files = files
+        self.static_url = static_url
+        self.scanned = self.references = self.verified = self.ignored = 0
+        self.missing: list[BrokenReference] = []
+        self.missing_count = 0
+        self.undecodable: list[str] = []
+        self.undecodable_count = 0
+        self.unread: list[tuple[str, str]] = []
+        # (folder, reference) -> the path it resolves to and whether that exists: files repeat references.
+        self.resolved: dict[tuple[str, str], tuple[str | None, bool]] = {}
+
+    def target(self, folder: str, url: str) -> str | None:
+        """The path collectstatic looks up for ``url`` found in a file of ``folder``; None when it leaves it alone.
+
+        Follows HashedFilesMixin.url_converter, _url, _stored_name and hashed_name step by step;
+        a plain relative path (no scheme, query, fragment or escape) takes the short way to the same answer.
+        """
+        if not NOT_PLAIN.search(url) and not url.startswith("/"):
+            if not url:
+                return None
+            target = posixpath.join(folder, url)
+            return None if target.endswith("/") else posixpath.normpath(target).strip()
+        if SCHEME.match(url) or url.startswith("//"):
+            return None
+        if url.startswith("/") and not url.startswith(self.static_url):
+            return None
+        url_path, _ = urldefrag(url)
+        if not url_path:
+            return None
+        # An absolute reference is below STATIC_URL (checked above); a relative one is from the file's folder.
+        target = url_path.removeprefix(self.static_url) if url_path.startswith("/") else posixpath.join(folder, url_path)
+        clean_name, _ = urldefrag(unquote(target))
+        if urlsplit(clean_name).path.endswith("/"):
+            return None
+        return urlsplit(unquote(posixpath.normpath(clean_name))).path.strip()
+
+    def exists(self, path: str) -> bool:
+        # collectstatic checks the copy in STATIC_ROOT exists; a folder exists too (it is then left as is).
+        return path in self.files.files or path in self.files.directories
+
+    def scan(self, name: str, text: str, patterns: tuple[tuple[re.Pattern[str], Any], ...]) -> None:
+        folder = posixpath.dirname(name)
+        blocks: tuple[list[int], list[int]] | None = None
+        for pattern, ignored in patterns:
+            found = [(match.start(), match.group("url")) for match in pattern.finditer(text)]
+            if not found:
+                continue
+            self.references += len(found)
+            if ignored is not None:
+                # Comments and string literals, which Django 6.1 skips; computed once per file, when needed.
+                if blocks is None:
+                    spans = [(block.start(), block.end()) for block in ignored.finditer(text)]
+                    blocks = ([begin for begin, _ in spans], [end for _, end in spans])
+                if blocks[0]:
+                    kept = [item for item in found if not inside(item[0], blocks)]
+                    self.ignored += len(found) - len(kept)
+                    found = kept
+            for start, reference in found:
+                known = self.resolved.get((folder, reference))
+                if known is None:
+                    target = self.target(folder, reference)
+                    known = self.resolved[folder, reference] = (target, target is not None and self.exists(target))
+                resolved, exists = known
+                if exists:
+                    self.verified += 1
+                elif resolved is None:
+                    self.ignored += 1
+                else:
+                    self.missing_count += 1
+                    if len(self.missing) < MAX_LISTED:
+                        line = text.count("\n", 0, start) + 1
+                        suggestion = None if resolved.startswith("../") else self.files.suggest(resolved)
+                        self.missing.append(BrokenReference(name, line, reference, resolved, suggestion))
+
+
+def inside(position: int, blocks: tuple[list[int], list[int]]) -> bool:
+    """Whether ``position`` lies strictly inside one of the sorted, disjoint (start, end) blocks."""
+    starts, ends = blocks
+    index = bisect.bisect_left(starts, position) - 1
+    return index >= 0 and position < ends[index]
+
+
+def read_text(path: str) -> tuple[str | None, str | None]:
+    """The file's text; or None and "undecodable" / the reason it could not be read."""
+    try:
+        data = read_file(path, MAX_STYLESHEET_BYTES)
+    except OSError as exc:
+        return None, exc.strerror if isinstance(exc, FileTooLarge) else error_text(exc)
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError:
+        return None, "undecodable"
+
+
+def scan_stylesheets(context: ProjectContext, backend: str, static_url: str) -> StylesheetFacts:
+    storage_class = patterns_storage(backend)
+    suffixes, others = by_suffix(reference_patterns(storage_class))
+    scan = Scan(listing(context), static_url)
+    for name, listed in scan.files.files.items():
+        matching = suffixes.get(name[name.rfind(".") :], []) if "." in name else []
+        if others:
+            matching = matching + [entries for extension, entries in others if fnmatch.fnmatchcase(name, extension)]
+        if not matching or not listed.regular or listed.full_path is None:
+            continue
+        scan.scanned += 1
+        text, problem = read_text(listed.full_path)
+        if problem == "undecodable":
+            scan.undecodable_count += 1
+            if len(scan.undecodable) < MAX_LISTED:
+                scan.undecodable.append(name)
+        elif problem is not None:
+            if len(scan.unread) < MAX_LISTED:
+                scan.unread.append((name, problem))
+        elif text is not None:
+            for patterns in matching:
+                scan.scan(name, text, patterns)
+    return StylesheetFacts(
+        patterns_from=f"{storage_class.__module__}.{storage_class.__qualname__}",
+        files=scan.scanned,
+        references=scan.references,
+        verified=scan.verified,
+        ignored=scan.ignored,
+        missing=tuple(scan.missing),
+        missing_count=scan.missing_count,
+        undecodable=tuple(scan.undecodable),
+        undecodable_count=scan.undecodable_count,
+        unread=tuple(scan.unread),
+    )
+
+
+def collect(context: ProjectContext, backend: str, static_url: str | None) -> StylesheetFacts:
+    from django.apps import apps
+
+    if not apps.is_installed("django.contrib.staticfiles") or static_url is None:
+        return StylesheetFacts()
+    return context.memo("static:stylesheets", lambda: scan_stylesheets(context, backend, static_url))  # type: ignore[no-any-return]
+
+
+# Checks -------------------------------------------------------------------------------------------
+
+
+def check_stylesheet_references(facts: Facts) -> list[CheckMessage]:
+    stylesheets = facts.stylesheets
+
+    def message(reference: BrokenReference) -> CheckMessage:
+        if reference.resolved.startswith("../") or reference.resolved == "..":
+            found = f"points outside the static files ({reference.resolved})"
+        else:
+            found = f"names no static file ({reference.resolved})"
+        fix = f"Did you mean {reference.suggestion!r}? " if reference.suggestion else ""
+        consequence = (
+            "collectstatic fails: The file could not be found."
+            if facts.storage.hashes
+            else "The browser gets a 404; a manifest storage's collectstatic would fail."
+        )
+        return Error(
+            f"{reference.file}:{reference.line}: {reference.reference!r} {found}.",
+            hint=fix + consequence,
+            id="deploy_concepts.S022",
+        )
+
+    def more(count: int) -> CheckMessage:
+        return Error(
+            f"{count} more stylesheet or script references name no file.",
+            hint="explain_static lists the first of them.",
+            id="deploy_concepts.S022",
+        )
+
+    return capped(stylesheets.missing, stylesheets.missing_count, message, more)
+
+
+def s023(name: str) -> Error:
+    return Error(
+        f"{name} is not UTF-8, so the manifest storage cannot post-process it.",
+        hint="collectstatic stops with UnicodeDecodeError: save the file as UTF-8.",
+        id="deploy_concepts.S023",
+    )
+
+
+def s023_more(count: int) -> Error:
+    return Error(
+        f"{count} more stylesheets or scripts are not UTF-8.", hint="explain_static lists the first of them.", id="deploy_concepts.S023"
+    )
+
+
+def check_undecodable(facts: Facts) -> list[CheckMessage]:
+    if not facts.storage.hashes:
+        return []
+    return capped(facts.stylesheets.undecodable, facts.stylesheets.undecodable_count, s023, s023_more)
+
+
+CHECKS = (check_stylesheet_references, check_undecodable)
+
+
+# Explanation --------------------------------------------------------------------------------------
+
+
+def steps(facts: Facts) -> list[Step]:
+    missing = facts.stylesheets.missing
+    if not missing:
+        return []
+    lines = [
+        f"{reference.file}:{reference.line}  {reference.reference}  (looked up as {reference.resolved}"
+        + (f"; closest: {reference.suggestion})" if reference.suggestion else ")")
+        for reference in missing[:10]
+    ]
+    return [
+        Step(
+            "Fix the stylesheet and script references that name no file.",
+            "A relative url() is resolved from the file's own folder. With a manifest storage, collectstatic stops "
+            "at the first one: \"The file '...' could not be found\". Source map comments count too: ship the .map "
+            "file or delete the comment.",
+            "\n".join(lines),
+            "text",
+        )
+    ]
+
+
+def found(facts: Facts) -> list[Fact]:
+    scanned = facts.stylesheets
+    if not scanned.files:
+        return []
+    summary = (
+        f"{scanned.references} in {scanned.files} files: {scanned.verified} found, {scanned.missing_count} missing, "
+        f"{scanned.ignored} left alone (data URIs, absolute URLs, fragments)"
+    )
+    return [Fact("References in stylesheets and scripts", summary, not scanned.missing_count)]

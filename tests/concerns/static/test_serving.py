@@ -1,0 +1,186 @@
+"""Who serves the files with DEBUG = False: WhiteNoise, a web server, nobody; URL patterns that try to."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from django.test import override_settings
+
+from django_deploy_concepts.concerns import static
+from django_deploy_concepts.concerns.static import serving
+from django_deploy_concepts.context import build_context
+from tests.concerns.static.helpers import BASE_APPS, PLAIN_STORAGE, WHITENOISE_STORAGE, StaticTestCase, ids, storages, write_tree
+
+SECURITY = serving.SECURITY_MIDDLEWARE
+WHITENOISE = serving.WHITENOISE_MIDDLEWARE
+SESSIONS = "django.contrib.sessions.middleware.SessionMiddleware"
+COMMON = "django.middleware.common.CommonMiddleware"
+
+
+class SomethingServesTests(StaticTestCase):
+    def test_nothing_serving_is_s003(self) -> None:
+        self.assertEqual(
+            self.messages(serving.check_something_serves_static, MIDDLEWARE=[SECURITY, COMMON], STORAGES=storages(PLAIN_STORAGE)),
+            [serving.S003],
+        )
+
+    def test_quiet(self) -> None:
+        rows: dict[str, dict[str, Any]] = {
+            "whitenoise": {"MIDDLEWARE": [SECURITY, WHITENOISE]},
+            "a CDN serves STATIC_URL": {"MIDDLEWARE": [SECURITY], "STATIC_URL": "https://cdn.example.com/static/"},
+            "remote storage": {"MIDDLEWARE": [SECURITY], "STORAGES": storages("django.core.files.storage.InMemoryStorage")},
+        }
+        for label, settings in rows.items():
+            with self.subTest(label):
+                self.assertEqual(self.messages(serving.check_something_serves_static, **settings), [])
+
+    def test_a_web_server_platform_is_quiet(self) -> None:
+        with override_settings(**self.base_settings(), MIDDLEWARE=[SECURITY]):
+            facts = static.collect_facts(build_context(platform="vps"))
+        self.assertEqual(serving.check_something_serves_static(facts), [])
+
+
+class WhiteNoisePositionTests(StaticTestCase):
+    def test_below_other_middleware_is_s004(self) -> None:
+        self.assertEqual(self.messages(serving.check_whitenoise_position, MIDDLEWARE=[SECURITY, SESSIONS, WHITENOISE]), [serving.S004])
+
+    def test_quiet(self) -> None:
+        rows = {
+            "right after security": [SECURITY, WHITENOISE, SESSIONS],
+            "first, without security": [WHITENOISE, SESSIONS],
+            "no whitenoise": [SECURITY, SESSIONS],
+        }
+        for label, middleware in rows.items():
+            with self.subTest(label):
+                self.assertEqual(self.messages(serving.check_whitenoise_position, MIDDLEWARE=middleware), [])
+
+
+class WhiteNoiseInstalledTests(StaticTestCase):
+    def test_middleware_without_the_package_is_s012(self) -> None:
+        facts = dataclasses.replace(self.facts(MIDDLEWARE=[SECURITY, WHITENOISE]), whitenoise_installed=False)
+        self.assertEqual(serving.check_whitenoise_installed(facts), [serving.S012])
+
+    def test_quiet(self) -> None:
+        rows = {
+            "installed": self.facts(MIDDLEWARE=[SECURITY, WHITENOISE]),
+            "not used": dataclasses.replace(self.facts(MIDDLEWARE=[SECURITY]), whitenoise_installed=False),
+        }
+        for label, facts in rows.items():
+            with self.subTest(label):
+                self.assertEqual(serving.check_whitenoise_installed(facts), [])
+
+
+class WhiteNoiseDeclaredTests(StaticTestCase):
+    def project(self, files: dict[str, str]) -> dict[str, Any]:
+        return {"BASE_DIR": write_tree(self.tmp / "project", files), "MIDDLEWARE": [SECURITY, WHITENOISE]}
+
+    def test_requirements_without_whitenoise_are_s029(self) -> None:
+        rows = {
+            "requirements.txt": {"requirements.txt": "Django>=5.2\ngunicorn\n"},
+            # A requirements.txt is what platforms install from, even beside a pyproject.toml naming it.
+            "beside pyproject": {"requirements.txt": "Django>=5.2\n", "pyproject.toml": '[project]\ndependencies = ["whitenoise"]\n'},
+        }
+        for label, files in rows.items():
+            with self.subTest(label):
+                messages = self.messages(serving.check_whitenoise_declared, **self.project(files))
+                self.assertEqual(messages, [serving.s029(("requirements.txt",))])
+
+    def test_quiet(self) -> None:
+        rows = {
+            "listed": {"requirements.txt": "Django>=5.2\nwhitenoise[brotli]>=6.6\n"},
+            "listed in an included file": {"requirements.txt": "-r requirements/base.txt\n", "requirements/base.txt": "WhiteNoise==6.12\n"},
+            "pyproject": {"pyproject.toml": '[project]\ndependencies = ["whitenoise>=6.6"]\n'},
+            "no dependency file": {"manage.py": ""},
+        }
+        for label, files in rows.items():
+            with self.subTest(label):
+                self.assertEqual(self.messages(serving.check_whitenoise_declared, **self.project(files)), [])
+
+    def test_not_using_whitenoise_is_quiet(self) -> None:
+        settings = {**self.project({"requirements.txt": "Django\n"}), "MIDDLEWARE": [SECURITY], "STORAGES": storages(PLAIN_STORAGE)}
+        self.assertEqual(self.messages(serving.check_whitenoise_declared, **settings), [])
+
+
+class RunserverNostaticTests(StaticTestCase):
+    def test_missing_or_below_staticfiles_is_s013(self) -> None:
+        rows = {
+            "missing": BASE_APPS,
+            "below staticfiles": [*BASE_APPS, serving.RUNSERVER_NOSTATIC],
+        }
+        for label, apps in rows.items():
+            with self.subTest(label):
+                self.assertEqual(
+                    self.messages(serving.check_runserver_nostatic, INSTALLED_APPS=apps, MIDDLEWARE=[SECURITY, WHITENOISE]), [serving.S013]
+                )
+
+    def test_quiet(self) -> None:
+        rows: dict[str, dict[str, Any]] = {
+            "above staticfiles": {"INSTALLED_APPS": [serving.RUNSERVER_NOSTATIC, *BASE_APPS], "MIDDLEWARE": [SECURITY, WHITENOISE]},
+            "no whitenoise": {"INSTALLED_APPS": BASE_APPS, "MIDDLEWARE": [SECURITY]},
+        }
+        for label, settings in rows.items():
+            with self.subTest(label):
+                self.assertEqual(self.messages(serving.check_runserver_nostatic, **settings), [])
+
+
+class DevelopmentSettingsTests(StaticTestCase):
+    def test_development_settings_without_debug_are_s014(self) -> None:
+        for name in serving.WHITENOISE_DEVELOPMENT_SETTINGS:
+            with self.subTest(name):
+                messages = self.messages(
+                    serving.check_whitenoise_development_settings, DEBUG=False, MIDDLEWARE=[SECURITY, WHITENOISE], **{name: True}
+                )
+                self.assertEqual(messages, [serving.s014(name, "True")])
+
+    def test_quiet(self) -> None:
+        rows: dict[str, dict[str, Any]] = {
+            "with DEBUG": {"DEBUG": True, "WHITENOISE_AUTOREFRESH": True},
+            "turned off": {"DEBUG": False, "WHITENOISE_USE_FINDERS": False},
+            "unset": {"DEBUG": False},
+        }
+        for label, settings in rows.items():
+            with self.subTest(label):
+                self.assertEqual(
+                    self.messages(serving.check_whitenoise_development_settings, MIDDLEWARE=[SECURITY, WHITENOISE], **settings), []
+                )
+
+
+class ServePatternsTests(StaticTestCase):
+    def test_development_views_in_the_live_urlconf_are_s016(self) -> None:
+        facts = self.facts(ROOT_URLCONF="tests.fixtures.static.urls_serving", MEDIA_ROOT="/srv/project/uploads")
+        self.assertEqual(
+            facts.serving.serve_patterns,
+            (
+                serving.ServePattern("^uploads/(?P<path>.*)$", "django.views.static.serve", "/srv/project/uploads", "media"),
+                serving.ServePattern("assets/^(?P<path>.*)$", "django.contrib.staticfiles.views.serve", None, "static"),
+            ),
+        )
+        self.assertEqual(serving.check_serve_patterns(facts), [serving.s016(pattern) for pattern in facts.serving.serve_patterns])
+
+    def test_a_urlconf_without_them_is_quiet(self) -> None:
+        self.assertEqual(self.messages(serving.check_serve_patterns), [])
+
+    def test_a_urlconf_that_cannot_load_is_s030(self) -> None:
+        facts = self.facts(ROOT_URLCONF="tests.fixtures.static.urls_broken")
+        messages = static.check_readable(facts)
+        self.assertEqual(ids(messages), ["deploy_concepts.S030"])
+        self.assertIn("tests.fixtures.static.urls_broken", messages[0].msg)
+        self.assertIn("ImportError", messages[0].msg)
+
+
+class CacheControlTests(StaticTestCase):
+    def test_headers_whitenoise_will_send(self) -> None:
+        rows: dict[str, tuple[dict[str, Any], str | None, str]] = {
+            "hashed": ({}, "max-age=315360000, public, immutable", "max-age=60, public"),
+            "max age set": ({"WHITENOISE_MAX_AGE": 600}, "max-age=315360000, public, immutable", "max-age=600, public"),
+            "plain storage": ({"STORAGES": storages(PLAIN_STORAGE)}, None, "max-age=60, public"),
+        }
+        for label, (settings, hashed, other) in rows.items():
+            with self.subTest(label):
+                facts = self.facts(MIDDLEWARE=[SECURITY, WHITENOISE], **settings).serving
+                self.assertEqual((facts.cache_control_hashed, facts.cache_control_other), (hashed, other))
+
+    def test_no_whitenoise_no_headers(self) -> None:
+        facts = self.facts(MIDDLEWARE=[SECURITY], STORAGES=storages(WHITENOISE_STORAGE)).serving
+        self.assertEqual((facts.cache_control_hashed, facts.cache_control_other), (None, None))

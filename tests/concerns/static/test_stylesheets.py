@@ -1,0 +1,105 @@
+"""References in stylesheets and scripts, read the way the manifest storage's post-processing reads them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django_deploy_concepts.concerns.static import stylesheets
+from tests.concerns.static.helpers import BASE_APPS, BROKEN_APP, CLEAN_APP, MANIFEST_STORAGE, PLAIN_STORAGE, StaticTestCase, ids, storages
+
+
+class StylesheetReferencesTests(StaticTestCase):
+    def missing(self, files: Mapping[str, str | bytes], **settings: Any) -> list[tuple[str, int, str, str]]:
+        facts = self.facts(STATICFILES_DIRS=[str(self.sources(files))], **settings).stylesheets
+        return [(reference.file, reference.line, reference.reference, reference.resolved) for reference in facts.missing]
+
+    def test_a_reference_to_a_missing_file_is_s022_with_the_resolved_path(self) -> None:
+        facts = self.facts(INSTALLED_APPS=[*BASE_APPS, BROKEN_APP])
+        reference = stylesheets.BrokenReference("broken/css/broken.css", 1, "../img/hero.png", "broken/img/hero.png", None)
+        self.assertEqual(facts.stylesheets.missing, (reference,))
+        messages = stylesheets.check_stylesheet_references(facts)
+        self.assertEqual(ids(messages), ["deploy_concepts.S022"])
+        self.assertIn("broken/img/hero.png", messages[0].msg)
+        self.assertIn("collectstatic fails", messages[0].hint or "")
+
+    def test_each_kind_of_reference(self) -> None:
+        rows = {
+            "url()": ("a { background: url(../img/gone.png) }", "css/site.css", "img/gone.png"),
+            "quoted url()": ("a {\n  background: url('img/gone.png');\n}", "css/site.css", "css/img/gone.png"),
+            "@import": ('@import "gone.css";', "css/site.css", "css/gone.css"),
+            "absolute below STATIC_URL": ('a { background: url("/static/img/gone.png") }', "css/site.css", "img/gone.png"),
+            "fragment and query": ('@font-face { src: url("../fonts/gone.eot?#iefix") }', "css/site.css", "fonts/gone.eot"),
+            "escaped": ("a { background: url(../img/gone%20file.png) }", "css/site.css", "img/gone file.png"),
+            "outside the static files": ("a { background: url(../../../gone.png) }", "css/site.css", "../../gone.png"),
+            "stylesheet source map": ("a {}\n/*# sourceMappingURL=site.css.map */", "css/site.css", "css/site.css.map"),
+            "script source map": ("let a;\n//# sourceMappingURL=app.js.map", "js/app.js", "js/app.js.map"),
+        }
+        for label, (text, name, resolved) in rows.items():
+            with self.subTest(label):
+                found = self.missing({name: text})
+                self.assertEqual([(file, target) for file, _, _, target in found], [(name, resolved)])
+
+    def test_the_line_is_counted(self) -> None:
+        self.assertEqual(
+            self.missing({"css/site.css": "a {}\n\nb { background: url(gone.png) }\n"}), [("css/site.css", 3, "gone.png", "css/gone.png")]
+        )
+
+    def test_what_collectstatic_leaves_alone_is_quiet(self) -> None:
+        text = (
+            'a { background: url("data:image/png;base64,iVBORw0KGgo="); }\n'
+            'b { background: url("https://cdn.example.com/x.png"); }\n'
+            "c { background: url(//cdn.example.com/x.png); }\n"
+            'd { filter: url("#shadow"); }\n'
+            'e { background: url("/media/uploads/x.png"); }\n'
+            'f { background: url("../img/"); }\n'
+            "g { background: url(../img/here.png); }\n"
+        )
+        facts = self.facts(STATICFILES_DIRS=[str(self.sources({"css/site.css": text, "img/here.png": b"\x89PNG"}))]).stylesheets
+        self.assertEqual((facts.missing_count, facts.references, facts.verified, facts.ignored), (0, 7, 1, 6))
+
+    def test_a_folder_reference_is_not_missing(self) -> None:
+        # hashed_name() finds the folder in STATIC_ROOT, cannot open it, and leaves the reference as is.
+        self.assertEqual(self.missing({"css/site.css": "a { background: url(../img) }", "img/here.png": b"\x89PNG"}), [])
+
+    def test_the_clean_fixture_is_quiet(self) -> None:
+        self.assertEqual(self.messages(stylesheets.check_stylesheet_references, INSTALLED_APPS=[*BASE_APPS, CLEAN_APP]), [])
+
+    def test_a_plain_storage_still_reports_with_another_consequence(self) -> None:
+        messages = self.messages(
+            stylesheets.check_stylesheet_references, INSTALLED_APPS=[*BASE_APPS, BROKEN_APP], STORAGES=storages(PLAIN_STORAGE)
+        )
+        self.assertEqual(ids(messages), ["deploy_concepts.S022"])
+        self.assertIn("404", messages[0].hint or "")
+
+    def test_the_storage_patterns_are_the_configured_ones(self) -> None:
+        rows = {
+            MANIFEST_STORAGE: MANIFEST_STORAGE,
+            "tests.fixtures.static.storages.ModuleScriptsStorage": "tests.fixtures.static.storages.ModuleScriptsStorage",
+            PLAIN_STORAGE: MANIFEST_STORAGE,
+        }
+        for backend, used in rows.items():
+            with self.subTest(backend):
+                self.assertEqual(self.facts(STORAGES=storages(backend)).stylesheets.patterns_from, used)
+
+    def test_js_module_imports_are_read_when_the_storage_rewrites_them(self) -> None:
+        files = {"js/app.js": 'import { a } from "./gone.js";\nexport const b = 1;\n'}
+        self.assertEqual(self.missing(files, STORAGES=storages(MANIFEST_STORAGE)), [])
+        found = self.missing(files, STORAGES=storages("tests.fixtures.static.storages.ModuleScriptsStorage"))
+        self.assertEqual([(file, target) for file, _, _, target in found], [("js/app.js", "js/gone.js")])
+
+
+class UndecodableTests(StaticTestCase):
+    def test_a_stylesheet_that_is_not_utf8_is_s023_with_a_hashing_storage(self) -> None:
+        assets = self.sources({"css/latin1.css": "a::before { content: 'caf\xe9'; }".encode("latin-1")})
+        self.assertEqual(self.messages(stylesheets.check_undecodable, STATICFILES_DIRS=[str(assets)]), [stylesheets.s023("css/latin1.css")])
+
+    def test_quiet(self) -> None:
+        latin1 = self.sources({"css/latin1.css": "a::before { content: 'caf\xe9'; }".encode("latin-1")})
+        rows: dict[str, dict[str, Any]] = {
+            "plain storage copies bytes": {"STATICFILES_DIRS": [str(latin1)], "STORAGES": storages(PLAIN_STORAGE)},
+            "utf-8": {"INSTALLED_APPS": [*BASE_APPS, CLEAN_APP]},
+        }
+        for label, settings in rows.items():
+            with self.subTest(label):
+                self.assertEqual(self.messages(stylesheets.check_undecodable, **settings), [])
