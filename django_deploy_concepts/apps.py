@@ -44,11 +44,18 @@ def deferred_database_check(name: str) -> Callable[..., list[checks.CheckMessage
     return check
 
 
+# Made once: ready() runs again whenever a test overrides INSTALLED_APPS, and registering the
+# same function objects keeps the registry (a set) from collecting duplicates.
+STATIC_CHECKS = tuple(deferred_check(name) for name in CONCERN_NAMES)
+DATABASE_CHECKS = tuple(deferred_database_check(name) for name in CONCERN_NAMES)
+
+
 class DeployConceptsConfig(AppConfig):
     name = "django_deploy_concepts"
     verbose_name = "Deploy concepts"
 
     def ready(self) -> None:
-        for name in CONCERN_NAMES:
-            checks.register(deferred_check(name), "deploy_concepts", deploy=True)
-            checks.register(deferred_database_check(name), "deploy_concepts", checks.Tags.database, deploy=True)
+        for check in STATIC_CHECKS:
+            checks.register(check, "deploy_concepts", deploy=True)
+        for check in DATABASE_CHECKS:
+            checks.register(check, "deploy_concepts", checks.Tags.database, deploy=True)

@@ -40,6 +40,12 @@ class RegistrationTests(SimpleTestCase):
         self.assertEqual(tagged_database, sorted(f"check_{name}_database" for name in CONCERN_NAMES))
         self.assertEqual(plain, [])
 
+    def test_ready_again_registers_nothing_new(self) -> None:
+        # Django calls ready() again for every override of INSTALLED_APPS.
+        before = set(registry.get_checks(include_deployment_checks=True))
+        with self.modify_settings(INSTALLED_APPS={"append": "django.contrib.sessions"}):
+            self.assertEqual(set(registry.get_checks(include_deployment_checks=True)), before)
+
     def test_untagged_checks_never_pass_aliases_on(self) -> None:
         # Django 6 passes every alias to untagged checks; they must still open no connection.
         from django_deploy_concepts.apps import deferred_database_check

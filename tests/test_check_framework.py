@@ -11,6 +11,7 @@ from django.core.management.base import CommandError
 from django.test import SimpleTestCase, override_settings
 
 from django_deploy_concepts.concerns import CONCERNS, static
+from django_deploy_concepts.concerns.static import locations
 from django_deploy_concepts.concerns.checklist import hosts as checklist
 from django_deploy_concepts.runner import TAG
 from tests.utils import call, message_ids
@@ -40,7 +41,7 @@ class RegistrationTests(SimpleTestCase):
     def test_adapters_open_no_database_connection_without_databases(self) -> None:
         # SimpleTestCase makes any connection attempt raise; the runner would turn that into
         # the concern's ...000 finding, so none may appear.
-        self.assertIn(static.S001, static.django_check(databases=None))
+        self.assertIn(locations.S001, static.django_check(databases=None))
         for concern in CONCERNS:
             with self.subTest(concern=concern.NAME):
                 ids = message_ids(concern.django_check(databases=None))
