@@ -11,8 +11,8 @@ from django.core.management.base import CommandError
 from django.test import SimpleTestCase, override_settings
 
 from django_deploy_concepts.concerns import CONCERNS, static
-from django_deploy_concepts.concerns.static import locations
 from django_deploy_concepts.concerns.checklist import hosts as checklist
+from django_deploy_concepts.concerns.static import locations
 from django_deploy_concepts.runner import TAG
 from tests.utils import call, message_ids
 
