@@ -316,7 +316,7 @@ def supported_pythons() -> tuple[tuple[int, int] | None, tuple[int, int] | None]
             for classifier in classifiers
             if classifier.startswith("Programming Language :: Python :: 3.") and (version := minor_version(classifier))
         )
-        requires = minor_version(meta.get("Requires-Python") or "")
+        requires = minor_version((meta.get_all("Requires-Python") or [""])[0])
     except Exception:  # noqa: BLE001 - no metadata: fall back to the known table
         minors, requires = [], None
     known = KNOWN_PYTHON_RANGES.get(django.VERSION[:2])
