@@ -108,7 +108,7 @@ def collect_facts(context: ProjectContext) -> Facts:
             loaded = application.django_default_application()
         except Exception:  # noqa: BLE001 - the smoke request then says it could not load
             loaded = None
-    found = start_commands.read_start_commands(context)
+    found = start_commands.project_start_commands(context)
     environ = dict(context.environ)
     commands = tuple(
         dataclasses.replace(command, import_error=start_commands.import_error(command, context.base_dir, environ))
