@@ -12,7 +12,7 @@ from typing import Any, cast
 
 from django.conf import settings
 
-from django_deploy_concepts import platforms
+from django_deploy_concepts import masking, platforms
 
 # Files that say how a project is built, started and hosted, looked for at the project root and
 # at the repository root. Read once, bounded in size.
@@ -172,6 +172,10 @@ class ProjectContext:
 
     def tree(self) -> ProjectTree:
         return self.memo("tree", lambda: list_tree(self.repository_root or self.base_dir))  # type: ignore[no-any-return]
+
+    def known_secrets(self) -> frozenset[str]:
+        """``masking.known_secrets`` for this run's environment, gathered once (it reads every setting)."""
+        return self.memo("known_secrets", lambda: masking.known_secrets(self.environ))  # type: ignore[no-any-return]
 
     def settings_sources(self) -> Mapping[str, str]:
         """Source text of the settings module and its sibling modules, by path."""

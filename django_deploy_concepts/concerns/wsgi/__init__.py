@@ -16,7 +16,7 @@ from typing import Any
 
 from django.core.checks import CheckMessage
 
-from django_deploy_concepts import masking, runner
+from django_deploy_concepts import runner
 from django_deploy_concepts.concerns.wsgi import application, gunicorn, servers, start_commands
 from django_deploy_concepts.concerns.wsgi.application import AsyncFacts, LoadedApplication, SmokeRequest
 from django_deploy_concepts.concerns.wsgi.gunicorn import GunicornFacts
@@ -100,7 +100,7 @@ def project_package(context: ProjectContext, wsgi_path: str | None) -> str:
 
 
 def collect_facts(context: ProjectContext) -> Facts:
-    secrets = masking.known_secrets(context.environ)
+    secrets = context.known_secrets()
     path = context.setting("WSGI_APPLICATION")
     wsgi, loaded = application.load_application("WSGI_APPLICATION", path, secrets)
     if path is None:
