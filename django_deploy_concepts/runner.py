@@ -47,6 +47,19 @@ def run_checks(concern: Concern, facts: Any) -> list[checks.CheckMessage]:
     return messages
 
 
+def prepare(context: ProjectContext, concerns: Iterable[Concern]) -> None:
+    """Let each concern start, at the start of a run, slow work that runs outside this process
+    (the WSGI concern's gunicorn checks) while the others collect."""
+    for concern in concerns:
+        start = getattr(concern, "prepare", None)
+        if start is None:
+            continue
+        try:
+            start(context)
+        except Exception:  # noqa: BLE001 - collecting the concern's facts meets the failure again and reports it
+            continue
+
+
 def collect_messages(concern: Concern, context: ProjectContext) -> tuple[Any, list[checks.CheckMessage]]:
     try:
         facts = context.facts_for(concern.NAME)
@@ -94,6 +107,8 @@ class SharedContexts:
         self._current: SharedContext | None = None
 
     def take(self, concern_name: str, databases: tuple[str, ...]) -> ProjectContext:
+        from django_deploy_concepts.concerns import CONCERNS, get_concern
+
         key = run_key(databases)
         with self._lock:
             shared = self._current
@@ -108,6 +123,8 @@ class SharedContexts:
             shared = SharedContext(key, build_context(databases=databases), set(), time.monotonic())
             with self._lock:
                 self._current = shared
+            # Every concern's adapter runs in a check run; with aliases only the database's does.
+            prepare(shared.context, [get_concern(concern_name)] if databases else CONCERNS)
         shared.taken_by.add(concern_name)
         return shared.context
 
@@ -221,6 +238,7 @@ def build_report(context: ProjectContext, names: Iterable[str], *, include_djang
 
     wanted = set(names)
     selected = [concern for concern in CONCERNS if concern.NAME in wanted]
+    prepare(context, selected)
     silenced = silenced_ids(context)
     folded: dict[str, list[Finding]] = {concern.NAME: [] for concern in CONCERNS}
     if include_django_checks:
