@@ -123,7 +123,8 @@ class SharedContexts:
             shared = SharedContext(key, build_context(databases=databases), set(), time.monotonic())
             with self._lock:
                 self._current = shared
-            # Every concern's adapter runs in a check run; with aliases only the database's does.
+            # A check run calls every concern's adapter (with aliases, only the database's): their
+            # slow outside work (gunicorn's checks) can start now and run while the first collect.
             prepare(shared.context, [get_concern(concern_name)] if databases else CONCERNS)
         shared.taken_by.add(concern_name)
         return shared.context

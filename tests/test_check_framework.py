@@ -187,7 +187,6 @@ class SharedContextTests(SimpleTestCase):
                 checklist.django_check(databases=None)
                 database.django_check(databases=None)
                 self.assertEqual(built.call_count, contexts)
-                runner.SHARED_CONTEXTS.forget()
 
     def test_another_thread_does_not_share_the_context(self) -> None:
         built = self.count_contexts()
