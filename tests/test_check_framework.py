@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+import os
+import tempfile
+import threading
+from pathlib import Path
+from unittest import mock
 
 from django.core import checks
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import SimpleTestCase, override_settings
 
-from django_deploy_concepts.concerns import CONCERNS, static
-from django_deploy_concepts.concerns.checklist import hosts as checklist
+from django_deploy_concepts import runner
+from django_deploy_concepts.concerns import CONCERNS, checklist, database, static, wsgi
+from django_deploy_concepts.concerns.checklist import hosts
+from django_deploy_concepts.concerns.database import processes
 from django_deploy_concepts.concerns.static import locations
+from django_deploy_concepts.context import build_context
 from django_deploy_concepts.runner import TAG
 from tests.utils import call, message_ids
 
@@ -25,17 +34,17 @@ class RegistrationTests(SimpleTestCase):
     def test_ids_appear_in_check_deploy_and_not_in_plain_check(self) -> None:
         deploy_ids = message_ids(checks.run_checks(include_deployment_checks=True))
         plain_ids = message_ids(checks.run_checks())
-        self.assertIn(checklist.C003.id, deploy_ids)
+        self.assertIn(hosts.C003.id, deploy_ids)
         self.assertFalse([message_id for message_id in plain_ids if message_id.startswith(f"{TAG}.")])
 
     def test_silenced_ids_are_silenced_in_check_deploy(self) -> None:
-        rows = [([], True), ([checklist.C003.id], False)]
+        rows = [([], True), ([hosts.C003.id], False)]
         for silenced, shown in rows:
             with self.subTest(silenced=silenced), override_settings(**WILDCARD_HOSTS, SILENCED_SYSTEM_CHECKS=silenced):
                 out, err = io.StringIO(), io.StringIO()
                 # Django's test runner swaps in the locmem mail backend, an error here: only report.
                 call_command("check", deploy=True, fail_level="CRITICAL", stdout=out, stderr=err)
-                self.assertEqual(checklist.C003.id in out.getvalue() + err.getvalue(), shown)
+                self.assertEqual(hosts.C003.id in out.getvalue() + err.getvalue(), shown)
 
     @override_settings(STATIC_ROOT=None)
     def test_adapters_open_no_database_connection_without_databases(self) -> None:
@@ -52,11 +61,11 @@ class ExplainCommandTests(SimpleTestCase):
     def explain_json(self, command: str = "explain_deploy", **options: object) -> dict[str, object]:
         return json.loads(call(command, output_format="json", offline=True, **options))
 
-    @override_settings(**WILDCARD_HOSTS, SILENCED_SYSTEM_CHECKS=[checklist.C003.id])
+    @override_settings(**WILDCARD_HOSTS, SILENCED_SYSTEM_CHECKS=[hosts.C003.id])
     def test_explain_commands_respect_and_count_silenced_checks(self) -> None:
         data = self.explain_json("explain_checklist")
         concern = data["concerns"][0]
-        self.assertNotIn(checklist.C003.id, [finding["id"] for finding in concern["findings"]])
+        self.assertNotIn(hosts.C003.id, [finding["id"] for finding in concern["findings"]])
         self.assertEqual(concern["silenced"], 1)
         self.assertIn("1 silenced", call("explain_checklist", offline=True))
 
@@ -96,3 +105,94 @@ class ExplainCommandTests(SimpleTestCase):
     def test_a_bad_timeout_is_a_usage_error(self) -> None:
         with self.assertRaises(CommandError):
             call("explain_database", "--timeout", "-1")
+
+
+RUNSERVER = "web: python manage.py runserver 0.0.0.0:$PORT\n"
+NO_WEB_PROCESS = "worker: python worker.py\n"
+W002_ID = "deploy_concepts.W002"
+
+
+class SharedContextTests(SimpleTestCase):
+    """One check run reads the project once; the next run, or changed settings, read it again."""
+
+    def setUp(self) -> None:
+        directory = tempfile.TemporaryDirectory()
+        self.addCleanup(directory.cleanup)
+        self.base_dir = Path(directory.name)
+        base_dir_override = override_settings(BASE_DIR=self.base_dir)
+        base_dir_override.enable()
+        self.addCleanup(base_dir_override.disable)
+
+    def write_procfile(self, text: str, base_dir: Path | None = None) -> None:
+        (base_dir or self.base_dir).joinpath("Procfile").write_text(text, encoding="utf-8")
+
+    def count_contexts(self) -> mock.MagicMock:
+        spy = mock.patch.object(runner, "build_context", wraps=build_context)
+        built = spy.start()
+        self.addCleanup(spy.stop)
+        return built
+
+    def test_one_check_run_builds_one_context_and_collects_each_concerns_facts_once(self) -> None:
+        built = self.count_contexts()
+        with contextlib.ExitStack() as stack:
+            collected = {
+                concern.NAME: stack.enter_context(mock.patch.object(concern, "collect_facts", wraps=concern.collect_facts))
+                for concern in CONCERNS
+            }
+            checks.run_checks(include_deployment_checks=True)
+        self.assertEqual(built.call_count, 1)
+        for name, collect_facts in collected.items():
+            with self.subTest(concern=name):
+                self.assertEqual(collect_facts.call_count, 1)
+
+    def test_a_second_run_reads_the_project_again(self) -> None:
+        built = self.count_contexts()
+        rows = [(RUNSERVER, True), (NO_WEB_PROCESS, False), (RUNSERVER, True)]
+        for number, (procfile, runserver) in enumerate(rows, start=1):
+            with self.subTest(procfile=procfile):
+                self.write_procfile(procfile)
+                ids = message_ids(checks.run_checks(include_deployment_checks=True))
+                self.assertEqual(W002_ID in ids, runserver)
+                self.assertEqual(built.call_count, number)
+
+    def test_an_adapter_called_again_starts_a_new_run(self) -> None:
+        for procfile, runserver in [(RUNSERVER, True), (NO_WEB_PROCESS, False)]:
+            with self.subTest(procfile=procfile):
+                self.write_procfile(procfile)
+                self.assertEqual(W002_ID in message_ids(wsgi.django_check(databases=None)), runserver)
+
+    def test_changed_settings_are_not_served_facts_read_before(self) -> None:
+        self.write_procfile(RUNSERVER)
+        # The checklist reads the start commands, which the database concern counts workers from.
+        checklist.django_check(databases=None)
+        with tempfile.TemporaryDirectory() as other:
+            self.write_procfile("web: gunicorn tests.wsgi --workers 3\n", Path(other))
+            with override_settings(BASE_DIR=Path(other)):
+                messages = database.django_check(databases=None)
+        self.assertIn(processes.d020(processes.Workers(3, None, "Procfile line 1")), messages)
+
+    def test_a_changed_environment_is_not_served_facts_read_before(self) -> None:
+        self.write_procfile("web: gunicorn tests.wsgi\n")
+        checklist.django_check(databases=None)
+        with mock.patch.dict(os.environ, {"WEB_CONCURRENCY": "4"}):
+            messages = database.django_check(databases=None)
+        self.assertIn(processes.d020(processes.Workers(4, None, "Procfile line 1")), messages)
+
+    def test_only_adapters_called_shortly_after_each_other_share_a_context(self) -> None:
+        built = self.count_contexts()
+        rows = [(runner.SHARED_CONTEXT_SECONDS, 1), (-1.0, 2)]
+        for seconds, contexts in rows:
+            with self.subTest(seconds=seconds), mock.patch.object(runner, "SHARED_CONTEXT_SECONDS", seconds):
+                built.reset_mock()
+                checklist.django_check(databases=None)
+                database.django_check(databases=None)
+                self.assertEqual(built.call_count, contexts)
+
+    def test_another_thread_does_not_share_the_context(self) -> None:
+        built = self.count_contexts()
+        checklist.django_check(databases=None)
+        thread = threading.Thread(target=database.django_check, kwargs={"databases": None})
+        thread.start()
+        thread.join(timeout=60)
+        self.assertFalse(thread.is_alive())
+        self.assertEqual(built.call_count, 2)

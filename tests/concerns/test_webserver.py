@@ -335,6 +335,30 @@ class ProjectConfigTests(WebserverTestCase):
             ),
         )
 
+    def test_which_files_are_read_as_which_server(self) -> None:
+        from django_deploy_concepts.concerns.webserver.proxies import candidate_server
+
+        rows = [
+            ("Caddyfile", "caddy"),
+            ("deploy/site.caddyfile", "caddy"),
+            ("deploy/blog.caddy", "caddy"),
+            ("nginx.conf", "nginx"),
+            ("deploy/blog.nginx", "nginx"),
+            ("deploy/blog.nginx.j2", "nginx"),
+            ("etc/NGINX/sites/blog.conf", "nginx"),
+            ("deploy/nginx-blog.conf", "nginx"),
+            ("etc\\nginx\\blog.conf", "nginx"),
+            ("apache/blog.conf", "apache"),
+            ("deploy/httpd-vhost.conf", "apache"),
+            ("deploy/supervisor.conf", None),
+            ("deploy/nginx/README.md", None),
+            ("caddy/notes.txt", None),
+            ("static/app.css", None),
+        ]
+        for path, server in rows:
+            with self.subTest(path=path):
+                self.assertEqual(candidate_server(path), server)
+
 
 class MediaTests(WebserverTestCase):
     def test_file_fields_are_found_by_storage(self) -> None:

@@ -18,6 +18,7 @@ import django
 from django.core.checks import CheckMessage, Error, Warning
 
 from django_deploy_concepts.concerns.checklist import source
+from django_deploy_concepts.concerns.wsgi.start_commands import project_start_commands
 from django_deploy_concepts.context import MAX_FILE_BYTES, ProjectContext
 from django_deploy_concepts.report import Fact, Finding, Step
 
@@ -327,10 +328,10 @@ def supported_pythons() -> tuple[tuple[int, int] | None, tuple[int, int] | None]
 
 def started_servers(context: ProjectContext) -> tuple[str, ...]:
     try:
-        wsgi = context.facts_for("wsgi")
+        start_commands = project_start_commands(context).commands
     except Exception:  # noqa: BLE001 - the WSGI concern reports its own failure
         return ()
-    servers = (getattr(command, "server", None) for command in getattr(wsgi, "start_commands", ()))
+    servers = (command.server for command in start_commands)
     return tuple(sorted({normalize(server) for server in servers if isinstance(server, str) and normalize(server) in WSGI_SERVERS}))
 
 

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.checks import CheckMessage, Warning
 
+from django_deploy_concepts.concerns.wsgi.start_commands import project_start_commands
+
 if TYPE_CHECKING:
     from django_deploy_concepts.concerns.database import Facts
     from django_deploy_concepts.context import ProjectContext
@@ -81,12 +83,16 @@ def flag(pattern: re.Pattern[str] | None, command: str) -> int | None:
 
 
 def count_workers(context: ProjectContext) -> Workers:
-    """Processes and threads of the web start command, from the WSGI concern's facts."""
+    """Processes and threads of the web start command, as the WSGI concern reads it.
+
+    Only the start commands: the rest of the WSGI facts (loading the application, gunicorn's own
+    check in a subprocess) would cost more than the whole database concern.
+    """
     try:
-        wsgi = context.facts_for("wsgi")
+        start_commands = project_start_commands(context).commands
     except Exception:  # noqa: BLE001 - the WSGI concern reports its own failure
         return UNKNOWN_WORKERS
-    for command in getattr(wsgi, "start_commands", None) or ():
+    for command in start_commands:
         server = getattr(command, "server", None)
         if getattr(command, "process", "web") != "web" or not isinstance(server, str) or server not in DEFAULT_PROCESSES:
             continue

@@ -22,6 +22,9 @@ MAX_CONFIG_BYTES = 256 * 1024
 NGINX_DEFAULT_BODY_LIMIT = 1024 * 1024
 DJANGO_DEFAULT_UPLOAD_SIZE = 2_621_440
 SIZE_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
+# Every file name candidate_server can accept ends with one of these, is "caddyfile" or holds
+# ".nginx.": a test on the bare name that skips building a path for each of the tree's files.
+CANDIDATE_ENDINGS = (".conf", ".caddy", ".caddyfile", ".nginx")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,7 +45,11 @@ class ProxyConfig:
 
 def candidate_server(relative_path: str) -> str | None:
     """The web server a file's name suggests, or None for files that are no web server config."""
-    path = PurePosixPath(relative_path.replace("\\", "/"))
+    slashed = relative_path.replace("\\", "/")
+    bare_name = slashed.rsplit("/", 1)[-1].lower()
+    if not bare_name.endswith(CANDIDATE_ENDINGS) and bare_name != "caddyfile" and ".nginx." not in bare_name:
+        return None
+    path = PurePosixPath(slashed)
     name = path.name.lower()
     folders = "/".join(part.lower() for part in path.parts[:-1])
     if name == "caddyfile" or name.endswith(".caddyfile") or name.endswith(".caddy"):

@@ -11,12 +11,12 @@ the command line for this project), ``servers`` (what is installed). ``formats``
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import Any
 
 from django.core.checks import CheckMessage
 
-from django_deploy_concepts import masking, runner
+from django_deploy_concepts import runner
 from django_deploy_concepts.concerns.wsgi import application, gunicorn, servers, start_commands
 from django_deploy_concepts.concerns.wsgi.application import AsyncFacts, LoadedApplication, SmokeRequest
 from django_deploy_concepts.concerns.wsgi.gunicorn import GunicornFacts
@@ -99,8 +99,32 @@ def project_package(context: ProjectContext, wsgi_path: str | None) -> str:
     return module.split(".")[0] if "." in module else "mysite"
 
 
+def configured_path(value: object) -> str | None:
+    """WSGI_APPLICATION as a path to load, as ``application.load_application`` takes it."""
+    return value if isinstance(value, str) else None
+
+
+def checking_gunicorn(context: ProjectContext) -> Callable[[], GunicornFacts]:
+    """gunicorn's own checks of the start commands, started once per run; call to wait for them."""
+    return context.memo(  # type: ignore[no-any-return]
+        "wsgi:gunicorn",
+        lambda: gunicorn.start_gunicorn(
+            context,
+            start_commands.project_start_commands(context).commands,
+            configured_path(context.setting("WSGI_APPLICATION")),
+            context.known_secrets(),
+        ),
+    )
+
+
+def prepare(context: ProjectContext) -> None:
+    """Start gunicorn's checks at the start of a run: they run in other processes meanwhile."""
+    checking_gunicorn(context)
+
+
 def collect_facts(context: ProjectContext) -> Facts:
-    secrets = masking.known_secrets(context.environ)
+    secrets = context.known_secrets()
+    gunicorn_facts = checking_gunicorn(context)
     path = context.setting("WSGI_APPLICATION")
     wsgi, loaded = application.load_application("WSGI_APPLICATION", path, secrets)
     if path is None:
@@ -108,7 +132,7 @@ def collect_facts(context: ProjectContext) -> Facts:
             loaded = application.django_default_application()
         except Exception:  # noqa: BLE001 - the smoke request then says it could not load
             loaded = None
-    found = start_commands.read_start_commands(context)
+    found = start_commands.project_start_commands(context)
     environ = dict(context.environ)
     commands = tuple(
         dataclasses.replace(command, import_error=start_commands.import_error(command, context.base_dir, environ))
@@ -126,7 +150,7 @@ def collect_facts(context: ProjectContext) -> Facts:
         smoke_request=application.smoke_request(context, loaded, secrets),
         start_files=found.files,
         fly=found.fly,
-        gunicorn=gunicorn.collect_gunicorn(context, commands, wsgi.path, secrets),
+        gunicorn=gunicorn_facts(),
         servers=installed,
         asgi=application.collect_async(context, wsgi.path, secrets),
         project_package=project_package(context, wsgi.path),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import functools
 import importlib.metadata
 import math
 import os
@@ -18,7 +19,8 @@ import re
 import signal
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -297,12 +299,17 @@ def expected_path(wsgi_application: str | None) -> str | None:
     return f"{module}:{attribute}"
 
 
-def collect_gunicorn(
+def start_gunicorn(
     context: ProjectContext, start_commands: Sequence[StartCommand], wsgi_application: str | None, secrets: frozenset[str]
-) -> GunicornFacts:
+) -> Callable[[], GunicornFacts]:
+    """Start checking each gunicorn command; the function returned waits for the checks' end.
+
+    The checks run one after another in a thread of their own: their time is spent in the
+    gunicorn processes, on another CPU, while this process collects the rest of the facts.
+    """
     version = gunicorn_version()
     config_file = context.files.get("gunicorn.conf.py")
-    checks: list[GunicornCheck] = []
+    runs: list[Callable[[], GunicornCheck]] = []
     not_checked: list[str] = []
     seen: set[tuple[str, tuple[str, ...]]] = set()
     for command in start_commands:
@@ -322,8 +329,9 @@ def collect_gunicorn(
             not_checked.append(f"{where}: only {MAX_CHECKS} gunicorn commands are checked per run")
             continue
         seen.add(key)
-        checks.append(
-            run_check(
+        runs.append(
+            functools.partial(
+                run_check,
                 context,
                 source=where,
                 file=command.file,
@@ -333,11 +341,12 @@ def collect_gunicorn(
                 secrets=secrets,
             )
         )
-    if config_file is not None and config_file.text is not None and not checks and version is not None:
+    if config_file is not None and config_file.text is not None and not runs and version is not None:
         # No start command names gunicorn: check the configuration with the project's own application.
         path = expected_path(wsgi_application)
-        checks.append(
-            run_check(
+        runs.append(
+            functools.partial(
+                run_check,
                 context,
                 source=config_file.relative_path,
                 file=config_file.relative_path,
@@ -347,13 +356,26 @@ def collect_gunicorn(
                 secrets=secrets,
             )
         )
-    return GunicornFacts(
-        version=version,
-        checks=tuple(checks),
-        not_checked=tuple(not_checked),
-        cpus=machine_cpus(),
-        config_file=None if config_file is None else config_file.relative_path,
-    )
+
+    def run_all() -> tuple[GunicornCheck, ...]:
+        return tuple(run() for run in runs)
+
+    running: Future[tuple[GunicornCheck, ...]] | None = None
+    if runs:
+        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="deploy-concepts-gunicorn-check")
+        running = executor.submit(run_all)
+        executor.shutdown(wait=False)
+
+    def facts() -> GunicornFacts:
+        return GunicornFacts(
+            version=version,
+            checks=() if running is None else running.result(),
+            not_checked=tuple(not_checked),
+            cpus=machine_cpus(),
+            config_file=None if config_file is None else config_file.relative_path,
+        )
+
+    return facts
 
 
 # Checks --------------------------------------------------------------------------------------------

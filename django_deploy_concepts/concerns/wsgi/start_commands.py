@@ -43,7 +43,7 @@ from django_deploy_concepts.report import Fact, Step
 if TYPE_CHECKING:
     from django_deploy_concepts.concerns.wsgi import Facts
 
-__all__ = ["FlyService", "StartCommand", "StartCommands", "StartFile", "read_start_commands"]
+__all__ = ["FlyService", "StartCommand", "StartCommands", "StartFile", "project_start_commands", "read_start_commands"]
 
 
 # Facts --------------------------------------------------------------------------------------------
@@ -202,6 +202,13 @@ def read_start_commands(context: ProjectContext) -> StartCommands:
             scripts_read.add(script_path)
             found += script_commands(context, script_path, command, reader)
     return StartCommands(tuple(found), tuple(reader.files), reader.fly, tuple(reader.errors))
+
+
+def project_start_commands(context: ProjectContext) -> StartCommands:
+    """The start commands, read once per run and shared: the WSGI facts, and the concerns that
+    only need to know which server runs with how many workers (without loading the application
+    or running gunicorn's own check)."""
+    return context.memo("wsgi:start_commands", lambda: read_start_commands(context))  # type: ignore[no-any-return]
 
 
 def script_commands(context: ProjectContext, path: Path, parent: StartCommand, reader: Reader) -> list[StartCommand]:

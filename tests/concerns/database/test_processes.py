@@ -8,6 +8,7 @@ from pathlib import Path
 
 from django.test import SimpleTestCase, override_settings
 
+from django_deploy_concepts.concerns.wsgi.start_commands import project_start_commands
 from tests.concerns.database.helpers import ids, make_context, messages_with, run
 
 LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -46,6 +47,19 @@ class WorkerCountTests(ProcessesTestCase):
                 self.assertEqual((workers.processes, workers.threads), (processes, threads))
                 if processes is not None:
                     self.assertEqual(workers.source, "Procfile line 2")
+
+    def test_the_count_needs_only_the_wsgi_concerns_start_commands(self) -> None:
+        self.write_procfile("gunicorn tests.wsgi --workers 3")
+        context = make_context()
+        facts, _ = run(context)
+        self.assertEqual(facts.processes.workers.processes, 3)
+        # The rest of the WSGI facts (the application loaded, gunicorn's own check run in a
+        # subprocess) is not collected for a count; the start commands read are kept for it.
+        not_collected = object()
+        self.assertIs(context.memo("facts:wsgi", lambda: not_collected), not_collected)
+        [web] = [command for command in project_start_commands(context).commands if command.process == "web"]
+        self.assertEqual(web.workers, 3)
+        self.assertIs(project_start_commands(context), project_start_commands(context))
 
 
 class LocalMemoryCacheTests(ProcessesTestCase):

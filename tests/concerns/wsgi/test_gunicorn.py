@@ -6,10 +6,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-from django.test import SimpleTestCase
+from django.test import SimpleTestCase, override_settings
 
+from django_deploy_concepts import runner
+from django_deploy_concepts.concerns import get_concern, wsgi
 from django_deploy_concepts.concerns.wsgi import gunicorn
-from tests.concerns.wsgi.support import ids, inspect, project_with
+from tests.concerns.wsgi.support import context_for, ids, inspect, project_with
 from tests.utils import require_executable
 
 PORT_CONFIG = 'import os\nbind = "0.0.0.0:" + os.environ.get("PORT", "8000")\nworkers = 2\ntimeout = 45\n'
@@ -34,6 +36,19 @@ class CheckConfigTests(SimpleTestCase):
         [check] = facts.gunicorn.checks
         self.assertEqual((check.source, check.loads, check.workers, check.timeout), ("Procfile line 1", True, 3, 20))
         self.assertEqual(Path(check.cwd), project.resolve())
+
+    def test_the_checks_start_with_the_run_and_give_the_same_facts(self) -> None:
+        with project_with({"Procfile": "web: gunicorn tests.wsgi --workers 3 --timeout 20\n"}) as project:
+            with override_settings(BASE_DIR=project):
+                context = context_for(project)
+                runner.prepare(context, [get_concern(wsgi.NAME)])
+                # Started by prepare: the facts later wait for these very checks.
+                not_started = object()
+                self.assertIsNot(context.memo("wsgi:gunicorn", lambda: not_started), not_started)
+                prepared = wsgi.collect_facts(context)
+            facts, _ = inspect(project)
+        self.assertEqual(prepared.gunicorn, facts.gunicorn)
+        self.assertEqual([check.workers for check in prepared.gunicorn.checks], [3])
 
     def test_w009_fires_when_gunicorn_rejects_the_configuration(self) -> None:
         rows = [
