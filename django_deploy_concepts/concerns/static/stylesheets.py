@@ -22,7 +22,7 @@ from urllib.parse import unquote, urldefrag, urlsplit
 from django.core.checks import CheckMessage, Error
 
 from django_deploy_concepts.concerns.static.common import MAX_LISTED, FileTooLarge, capped, error_text, read_file
-from django_deploy_concepts.concerns.static.finders import Listing, listing
+from django_deploy_concepts.concerns.static.finders import Listing, listing, parent
 from django_deploy_concepts.context import ProjectContext
 from django_deploy_concepts.report import Fact, Step
 
@@ -246,7 +246,7 @@ class Scan:
         return path in self.files.files or path in self.files.directories
 
     def scan(self, name: str, text: str, patterns: tuple[ReferencePattern, ...]) -> None:
-        folder = posixpath.dirname(name)
+        folder = parent(name)
         # What each reference from this folder resolves to: files repeat references.
         resolved = self.resolved.setdefault(folder, {})
         lowered = text.lower() if text.isascii() else None
@@ -266,6 +266,7 @@ class Scan:
                     kept = [item for item in found if not inside(item[0], spans)]
                     self.ignored += len(found) - len(kept)
                     found = kept
+            verified = 0
             for start, reference in found:
                 known = resolved.get(reference)
                 if known is None:
@@ -273,7 +274,7 @@ class Scan:
                     known = resolved[reference] = (target, target is not None and self.exists(target))
                 target, exists = known
                 if exists:
-                    self.verified += 1
+                    verified += 1
                 elif target is None:
                     self.ignored += 1
                 else:
@@ -282,6 +283,7 @@ class Scan:
                         line = text.count("\n", 0, start) + 1
                         suggestion = None if target.startswith("../") else self.files.suggest(target)
                         self.missing.append(BrokenReference(name, line, reference, target, suggestion))
+            self.verified += verified
 
 
 def inside(position: int, spans: list[tuple[int, int]]) -> bool:

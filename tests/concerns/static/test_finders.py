@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import posixpath
 
 from django.test import override_settings
 
@@ -71,6 +72,11 @@ class ListingTests(StaticTestCase):
             with self.subTest(label):
                 storage = FileSystemStorage(location=str(root))
                 self.assertEqual(list(finders.listed_files(storage, patterns)), list(get_files(storage, patterns)))
+
+    def test_the_parent_folder_of_a_path_is_posixpath_dirname(self) -> None:
+        for path in ("a/b/c.css", "c.css", "", "/", "//", "/x.css", "a//b.css", "a/b/", "//a//b//"):
+            with self.subTest(path):
+                self.assertEqual(finders.parent(path), posixpath.dirname(path))
 
     def test_a_folder_that_cannot_be_listed_fails_as_get_files_fails(self) -> None:
         from django.contrib.staticfiles.utils import get_files
