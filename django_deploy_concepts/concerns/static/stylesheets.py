@@ -51,8 +51,8 @@ class ReferencePattern(NamedTuple):
         """(position, url) of each match, in order, exactly as pattern.finditer(text) finds them.
 
         ``lowered`` is text.lower() when the text is ASCII (same positions), else None. A match can
-        only start where its prefix is, so only those places are tried: several times faster than
-        searching a case-insensitive pattern through every character.
+        only start where its prefix is, so only those places are tried, rather than stepping a
+        case-insensitive search through every character; a file without the prefix costs one find().
         """
         haystack = lowered if self.prefix_any_case else text
         if not self.prefix or haystack is None:
@@ -150,7 +150,7 @@ def leading_text(pattern: re.Pattern[str]) -> tuple[str, bool]:
     try:
         parser: Any = importlib.import_module("re._parser" if sys.version_info >= (3, 11) else "sre_parse")
         tree = parser.parse(pattern.pattern, pattern.flags)
-    except Exception:  # noqa: BLE001
+    except Exception:  # noqa: BLE001 - a private module that may change: then every file is searched in full
         return "", False
     characters: list[tuple[str, bool]] = []
 
