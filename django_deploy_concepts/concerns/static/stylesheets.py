@@ -12,15 +12,17 @@ import bisect
 import dataclasses
 import fnmatch
 import functools
+import importlib
 import posixpath
 import re
-from typing import TYPE_CHECKING, Any
+import sys
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import unquote, urldefrag, urlsplit
 
 from django.core.checks import CheckMessage, Error
 
 from django_deploy_concepts.concerns.static.common import MAX_LISTED, FileTooLarge, capped, error_text, read_file
-from django_deploy_concepts.concerns.static.finders import Listing, listing
+from django_deploy_concepts.concerns.static.finders import Listing, listing, parent
 from django_deploy_concepts.context import ProjectContext
 from django_deploy_concepts.report import Fact, Step
 
@@ -34,7 +36,42 @@ SCHEME = re.compile(r"^[a-z]+:")
 # A reference without these characters is a plain path: no scheme, query, fragment or escape.
 NOT_PLAIN = re.compile(r"[#?%:]")
 
-CompiledPatterns = tuple[tuple[str, tuple[tuple["re.Pattern[str]", Any], ...]], ...]
+
+class ReferencePattern(NamedTuple):
+    """One of the storage's patterns, compiled as HashedFilesMixin.__init__ compiles it."""
+
+    pattern: re.Pattern[str]
+    # Comments and string literals whose matches Django 6.1 leaves alone; None before 6.1.
+    ignored: re.Pattern[str] | None
+    # The text every match starts with (lower case when the pattern ignores case), or "".
+    prefix: str
+    prefix_any_case: bool
+
+    def references(self, text: str, lowered: str | None) -> list[tuple[int, str]]:
+        """(position, url) of each match, in order, exactly as pattern.finditer(text) finds them.
+
+        ``lowered`` is text.lower() when the text is ASCII (same positions), else None. A match can
+        only start where its prefix is, so only those places are tried, rather than stepping a
+        case-insensitive search through every character; a file without the prefix costs one find().
+        """
+        haystack = lowered if self.prefix_any_case else text
+        if not self.prefix or haystack is None:
+            return [(match.start(), match["url"]) for match in self.pattern.finditer(text)]
+        found = []
+        prefix, match_at = self.prefix, self.pattern.match
+        position = haystack.find(prefix)
+        while position >= 0:
+            match = match_at(text, position)
+            if match is None:
+                position = haystack.find(prefix, position + 1)
+            else:
+                found.append((position, match["url"]))
+                # finditer() goes on from the end of a match; a prefix is never empty, nor the match.
+                position = haystack.find(prefix, match.end())
+        return found
+
+
+CompiledPatterns = tuple[tuple[str, tuple[ReferencePattern, ...]], ...]
 
 
 # Facts --------------------------------------------------------------------------------------------
@@ -78,7 +115,7 @@ def reference_patterns(storage_class: type) -> CompiledPatterns:
     patterns = tuple(getattr(storage_class, "patterns", ()))
     if getattr(storage_class, "support_js_module_import_aggregation", False):
         patterns += (storage_class._js_module_import_aggregation_patterns,)  # type: ignore[attr-defined]
-    compiled: dict[str, list[tuple[re.Pattern[str], Any]]] = {}
+    compiled: dict[str, list[ReferencePattern]] = {}
     for extension, entries in patterns:
         for entry in entries:
             ignored = default_ignored
@@ -88,8 +125,55 @@ def reference_patterns(storage_class: type) -> CompiledPatterns:
                     ignored = entry[2]
             else:
                 pattern = entry
-            compiled.setdefault(extension, []).append((re.compile(pattern, re.IGNORECASE), ignored))
+            expression = re.compile(pattern, re.IGNORECASE)
+            prefix, any_case = leading_text(expression)
+            compiled.setdefault(extension, []).append(ReferencePattern(expression, compile_ignored(ignored), prefix, any_case))
     return tuple((extension, tuple(entries)) for extension, entries in compiled.items())
+
+
+def compile_ignored(ignored: Any) -> re.Pattern[str] | None:
+    """The ignored-blocks expression compiled, as get_ignored_blocks() passes it to re.finditer() (Django's is lazy)."""
+    if ignored is None:
+        return None
+    if isinstance(ignored, str):
+        return re.compile(ignored)
+    return re.compile(ignored.pattern, ignored.flags)
+
+
+def leading_text(pattern: re.Pattern[str]) -> tuple[str, bool]:
+    """The literal text every match of ``pattern`` starts with, and whether its letters may be in any case.
+
+    Read from the parse tree re.compile() builds (a private module: without it, ("", False) and
+    files are searched in full). Anchors consume nothing; groups are followed; anything else ends it.
+    Only an ASCII prefix is kept, so that comparing lower-cased ASCII text is exact.
+    """
+    try:
+        parser: Any = importlib.import_module("re._parser" if sys.version_info >= (3, 11) else "sre_parse")
+        tree = parser.parse(pattern.pattern, pattern.flags)
+    except Exception:  # noqa: BLE001 - a private module that may change: then every file is searched in full
+        return "", False
+    characters: list[tuple[str, bool]] = []
+
+    def follow(items: Any, any_case: bool) -> bool:
+        for operation, argument in items:
+            if operation == parser.LITERAL:
+                characters.append((chr(argument), any_case))
+            elif operation == parser.SUBPATTERN:
+                _, add_flags, del_flags, group = argument
+                case = (any_case or bool(add_flags & re.IGNORECASE)) and not del_flags & re.IGNORECASE
+                if not follow(group, case):
+                    return False
+            elif operation != parser.AT:
+                return False
+        return True
+
+    follow(tree, bool(pattern.flags & re.IGNORECASE))
+    text = "".join(character for character, _ in characters)
+    if not text.isascii():
+        return "", False
+    if any(any_case and character.lower() != character.upper() for character, any_case in characters):
+        return text.lower(), True
+    return text, False
 
 
 def patterns_storage(backend: str) -> type:
@@ -129,8 +213,8 @@ class Scan:
         self.undecodable: list[str] = []
         self.undecodable_count = 0
         self.unread: list[tuple[str, str]] = []
-        # (folder, reference) -> the path it resolves to and whether that exists: files repeat references.
-        self.resolved: dict[tuple[str, str], tuple[str | None, bool]] = {}
+        # Folder -> reference -> the path it resolves to and whether that exists.
+        self.resolved: dict[str, dict[str, tuple[str | None, bool]]] = {}
 
     def target(self, folder: str, url: str) -> str | None:
         """The path collectstatic looks up for ``url`` found in a file of ``folder``; None when it leaves it alone.
@@ -161,46 +245,51 @@ class Scan:
         # collectstatic checks the copy in STATIC_ROOT exists; a folder exists too (it is then left as is).
         return path in self.files.files or path in self.files.directories
 
-    def scan(self, name: str, text: str, patterns: tuple[tuple[re.Pattern[str], Any], ...]) -> None:
-        folder = posixpath.dirname(name)
-        blocks: tuple[list[int], list[int]] | None = None
-        for pattern, ignored in patterns:
-            found = [(match.start(), match.group("url")) for match in pattern.finditer(text)]
+    def scan(self, name: str, text: str, patterns: tuple[ReferencePattern, ...]) -> None:
+        folder = parent(name)
+        # What each reference from this folder resolves to: files repeat references.
+        resolved = self.resolved.setdefault(folder, {})
+        lowered = text.lower() if text.isascii() else None
+        # The comments and string literals Django 6.1 skips, per expression: read once per file, when needed.
+        blocks: dict[re.Pattern[str], list[tuple[int, int]]] = {}
+        for reference_pattern in patterns:
+            found = reference_pattern.references(text, lowered)
             if not found:
                 continue
             self.references += len(found)
+            ignored = reference_pattern.ignored
             if ignored is not None:
-                # Comments and string literals, which Django 6.1 skips; computed once per file, when needed.
-                if blocks is None:
-                    spans = [(block.start(), block.end()) for block in ignored.finditer(text)]
-                    blocks = ([begin for begin, _ in spans], [end for _, end in spans])
-                if blocks[0]:
-                    kept = [item for item in found if not inside(item[0], blocks)]
+                spans = blocks.get(ignored)
+                if spans is None:
+                    spans = blocks[ignored] = [block.span() for block in ignored.finditer(text)]
+                if spans:
+                    kept = [item for item in found if not inside(item[0], spans)]
                     self.ignored += len(found) - len(kept)
                     found = kept
+            verified = 0
             for start, reference in found:
-                known = self.resolved.get((folder, reference))
+                known = resolved.get(reference)
                 if known is None:
                     target = self.target(folder, reference)
-                    known = self.resolved[folder, reference] = (target, target is not None and self.exists(target))
-                resolved, exists = known
+                    known = resolved[reference] = (target, target is not None and self.exists(target))
+                target, exists = known
                 if exists:
-                    self.verified += 1
-                elif resolved is None:
+                    verified += 1
+                elif target is None:
                     self.ignored += 1
                 else:
                     self.missing_count += 1
                     if len(self.missing) < MAX_LISTED:
                         line = text.count("\n", 0, start) + 1
-                        suggestion = None if resolved.startswith("../") else self.files.suggest(resolved)
-                        self.missing.append(BrokenReference(name, line, reference, resolved, suggestion))
+                        suggestion = None if target.startswith("../") else self.files.suggest(target)
+                        self.missing.append(BrokenReference(name, line, reference, target, suggestion))
+            self.verified += verified
 
 
-def inside(position: int, blocks: tuple[list[int], list[int]]) -> bool:
-    """Whether ``position`` lies strictly inside one of the sorted, disjoint (start, end) blocks."""
-    starts, ends = blocks
-    index = bisect.bisect_left(starts, position) - 1
-    return index >= 0 and position < ends[index]
+def inside(position: int, spans: list[tuple[int, int]]) -> bool:
+    """Whether ``position`` lies strictly inside one of the sorted, disjoint (start, end) spans."""
+    index = bisect.bisect_left(spans, (position,)) - 1
+    return index >= 0 and position < spans[index][1]
 
 
 def read_text(path: str) -> tuple[str | None, str | None]:

@@ -179,33 +179,53 @@ def static_libraries(engine: Any) -> tuple[bool, dict[str, bool]]:
 
 
 def scan_django(scan: Scan, text: str, libraries: tuple[bool, dict[str, bool]]) -> None:
-    """Every {% static %} tag of a Django template, in order, knowing which {% load %} came before."""
-    from django.template.base import Lexer, TokenType
+    """Every {% static %} tag of a Django template, in order, knowing which {% load %} came before.
+
+    The tags are those Django's Lexer makes, found with its own expression; only block tags are
+    looked at (no Token objects for the rest), and lines are counted only up to the tags that matter.
+    """
+    from django.template.base import BLOCK_TAG_START, tag_re
 
     static_loaded, providers = libraries
     in_comment = False
-    for token in Lexer(text).tokenize():
-        if token.token_type is not TokenType.BLOCK:
+    verbatim = ""
+    line, counted_to = 1, 0
+    for match in tag_re.finditer(text):
+        tag = match[0]
+        if tag[:2] != BLOCK_TAG_START:
             continue
-        command = token.contents.split(None, 1)[0] if token.contents else ""
+        contents = tag[2:-2].strip()
+        # As Lexer.create_token: between {% verbatim %} and its end tag, block tags are text.
+        if verbatim:
+            if contents != verbatim:
+                continue
+            verbatim = ""
+        elif contents[:9] in ("verbatim", "verbatim "):
+            verbatim = f"end{contents}"
         if in_comment:
             # {% comment %} blocks are never rendered: their tags are not checked.
-            in_comment = token.contents != "endcomment"
-        elif not command:
-            scan.problem(token.lineno, f"Empty block tag on line {token.lineno}", "syntax")
+            in_comment = contents != "endcomment"
+            continue
+        command = contents.split(None, 1)[0] if contents else ""
+        if command not in ("", "comment", "load", "static"):
+            continue
+        line += text.count("\n", counted_to, match.start())
+        counted_to = match.start()
+        if not command:
+            scan.problem(line, f"Empty block tag on line {line}", "syntax")
         elif command == "comment":
             in_comment = True
         elif command == "load":
-            static_loaded = load_provides_static(scan, token, providers) or static_loaded
-        elif command == "static":
-            static_tag(scan, token, static_loaded)
+            static_loaded = load_provides_static(scan, contents, line, providers) or static_loaded
+        else:
+            static_tag(scan, contents, line, static_loaded)
     if in_comment:
         scan.problem(None, "Unclosed tag 'comment'. Looking for one of: endcomment.", "syntax")
 
 
-def load_provides_static(scan: Scan, token: Any, providers: dict[str, bool]) -> bool:
+def load_provides_static(scan: Scan, contents: str, line: int, providers: dict[str, bool]) -> bool:
     """Whether a {% load %} tag makes {% static %} available; a library Django removed is reported."""
-    bits = token.contents.split()[1:]
+    bits = contents.split()[1:]
     if "from" in bits:
         libraries = [bits[-1]]
         provides = "static" in bits[: bits.index("from")] and providers.get(bits[-1], False)
@@ -214,32 +234,34 @@ def load_provides_static(scan: Scan, token: Any, providers: dict[str, bool]) -> 
         provides = any(providers.get(name, False) for name in bits)
     for library in libraries:
         if library in REMOVED_LIBRARIES and library not in providers:
-            scan.problem(token.lineno, f"'{library}' is not a registered tag library (removed in Django 3.0)", "syntax")
+            scan.problem(line, f"'{library}' is not a registered tag library (removed in Django 3.0)", "syntax")
             # The {% static %} tags below fail for the same reason: one message for it.
             provides = True
     return provides
 
 
-def static_tag(scan: Scan, token: Any, static_loaded: bool) -> None:
+def static_tag(scan: Scan, contents: str, line: int, static_loaded: bool) -> None:
     """One {% static %} tag: its path looked up when it is a literal, its syntax read as Django's parser reads it."""
-    plain = PLAIN_STATIC_TAG.match(token.contents)
+    from django.template.base import Token, TokenType
+
+    plain = PLAIN_STATIC_TAG.match(contents)
     if plain is not None and static_loaded:
-        scan.reference(token.lineno or 0, plain.group(2))
+        scan.reference(line, plain.group(2))
         return
-    bits = token.split_contents()
+    bits = Token(TokenType.BLOCK, contents).split_contents()
     if len(bits) < 2:
-        scan.problem(token.lineno, "'static' takes at least one argument (path to file)", "syntax")
+        scan.problem(line, "'static' takes at least one argument (path to file)", "syntax")
     elif not static_loaded:
-        scan.problem(token.lineno, "Invalid block tag 'static'. Did you forget to {% load static %}?", "syntax")
+        scan.problem(line, "Invalid block tag 'static'. Did you forget to {% load static %}?", "syntax")
     else:
         path, error = literal_path(bits[1])
         if error is not None:
-            scan.problem(token.lineno, error, "syntax")
+            scan.problem(line, error, "syntax")
         elif path is None:
             scan.references += 1
             scan.unverifiable += 1
         else:
-            scan.reference(token.lineno or 0, path)
+            scan.reference(line, path)
 
 
 def scan_jinja2(scan: Scan, text: str, environment: Any) -> None:

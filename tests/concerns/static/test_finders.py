@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import posixpath
 
 from django.test import override_settings
 
@@ -43,6 +44,52 @@ class PassTests(StaticTestCase):
         with override_settings(**self.base_settings()):
             context = build_context()
             self.assertIs(finders.listing(context), finders.listing(context))
+
+
+class ListingTests(StaticTestCase):
+    """The pass reads Django's own storages with os.scandir: the same files, in the same order, as get_files()."""
+
+    def test_the_same_files_in_the_same_order_as_get_files(self) -> None:
+        from django.contrib.staticfiles.utils import get_files
+        from django.core.files.storage import FileSystemStorage
+
+        files = {
+            name: ""
+            for name in (
+                "b.css", "a.css", ".hidden.css", "backup.css~", "CVS/entries", "css/CVS", "css/site.css", "css/site.css.map",
+                "css/.cache/x.css", "vendor/lib/x.js", "vendor/lib/deep/y.js", "vendor/z.js", "img/logo.png", "zz/last.txt",
+            )
+        }  # fmt: skip
+        root = self.sources(files)
+        os.symlink(root / "vendor", root / "linked")
+        os.symlink(root / "gone.css", root / "dangling.css")
+        rows = {
+            "collectstatic's defaults": finders.ignore_patterns(),
+            "none": [],
+            "names and paths": ["*.map", "vendor/lib/*", "img", "CVS", ".*", "*~"],
+        }
+        for label, patterns in rows.items():
+            with self.subTest(label):
+                storage = FileSystemStorage(location=str(root))
+                self.assertEqual(list(finders.listed_files(storage, patterns)), list(get_files(storage, patterns)))
+
+    def test_the_parent_folder_of_a_path_is_posixpath_dirname(self) -> None:
+        for path in ("a/b/c.css", "c.css", "", "/", "//", "/x.css", "a//b.css", "a/b/", "//a//b//"):
+            with self.subTest(path):
+                self.assertEqual(finders.parent(path), posixpath.dirname(path))
+
+    def test_a_folder_that_cannot_be_listed_fails_as_get_files_fails(self) -> None:
+        from django.contrib.staticfiles.utils import get_files
+        from django.core.files.storage import FileSystemStorage
+
+        root = self.sources({"a.css": "", "b/c.css": ""})
+        os.symlink(root / "loop", root / "loop")
+        storage = FileSystemStorage(location=str(root))
+        with self.assertRaises(OSError) as expected:
+            list(get_files(storage, []))
+        with self.assertRaises(OSError) as listed:
+            list(finders.listed_files(storage, []))
+        self.assertEqual(listed.exception.errno, expected.exception.errno)
 
 
 class ShadowedPathsTests(StaticTestCase):

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import re
+import unittest
 from collections.abc import Mapping
 from typing import Any
 
+from django.contrib.staticfiles import storage as django_storage
+from django.contrib.staticfiles.storage import ManifestStaticFilesStorage
+
 from django_deploy_concepts.concerns.static import stylesheets
 from tests.concerns.static.helpers import BASE_APPS, BROKEN_APP, CLEAN_APP, MANIFEST_STORAGE, PLAIN_STORAGE, StaticTestCase, ids, storages
+from tests.fixtures.static.storages import ModuleScriptsStorage
 
 
 class StylesheetReferencesTests(StaticTestCase):
@@ -34,6 +40,8 @@ class StylesheetReferencesTests(StaticTestCase):
             "outside the static files": ("a { background: url(../../../gone.png) }", "css/site.css", "../../gone.png"),
             "stylesheet source map": ("a {}\n/*# sourceMappingURL=site.css.map */", "css/site.css", "css/site.css.map"),
             "script source map": ("let a;\n//# sourceMappingURL=app.js.map", "js/app.js", "js/app.js.map"),
+            "upper case": ("a { background: URL(../img/gone.png) }", "css/site.css", "img/gone.png"),
+            "not ASCII": ("a::before { content: 'caf\xe9' }\nb { background: Url(gone.png) }", "css/site.css", "css/gone.png"),
         }
         for label, (text, name, resolved) in rows.items():
             with self.subTest(label):
@@ -87,6 +95,70 @@ class StylesheetReferencesTests(StaticTestCase):
         self.assertEqual(self.missing(files, STORAGES=storages(MANIFEST_STORAGE)), [])
         found = self.missing(files, STORAGES=storages("tests.fixtures.static.storages.ModuleScriptsStorage"))
         self.assertEqual([(file, target) for file, _, _, target in found], [("js/app.js", "js/gone.js")])
+
+
+JS_IGNORED = getattr(django_storage, "_js_ignored_re", None)
+
+
+class MixedIgnoredStorage(ManifestStaticFilesStorage):
+    """Django 6.1 reads each pattern with its own comments-and-strings expression; a pair gets the CSS one."""
+
+    patterns = (
+        (
+            "*.js",
+            (
+                (r"(?P<matched>url\((?P<url>[^)]*)\))", "url(%(url)s)"),
+                (r"(?P<matched>src=(?P<url>\S+))", "src=%(url)s", JS_IGNORED),
+            ),
+        ),
+    )
+
+
+class PatternSearchTests(StaticTestCase):
+    """Matches are looked for only where a pattern's leading text is: the same matches as finditer()."""
+
+    def test_the_same_matches_as_finditer(self) -> None:
+        texts = (
+            "",
+            "a { background: url(a.png) } b { background: URL('b.png') } c { background: uRl( \"c.png\") }",
+            "url(url(a.png)) url( url(b.png)",
+            "@import 'a.css'; @IMPORT \"b.css\"; @import url(c.css);",
+            "a {}\n/*# sourceMappingURL=a.css.map */\n/*# SOURCEMAPPINGURL=b.css.map */",
+            "let a;\n//# sourceMappingURL=a.js.map\n//# sourcemappingurl=b.js.map",
+            'import { a } from "./a.js";\nIMPORT "./b.js";\nexport * from "./c.js";\nimport("./d.js");\nimport x from "e";',
+            "a::before { content: 'caf\xe9 \u0130MPORT' } b { background: url(\u212a.png) }",
+        )
+        for extension, entries in stylesheets.reference_patterns(ModuleScriptsStorage):
+            for entry in entries:
+                for text in texts:
+                    with self.subTest(extension=extension, pattern=entry.pattern.pattern, text=text):
+                        expected = [(match.start(), match["url"]) for match in entry.pattern.finditer(text)]
+                        self.assertEqual(entry.references(text, text.lower() if text.isascii() else None), expected)
+
+    def test_the_leading_text_of_a_pattern(self) -> None:
+        rows = {
+            r"(?P<matched>url\((?P<url>.*?)\))": ("url(", True),
+            r"(?m)^(?P<matched>//# (?-i:sourceMappingURL)=(?P<url>.*))$": ("//# sourceMappingURL=", False),
+            r"(?P<matched>(?:url|src)\((?P<url>.*?)\))": ("", False),
+            r"(?P<matched>\s*@import (?P<url>.*))": ("", False),
+            r"(?P<matched>caf\xe9(?P<url>.*))": ("", False),
+        }
+        for pattern, expected in rows.items():
+            with self.subTest(pattern):
+                self.assertEqual(stylesheets.leading_text(re.compile(pattern, re.IGNORECASE)), expected)
+
+    @unittest.skipUnless(JS_IGNORED is not None, "Django 6.1 skips references in comments and strings")
+    def test_each_pattern_skips_its_own_comments(self) -> None:
+        # The first pattern sees no comment in "// url(...)" (CSS has none); the second skips its match in it.
+        found = self.missing(
+            {"js/app.js": "// url(gone-a.png) src=gone-b.png\n"},
+            STORAGES=storages("tests.concerns.static.test_stylesheets.MixedIgnoredStorage"),
+        )
+        self.assertEqual([reference for _, _, reference, _ in found], ["gone-a.png"])
+
+    def missing(self, files: Mapping[str, str | bytes], **settings: Any) -> list[tuple[str, int, str, str]]:
+        facts = self.facts(STATICFILES_DIRS=[str(self.sources(files))], **settings).stylesheets
+        return [(reference.file, reference.line, reference.reference, reference.resolved) for reference in facts.missing]
 
 
 class UndecodableTests(StaticTestCase):

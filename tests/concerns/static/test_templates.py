@@ -39,6 +39,31 @@ class TemplateReferencesTests(StaticTestCase):
                 facts = self.facts_for({"page.html": f"{LOADED}\n{tag}\n"})
                 self.assertEqual([(reference.line, reference.path) for reference in facts.missing], [(2, path)])
 
+    def test_tags_are_read_where_the_lexer_reads_them(self) -> None:
+        rows = {
+            "after a tag over two lines, which is text": ("{% static 'x.css'\n %}\n{% static 'gone.css' %}", [(3, "gone.css")]),
+            "after a comment over two lines, which is text": ("{# a\nb #}\n\n{% static 'gone.css' %}", [(4, "gone.css")]),
+            "after comments and variables": ("{# a #}{{ b }}\n{% static 'gone.css' %}", [(2, "gone.css")]),
+            "inside a comment": ("{# {% static 'gone.css' %} #}", []),
+            "inside a variable": ("{{ '{% static \\'gone.css\\' %}' }}\n{% static 'gone2.css' %}", [(2, "gone2.css")]),
+            "inside a named verbatim": ("{% verbatim a %}{% static 'x.css' %}{% endverbatim %}{% endverbatim a %}", []),
+            "after a named verbatim": ("{% verbatim a %}{% endverbatim a %}{% static 'gone.css' %}", [(1, "gone.css")]),
+            "an end tag inside a comment block": ("{% comment %}{% endcomment x %}{% static 'x.css' %}{% endcomment %}", []),
+            "a verbatim tag inside a comment block": (
+                "{% comment %}{% verbatim %}{% endcomment %}{% static 'x.css' %}{% endverbatim %}{% endcomment %}",
+                [],
+            ),
+            "block tags between the references": (
+                "{% for a in b %}\n{% static 'gone.css' %}{% endfor %}\n{% block x %}{% static 'gone2.css' %}{% endblock %}",
+                [(2, "gone.css"), (3, "gone2.css")],
+            ),
+        }
+        for label, (text, missing) in rows.items():
+            with self.subTest(label):
+                facts = self.facts_for({"page.html": f"{LOADED}{text}"})
+                self.assertEqual([(reference.line, reference.path) for reference in facts.missing], missing)
+                self.assertEqual(facts.problems, ())
+
     def test_existing_unverifiable_and_unrendered_references_are_quiet(self) -> None:
         facts = self.facts(INSTALLED_APPS=[*BASE_APPS, CLEAN_APP])
         self.assertEqual(templates.check_template_references(facts), [])
