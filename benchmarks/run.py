@@ -61,6 +61,21 @@ class Command:
     arguments: tuple[str, ...]
     with_app: bool = True
     expected_exit_codes: tuple[int, ...] = (0,)
+    # A Python script run instead of manage.py; it prints "wall cpu" of the part it times itself.
+    script: str | None = None
+
+
+# The static files inspection alone, timed inside the process: what issue 3's target is about
+# ("the whole static inspection"), without start-up, imports and Django's own checks.
+STATIC_INSPECTION_SCRIPT = """
+import time, django
+django.setup()
+from django_deploy_concepts.context import build_context
+from django_deploy_concepts.concerns import static
+wall, cpu = time.perf_counter(), time.process_time()
+static.collect_facts(build_context())
+print(time.perf_counter() - wall, time.process_time() - cpu)
+"""
 
 
 COMMANDS: tuple[Command, ...] = (
@@ -79,6 +94,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("collectstatic", "collectstatic --dry-run --noinput", ("collectstatic", "--dry-run", "--noinput")),
     Command("explain_deploy", "explain_deploy --format json --offline", ("explain_deploy", "--format", "json", "--offline")),
     *(Command(f"explain_{name}", f"explain_{name} --offline", (f"explain_{name}", "--offline")) for name in CONCERNS),
+    Command("static_inspection", "static inspection alone, in process", (), script=STATIC_INSPECTION_SCRIPT),
 )
 COMMANDS_BY_KEY = {command.key: command for command in COMMANDS}
 
@@ -134,11 +150,15 @@ def environment(project: GeneratedProject, static_root: Path, with_app: bool) ->
     return env
 
 
-def measure(arguments: Sequence[str], cwd: Path, env: dict[str, str], timeout: float) -> Sample:
-    """Run one process to its end; its own wall time, CPU time and peak memory, from wait4()."""
-    with tempfile.TemporaryFile() as stderr:
+def measure(arguments: Sequence[str], cwd: Path, env: dict[str, str], timeout: float, *, inner: bool = False) -> Sample:
+    """Run one process to its end; its own wall time, CPU time and peak memory, from wait4().
+
+    With ``inner``, the process prints the wall and CPU time of the part it timed itself, and
+    those replace the whole process's.
+    """
+    with tempfile.TemporaryFile() as stderr, tempfile.TemporaryFile() as stdout:
         start = time.perf_counter()
-        process = subprocess.Popen(arguments, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True)
+        process = subprocess.Popen(arguments, cwd=cwd, env=env, stdout=stdout, stderr=stderr, start_new_session=True)
         timed_out = threading.Event()
 
         def stop() -> None:
@@ -156,9 +176,14 @@ def measure(arguments: Sequence[str], cwd: Path, env: dict[str, str], timeout: f
         process.returncode = os.waitstatus_to_exitcode(status)
         stderr.seek(0)
         tail = stderr.read()[-2000:].decode(errors="replace")
+        stdout.seek(0)
+        printed = stdout.read().decode(errors="replace").split()
+    cpu = usage.ru_utime + usage.ru_stime
+    if inner and len(printed) == 2:
+        wall, cpu = float(printed[0]), float(printed[1])
     return Sample(
         wall=wall,
-        cpu=usage.ru_utime + usage.ru_stime,
+        cpu=cpu,
         max_rss_kib=usage.ru_maxrss,
         exit_code=process.returncode,
         timed_out=timed_out.is_set(),
@@ -198,11 +223,13 @@ def run_size(
                 f"{name}: {'warm-up' if warming_up else 'run'} {round_number - options.warmup + 1 if not warming_up else round_number + 1}"
             )
             for command in commands:
+                arguments = [options.python, "-c", command.script] if command.script else [options.python, "manage.py", *command.arguments]
                 sample = measure(
-                    [options.python, "manage.py", *command.arguments],
+                    arguments,
                     project.root,
                     environment(project, Path(static_root), command.with_app),
                     options.timeout,
+                    inner=command.script is not None,
                 )
                 if not warming_up:
                     measurements[command.key].samples.append(sample)
@@ -302,6 +329,12 @@ def targets(default: SizeResult, double: SizeResult | None) -> list[Target]:
     return [
         Target("explain_deploy / check --deploy without the app", 2.0, ratio(results, "explain_deploy", "check_deploy_django")),
         Target("explain_static / collectstatic --dry-run", 0.25, ratio(results, "explain_static", "collectstatic")),
+        Target(
+            "static inspection alone / collectstatic --dry-run",
+            0.25,
+            ratio(results, "static_inspection", "collectstatic"),
+            note="(static inspection alone: static.collect_facts timed inside the process, as issue 3 sets it)",
+        ),
         Target("check --deploy with the app / without", 1.5, ratio(results, "check_deploy_app", "check_deploy_django")),
         Target("check with the app / without", 1.05, ratio(results, "check_app", "check_django")),
         Target(
