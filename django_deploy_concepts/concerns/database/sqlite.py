@@ -8,13 +8,13 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.core.checks import CheckMessage, Error, Warning
 
+from django_deploy_concepts import vcs
 from django_deploy_concepts.concerns.database.config import SQLITE
 
 if TYPE_CHECKING:
@@ -68,21 +68,12 @@ def read_journal_mode(path: Path) -> str | None:
 
 def git_tracks(repository_root: Path, relative: str, timeout: float) -> bool | None:
     """True when git tracks the file, None when git cannot say (not installed, not a repository)."""
-    try:
-        result = subprocess.run(
-            ["git", "-c", "core.fsmonitor=false", "ls-files", "--error-unmatch", "--", relative],
-            cwd=repository_root,
-            capture_output=True,
-            timeout=max(timeout, 1.0),
-            # git status-like commands may refresh the index; nothing here may write.
-            env={**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"},
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
+    result = vcs.run_git(repository_root, ["ls-files", "--error-unmatch", "--", relative], timeout)
+    if isinstance(result, str):
         return None
     if result.returncode == 0:
         return True
-    if b"did not match any file" in result.stderr:
+    if "did not match any file" in result.stderr:
         return False
     return None
 

@@ -10,13 +10,12 @@ import dataclasses
 import fnmatch
 import json
 import os
-import shutil
 import stat
-import subprocess
 from typing import TYPE_CHECKING
 
 from django.core.checks import CheckMessage, Error, Info, Warning
 
+from django_deploy_concepts import vcs
 from django_deploy_concepts.concerns.static.common import MAX_LISTED, error_text, is_within, real
 from django_deploy_concepts.concerns.static.finders import listing
 from django_deploy_concepts.concerns.static.locations import Folder
@@ -135,16 +134,6 @@ def gitignore_verdict(text: str, relative: str) -> bool | None:
     return verdict
 
 
-def run_git(arguments: list[str], timeout: float) -> subprocess.CompletedProcess[str] | str:
-    environment = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"}
-    try:
-        return subprocess.run(arguments, capture_output=True, text=True, timeout=timeout, check=False, env=environment)
-    except subprocess.TimeoutExpired:
-        return f"git did not answer within {timeout:g} s"
-    except OSError as exc:
-        return error_text(exc)
-
-
 def repository_path(context: ProjectContext, root: Folder) -> str:
     repository = context.repository_root
     if repository is None:
@@ -163,8 +152,7 @@ def vcs_state(context: ProjectContext, root: Folder) -> tuple[str, str, int]:
     if not relative:
         return "outside the repository", "", 0
     repository_real = real(context.repository_root) or str(context.repository_root)
-    git = shutil.which("git")
-    if git is None:
+    if vcs.git_executable() is None:
         gitignore = context.files.get(".gitignore")
         if gitignore is None or gitignore.text is None:
             return "unknown", "git is not installed and there is no .gitignore", 0
@@ -172,20 +160,20 @@ def vcs_state(context: ProjectContext, root: Folder) -> tuple[str, str, int]:
         if gitignore_verdict(gitignore.text, base):
             return "ignored", f"{gitignore.relative_path} ignores it", 0
         return "unknown", f"git is not installed; {gitignore.relative_path} does not mention it", 0
-    tracked = run_git([git, "-C", repository_real, "ls-files", "-z", "--", relative], context.timeout)
+    tracked = vcs.run_git(repository_real, ["ls-files", "-z", "--", relative], context.timeout)
     if isinstance(tracked, str) or tracked.returncode != 0:
-        return "unknown", tracked if isinstance(tracked, str) else (tracked.stderr.strip().splitlines() or ["git failed"])[0], 0
+        return "unknown", tracked if isinstance(tracked, str) else vcs.first_error_line(tracked, "git failed"), 0
     tracked_files = tracked.stdout.count("\0")
     if tracked_files:
         return "committed", f"git tracks {tracked_files} files in it", tracked_files
-    ignored = run_git([git, "-C", repository_real, "check-ignore", "-q", "--no-index", "--", relative + "/"], context.timeout)
+    ignored = vcs.run_git(repository_real, ["check-ignore", "-q", "--no-index", "--", relative + "/"], context.timeout)
     if isinstance(ignored, str):
         return "unknown", ignored, 0
     if ignored.returncode == 0:
         return "ignored", "git ignores it", 0
     if ignored.returncode == 1:
         return "not ignored", "no .gitignore pattern matches it", 0
-    return "unknown", (ignored.stderr.strip().splitlines() or ["git check-ignore failed"])[0], 0
+    return "unknown", vcs.first_error_line(ignored, "git check-ignore failed"), 0
 
 
 def collect(context: ProjectContext, root: Folder | None, storage: StorageFacts) -> CollectedFacts:
