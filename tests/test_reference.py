@@ -80,3 +80,11 @@ class TestCoverageOfIdsTests(SimpleTestCase):
             if check_id not in test_text and not re.search(rf"\b{short}\b|\b{short.lower()}\(", test_text):
                 unexercised.append(check_id)
         self.assertEqual(unexercised, [])
+
+
+class ReadmeIndexTests(SimpleTestCase):
+    def test_readme_lists_every_id(self) -> None:
+        readme = (REPO_ROOT / "README.rst").read_text(encoding="utf-8")
+        used = {match for text in package_sources().values() for match in ANY_ID.findall(text)}
+        used |= {f"deploy_concepts.{concern.LETTER}000" for concern in CONCERNS}
+        self.assertEqual(sorted(check_id for check_id in used if f"``{check_id}``" not in readme), [])
