@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import json
+
 from django.test import SimpleTestCase
 from django.test.utils import override_settings
 
 from django_deploy_concepts.concerns.wsgi import commands
 from django_deploy_concepts.concerns.wsgi.start_commands import read_start_commands
 from tests.concerns.wsgi.support import context_for, copied_fixture, ids, inspect, project_with
+from tests.utils import FIXTURES_DIR
+
 
 # (file, line, process, server, application path, is web, runs migrate) for each fixture.
+def json_error_line(case: str, name: str) -> str:
+    try:
+        json.loads((FIXTURES_DIR / "wsgi" / "start_commands" / case / name).read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        return f"line {exc.lineno}"
+    raise AssertionError(f"{case}/{name} is meant to be malformed JSON")
+
+
 EXPECTED = {
     "procfile": [
         ("Procfile", 2, "release", None, None, False, True),
@@ -75,7 +87,8 @@ MALFORMED = {
     "compose_malformed": ("compose.yaml", "line 4"),
     "fly_malformed": ("fly.toml", "line 4"),
     "render_malformed": ("render.yaml", "line 4"),
-    "railway_json_malformed": ("railway.json", "line 4"),
+    # Python's json module words (and places) the error differently from version to version.
+    "railway_json_malformed": ("railway.json", json_error_line("railway_json_malformed", "railway.json")),
     "railway_toml_malformed": ("railway.toml", "line 2"),
     "appengine_malformed": ("app.yaml", "line 3"),
     "platformsh_malformed": (".platform.app.yaml", "line 4"),
