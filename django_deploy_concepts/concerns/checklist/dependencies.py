@@ -10,13 +10,14 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import django
 from django.core.checks import CheckMessage, Error, Warning
 
+from django_deploy_concepts import formats
 from django_deploy_concepts.concerns.checklist import source
 from django_deploy_concepts.concerns.wsgi.start_commands import project_start_commands
 from django_deploy_concepts.context import MAX_FILE_BYTES, ProjectContext
@@ -161,56 +162,7 @@ def requirements_file(path: Path, display: str, errors: list[str], depth: int = 
     return found
 
 
-def load_toml(text: str) -> dict[str, Any]:
-    """TOML through tomllib (Python 3.11+) or tomli; on Python 3.10 without tomli, a tolerant reading."""
-    try:
-        import tomllib as toml_module
-    except ImportError:
-        try:
-            import tomli as toml_module  # type: ignore[no-redef,import-not-found,unused-ignore]
-        except ImportError:
-            return minimal_toml(text)
-    return toml_module.loads(text)
-
-
-def minimal_toml(text: str) -> dict[str, Any]:
-    """The dependency tables of pyproject.toml and Pipfile, read line by line without a TOML parser."""
-    data: dict[str, Any] = {}
-    table: list[str] = []
-    array_key: str | None = None
-    for raw in text.splitlines():
-        line = raw.split(" #", 1)[0].strip()
-        if array_key is not None:
-            target = nested(data, table).setdefault(array_key, [])
-            target.extend(re.findall(r"""["']([^"']+)["']""", line))
-            if "]" in line:
-                array_key = None
-            continue
-        header = re.match(r"^\[(?P<name>[^\[\]]+)\]$", line)
-        if header:
-            table = [part.strip().strip('"') for part in header["name"].split(".")]
-            continue
-        pair = re.match(r"""^(?P<key>[A-Za-z0-9_.\-"]+)\s*=\s*(?P<value>.*)$""", line)
-        if pair is None:
-            continue
-        key, value = pair["key"].strip('"'), pair["value"]
-        if value.startswith("["):
-            items = re.findall(r"""["']([^"']+)["']""", value.split("]", 1)[0])
-            nested(data, table)[key] = items
-            if "]" not in value:
-                array_key = key
-        else:
-            nested(data, table)[key] = value.strip().strip("\"'")
-    return data
-
-
-def nested(data: dict[str, Any], path: Iterable[str]) -> dict[str, Any]:
-    for part in path:
-        data = data.setdefault(part, {})
-    return data
-
-
-def toml_requirements(text: str, display: str, loads: Callable[[str], dict[str, Any]] = load_toml) -> list[Requirement]:
+def toml_requirements(text: str, display: str, loads: Callable[[str], dict[str, Any]] = formats.read_toml) -> list[Requirement]:
     data = loads(text)
     found: list[Requirement] = []
     project = data.get("project")

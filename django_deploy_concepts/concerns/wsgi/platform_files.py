@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from django_deploy_concepts.concerns.wsgi import formats
+from django_deploy_concepts import formats
 from django_deploy_concepts.context import ProjectContext
 
 MAX_SCRIPT_BYTES = 64 * 1024

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from django.test import SimpleTestCase, override_settings
 
+from django_deploy_concepts import formats
 from django_deploy_concepts.concerns.checklist import dependencies
 from tests.concerns.checklist.helpers import ChecklistTestCase
 from tests.utils import EXAMPLE_DIR, run_manage
@@ -79,7 +80,7 @@ class ParsingTests(ChecklistTestCase):
             ("Pipfile", PIPFILE, ["django", "gunicorn"]),
         )
         for name, text, expected in rows:
-            for loads in (dependencies.load_toml, dependencies.minimal_toml):
+            for loads in (formats.read_toml, formats.read_minimal_toml):
                 with self.subTest(name, loads=loads.__name__):
                     self.assertEqual([requirement.name for requirement in dependencies.toml_requirements(text, name, loads)], expected)
 

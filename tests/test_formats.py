@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.test import SimpleTestCase
 
-from django_deploy_concepts.concerns.wsgi import formats
+from django_deploy_concepts import formats
 
 
 def scalar_at(node: formats.YamlNode | None, *path: str | int) -> formats.YamlScalar:
@@ -92,7 +92,7 @@ class TomlTests(SimpleTestCase):
     def test_both_readers_agree(self) -> None:
         # read_toml uses tomllib where Python has it; the minimal reader serves Python 3.10.
         self.assertEqual(formats.read_toml(self.DOCUMENT), self.EXPECTED)
-        self.assertEqual(formats._MiniToml(self.DOCUMENT).parse(), self.EXPECTED)
+        self.assertEqual(formats.read_minimal_toml(self.DOCUMENT), self.EXPECTED)
 
     def test_key_lines(self) -> None:
         lines = formats.toml_key_lines(self.DOCUMENT)
@@ -104,6 +104,6 @@ class TomlTests(SimpleTestCase):
     def test_malformed_documents_raise_format_error(self) -> None:
         rows = ['[start\ncmd = "x"\n', 'cmd "x"\n', 'cmd = "open\n', "cmd = [1, 2\n", "a = 1\na = 2\n", "a = what\n"]
         for text in rows:
-            for reader in (formats.read_toml, lambda text: formats._MiniToml(text).parse()):
+            for reader in (formats.read_toml, formats.read_minimal_toml):
                 with self.subTest(text=text, reader=reader), self.assertRaises(formats.FormatError):
                     reader(text)

@@ -1,4 +1,4 @@
-"""Small, tolerant readers for the YAML and TOML files that hold start commands.
+"""Small, tolerant readers for the YAML and TOML files of a project (start commands, dependencies).
 
 PyYAML is not a dependency and ``tomllib`` arrived in Python 3.11, so this module reads the subset
 those files use (block mappings and sequences, quoted and block scalars, flow lists, anchors; TOML
@@ -438,6 +438,11 @@ def read_toml(text: str) -> dict[str, Any]:
             return tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise FormatError(str(exc)) from None
+    return read_minimal_toml(text)
+
+
+def read_minimal_toml(text: str) -> dict[str, Any]:
+    """The reader Python 3.10 gets, callable on any version so its tests run everywhere."""
     return _MiniToml(text).parse()
 
 
