@@ -187,15 +187,28 @@ def silenced_ids(context: ProjectContext) -> frozenset[str]:
     return frozenset()
 
 
-def djangos_own_messages() -> list[Finding]:
+def django_check_tags(concerns: Iterable[Concern]) -> frozenset[str] | None:
+    """The tags of the Django checks whose messages the concerns take; None when they need them all."""
+    tags: set[str] = set()
+    for concern in concerns:
+        if concern.DJANGO_CHECK_TAGS is None:
+            return None
+        tags.update(concern.DJANGO_CHECK_TAGS)
+    return frozenset(tags)
+
+
+def djangos_own_messages(tags: frozenset[str] | None = None) -> list[Finding]:
     """Django's own checks (deploy ones included), each run on its own so one crash stays local.
 
+    Only the checks with one of ``tags`` run, as `check --tag` selects them (None: every check);
+    a single concern's command skips, for example, the model and URL checks it would drop.
     Django's checks ignore SILENCED_SYSTEM_CHECKS when called directly; the caller filters.
     No database is passed: Django's database checks then open no connection.
     """
     findings: list[Finding] = []
     for check in registry.get_checks(include_deployment_checks=True):
-        if TAG in getattr(check, "tags", ()):
+        check_tags = getattr(check, "tags", ())
+        if TAG in check_tags or (tags is not None and tags.isdisjoint(check_tags)):
             continue
         try:
             messages = check(app_configs=None, databases=None)
@@ -243,7 +256,7 @@ def build_report(context: ProjectContext, names: Iterable[str], *, include_djang
     silenced = silenced_ids(context)
     folded: dict[str, list[Finding]] = {concern.NAME: [] for concern in CONCERNS}
     if include_django_checks:
-        for finding in djangos_own_messages():
+        for finding in djangos_own_messages(django_check_tags(selected)):
             folded[concern_for_django_check(finding.id, CONCERNS).NAME].append(finding)
 
     concern_reports: list[ConcernReport] = []

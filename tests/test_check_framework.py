@@ -97,6 +97,46 @@ class ExplainCommandTests(SimpleTestCase):
         sources = {finding["source"] for concern in data["concerns"] for finding in concern["findings"] if finding["id"] == "security.W004"}
         self.assertEqual(sources, {"django"})
 
+    def test_a_single_concern_runs_only_the_django_checks_of_its_tags(self) -> None:
+        calls: list[str] = []
+
+        def urls_check(**kwargs: object) -> list[checks.CheckMessage]:
+            calls.append("urls")
+            return []
+
+        def staticfiles_check(**kwargs: object) -> list[checks.CheckMessage]:
+            calls.append("staticfiles")
+            return [checks.Warning("planted", id="staticfiles.W999")]
+
+        checks.register(urls_check, checks.Tags.urls, deploy=True)
+        checks.register(staticfiles_check, checks.Tags.staticfiles, deploy=True)
+        try:
+            data = self.explain_json("explain_static")
+            self.assertEqual(calls, ["staticfiles"])
+            self.assertIn("staticfiles.W999", [finding["id"] for finding in data["concerns"][0]["findings"]])
+            calls.clear()
+            self.explain_json("explain_deploy")
+            self.assertEqual(sorted(calls), ["staticfiles", "urls"])
+        finally:
+            checks.registry.registry.deployment_checks.discard(urls_check)
+            checks.registry.registry.deployment_checks.discard(staticfiles_check)
+
+    @override_settings(SECURE_HSTS_SECONDS=0, CSRF_TRUSTED_ORIGINS=["example.com"], STATICFILES_DIRS=["/no/such/folder"])
+    def test_each_concern_claims_only_django_ids_its_tags_can_report(self) -> None:
+        # Folding would silently drop a message a single concern's command never runs the check for.
+        seen = 0
+        for check in checks.registry.registry.get_checks(include_deployment_checks=True):
+            if TAG in check.tags:
+                continue
+            for message in check(app_configs=None, databases=None):
+                concern = runner.concern_for_django_check(message.id, CONCERNS)
+                if concern.DJANGO_CHECK_TAGS is None:
+                    continue
+                seen += 1
+                with self.subTest(id=message.id, concern=concern.NAME):
+                    self.assertFalse(set(concern.DJANGO_CHECK_TAGS).isdisjoint(check.tags))
+        self.assertGreaterEqual(seen, 3)
+
     def test_platform_option_overrides_detection(self) -> None:
         data = self.explain_json(platform="render")
         self.assertEqual(data["project"]["platform"], "render")

@@ -35,6 +35,10 @@ class Concern(Protocol):
     @property
     def DJANGO_CHECKS(self) -> tuple[str, ...]: ...
 
+    # The tags of the Django checks that can report DJANGO_CHECKS; None: it needs every check.
+    @property
+    def DJANGO_CHECK_TAGS(self) -> tuple[str, ...] | None: ...
+
     @property
     def CHECKS(self) -> tuple[Callable[[Any], list[CheckMessage]], ...]: ...
 

@@ -36,6 +36,8 @@ ABOUT = (
 # Everything not claimed by another concern comes here too (see runner.concern_for_django_check).
 DJANGO_CHECKS = ("security.W009", "security.W018", "security.W020", "security.W025", "mail.")
 # Django's own checks whose explanation is a step of a sub-topic; the rest get a generic step.
+# This concern takes every Django message no other concern claims, so a run of it needs every check.
+DJANGO_CHECK_TAGS: tuple[str, ...] | None = None
 EXPLAINED_DJANGO_CHECKS = frozenset({"security.W009", "security.W018", "security.W020", "security.W025", "mail.E001", "mail.W001"})
 
 

@@ -56,6 +56,8 @@ ABOUT = (
     "sessions kept in it are not shared between workers and vanish at every restart.",
 )
 DJANGO_CHECKS = ("database.", "mysql.", "postgres.", "sqlite3.", "models.W042")
+# The tags of the Django checks that can report those ids: a run of this concern alone runs only them.
+DJANGO_CHECK_TAGS: tuple[str, ...] | None = ("database", "models")
 
 
 # Facts --------------------------------------------------------------------------------------------

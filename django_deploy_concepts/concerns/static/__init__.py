@@ -51,6 +51,7 @@ __all__ = [
     "CHECKS",
     "DEFAULT_STATIC_STORAGE",
     "DJANGO_CHECKS",
+    "DJANGO_CHECK_TAGS",
     "LETTER",
     "NAME",
     "RECOMMENDED_STORAGE",
@@ -84,6 +85,8 @@ ABOUT = (
     "read from your project as it is, without running collectstatic or rendering a template.",
 )
 DJANGO_CHECKS = ("staticfiles.", "caches.W002")
+# The tags of the Django checks that can report those ids: a run of this concern alone runs only them.
+DJANGO_CHECK_TAGS: tuple[str, ...] | None = ("staticfiles", "caches")
 
 # Settings whose read errors this concern reports (context.setting never raises; it records them).
 STATIC_SETTINGS = (

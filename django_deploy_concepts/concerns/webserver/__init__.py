@@ -74,6 +74,7 @@ __all__ = [
     "ABOUT",
     "CHECKS",
     "DJANGO_CHECKS",
+    "DJANGO_CHECK_TAGS",
     "FORWARDED_PROTO",
     "FORWARDED_PROTO_LINE",
     "H001",
@@ -171,6 +172,8 @@ DJANGO_CHECKS = (
     # CSRF_TRUSTED_ORIGINS entries without a scheme.
     "4_0.E001",
 )
+# The tags of the Django checks that can report those ids: a run of this concern alone runs only them.
+DJANGO_CHECK_TAGS: tuple[str, ...] | None = ("security", "compatibility")
 
 
 # Facts --------------------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ __all__ = [
     "ABOUT",
     "CHECKS",
     "DJANGO_CHECKS",
+    "DJANGO_CHECK_TAGS",
     "LETTER",
     "NAME",
     "TITLE",
@@ -62,6 +63,8 @@ ABOUT = (
     "ASGI (asgi.py, served by gunicorn's ASGI worker, uvicorn or Daphne) they run natively.",
 )
 DJANGO_CHECKS = ("async.",)
+# The tags of the Django checks that can report those ids: a run of this concern alone runs only them.
+DJANGO_CHECK_TAGS: tuple[str, ...] | None = ("async_support",)
 
 
 # Facts --------------------------------------------------------------------------------------------
