@@ -6,9 +6,9 @@ from typing import Any
 from django.apps import AppConfig
 from django.core import checks
 
-# The names in django_deploy_concepts.concerns.CONCERNS, in its order (a test keeps them equal).
-# Listed here so that start-up imports no concern: `runserver` runs Django's checks on every
-# reload and never the deploy ones, so it must not pay for importing them.
+# django_deploy_concepts.concerns.CONCERN_NAMES (a test keeps them equal), repeated here so that
+# start-up imports nothing of the concerns: `runserver` runs Django's checks on every reload and
+# never the deploy ones, so it must not pay for importing them.
 CONCERN_NAMES = ("static", "database", "wsgi", "webserver", "checklist")
 
 

@@ -107,7 +107,7 @@ class SharedContexts:
         self._current: SharedContext | None = None
 
     def take(self, concern_name: str, databases: tuple[str, ...]) -> ProjectContext:
-        from django_deploy_concepts.concerns import CONCERNS, get_concern
+        from django_deploy_concepts.concerns import all_concerns, get_concern
 
         key = run_key(databases)
         with self._lock:
@@ -125,20 +125,20 @@ class SharedContexts:
                 self._current = shared
             # A check run calls every concern's adapter (with aliases, only the database's): their
             # slow outside work (gunicorn's checks) can start now and run while the first collect.
-            prepare(shared.context, [get_concern(concern_name)] if databases else CONCERNS)
+            prepare(shared.context, [get_concern(concern_name)] if databases else all_concerns())
         shared.taken_by.add(concern_name)
         return shared.context
 
     def release(self, context: ProjectContext) -> None:
         """Called when an adapter finished with ``context``."""
-        from django_deploy_concepts.concerns import CONCERNS
+        from django_deploy_concepts.concerns import CONCERN_NAMES
 
         with self._lock:
             shared = self._current
             if shared is None or shared.context is not context:
                 return
             shared.last_used = time.monotonic()
-            if shared.taken_by >= {concern.NAME for concern in CONCERNS}:
+            if shared.taken_by >= set(CONCERN_NAMES):
                 self._current = None
 
     def forget(self) -> None:
@@ -228,13 +228,14 @@ def djangos_own_messages(tags: frozenset[str] | None = None) -> list[Finding]:
     return findings
 
 
-def concern_for_django_check(check_id: str, concerns: Sequence[Concern]) -> Concern:
-    """The concern a Django check id belongs to; the last concern takes the rest."""
+def concern_for_django_check(check_id: str, concerns: Sequence[Concern]) -> Concern | None:
+    """The concern of ``concerns`` a Django check id belongs to: the one that claims it, else the
+    one that takes the rest (DJANGO_CHECK_TAGS None) if present; None when it is another's."""
     for concern in concerns:
         for pattern in concern.DJANGO_CHECKS:
             if check_id == pattern or (pattern.endswith(".") and check_id.startswith(pattern)):
                 return concern
-    return concerns[-1]
+    return next((concern for concern in concerns if concern.DJANGO_CHECK_TAGS is None), None)
 
 
 def failed_explanation(concern: Concern) -> Explanation:
@@ -248,16 +249,21 @@ def facts_as_data(facts: Any) -> dict[str, Any]:
 
 
 def build_report(context: ProjectContext, names: Iterable[str], *, include_django_checks: bool = True) -> Report:
-    from django_deploy_concepts.concerns import CONCERNS
+    from django_deploy_concepts.concerns import CONCERN_NAMES, all_concerns, get_concern
 
     wanted = set(names)
-    selected = [concern for concern in CONCERNS if concern.NAME in wanted]
+    selected = [get_concern(name) for name in CONCERN_NAMES if name in wanted]
     prepare(context, selected)
     silenced = silenced_ids(context)
-    folded: dict[str, list[Finding]] = {concern.NAME: [] for concern in CONCERNS}
+    folded: dict[str, list[Finding]] = {concern.NAME: [] for concern in selected}
     if include_django_checks:
-        for finding in djangos_own_messages(django_check_tags(selected)):
-            folded[concern_for_django_check(finding.id, CONCERNS).NAME].append(finding)
+        tags = django_check_tags(selected)
+        # Which concern an unclaimed id belongs to is only known with every concern's claims.
+        claimants = selected if tags is not None else all_concerns()
+        for finding in djangos_own_messages(tags):
+            owner = concern_for_django_check(finding.id, claimants)
+            if owner is not None and owner.NAME in folded:
+                folded[owner.NAME].append(finding)
 
     concern_reports: list[ConcernReport] = []
     facts_by_concern: dict[str, Any] = {}
@@ -284,8 +290,8 @@ def build_report(context: ProjectContext, names: Iterable[str], *, include_djang
         )
 
     hops: list[Hop] = []
-    for concern in CONCERNS:
-        if concern.NAME not in facts_by_concern or facts_by_concern[concern.NAME] is None:
+    for concern in selected:
+        if facts_by_concern[concern.NAME] is None:
             continue
         try:
             hops.extend(concern.hops(facts_by_concern[concern.NAME]))

@@ -11,7 +11,7 @@ from django.core.checks.registry import registry
 from django.test import SimpleTestCase
 
 from django_deploy_concepts.apps import CONCERN_NAMES, deferred_check
-from django_deploy_concepts.concerns import CONCERNS
+from django_deploy_concepts.concerns import all_concerns
 from django_deploy_concepts.runner import TAG
 from tests.utils import REPO_ROOT, SUBPROCESS_TIMEOUT
 
@@ -24,10 +24,19 @@ checks.run_checks(include_deployment_checks=False)
 print(sorted(name for name in sys.modules if name.startswith("django_deploy_concepts.")))
 """
 
+# Run explain_static and list the concern packages that got imported.
+EXPLAIN_STATIC = """
+import io, sys, django
+django.setup()
+from django.core.management import call_command
+call_command("explain_static", offline=True, stdout=io.StringIO())
+print(*sorted(name for name in sys.modules if name.startswith("django_deploy_concepts.concerns.") and name.count(".") == 2))
+"""
+
 
 class RegistrationTests(SimpleTestCase):
     def test_names_follow_the_concerns(self) -> None:
-        self.assertEqual(CONCERN_NAMES, tuple(concern.NAME for concern in CONCERNS))
+        self.assertEqual(CONCERN_NAMES, tuple(concern.NAME for concern in all_concerns()))
 
     def test_two_deploy_only_checks_per_concern_one_tagged_database(self) -> None:
         deploy = [check for check in registry.get_checks(include_deployment_checks=True) if TAG in check.tags]
@@ -50,18 +59,33 @@ class RegistrationTests(SimpleTestCase):
         # Django 6 passes every alias to untagged checks; they must still open no connection.
         from django_deploy_concepts.apps import deferred_database_check
 
-        for concern in CONCERNS:
+        for concern in all_concerns():
             with self.subTest(concern=concern.NAME), warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)
                 self.assertEqual(deferred_check(concern.NAME)(databases=["default"]), concern.django_check(databases=None))
                 self.assertEqual(deferred_database_check(concern.NAME)(databases=None), [])
 
     def test_deferred_check_gives_the_concerns_messages(self) -> None:
-        for concern in CONCERNS:
+        for concern in all_concerns():
             with self.subTest(concern=concern.NAME), warnings.catch_warnings():
                 # WhiteNoise warns that the fixture's STATIC_ROOT does not exist when the WSGI concern loads the app.
                 warnings.simplefilter("ignore", UserWarning)
                 self.assertEqual(deferred_check(concern.NAME)(databases=None), concern.django_check(databases=None))
+
+    def test_a_single_concerns_command_imports_only_the_concerns_it_uses(self) -> None:
+        env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+        env.update(PYTHONPATH=str(REPO_ROOT), DJANGO_SETTINGS_MODULE="tests.settings")
+        result = subprocess.run(
+            [sys.executable, "-c", EXPLAIN_STATIC],
+            cwd=REPO_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=SUBPROCESS_TIMEOUT,
+            check=False,
+        )
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stdout.split(), ["django_deploy_concepts.concerns.static"])
 
     def test_plain_checks_import_no_concern(self) -> None:
         env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}

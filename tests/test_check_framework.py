@@ -17,7 +17,7 @@ from django.core.management.base import CommandError
 from django.test import SimpleTestCase, override_settings
 
 from django_deploy_concepts import runner
-from django_deploy_concepts.concerns import CONCERNS, checklist, database, static, wsgi
+from django_deploy_concepts.concerns import all_concerns, checklist, database, static, wsgi
 from django_deploy_concepts.concerns.checklist import hosts
 from django_deploy_concepts.concerns.database import processes
 from django_deploy_concepts.concerns.static import locations
@@ -51,7 +51,7 @@ class RegistrationTests(SimpleTestCase):
         # SimpleTestCase makes any connection attempt raise; the runner would turn that into
         # the concern's ...000 finding, so none may appear.
         self.assertIn(locations.S001, static.django_check(databases=None))
-        for concern in CONCERNS:
+        for concern in all_concerns():
             with self.subTest(concern=concern.NAME):
                 ids = message_ids(concern.django_check(databases=None))
                 self.assertNotIn(f"{TAG}.{concern.LETTER}000", ids)
@@ -129,13 +129,27 @@ class ExplainCommandTests(SimpleTestCase):
             if TAG in check.tags:
                 continue
             for message in check(app_configs=None, databases=None):
-                concern = runner.concern_for_django_check(message.id, CONCERNS)
-                if concern.DJANGO_CHECK_TAGS is None:
+                concern = runner.concern_for_django_check(message.id, all_concerns())
+                if concern is None or concern.DJANGO_CHECK_TAGS is None:
                     continue
                 seen += 1
                 with self.subTest(id=message.id, concern=concern.NAME):
                     self.assertFalse(set(concern.DJANGO_CHECK_TAGS).isdisjoint(check.tags))
         self.assertGreaterEqual(seen, 3)
+
+    def test_no_django_id_is_claimed_by_two_concerns(self) -> None:
+        # A single concern's command folds the ids it claims without asking the others.
+        claims = [(pattern, concern.NAME) for concern in all_concerns() for pattern in concern.DJANGO_CHECKS]
+        for pattern, name in claims:
+            for other_pattern, other_name in claims:
+                if other_name != name:
+                    with self.subTest(pattern=pattern, other=other_pattern):
+                        self.assertFalse(other_pattern == pattern or (other_pattern.endswith(".") and pattern.startswith(other_pattern)))
+
+    def test_only_the_checklist_takes_unclaimed_django_ids(self) -> None:
+        self.assertIs(runner.concern_for_django_check("templates.W003", all_concerns()), checklist)
+        self.assertIsNone(runner.concern_for_django_check("templates.W003", [static, database]))
+        self.assertIs(runner.concern_for_django_check("staticfiles.W004", [static, database]), static)
 
     def test_platform_option_overrides_detection(self) -> None:
         data = self.explain_json(platform="render")
@@ -177,7 +191,7 @@ class SharedContextTests(SimpleTestCase):
         with contextlib.ExitStack() as stack:
             collected = {
                 concern.NAME: stack.enter_context(mock.patch.object(concern, "collect_facts", wraps=concern.collect_facts))
-                for concern in CONCERNS
+                for concern in all_concerns()
             }
             checks.run_checks(include_deployment_checks=True)
         self.assertEqual(built.call_count, 1)

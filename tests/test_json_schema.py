@@ -7,7 +7,7 @@ from typing import Any
 
 from django.test import SimpleTestCase, override_settings
 
-from django_deploy_concepts.concerns import CONCERNS
+from django_deploy_concepts.concerns import all_concerns
 from django_deploy_concepts.report import SCHEMA_VERSION
 from tests.utils import call
 
@@ -38,7 +38,7 @@ class JsonSchemaTests(SimpleTestCase):
         self.assert_keys(data, {"schema_version": int, "django_version": str, "project": dict, "concerns": list, "request_path": list})
         self.assertEqual(data["schema_version"], SCHEMA_VERSION)
         self.assert_keys(data["project"], PROJECT_KEYS)
-        self.assertEqual([concern["concern"] for concern in data["concerns"]], [concern.NAME for concern in CONCERNS])
+        self.assertEqual([concern["concern"] for concern in data["concerns"]], [concern.NAME for concern in all_concerns()])
         for hop in data["request_path"]:
             self.assert_keys(hop, {"key": str, "name": str, "detail": str, "ready": (bool, type(None))})
         findings = []

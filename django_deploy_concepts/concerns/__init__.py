@@ -1,11 +1,10 @@
-"""The concerns, explicit and in the order the report shows them."""
+"""The concerns, explicit and in the order the report shows them; each module is imported when first used."""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Collection
-from typing import TYPE_CHECKING, Any, Protocol
-
-from django_deploy_concepts.concerns import checklist, database, static, webserver, wsgi
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 if TYPE_CHECKING:
     from django.core.checks import CheckMessage
@@ -15,7 +14,7 @@ if TYPE_CHECKING:
 
 
 class Concern(Protocol):
-    """What a concern module provides; each module in CONCERNS satisfies it."""
+    """What a concern module provides; each module named in CONCERN_NAMES satisfies it."""
 
     # Read-only members, so a module's own narrower types (a tuple of two ids) still satisfy them.
     @property
@@ -35,7 +34,8 @@ class Concern(Protocol):
     @property
     def DJANGO_CHECKS(self) -> tuple[str, ...]: ...
 
-    # The tags of the Django checks that can report DJANGO_CHECKS; None: it needs every check.
+    # The tags of the Django checks that can report DJANGO_CHECKS. None: the concern takes every
+    # Django message no other concern claims, so it needs every check.
     @property
     def DJANGO_CHECK_TAGS(self) -> tuple[str, ...] | None: ...
 
@@ -51,11 +51,15 @@ class Concern(Protocol):
     def django_check(self, app_configs: Any = None, databases: Collection[str] | None = None, **kwargs: Any) -> list[CheckMessage]: ...
 
 
-CONCERNS: tuple[Concern, ...] = (static, database, wsgi, webserver, checklist)
+# A single concern's command imports only the modules it uses (a concern may use another's facts).
+CONCERN_NAMES = ("static", "database", "wsgi", "webserver", "checklist")
 
 
 def get_concern(name: str) -> Concern:
-    for concern in CONCERNS:
-        if name == concern.NAME:
-            return concern
-    raise LookupError(f"no concern named {name!r}")
+    if name not in CONCERN_NAMES:
+        raise LookupError(f"no concern named {name!r}")
+    return cast("Concern", importlib.import_module(f"{__name__}.{name}"))
+
+
+def all_concerns() -> tuple[Concern, ...]:
+    return tuple(get_concern(name) for name in CONCERN_NAMES)

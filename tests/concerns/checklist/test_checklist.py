@@ -49,12 +49,12 @@ class DjangoChecksExplainedTests(ChecklistTestCase):
         self.assertIn("Fix what Django's own check templates.W003 reports.", [step.title for step in explanation.steps])
 
     def test_djangos_mail_checks_belong_here(self) -> None:
-        from django_deploy_concepts.concerns import CONCERNS
+        from django_deploy_concepts.concerns import all_concerns
         from django_deploy_concepts.runner import concern_for_django_check
 
         for check_id in ("mail.E001", "mail.W001", "security.W009", "security.W018", "security.W020", "security.W025", "admin.E403"):
             with self.subTest(check_id):
-                self.assertIs(concern_for_django_check(check_id, CONCERNS), checklist)
+                self.assertIs(concern_for_django_check(check_id, all_concerns()), checklist)
 
 
 class NeverCrashTests(ChecklistTestCase):
