@@ -21,8 +21,9 @@ from urllib.parse import unquote, urldefrag, urlsplit
 
 from django.core.checks import CheckMessage, Error
 
-from django_deploy_concepts.concerns.static.common import MAX_LISTED, FileTooLarge, capped, error_text, read_file
+from django_deploy_concepts.concerns.static.common import MAX_LISTED, capped, error_text
 from django_deploy_concepts.concerns.static.finders import Listing, listing, parent
+from django_deploy_concepts.concerns.static.scanning import FileTooLarge, read_listed
 from django_deploy_concepts.context import ProjectContext
 from django_deploy_concepts.report import Fact, Step
 
@@ -292,10 +293,10 @@ def inside(position: int, spans: list[tuple[int, int]]) -> bool:
     return index >= 0 and position < spans[index][1]
 
 
-def read_text(path: str) -> tuple[str | None, str | None]:
+def read_text(path: str, size: int) -> tuple[str | None, str | None]:
     """The file's text; or None and "undecodable" / the reason it could not be read."""
     try:
-        data = read_file(path, MAX_STYLESHEET_BYTES)
+        data = read_listed(path, size, MAX_STYLESHEET_BYTES)
     except OSError as exc:
         return None, exc.strerror if isinstance(exc, FileTooLarge) else error_text(exc)
     try:
@@ -315,7 +316,7 @@ def scan_stylesheets(context: ProjectContext, backend: str, static_url: str) -> 
         if not matching or not listed.regular or listed.full_path is None:
             continue
         scan.scanned += 1
-        text, problem = read_text(listed.full_path)
+        text, problem = read_text(listed.full_path, listed.size)
         if problem == "undecodable":
             scan.undecodable_count += 1
             if len(scan.undecodable) < MAX_LISTED:

@@ -17,14 +17,13 @@ from django.core.checks import CheckMessage, Error, Warning
 
 from django_deploy_concepts.concerns.static.common import (
     MAX_LISTED,
-    FileTooLarge,
     capped,
     display_path,
     error_text,
-    read_file,
     unreadable_reason,
 )
 from django_deploy_concepts.concerns.static.finders import Listing, listing
+from django_deploy_concepts.concerns.static.scanning import FileTooLarge, read_found
 from django_deploy_concepts.context import ProjectContext
 from django_deploy_concepts.report import Fact, Step
 
@@ -385,7 +384,7 @@ def describe_non_file(path: str) -> str:
 def read_template(full_path: str, charset: str) -> tuple[str | None, str | None, bool]:
     """The text, a problem, and whether the file is binary (not a template at all)."""
     try:
-        data = read_file(full_path, MAX_TEMPLATE_BYTES)
+        data = read_found(full_path, MAX_TEMPLATE_BYTES)
     except OSError as exc:
         return None, exc.strerror if isinstance(exc, FileTooLarge) else error_text(exc), False
     if b"\x00" in data:
