@@ -76,42 +76,6 @@ def error_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-class NotAFile(OSError):
-    """Raised by read_file for a FIFO, socket or device, which a reader must never wait on."""
-
-
-class FileTooLarge(OSError):
-    """Raised by read_file beyond its limit."""
-
-
-def read_file(path: str, limit: int) -> bytes:
-    """The bytes of the regular file at ``path``, bounded by ``limit``; OSError when it cannot be read.
-
-    Opened non-blocking, so a FIFO cannot hang the run; read in one call sized by fstat(), which is
-    twice as fast as open().read() on thousands of small files.
-    """
-    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
-    try:
-        status = os.fstat(descriptor)
-        if not stat.S_ISREG(status.st_mode):
-            raise NotAFile(errno.EINVAL, "not a regular file", path)
-        if status.st_size > limit:
-            raise FileTooLarge(errno.EFBIG, f"larger than {limit // 1024 // 1024} MB; not read", path)
-        data = os.read(descriptor, status.st_size + 1)
-        if len(data) >= status.st_size:
-            return data
-        # A short read: the file changed under us, or a platform reads in pieces; read on to the end.
-        chunks, total = [data], len(data)
-        while chunk := os.read(descriptor, 1 << 16):
-            chunks.append(chunk)
-            total += len(chunk)
-            if total > limit:
-                raise FileTooLarge(errno.EFBIG, f"larger than {limit // 1024 // 1024} MB; not read", path)
-        return b"".join(chunks)
-    finally:
-        os.close(descriptor)
-
-
 def unreadable_reason(full_path: str, mode: int | None, exc: OSError | None) -> str | None:
     """Why a listed file cannot be copied, from its stat() mode or error; None when it can be."""
     if exc is not None:

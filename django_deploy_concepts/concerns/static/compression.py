@@ -13,8 +13,9 @@ import importlib.util
 import re
 from typing import TYPE_CHECKING, Any
 
-from django_deploy_concepts.concerns.static.common import read_file, size
+from django_deploy_concepts.concerns.static.common import size
 from django_deploy_concepts.concerns.static.finders import listing
+from django_deploy_concepts.concerns.static.scanning import read_listed
 from django_deploy_concepts.context import ProjectContext
 from django_deploy_concepts.report import Fact
 
@@ -93,7 +94,7 @@ def estimate(context: ProjectContext) -> CompressionFacts:
         if original >= GZIP_SAMPLE_BYTES:
             break
         try:
-            data = read_file(listed.full_path, MAX_SAMPLED_FILE)[:SAMPLE_FILE_BYTES]  # type: ignore[arg-type]
+            data = read_listed(listed.full_path, listed.size, MAX_SAMPLED_FILE)[:SAMPLE_FILE_BYTES]  # type: ignore[arg-type]
         except OSError:
             continue
         if not data:

@@ -8,7 +8,6 @@ Django: https://docs.djangoproject.com/en/stable/ref/contrib/staticfiles/#manife
 
 from __future__ import annotations
 
-import bisect
 import dataclasses
 import fnmatch
 import functools
@@ -16,13 +15,16 @@ import importlib
 import posixpath
 import re
 import sys
+from itertools import compress
+from operator import not_
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import unquote, urldefrag, urlsplit
 
 from django.core.checks import CheckMessage, Error
 
-from django_deploy_concepts.concerns.static.common import MAX_LISTED, FileTooLarge, capped, error_text, read_file
+from django_deploy_concepts.concerns.static.common import MAX_LISTED, capped, error_text
 from django_deploy_concepts.concerns.static.finders import Listing, listing, parent
+from django_deploy_concepts.concerns.static.scanning import FileTooLarge, block_boundaries, blocks_expression, inside_blocks, read_listed
 from django_deploy_concepts.context import ProjectContext
 from django_deploy_concepts.report import Fact, Step
 
@@ -35,6 +37,9 @@ MAX_STYLESHEET_BYTES = 16 * 1024 * 1024
 SCHEME = re.compile(r"^[a-z]+:")
 # A reference without these characters is a plain path: no scheme, query, fragment or escape.
 NOT_PLAIN = re.compile(r"[#?%:]")
+# What a reference resolves to, when not a missing path: a file (or folder), or nothing collectstatic looks up.
+FOUND = 1
+LEFT_ALONE = 0
 
 
 class ReferencePattern(NamedTuple):
@@ -136,8 +141,8 @@ def compile_ignored(ignored: Any) -> re.Pattern[str] | None:
     if ignored is None:
         return None
     if isinstance(ignored, str):
-        return re.compile(ignored)
-    return re.compile(ignored.pattern, ignored.flags)
+        return blocks_expression(ignored, 0)
+    return blocks_expression(ignored.pattern, ignored.flags)
 
 
 def leading_text(pattern: re.Pattern[str]) -> tuple[str, bool]:
@@ -213,8 +218,8 @@ class Scan:
         self.undecodable: list[str] = []
         self.undecodable_count = 0
         self.unread: list[tuple[str, str]] = []
-        # Folder -> reference -> the path it resolves to and whether that exists.
-        self.resolved: dict[str, dict[str, tuple[str | None, bool]]] = {}
+        # Folder -> reference -> FOUND, LEFT_ALONE, or the missing path it resolves to.
+        self.resolved: dict[str, dict[str, int | str]] = {}
 
     def target(self, folder: str, url: str) -> str | None:
         """The path collectstatic looks up for ``url`` found in a file of ``folder``; None when it leaves it alone.
@@ -251,7 +256,7 @@ class Scan:
         resolved = self.resolved.setdefault(folder, {})
         lowered = text.lower() if text.isascii() else None
         # The comments and string literals Django 6.1 skips, per expression: read once per file, when needed.
-        blocks: dict[re.Pattern[str], list[tuple[int, int]]] = {}
+        boundaries: dict[re.Pattern[str], list[int]] = {}
         for reference_pattern in patterns:
             found = reference_pattern.references(text, lowered)
             if not found:
@@ -259,43 +264,37 @@ class Scan:
             self.references += len(found)
             ignored = reference_pattern.ignored
             if ignored is not None:
-                spans = blocks.get(ignored)
-                if spans is None:
-                    spans = blocks[ignored] = [block.span() for block in ignored.finditer(text)]
-                if spans:
-                    kept = [item for item in found if not inside(item[0], spans)]
-                    self.ignored += len(found) - len(kept)
-                    found = kept
-            verified = 0
+                flat = boundaries.get(ignored)
+                if flat is None:
+                    flat = boundaries[ignored] = block_boundaries(ignored, text)
+                inside = inside_blocks([start for start, _ in found], flat)
+                if inside is not None:
+                    self.ignored += sum(inside)
+                    found = list(compress(found, map(not_, inside)))
+            verified = left_alone = 0
             for start, reference in found:
-                known = resolved.get(reference)
-                if known is None:
+                state = resolved.get(reference)
+                if state is None:
                     target = self.target(folder, reference)
-                    known = resolved[reference] = (target, target is not None and self.exists(target))
-                target, exists = known
-                if exists:
+                    state = resolved[reference] = LEFT_ALONE if target is None else FOUND if self.exists(target) else target
+                if state == FOUND:
                     verified += 1
-                elif target is None:
-                    self.ignored += 1
-                else:
+                elif state == LEFT_ALONE:
+                    left_alone += 1
+                elif isinstance(state, str):
                     self.missing_count += 1
                     if len(self.missing) < MAX_LISTED:
                         line = text.count("\n", 0, start) + 1
-                        suggestion = None if target.startswith("../") else self.files.suggest(target)
-                        self.missing.append(BrokenReference(name, line, reference, target, suggestion))
+                        suggestion = None if state.startswith("../") else self.files.suggest(state)
+                        self.missing.append(BrokenReference(name, line, reference, state, suggestion))
             self.verified += verified
+            self.ignored += left_alone
 
 
-def inside(position: int, spans: list[tuple[int, int]]) -> bool:
-    """Whether ``position`` lies strictly inside one of the sorted, disjoint (start, end) spans."""
-    index = bisect.bisect_left(spans, (position,)) - 1
-    return index >= 0 and position < spans[index][1]
-
-
-def read_text(path: str) -> tuple[str | None, str | None]:
+def read_text(path: str, size: int) -> tuple[str | None, str | None]:
     """The file's text; or None and "undecodable" / the reason it could not be read."""
     try:
-        data = read_file(path, MAX_STYLESHEET_BYTES)
+        data = read_listed(path, size, MAX_STYLESHEET_BYTES)
     except OSError as exc:
         return None, exc.strerror if isinstance(exc, FileTooLarge) else error_text(exc)
     try:
@@ -315,7 +314,7 @@ def scan_stylesheets(context: ProjectContext, backend: str, static_url: str) -> 
         if not matching or not listed.regular or listed.full_path is None:
             continue
         scan.scanned += 1
-        text, problem = read_text(listed.full_path)
+        text, problem = read_text(listed.full_path, listed.size)
         if problem == "undecodable":
             scan.undecodable_count += 1
             if len(scan.undecodable) < MAX_LISTED:

@@ -17,14 +17,22 @@ from django.core.checks import CheckMessage, Error, Warning
 
 from django_deploy_concepts.concerns.static.common import (
     MAX_LISTED,
-    FileTooLarge,
     capped,
     display_path,
     error_text,
-    read_file,
     unreadable_reason,
 )
 from django_deploy_concepts.concerns.static.finders import Listing, listing
+from django_deploy_concepts.concerns.static.scanning import (
+    DJANGO_TAG_PATTERN,
+    NOT_PLAIN,
+    PLAIN_STATIC_TAG,
+    FileTooLarge,
+    loaded_libraries,
+    read_found,
+    removed_libraries,
+    verified_static_tags,
+)
 from django_deploy_concepts.context import ProjectContext
 from django_deploy_concepts.report import Fact, Step
 
@@ -35,12 +43,6 @@ MAX_TEMPLATE_FILES = 100_000
 MAX_TEMPLATE_BYTES = 2 * 1024 * 1024
 # A quoted path with nothing Django would interpret in it: no filter, escape or nested quote.
 PLAIN_LITERAL = re.compile(r"""^(["'])([^"'\\|]*)\1$""")
-# The usual whole tag, {% static "path" %} or {% static "path" as name %}: read without split_contents().
-PLAIN_STATIC_TAG = re.compile(r"""^static\s+(["'])([^"'\\|\s]*)\1(?:\s+as\s+\w+)?$""")
-# A path without these characters is looked up as it is: no scheme, query, fragment or escape.
-NOT_PLAIN = re.compile(r"[#?%:]")
-# Libraries that older tutorials load; Django 3.0 removed them.
-REMOVED_LIBRARIES = ("staticfiles", "admin_static")
 DJANGO_BACKEND = "django.template.backends.django.DjangoTemplates"
 JINJA2_BACKEND = "django.template.backends.jinja2.Jinja2"
 
@@ -178,6 +180,20 @@ def static_libraries(engine: Any) -> tuple[bool, dict[str, bool]]:
     return built_in, {name: "static" in getattr(library, "tags", {}) for name, library in libraries.items()}
 
 
+def scan_django_template(scan: Scan, text: str, libraries: tuple[bool, dict[str, bool]]) -> None:
+    """A template whose {% static %} paths all name files is counted in one quick pass; any other is read in full."""
+    from django.template.base import tag_re
+
+    counts = verified_static_tags(text, *libraries, scan.files.files) if tag_re.pattern == DJANGO_TAG_PATTERN else None
+    if counts is None:
+        scan_django(scan, text, libraries)
+    else:
+        verified, folders = counts
+        scan.references += verified + folders
+        scan.verified += verified
+        scan.unverifiable += folders
+
+
 def scan_django(scan: Scan, text: str, libraries: tuple[bool, dict[str, bool]]) -> None:
     """Every {% static %} tag of a Django template, in order, knowing which {% load %} came before.
 
@@ -225,18 +241,11 @@ def scan_django(scan: Scan, text: str, libraries: tuple[bool, dict[str, bool]]) 
 
 def load_provides_static(scan: Scan, contents: str, line: int, providers: dict[str, bool]) -> bool:
     """Whether a {% load %} tag makes {% static %} available; a library Django removed is reported."""
-    bits = contents.split()[1:]
-    if "from" in bits:
-        libraries = [bits[-1]]
-        provides = "static" in bits[: bits.index("from")] and providers.get(bits[-1], False)
-    else:
-        libraries = bits
-        provides = any(providers.get(name, False) for name in bits)
-    for library in libraries:
-        if library in REMOVED_LIBRARIES and library not in providers:
-            scan.problem(line, f"'{library}' is not a registered tag library (removed in Django 3.0)", "syntax")
-            # The {% static %} tags below fail for the same reason: one message for it.
-            provides = True
+    provides, libraries = loaded_libraries(contents, providers)
+    for library in removed_libraries(libraries, providers):
+        scan.problem(line, f"'{library}' is not a registered tag library (removed in Django 3.0)", "syntax")
+        # The {% static %} tags below fail for the same reason: one message for it.
+        provides = True
     return provides
 
 
@@ -385,7 +394,7 @@ def describe_non_file(path: str) -> str:
 def read_template(full_path: str, charset: str) -> tuple[str | None, str | None, bool]:
     """The text, a problem, and whether the file is binary (not a template at all)."""
     try:
-        data = read_file(full_path, MAX_TEMPLATE_BYTES)
+        data = read_found(full_path, MAX_TEMPLATE_BYTES)
     except OSError as exc:
         return None, exc.strerror if isinstance(exc, FileTooLarge) else error_text(exc), False
     if b"\x00" in data:
@@ -446,7 +455,7 @@ def scan_templates(context: ProjectContext) -> TemplateFacts:
 def scan_template(scan: Scan, syntax: str, text: str, engine: Any, libraries: tuple[bool, dict[str, bool]]) -> None:
     try:
         if syntax == "django":
-            scan_django(scan, text, libraries)
+            scan_django_template(scan, text, libraries)
         else:
             scan_jinja2(scan, text, engine)
     except Exception as exc:  # noqa: BLE001 - a template our scan cannot read is reported, the others still are
