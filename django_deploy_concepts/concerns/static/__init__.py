@@ -191,10 +191,13 @@ def collect_facts(context: ProjectContext) -> Facts:
     stored = part("storage", lambda: storage.collect(context, backend, configured), StorageFacts())
     served = part("serving", lambda: serving.collect(context, middleware, stored.manifest, errors), ServingFacts())
     sources = part("finders", lambda: finders.collect(context), SourceFacts())
+    no_stylesheets: Callable[[], StylesheetFacts] = StylesheetFacts
+    reading_stylesheets = part("stylesheets", lambda: stylesheets.start_reading(context, backend, static_url), no_stylesheets)
     template_facts = part("templates", lambda: templates.collect(context), TemplateFacts())
-    stylesheet_facts = part("stylesheets", lambda: stylesheets.collect(context, backend, static_url), StylesheetFacts())
     collected_facts = part("collected", lambda: collected.collect(context, where.static_root, stored), CollectedFacts())
     compression_facts = part("compression", lambda: compression.collect(context), CompressionFacts())
+    # Last, as the stylesheets may be read elsewhere meanwhile; after the templates, whose suggestions come first.
+    stylesheet_facts = part("stylesheets", reading_stylesheets, StylesheetFacts())
     errors += [f"{error.name}: {error.error}" for error in context.setting_errors if error.name in STATIC_SETTINGS]
     platform = context.platform_info
     return Facts(

@@ -15,6 +15,7 @@ import importlib
 import posixpath
 import re
 import sys
+from collections.abc import Callable
 from itertools import compress
 from operator import not_
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -22,6 +23,7 @@ from urllib.parse import unquote, urldefrag, urlsplit
 
 from django.core.checks import CheckMessage, Error
 
+from django_deploy_concepts import forked
 from django_deploy_concepts.concerns.static.common import MAX_LISTED, capped, error_text
 from django_deploy_concepts.concerns.static.finders import Listing, listing, parent
 from django_deploy_concepts.concerns.static.scanning import FileTooLarge, block_boundaries, blocks_expression, inside_blocks, read_listed
@@ -285,8 +287,7 @@ class Scan:
                     self.missing_count += 1
                     if len(self.missing) < MAX_LISTED:
                         line = text.count("\n", 0, start) + 1
-                        suggestion = None if state.startswith("../") else self.files.suggest(state)
-                        self.missing.append(BrokenReference(name, line, reference, state, suggestion))
+                        self.missing.append(BrokenReference(name, line, reference, state, None))
             self.verified += verified
             self.ignored += left_alone
 
@@ -339,12 +340,27 @@ def scan_stylesheets(context: ProjectContext, backend: str, static_url: str) -> 
     )
 
 
-def collect(context: ProjectContext, backend: str, static_url: str | None) -> StylesheetFacts:
+def with_suggestions(facts: StylesheetFacts, files: Listing) -> StylesheetFacts:
+    """The missing references with the closest existing path, asked for in the order they were found."""
+    missing = tuple(
+        reference if reference.resolved.startswith("../") else dataclasses.replace(reference, suggestion=files.suggest(reference.resolved))
+        for reference in facts.missing
+    )
+    return dataclasses.replace(facts, missing=missing)
+
+
+def start_reading(context: ProjectContext, backend: str, static_url: str | None) -> Callable[[], StylesheetFacts]:
+    """Start reading the stylesheets, in a forked copy of this process where that is safe, and
+    return what waits for the facts: meanwhile this process reads the templates.
+
+    Suggestions come afterwards, here: they share one budget with the templates' suggestions.
+    """
     from django.apps import apps
 
     if not apps.is_installed("django.contrib.staticfiles") or static_url is None:
-        return StylesheetFacts()
-    return context.memo("static:stylesheets", lambda: scan_stylesheets(context, backend, static_url))  # type: ignore[no-any-return]
+        return StylesheetFacts
+    reading = forked.Forked(lambda: scan_stylesheets(context, backend, static_url))
+    return lambda: with_suggestions(reading.result(), listing(context))
 
 
 # Checks -------------------------------------------------------------------------------------------
