@@ -39,6 +39,8 @@ LARGEST = 10
 # bounded set of candidates, so a project with many broken references stays fast.
 MAX_SUGGESTIONS = 20
 MAX_CANDIDATES = 500
+# An ignore pattern that is a name, "name*" or "*name" (no wildcard or separator in the name).
+NAME_ONLY_PATTERN = re.compile(r"\*?[^*?\[/\\]*|[^*?\[/\\]*\*")
 SIZE, MTIME, MODE = attrgetter("st_size"), attrgetter("st_mtime"), attrgetter("st_mode")
 
 
@@ -199,14 +201,27 @@ def ignored_matcher(patterns: list[str]) -> Callable[[str], object]:
     return re.compile("|".join(fnmatch.translate(pattern) for pattern in patterns)).match
 
 
-def storage_folders(location: str, ignored: Callable[[str], object]) -> Iterator[tuple[str, list[str]]]:
+def path_patterns(patterns: list[str]) -> list[str]:
+    """The patterns that can match a file's path below a folder where they match neither its name nor its first folder's.
+
+    Without a wildcard or separator, "name" cannot match a path, "name*" matches one only where it
+    matches its first folder (whose files are never listed), and "*name" only where it matches the
+    file's name: collectstatic's defaults ("CVS", ".*", "*~") need no test of the path.
+    """
+    return [pattern for pattern in patterns if not NAME_ONLY_PATTERN.fullmatch(pattern)]
+
+
+def storage_folders(
+    location: str, ignored: Callable[[str], object], path_ignored: Callable[[str], object] | None
+) -> Iterator[tuple[str, list[str]]]:
     """What get_files() yields for a FileSystemStorage at ``location``, in its order, folder by folder, read with os.scandir.
 
     Django lists each folder whole with FileSystemStorage.listdir() (an entry that is a folder or a
     link to one is a folder; anything else, broken links included, a file), yields its files that no
     ignore pattern matches by name or by path, then goes into each of its folders that none matches
     by name, depth first. Each folder comes as (its path, the names of those files); an error is
-    raised where listdir() raises it.
+    raised where listdir() raises it. Paths are tested with ``path_ignored`` only: the patterns
+    path_patterns() keeps (None when it keeps none).
     """
     sep = os.sep
     pending = [""]
@@ -218,8 +233,8 @@ def storage_folders(location: str, ignored: Callable[[str], object]) -> Iterator
             for entry in entries:
                 (directories if entry.is_dir() else files).append(entry.name)
         files = list(filterfalse(ignored, files))
-        if folder:
-            files = [name for name in files if not ignored(f"{folder}{sep}{name}")]
+        if folder and path_ignored is not None:
+            files = [name for name in files if not path_ignored(f"{folder}{sep}{name}")]
         yield folder, files
         # Last in, first out: the first folder is walked next, as the recursion of get_files() walks it.
         pending += [f"{folder}{sep}{name}" if folder else name for name in reversed(directories) if not ignored(name)]
@@ -232,7 +247,9 @@ def storage_source(label: str, kind: str, storage: Any, patterns: list[str]) -> 
 
     if type(storage) is FileSystemStorage and isinstance(storage.location, str):
         # get_files() over listdir() costs more than the rest of the pass: one os.scandir per folder instead.
-        return Source(label, kind, storage, folders=storage_folders(storage.location, ignored_matcher(patterns)))
+        by_path = path_patterns(patterns)
+        path_ignored = ignored_matcher(by_path) if by_path else None
+        return Source(label, kind, storage, folders=storage_folders(storage.location, ignored_matcher(patterns), path_ignored))
     return Source(label, kind, storage, files=((path, storage) for path in get_files(storage, patterns)))
 
 

@@ -68,6 +68,8 @@ class ListingTests(StaticTestCase):
             "collectstatic's defaults": finders.ignore_patterns(),
             "none": [],
             "names and paths": ["*.map", "vendor/lib/*", "img", "CVS", ".*", "*~"],
+            # Each would match some path here, but only where it matches the file's or the first folder's name.
+            "names only": ["c*", "*.js", "site.css", "lib", "z*"],
         }
         for label, patterns in rows.items():
             with self.subTest(label):
