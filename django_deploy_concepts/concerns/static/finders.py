@@ -42,6 +42,7 @@ MAX_CANDIDATES = 500
 # An ignore pattern that is a name, "name*" or "*name" (no wildcard or separator in the name).
 NAME_ONLY_PATTERN = re.compile(r"\*?[^*?\[/\\]*|[^*?\[/\\]*\*")
 SIZE, MTIME, MODE = attrgetter("st_size"), attrgetter("st_mtime"), attrgetter("st_mode")
+LISTED_SIZE = attrgetter("size")
 
 
 # Facts --------------------------------------------------------------------------------------------
@@ -393,13 +394,15 @@ class Pass:
             self.shadowed.setdefault(collected_path, [winner.source]).append(label)
 
     def facts(self, finder_paths: tuple[str, ...]) -> SourceFacts:
-        largest = heapq.nlargest(LARGEST, self.files.items(), key=lambda item: item[1].size)
+        paths, sizes = list(self.files), list(map(LISTED_SIZE, self.files.values()))
+        # Positions ranked by a C-level key: the same ranking as by each file's size, without a Python call per file.
+        largest = [paths[position] for position in heapq.nlargest(LARGEST, range(len(paths)), key=sizes.__getitem__)]
         return SourceFacts(
             finders=finder_paths,
             files=len(self.files),
-            bytes=sum(listed_file.size for listed_file in self.files.values()),
+            bytes=sum(sizes),
             sources=tuple(SourceSummary(label, kind, count, size) for label, (kind, count, size) in self.totals.items()),
-            largest=tuple(StaticFile(path, listed_file.source, listed_file.size) for path, listed_file in largest),
+            largest=tuple(StaticFile(path, self.files[path].source, self.files[path].size) for path in largest),
             shadowed=tuple(ShadowedPath(path, labels[0], tuple(labels[1:])) for path, labels in sorted(self.shadowed.items())[:MAX_LISTED]),
             shadowed_count=len(self.shadowed),
             unreadable=tuple(self.unreadable),
