@@ -113,9 +113,11 @@ class ListedFile(NamedTuple):
 class Listing:
     """The index the pass leaves: the winning file of each path, and lookups built on demand."""
 
-    def __init__(self, files: dict[str, ListedFile], facts: SourceFacts) -> None:
+    def __init__(self, files: dict[str, ListedFile], facts: SourceFacts, parents: set[str] | None = None) -> None:
         self.files = files
         self.facts = facts
+        # The parent folder of each path, when the pass knew them folder by folder (else found from the paths).
+        self._parents = parents
         self._directories: set[str] | None = None
         self._by_name: dict[str, list[str]] | None = None
         self._by_folder: dict[str, list[str]] | None = None
@@ -125,8 +127,7 @@ class Listing:
     def directories(self) -> set[str]:
         if self._directories is None:
             directories: set[str] = set()
-            for path in self.files:
-                folder = parent(path)
+            for folder in map(parent, self.files) if self._parents is None else self._parents:
                 while folder and folder not in directories:
                     directories.add(folder)
                     folder = parent(folder)
@@ -289,6 +290,8 @@ class Pass:
     def __init__(self, context: ProjectContext) -> None:
         self.base_dir = context.base_dir
         self.files: dict[str, ListedFile] = {}
+        # parent() of every path in files.
+        self.parents: set[str] = set()
         self.shadowed: dict[str, list[str]] = {}
         # Per source label: [kind, files, bytes].
         self.totals: dict[str, list[Any]] = {}
@@ -367,6 +370,8 @@ class Pass:
         # tuple.__new__ makes each ListedFile in C, where ListedFile(...) would run its Python __new__.
         listed = map(tuple.__new__, repeat(ListedFile), zip(full_paths, repeat(label), sizes, map(MTIME, results), repeat(True)))
         self.files.update(zip(collected_paths, listed, strict=True))
+        # A name holds no "/": the folder's files share one parent.
+        self.parents.add(parent(collected_paths[0]))
         counts[1] += len(names)
         counts[2] += sum(sizes)
 
@@ -390,6 +395,7 @@ class Pass:
         winner = self.files.get(collected_path)
         if winner is None:
             self.files[collected_path] = ListedFile(full_path, label, size, mtime, reason is None)
+            self.parents.add(parent(collected_path))
         else:
             self.shadowed.setdefault(collected_path, [winner.source]).append(label)
 
@@ -442,7 +448,7 @@ def list_sources(context: ProjectContext) -> Listing:
                 break
         if walk.truncated:
             break
-    return Listing(walk.files, walk.facts(tuple(map(str, finder_paths))))
+    return Listing(walk.files, walk.facts(tuple(map(str, finder_paths))), walk.parents)
 
 
 def listing(context: ProjectContext) -> Listing:

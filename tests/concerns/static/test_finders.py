@@ -125,6 +125,15 @@ class FolderAtOnceTests(StaticTestCase):
                     passes.append((walk.files, walk.facts(("finder",))))
                 self.assertEqual(passes[0], passes[1])
 
+    def test_the_folders_the_pass_knew_are_the_folders_of_its_paths(self) -> None:
+        assets = self.sources({"css/a.css": "", "css/deep/b.css": "", "top.css": "", "img/x/y/z.png": ""})
+        # A file to look at closer: its folder is taken file by file.
+        make_fifo(assets / "img" / "x" / "y" / "pipe.png")
+        with override_settings(**self.base_settings(), STATICFILES_DIRS=[str(assets), ("vendor", str(assets)), str(assets)]):
+            listing = finders.list_sources(build_context())
+        self.assertIn("vendor/img/x/y", listing.directories)
+        self.assertEqual(listing.directories, finders.Listing(listing.files, listing.facts).directories)
+
 
 class ShadowedPathsTests(StaticTestCase):
     def test_same_path_in_two_sources_is_s019_naming_the_winner(self) -> None:
