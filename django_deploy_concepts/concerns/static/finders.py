@@ -16,7 +16,7 @@ import posixpath
 import re
 import stat
 from collections.abc import Callable, Iterable, Iterator
-from itertools import filterfalse, repeat
+from itertools import chain, filterfalse, repeat
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -113,10 +113,10 @@ class ListedFile(NamedTuple):
 class Listing:
     """The index the pass leaves: the winning file of each path, and lookups built on demand."""
 
-    def __init__(self, files: dict[str, ListedFile], facts: SourceFacts, parents: set[str] | None = None) -> None:
+    def __init__(self, files: dict[str, ListedFile], facts: SourceFacts, parents: Iterable[str] | None = None) -> None:
         self.files = files
         self.facts = facts
-        # The parent folder of each path, when the pass knew them folder by folder (else found from the paths).
+        # parent() of each path, when the pass knew them folder by folder (else found from the paths).
         self._parents = parents
         self._directories: set[str] | None = None
         self._by_name: dict[str, list[str]] | None = None
@@ -290,8 +290,9 @@ class Pass:
     def __init__(self, context: ProjectContext) -> None:
         self.base_dir = context.base_dir
         self.files: dict[str, ListedFile] = {}
-        # parent() of every path in files.
+        # parent() of every path in files: of those taken a folder at once, and the paths taken one by one.
         self.parents: set[str] = set()
+        self.taken_one_by_one: list[str] = []
         self.shadowed: dict[str, list[str]] = {}
         # Per source label: [kind, files, bytes].
         self.totals: dict[str, list[Any]] = {}
@@ -395,7 +396,7 @@ class Pass:
         winner = self.files.get(collected_path)
         if winner is None:
             self.files[collected_path] = ListedFile(full_path, label, size, mtime, reason is None)
-            self.parents.add(parent(collected_path))
+            self.taken_one_by_one.append(collected_path)
         else:
             self.shadowed.setdefault(collected_path, [winner.source]).append(label)
 
@@ -448,7 +449,9 @@ def list_sources(context: ProjectContext) -> Listing:
                 break
         if walk.truncated:
             break
-    return Listing(walk.files, walk.facts(tuple(map(str, finder_paths))), walk.parents)
+    # Their parents are found only if a lookup needs the folders.
+    parents = chain(walk.parents, map(parent, walk.taken_one_by_one))
+    return Listing(walk.files, walk.facts(tuple(map(str, finder_paths))), parents)
 
 
 def listing(context: ProjectContext) -> Listing:
