@@ -7,6 +7,7 @@ Django: https://docs.djangoproject.com/en/stable/ref/settings/#staticfiles-finde
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import difflib
 import fnmatch
@@ -340,9 +341,9 @@ class Pass:
     def take_folder(self, folder: str, names: list[str], root: str, prefix: str, label: str, counts: list[Any]) -> None:
         """A folder's files (``folder`` ends with a separator, or is ""), as take_file() would take them one by one.
 
-        Without a Python step per file, which would cost as much as their stat() calls: unless a
-        file needs a closer look (it cannot be read, is not a regular file, or shadows another), then
-        the folder is taken file by file.
+        Without a Python step per file, which would cost as much as their stat() calls, unless a
+        file needs a closer look (it shadows another, cannot be read, or is not a regular file):
+        then the folder is taken file by file.
         """
         sep = os.sep
         if folder.count(sep) > MAX_DEPTH:
@@ -359,11 +360,13 @@ class Pass:
         self.listed += len(names)
         full_paths = list(map(f"{root}{folder}".__add__, names))
         collected_paths = list(map(collected_folder.__add__, names))
-        try:
-            results = list(map(os.stat, full_paths))
-        except OSError:
-            results = []
-        if not results or not all(map(copyable, set(map(MODE, results)))) or not self.files.keys().isdisjoint(collected_paths):
+        results: list[os.stat_result] = []
+        # A path already taken is left to take_file() without a stat() here; so is every file of a folder
+        # where one cannot be reached or is not a readable regular file (their stat() made again, a rare case).
+        if self.files.keys().isdisjoint(collected_paths):
+            with contextlib.suppress(OSError):
+                results = list(map(os.stat, full_paths))
+        if not results or not all(map(copyable, set(map(MODE, results)))):
             for collected_path, full_path in zip(collected_paths, full_paths, strict=True):
                 self.take_file(collected_path, full_path, label, counts)
             return
