@@ -106,6 +106,8 @@ class FolderAtOnceTests(StaticTestCase):
 
         first = self.sources({"css/a.css": "a", "css/b.css": "bb", "js/app.js": "x" * 300, "top.txt": ""})
         second = self.sources({"css/b.css": "shadowed", "css/c.css": "c", "img/logo.png": b"\x89PNG"})
+        # A folder to take file by file for each reason: a stat() that fails, a path taken already, a FIFO.
+        os.symlink(first / "gone.js", first / "js" / "dangling.js")
         os.symlink(second / "gone.css", second / "css" / "dangling.css")
         os.symlink(first / "js" / "app.js", second / "img" / "linked.js")
         make_fifo(second / "img" / "pipe.png")
