@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+from unittest import mock
 
 from django.test import override_settings
 
@@ -67,11 +68,15 @@ class ListingTests(StaticTestCase):
             "collectstatic's defaults": finders.ignore_patterns(),
             "none": [],
             "names and paths": ["*.map", "vendor/lib/*", "img", "CVS", ".*", "*~"],
+            # Each would match some path here, but only where it matches the file's or the first folder's name.
+            "names only": ["c*", "*.js", "site.css", "lib", "z*"],
         }
         for label, patterns in rows.items():
             with self.subTest(label):
                 storage = FileSystemStorage(location=str(root))
-                self.assertEqual(list(finders.listed_files(storage, patterns)), list(get_files(storage, patterns)))
+                self.assertEqual(
+                    listed_paths(finders.storage_source("assets", "directory", storage, patterns)), list(get_files(storage, patterns))
+                )
 
     def test_the_parent_folder_of_a_path_is_posixpath_dirname(self) -> None:
         for path in ("a/b/c.css", "c.css", "", "/", "//", "/x.css", "a//b.css", "a/b/", "//a//b//"):
@@ -88,8 +93,48 @@ class ListingTests(StaticTestCase):
         with self.assertRaises(OSError) as expected:
             list(get_files(storage, []))
         with self.assertRaises(OSError) as listed:
-            list(finders.listed_files(storage, []))
+            listed_paths(finders.storage_source("assets", "directory", storage, []))
         self.assertEqual(listed.exception.errno, expected.exception.errno)
+
+
+class FolderAtOnceTests(StaticTestCase):
+    """A folder is taken at once unless one of its files needs a closer look: the same as file by file."""
+
+    def test_the_pass_over_folders_is_the_pass_file_by_file(self) -> None:
+        from django.contrib.staticfiles.utils import get_files
+        from django.core.files.storage import FileSystemStorage
+
+        first = self.sources({"css/a.css": "a", "css/b.css": "bb", "js/app.js": "x" * 300, "top.txt": ""})
+        second = self.sources({"css/b.css": "shadowed", "css/c.css": "c", "img/logo.png": b"\x89PNG"})
+        # A folder to take file by file for each reason: a stat() that fails, a path taken already, a FIFO.
+        os.symlink(first / "gone.js", first / "js" / "dangling.js")
+        os.symlink(second / "gone.css", second / "css" / "dangling.css")
+        os.symlink(first / "js" / "app.js", second / "img" / "linked.js")
+        make_fifo(second / "img" / "pipe.png")
+        rows = {"no prefix": ("", finders.MAX_FILES), "a prefix": ("vendor", finders.MAX_FILES), "stopped in a folder": ("", 6)}
+        for label, (prefix, bound) in rows.items():
+            with self.subTest(label), override_settings(**self.base_settings()), mock.patch.object(finders, "MAX_FILES", bound):
+                passes = []
+                for by_folder in (True, False):
+                    walk = finders.Pass(build_context())
+                    for root in (first, second):
+                        storage = FileSystemStorage(location=str(root))
+                        storage.prefix = prefix  # type: ignore[attr-defined]
+                        source = finders.storage_source(str(root), "directory", storage, [])
+                        if not by_folder:
+                            source = source._replace(folders=(), files=[(path, storage) for path in get_files(storage, [])])
+                        walk.take("finder", source)
+                    passes.append((walk.files, walk.facts(("finder",))))
+                self.assertEqual(passes[0], passes[1])
+
+    def test_the_folders_the_pass_knew_are_the_folders_of_its_paths(self) -> None:
+        assets = self.sources({"css/a.css": "", "css/deep/b.css": "", "top.css": "", "img/x/y/z.png": ""})
+        # A file to look at closer: its folder is taken file by file.
+        make_fifo(assets / "img" / "x" / "y" / "pipe.png")
+        with override_settings(**self.base_settings(), STATICFILES_DIRS=[str(assets), ("vendor", str(assets)), str(assets)]):
+            listing = finders.list_sources(build_context())
+        self.assertIn("vendor/img/x/y", listing.directories)
+        self.assertEqual(listing.directories, finders.Listing(listing.files, listing.facts).directories)
 
 
 class ShadowedPathsTests(StaticTestCase):
@@ -110,6 +155,11 @@ class ShadowedPathsTests(StaticTestCase):
 
     def test_unique_paths_are_quiet(self) -> None:
         self.assertEqual(self.messages(finders.check_shadowed_paths, INSTALLED_APPS=[*BASE_APPS, CLEAN_APP]), [])
+
+
+def listed_paths(source: finders.Source) -> list[str]:
+    """A source's paths as get_files() names them."""
+    return [path for path, _ in source.files] + [os.path.join(folder, name) for folder, names in source.folders for name in names]
 
 
 def write_tree_copy(source: os.PathLike[str], target: os.PathLike[str]) -> str:
