@@ -9,7 +9,8 @@ from contextlib import contextmanager
 
 from django.test import SimpleTestCase
 
-from django_deploy_concepts.forked import Forked, can_fork
+from django_deploy_concepts.forked import Forked
+from tests.utils import require_safe_fork
 
 PARENT = os.getpid()
 
@@ -54,8 +55,7 @@ def slow_in_the_copy() -> str:
 
 class ForkedTests(SimpleTestCase):
     def setUp(self) -> None:
-        if not can_fork():
-            self.skipTest("this process cannot fork safely here (not Linux, or other threads run)")
+        require_safe_fork()
 
     def test_the_answer_comes_from_a_copy_of_this_process(self) -> None:
         work = Forked(os.getpid)

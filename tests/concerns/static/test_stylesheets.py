@@ -10,7 +10,6 @@ from typing import Any
 from django.contrib.staticfiles import storage as django_storage
 from django.contrib.staticfiles.storage import ManifestStaticFilesStorage
 
-from django_deploy_concepts import forked
 from django_deploy_concepts.concerns.static import stylesheets
 from tests.concerns.static.helpers import (
     BASE_APPS,
@@ -26,6 +25,7 @@ from tests.concerns.static.helpers import (
 )
 from tests.fixtures.static.storages import ModuleScriptsStorage
 from tests.test_forked import another_thread
+from tests.utils import require_safe_fork
 
 
 class StylesheetReferencesTests(StaticTestCase):
@@ -194,8 +194,7 @@ class ReadElsewhereTests(StaticTestCase):
     """The stylesheets are read in a forked copy where that is safe; the facts must not tell."""
 
     def test_the_facts_are_the_same_read_in_a_copy_or_here(self) -> None:
-        if not forked.can_fork():
-            self.skipTest("this process cannot fork safely here")
+        require_safe_fork()
         # More missing template paths than the suggestion budget, so the stylesheets' suggestions
         # depend on the templates being asked first, as they are when read here.
         templates = self.tmp / "templates"
