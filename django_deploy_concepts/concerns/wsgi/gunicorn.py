@@ -19,8 +19,8 @@ import re
 import signal
 import subprocess
 import sys
+import weakref
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -204,9 +204,8 @@ def failure(stderr: str, secrets: frozenset[str]) -> tuple[str, str]:
     return stage, reason[:MAX_ERROR]
 
 
-def run_bounded(argv: Sequence[str], cwd: Path, environ: Mapping[str, str], timeout: float) -> tuple[int | None, str, str]:
-    """(exit status or None on timeout, stdout, stderr); the whole process group is killed at the bound."""
-    process = subprocess.Popen(
+def start_process(argv: Sequence[str], cwd: Path, environ: Mapping[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
         list(argv),
         cwd=cwd,
         env=dict(environ),
@@ -217,6 +216,10 @@ def run_bounded(argv: Sequence[str], cwd: Path, environ: Mapping[str, str], time
         errors="replace",
         start_new_session=True,
     )
+
+
+def wait_bounded(process: subprocess.Popen[str], timeout: float) -> tuple[int | None, str, str]:
+    """(exit status or None on timeout, stdout, stderr); the whole process group is killed at the bound."""
     try:
         stdout, stderr = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -238,7 +241,70 @@ def check_environment(context: ProjectContext) -> dict[str, str]:
     return environ
 
 
-def run_check(
+class RunningCheck:
+    """One ``gunicorn --check-config`` process; ``verdict()`` waits for it (bounded) and reads what it printed."""
+
+    def __init__(self, check: GunicornCheck, environ: Mapping[str, str], timeout: float, secrets: frozenset[str]) -> None:
+        # ``check`` says how it was started, and is the verdict when gunicorn could not even start.
+        self.check = check
+        self.environ = environ
+        self.timeout = timeout
+        self.secrets = secrets
+        self.process: subprocess.Popen[str] | None = None
+        self._verdict: GunicornCheck | None = None
+        # A check nobody waits for (the run failed first, or the process exits) is stopped, not left running.
+        self._stop = weakref.finalize(self, stop_unfinished, None)
+
+    def start(self, argv: Sequence[str]) -> None:
+        try:
+            self.process = start_process(argv, Path(self.check.cwd), self.environ)
+        except OSError as exc:
+            self._verdict = dataclasses.replace(self.check, error=f"could not run gunicorn: {exc}")
+            return
+        self._stop.detach()
+        self._stop = weakref.finalize(self, stop_unfinished, self.process)
+
+    def verdict(self) -> GunicornCheck:
+        if self._verdict is None and self.process is not None:
+            self._verdict = self.read(*wait_bounded(self.process, self.timeout))
+        return self._verdict or self.check
+
+    def read(self, status: int | None, stdout: str, stderr: str) -> GunicornCheck:
+        printed = parse_printed(stdout)
+        bind = as_words(literal(printed.get("bind")))
+        config = printed.get("config")
+        config_path = Path(self.check.cwd) / config if config and not config.startswith("python:") else None
+        result = dataclasses.replace(
+            self.check,
+            stage="timeout",
+            error=f"gunicorn did not finish within {self.timeout:g} seconds",
+            bind=bind,
+            workers=as_int(literal(printed.get("workers"))),
+            worker_class=printed.get("worker_class"),
+            threads=as_int(literal(printed.get("threads"))),
+            timeout=as_int(literal(printed.get("timeout"))),
+            forwarded_allow_ips=as_words(literal(printed.get("forwarded_allow_ips"))),
+            config_file=config if config and (config_path is None or config_path.is_file()) else None,
+            binds_to_port_env=any(PORT_SENTINEL in item for item in bind) if "PORT" in self.environ and bind else None,
+        )
+        if status is None:
+            return result
+        if status == 0:
+            return dataclasses.replace(result, loads=True, stage="ok", error=None)
+        stage, reason = failure(stderr, self.secrets)
+        return dataclasses.replace(result, loads=False, stage=stage, error=reason)
+
+
+def stop_unfinished(process: subprocess.Popen[str] | None) -> None:
+    if process is not None and process.poll() is None:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except OSError:
+            process.kill()
+        process.communicate()
+
+
+def start_check(
     context: ProjectContext,
     *,
     source: str,
@@ -247,7 +313,8 @@ def run_check(
     arguments: Sequence[str],
     cwd: Path,
     secrets: frozenset[str],
-) -> GunicornCheck:
+) -> RunningCheck:
+    """Start ``gunicorn --check-config`` for one command, in the directory it runs in."""
     environ = check_environment(context)
     words = [expand(word, environ) for word in arguments]
     # --pythonpath is applied only after --check-config returns; the real run has it earlier.
@@ -255,41 +322,11 @@ def run_check(
     extra_paths = [str((cwd / path).resolve()) for value in options.get("--pythonpath", []) for path in value.split(",") if path]
     if extra_paths:
         environ["PYTHONPATH"] = os.pathsep.join([*extra_paths, environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)
-    argv = [sys.executable, "-m", "gunicorn", "--check-config", "--print-config", *words]
     shown = " ".join(["gunicorn", "--check-config", *arguments])
-    timeout = max(context.timeout, MIN_CHECK_SECONDS)
-    try:
-        status, stdout, stderr = run_bounded(argv, cwd, environ, timeout)
-    except OSError as exc:
-        return GunicornCheck(source, file, line, shown, str(cwd), None, "error", f"could not run gunicorn: {exc}")
-    printed = parse_printed(stdout)
-    bind = as_words(literal(printed.get("bind")))
-    config = printed.get("config")
-    config_path = cwd / config if config and not config.startswith("python:") else None
-    result = GunicornCheck(
-        source,
-        file,
-        line,
-        shown,
-        str(cwd),
-        None,
-        "timeout",
-        f"gunicorn did not finish within {timeout:g} seconds",
-        bind=bind,
-        workers=as_int(literal(printed.get("workers"))),
-        worker_class=printed.get("worker_class"),
-        threads=as_int(literal(printed.get("threads"))),
-        timeout=as_int(literal(printed.get("timeout"))),
-        forwarded_allow_ips=as_words(literal(printed.get("forwarded_allow_ips"))),
-        config_file=config if config and (config_path is None or config_path.is_file()) else None,
-        binds_to_port_env=any(PORT_SENTINEL in item for item in bind) if "PORT" in environ and bind else None,
-    )
-    if status is None:
-        return result
-    if status == 0:
-        return dataclasses.replace(result, loads=True, stage="ok", error=None)
-    stage, reason = failure(stderr, secrets)
-    return dataclasses.replace(result, loads=False, stage=stage, error=reason)
+    started = GunicornCheck(source, file, line, shown, str(cwd), None, "error", None)
+    running = RunningCheck(started, environ, max(context.timeout, MIN_CHECK_SECONDS), secrets)
+    running.start([sys.executable, "-m", "gunicorn", "--check-config", "--print-config", *words])
+    return running
 
 
 def expected_path(wsgi_application: str | None) -> str | None:
@@ -304,12 +341,12 @@ def start_gunicorn(
 ) -> Callable[[], GunicornFacts]:
     """Start checking each gunicorn command; the function returned waits for the checks' end.
 
-    The checks run one after another in a thread of their own: their time is spent in the
-    gunicorn processes, on another CPU, while this process collects the rest of the facts.
+    The gunicorn processes start now and run on other CPUs while this process collects the rest
+    of the facts; no thread waits for them, so that this process may still fork (forked.py).
     """
     version = gunicorn_version()
     config_file = context.files.get("gunicorn.conf.py")
-    runs: list[Callable[[], GunicornCheck]] = []
+    runs: list[functools.partial[RunningCheck]] = []
     not_checked: list[str] = []
     seen: set[tuple[str, tuple[str, ...]]] = set()
     for command in start_commands:
@@ -331,7 +368,7 @@ def start_gunicorn(
         seen.add(key)
         runs.append(
             functools.partial(
-                run_check,
+                start_check,
                 context,
                 source=where,
                 file=command.file,
@@ -346,7 +383,7 @@ def start_gunicorn(
         path = expected_path(wsgi_application)
         runs.append(
             functools.partial(
-                run_check,
+                start_check,
                 context,
                 source=config_file.relative_path,
                 file=config_file.relative_path,
@@ -357,19 +394,12 @@ def start_gunicorn(
             )
         )
 
-    def run_all() -> tuple[GunicornCheck, ...]:
-        return tuple(run() for run in runs)
-
-    running: Future[tuple[GunicornCheck, ...]] | None = None
-    if runs:
-        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="deploy-concepts-gunicorn-check")
-        running = executor.submit(run_all)
-        executor.shutdown(wait=False)
+    running = [start() for start in runs]
 
     def facts() -> GunicornFacts:
         return GunicornFacts(
             version=version,
-            checks=() if running is None else running.result(),
+            checks=tuple(check.verdict() for check in running),
             not_checked=tuple(not_checked),
             cpus=machine_cpus(),
             config_file=None if config_file is None else config_file.relative_path,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 from django.test import SimpleTestCase, override_settings
@@ -49,6 +51,33 @@ class CheckConfigTests(SimpleTestCase):
             facts, _ = inspect(project)
         self.assertEqual(prepared.gunicorn, facts.gunicorn)
         self.assertEqual([check.workers for check in prepared.gunicorn.checks], [3])
+
+    def test_the_checks_run_without_a_thread_waiting_for_them(self) -> None:
+        # The static files concern forks only a single-threaded process.
+        with project_with({"Procfile": "web: gunicorn tests.wsgi\n"}) as project, override_settings(BASE_DIR=project):
+            context = context_for(project)
+            threads = threading.active_count()
+            runner.prepare(context, [get_concern(wsgi.NAME)])
+            self.assertEqual(threading.active_count(), threads)
+            self.assertEqual([check.loads for check in wsgi.collect_facts(context).gunicorn.checks], [True])
+
+    def test_a_check_nobody_waits_for_is_stopped(self) -> None:
+        with project_with({"gunicorn.conf.py": "import time\ntime.sleep(60)\n"}) as project, override_settings(BASE_DIR=project):
+            running = gunicorn.start_check(
+                context_for(project),
+                source="test",
+                file="gunicorn.conf.py",
+                line=None,
+                arguments=["tests.wsgi"],
+                cwd=project,
+                secrets=frozenset(),
+            )
+            process = running.process
+            assert process is not None
+            self.assertIsNone(process.poll())
+            del running
+            gc.collect()
+            self.assertIsNotNone(process.poll())
 
     def test_w009_fires_when_gunicorn_rejects_the_configuration(self) -> None:
         rows = [
