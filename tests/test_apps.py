@@ -72,11 +72,12 @@ class RegistrationTests(SimpleTestCase):
                 warnings.simplefilter("ignore", UserWarning)
                 self.assertEqual(deferred_check(concern.NAME)(databases=None), concern.django_check(databases=None))
 
-    def test_a_single_concerns_command_imports_only_the_concerns_it_uses(self) -> None:
+    def run_python(self, code: str) -> str:
+        """What ``code`` prints, run in a fresh process on the test settings."""
         env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
         env.update(PYTHONPATH=str(REPO_ROOT), DJANGO_SETTINGS_MODULE="tests.settings")
         result = subprocess.run(
-            [sys.executable, "-c", EXPLAIN_STATIC],
+            [sys.executable, "-c", code],
             cwd=REPO_ROOT,
             env=env,
             capture_output=True,
@@ -85,20 +86,12 @@ class RegistrationTests(SimpleTestCase):
             check=False,
         )
         self.assertEqual(result.returncode, 0, result.stderr)
-        self.assertEqual(result.stdout.split(), ["django_deploy_concepts.concerns.static"])
+        return result.stdout
+
+    def test_a_single_concerns_command_imports_only_the_concerns_it_uses(self) -> None:
+        self.assertEqual(self.run_python(EXPLAIN_STATIC).split(), ["django_deploy_concepts.concerns.static"])
 
     def test_plain_checks_import_no_concern(self) -> None:
-        env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
-        env.update(PYTHONPATH=str(REPO_ROOT), DJANGO_SETTINGS_MODULE="tests.settings")
-        result = subprocess.run(
-            [sys.executable, "-c", PLAIN_CHECKS],
-            cwd=REPO_ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=SUBPROCESS_TIMEOUT,
-            check=False,
-        )
-        self.assertEqual(result.returncode, 0, result.stderr)
-        self.assertNotIn("django_deploy_concepts.concerns", result.stdout)
-        self.assertIn("django_deploy_concepts.apps", result.stdout)
+        imported = self.run_python(PLAIN_CHECKS)
+        self.assertNotIn("django_deploy_concepts.concerns", imported)
+        self.assertIn("django_deploy_concepts.apps", imported)

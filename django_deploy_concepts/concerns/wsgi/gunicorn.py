@@ -223,13 +223,18 @@ def wait_bounded(process: subprocess.Popen[str], timeout: float) -> tuple[int | 
     try:
         stdout, stderr = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except OSError:
-            process.kill()
+        kill_group(process)
         stdout, stderr = process.communicate()
         return None, stdout, stderr
     return process.returncode, stdout, stderr
+
+
+def kill_group(process: subprocess.Popen[str]) -> None:
+    """Kill the check and what it started (it runs in a session of its own)."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except OSError:
+        process.kill()
 
 
 def check_environment(context: ProjectContext) -> dict[str, str]:
@@ -297,10 +302,7 @@ class RunningCheck:
 
 def stop_unfinished(process: subprocess.Popen[str] | None) -> None:
     if process is not None and process.poll() is None:
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except OSError:
-            process.kill()
+        kill_group(process)
         process.communicate()
 
 
