@@ -33,7 +33,7 @@ def inspection_failed(concern: Concern, step: str, exc: BaseException) -> checks
     return checks.Error(
         f"{concern.TITLE}: {step} failed: {type(exc).__name__}: {exc}",
         hint=INSPECTION_FAILED_HINT,
-        id=f"{TAG}.{concern.LETTER}000",
+        id=f"{concern.LABEL}.E000",
     )
 
 
@@ -216,7 +216,7 @@ def djangos_own_messages(tags: frozenset[str] | None = None) -> list[Finding]:
             name = getattr(check, "__qualname__", repr(check))
             findings.append(
                 Finding(
-                    id=f"{TAG}.X000",
+                    id=f"{TAG}.E000",
                     level="error",
                     msg=f"Django's own check {name} crashed: {type(exc).__name__}: {exc}",
                     hint="Fix the cause above; `manage.py check --deploy` stops at the same point.",

@@ -34,38 +34,38 @@ class RegistrationTests(SimpleTestCase):
     def test_ids_appear_in_check_deploy_and_not_in_plain_check(self) -> None:
         deploy_ids = message_ids(checks.run_checks(include_deployment_checks=True))
         plain_ids = message_ids(checks.run_checks())
-        self.assertIn(hosts.C003.id, deploy_ids)
+        self.assertIn(hosts.W003.id, deploy_ids)
         self.assertFalse([message_id for message_id in plain_ids if message_id.startswith(f"{TAG}.")])
 
     def test_silenced_ids_are_silenced_in_check_deploy(self) -> None:
-        rows = [([], True), ([hosts.C003.id], False)]
+        rows = [([], True), ([hosts.W003.id], False)]
         for silenced, shown in rows:
             with self.subTest(silenced=silenced), override_settings(**WILDCARD_HOSTS, SILENCED_SYSTEM_CHECKS=silenced):
                 out, err = io.StringIO(), io.StringIO()
                 # Django's test runner swaps in the locmem mail backend, an error here: only report.
                 call_command("check", deploy=True, fail_level="CRITICAL", stdout=out, stderr=err)
-                self.assertEqual(hosts.C003.id in out.getvalue() + err.getvalue(), shown)
+                self.assertEqual(hosts.W003.id in out.getvalue() + err.getvalue(), shown)
 
     @override_settings(STATIC_ROOT=None)
     def test_adapters_open_no_database_connection_without_databases(self) -> None:
         # SimpleTestCase makes any connection attempt raise; the runner would turn that into
         # the concern's ...000 finding, so none may appear.
-        self.assertIn(locations.S001, static.django_check(databases=None))
+        self.assertIn(locations.E001, static.django_check(databases=None))
         for concern in all_concerns():
             with self.subTest(concern=concern.NAME):
                 ids = message_ids(concern.django_check(databases=None))
-                self.assertNotIn(f"{TAG}.{concern.LETTER}000", ids)
+                self.assertNotIn(f"{concern.LABEL}.E000", ids)
 
 
 class ExplainCommandTests(SimpleTestCase):
     def explain_json(self, command: str = "explain_deploy", **options: object) -> dict[str, object]:
         return json.loads(call(command, output_format="json", offline=True, **options))
 
-    @override_settings(**WILDCARD_HOSTS, SILENCED_SYSTEM_CHECKS=[hosts.C003.id])
+    @override_settings(**WILDCARD_HOSTS, SILENCED_SYSTEM_CHECKS=[hosts.W003.id])
     def test_explain_commands_respect_and_count_silenced_checks(self) -> None:
         data = self.explain_json("explain_checklist")
         concern = data["concerns"][0]
-        self.assertNotIn(hosts.C003.id, [finding["id"] for finding in concern["findings"]])
+        self.assertNotIn(hosts.W003.id, [finding["id"] for finding in concern["findings"]])
         self.assertEqual(concern["silenced"], 1)
         self.assertIn("1 silenced", call("explain_checklist", offline=True))
 
@@ -163,7 +163,7 @@ class ExplainCommandTests(SimpleTestCase):
 
 RUNSERVER = "web: python manage.py runserver 0.0.0.0:$PORT\n"
 NO_WEB_PROCESS = "worker: python worker.py\n"
-W002_ID = "deploy_concepts.W002"
+E002_ID = "deploy_wsgi.E002"
 
 
 class SharedContextTests(SimpleTestCase):
@@ -206,14 +206,14 @@ class SharedContextTests(SimpleTestCase):
             with self.subTest(procfile=procfile):
                 self.write_procfile(procfile)
                 ids = message_ids(checks.run_checks(include_deployment_checks=True))
-                self.assertEqual(W002_ID in ids, runserver)
+                self.assertEqual(E002_ID in ids, runserver)
                 self.assertEqual(built.call_count, number)
 
     def test_an_adapter_called_again_starts_a_new_run(self) -> None:
         for procfile, runserver in [(RUNSERVER, True), (NO_WEB_PROCESS, False)]:
             with self.subTest(procfile=procfile):
                 self.write_procfile(procfile)
-                self.assertEqual(W002_ID in message_ids(wsgi.django_check(databases=None)), runserver)
+                self.assertEqual(E002_ID in message_ids(wsgi.django_check(databases=None)), runserver)
 
     def test_changed_settings_are_not_served_facts_read_before(self) -> None:
         self.write_procfile(RUNSERVER)
@@ -223,14 +223,14 @@ class SharedContextTests(SimpleTestCase):
             self.write_procfile("web: gunicorn tests.wsgi --workers 3\n", Path(other))
             with override_settings(BASE_DIR=Path(other)):
                 messages = database.django_check(databases=None)
-        self.assertIn(processes.d020(processes.Workers(3, None, "Procfile line 1")), messages)
+        self.assertIn(processes.w020(processes.Workers(3, None, "Procfile line 1")), messages)
 
     def test_a_changed_environment_is_not_served_facts_read_before(self) -> None:
         self.write_procfile("web: gunicorn tests.wsgi\n")
         checklist.django_check(databases=None)
         with mock.patch.dict(os.environ, {"WEB_CONCURRENCY": "4"}):
             messages = database.django_check(databases=None)
-        self.assertIn(processes.d020(processes.Workers(4, None, "Procfile line 1")), messages)
+        self.assertIn(processes.w020(processes.Workers(4, None, "Procfile line 1")), messages)
 
     def test_only_adapters_called_shortly_after_each_other_share_a_context(self) -> None:
         built = self.count_contexts()

@@ -1,4 +1,4 @@
-"""Every check id is defined once, keeps to its concern's letter, and has its reference entry."""
+"""Every check id is defined once, keeps to its concern's label and its level's letter, and has its reference entry."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from tests.utils import REPO_ROOT
 
 PACKAGE_DIR = Path(django_deploy_concepts.__file__).parent
 DOCS_DIR = REPO_ROOT / "docs"
-DEFINED_ID = re.compile(r"""id=f?["'](deploy_concepts\.[A-Z]+[0-9]{3})["']""")
-ANY_ID = re.compile(r"deploy_concepts\.[A-Z]+[0-9]{3}")
+DEFINED_ID = re.compile(r"""id=f?["'](deploy_[a-z]+\.[A-Z][0-9]{3})["']""")
+ANY_ID = re.compile(r"deploy_[a-z]+\.[A-Z][0-9]{3}")
 
 
 def package_sources() -> dict[Path, str]:
@@ -43,19 +43,19 @@ class ReferenceTests(SimpleTestCase):
                 segment = ast.get_source_segment(text, node) or ""
                 name = getattr(node, "name", None) or ast.unparse(getattr(node, "targets", [node])[0])
                 for check_id in DEFINED_ID.findall(segment):
-                    # s018 and s018_more (the summary past the first few) are one unit.
+                    # e018 and e018_more (the summary past the first few) are one unit.
                     units[check_id].add(f"{path.name}:{name.split('_')[0].lower()}")
         self.assertTrue(units)
         self.assertEqual({check_id: places for check_id, places in units.items() if len(places) > 1}, {})
 
     def test_each_id_in_the_code_has_a_reference_entry(self) -> None:
         used = {match for text in package_sources().values() for match in ANY_ID.findall(text)}
-        used |= {f"deploy_concepts.{concern.LETTER}000" for concern in all_concerns()}
+        used |= {f"{concern.LABEL}.E000" for concern in all_concerns()}
         self.assertEqual(sorted(used - documented_ids()), [])
 
-    def test_ids_use_their_concerns_letter(self) -> None:
-        letters = {concern.LETTER for concern in all_concerns()}
-        self.assertEqual(len(letters), len(all_concerns()))
+    def test_ids_use_their_concerns_label(self) -> None:
+        labels = {concern.LABEL for concern in all_concerns()}
+        self.assertEqual(len(labels), len(all_concerns()))
         for path, text in package_sources().items():
             concern = next(
                 (concern for concern in all_concerns() if concern.NAME in path.relative_to(PACKAGE_DIR).parts or path.stem == concern.NAME),
@@ -65,7 +65,7 @@ class ReferenceTests(SimpleTestCase):
                 continue
             for check_id in DEFINED_ID.findall(text):
                 with self.subTest(path=str(path), id=check_id):
-                    self.assertTrue(check_id.startswith(f"deploy_concepts.{concern.LETTER}"))
+                    self.assertTrue(check_id.startswith(f"{concern.LABEL}."))
 
 
 class TestCoverageOfIdsTests(SimpleTestCase):
@@ -77,7 +77,7 @@ class TestCoverageOfIdsTests(SimpleTestCase):
         unexercised = []
         for check_id in sorted(defined):
             short = check_id.split(".", 1)[1]
-            # Tests name an id by its string or by its constant or factory (S001, s002(...)).
+            # Tests name an id by its string or by its constant or factory (E001, w002(...)).
             if check_id not in test_text and not re.search(rf"\b{short}\b|\b{short.lower()}\(", test_text):
                 unexercised.append(check_id)
         self.assertEqual(unexercised, [])
@@ -87,5 +87,33 @@ class ReadmeIndexTests(SimpleTestCase):
     def test_readme_lists_every_id(self) -> None:
         readme = (REPO_ROOT / "README.rst").read_text(encoding="utf-8")
         used = {match for text in package_sources().values() for match in ANY_ID.findall(text)}
-        used |= {f"deploy_concepts.{concern.LETTER}000" for concern in all_concerns()}
+        used |= {f"{concern.LABEL}.E000" for concern in all_concerns()}
         self.assertEqual(sorted(check_id for check_id in used if f"``{check_id}``" not in readme), [])
+
+
+LEVEL_LETTERS = {"Critical": "C", "Error": "E", "Warning": "W", "Info": "I", "Debug": "D"}
+DEFINITION = re.compile(
+    r"""\b(Critical|Error|Warning|Info|Debug)\((?:(?!\b(?:Critical|Error|Warning|Info|Debug)\().)*?id=f?["'](deploy_[a-z]+\.[A-Z][0-9]{3})["']""",
+    re.S,
+)
+
+
+class LevelLetterTests(SimpleTestCase):
+    def test_each_id_letter_is_its_level(self) -> None:
+        defined = {}
+        for text in package_sources().values():
+            for level, check_id in DEFINITION.findall(text):
+                defined.setdefault(check_id, set()).add(level)
+        self.assertGreater(len(defined), 100)
+        for check_id, levels in sorted(defined.items()):
+            with self.subTest(check_id):
+                self.assertEqual(levels, {next(name for name, letter in LEVEL_LETTERS.items() if letter == check_id.split(".")[1][0])})
+
+    def test_reference_entries_name_the_level_of_their_letter(self) -> None:
+        words = {"E": "*Error.*", "W": "*Warning.*", "I": "*Info.*"}
+        for page in DOCS_DIR.rglob("*.rst"):
+            lines = page.read_text(encoding="utf-8").splitlines()
+            for index, line in enumerate(lines[:-2]):
+                if ANY_ID.fullmatch(line.strip()) and set(lines[index + 1].strip()) == {"-"}:
+                    with self.subTest(line):
+                        self.assertTrue(lines[index + 2].startswith(words[line.strip().split(".")[1][0]]), lines[index + 2])

@@ -13,7 +13,7 @@ def sample_report(concerns: int = 1) -> Report:
         title="Static files",
         ready=False,
         facts={"static_root": None},
-        findings=(Finding("deploy_concepts.S001", "error", "STATIC_ROOT | is not set.", "Set it."),),
+        findings=(Finding("deploy_static.E001", "error", "STATIC_ROOT | is not set.", "Set it."),),
         guidance=Explanation(
             about=("Why {% static %} stops working.",),
             found=(Fact("STATIC_ROOT", "(not set)", False),),
@@ -36,7 +36,7 @@ class RendererTests(SimpleTestCase):
             "What this is about",
             "1. Set STATIC_ROOT.",
             'STATIC_ROOT = BASE_DIR / "staticfiles"',
-            "deploy_concepts.S001 [error]",
+            "deploy_static.E001 [error]",
             "HINT: Set it.",
             "2 silenced",
         ):
@@ -65,4 +65,4 @@ class RendererTests(SimpleTestCase):
     def test_verbosity_zero_keeps_only_status_and_findings(self) -> None:
         text = renderers.render(sample_report(), "text", verbosity=0)
         self.assertNotIn("What this is about", text)
-        self.assertIn("deploy_concepts.S001", text)
+        self.assertIn("deploy_static.E001", text)

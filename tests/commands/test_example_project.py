@@ -51,11 +51,11 @@ class ExampleProjectTests(SimpleTestCase):
         # The gaps the example leaves in on purpose: no STATIC_ROOT, an ignored STATICFILES_STORAGE,
         # runserver in the Procfile, DEBUG read as a string, ALLOWED_HOSTS = ["*"].
         for expected in (
-            "deploy_concepts.S001",
-            "deploy_concepts.S002",
-            "deploy_concepts.W002",
-            "deploy_concepts.C001",
-            "deploy_concepts.C003",
+            "deploy_static.E001",
+            "deploy_static.W002",
+            "deploy_wsgi.E002",
+            "deploy_checklist.E001",
+            "deploy_checklist.W003",
         ):
             with self.subTest(id=expected):
                 self.assertIn(expected, ids)
@@ -83,7 +83,7 @@ class ExampleProjectTests(SimpleTestCase):
 
     def test_check_deploy_reports_the_apps_ids_and_plain_check_does_not(self) -> None:
         deploy = run_manage(EXAMPLE_DIR, "check", "--deploy")
-        self.assertIn("deploy_concepts.", deploy.stdout + deploy.stderr)
+        self.assertIn("(deploy_static.", deploy.stdout + deploy.stderr)
         plain = run_manage(EXAMPLE_DIR, "check")
         self.assertEqual(plain.returncode, 0, plain.stderr)
-        self.assertNotIn("deploy_concepts.", plain.stdout + plain.stderr)
+        self.assertNotIn("(deploy_", plain.stdout + plain.stderr)

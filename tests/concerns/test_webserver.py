@@ -80,7 +80,7 @@ class RedirectLoopTests(WebserverTestCase):
         self.assertFires(
             webserver.check_redirect_loop,
             [
-                ("redirect behind a TLS router", {"SECURE_SSL_REDIRECT": True}, "heroku", None, ["deploy_concepts.H001"]),
+                ("redirect behind a TLS router", {"SECURE_SSL_REDIRECT": True}, "heroku", None, ["deploy_webserver.E001"]),
                 ("header set", {"SECURE_SSL_REDIRECT": True, "SECURE_PROXY_SSL_HEADER": HEADER}, "heroku", None, []),
                 ("no redirect", {"SECURE_SSL_REDIRECT": False}, "heroku", None, []),
                 ("plain server", {"SECURE_SSL_REDIRECT": True}, "vps", None, []),
@@ -91,7 +91,7 @@ class RedirectLoopTests(WebserverTestCase):
 
     def test_h001_message(self) -> None:
         with override_settings(SECURE_SSL_REDIRECT=True):
-            self.assertEqual(webserver.check_redirect_loop(self.facts("render")), [webserver.H001])
+            self.assertEqual(webserver.check_redirect_loop(self.facts("render")), [webserver.E001])
 
 
 class HostTests(WebserverTestCase):
@@ -99,12 +99,12 @@ class HostTests(WebserverTestCase):
         self.assertFires(
             webserver.check_public_host_allowed,
             [
-                ("other host", {"ALLOWED_HOSTS": ["example.com"]}, None, RENDER, ["deploy_concepts.H002"]),
-                ("empty", {"ALLOWED_HOSTS": []}, None, RENDER, ["deploy_concepts.H002"]),
+                ("other host", {"ALLOWED_HOSTS": ["example.com"]}, None, RENDER, ["deploy_webserver.E002"]),
+                ("empty", {"ALLOWED_HOSTS": []}, None, RENDER, ["deploy_webserver.E002"]),
                 ("listed", {"ALLOWED_HOSTS": ["myblog.onrender.com"]}, None, RENDER, []),
                 ("listed in capitals", {"ALLOWED_HOSTS": ["MyBlog.onrender.com"]}, None, RENDER, []),
                 ("domain pattern", {"ALLOWED_HOSTS": [".onrender.com"]}, None, RENDER, []),
-                ("wildcard is C003's", {"ALLOWED_HOSTS": ["*"]}, None, RENDER, []),
+                ("wildcard is W003's", {"ALLOWED_HOSTS": ["*"]}, None, RENDER, []),
                 ("hostname not known", {"ALLOWED_HOSTS": ["example.com"]}, "render", {}, []),
             ],
         )
@@ -112,22 +112,22 @@ class HostTests(WebserverTestCase):
     def test_h002_names_the_host(self) -> None:
         with override_settings(ALLOWED_HOSTS=["example.com"]):
             facts = self.facts(environ={"FLY_APP_NAME": "myblog"})
-        self.assertEqual(webserver.check_public_host_allowed(facts), [webserver.h002(facts)])
-        self.assertIn("myblog.fly.dev", webserver.h002(facts).msg)
+        self.assertEqual(webserver.check_public_host_allowed(facts), [webserver.e002(facts)])
+        self.assertIn("myblog.fly.dev", webserver.e002(facts).msg)
 
     def test_h004(self) -> None:
         self.assertFires(
             webserver.check_csrf_trusted_origin,
             [
-                ("origin missing", {}, None, RENDER, ["deploy_concepts.H004"]),
+                ("origin missing", {}, None, RENDER, ["deploy_webserver.W004"]),
                 (
                     "origin without scheme (4_0.E001 too)",
                     {"CSRF_TRUSTED_ORIGINS": ["myblog.onrender.com"]},
                     None,
                     RENDER,
-                    ["deploy_concepts.H004"],
+                    ["deploy_webserver.W004"],
                 ),
-                ("http origin", {"CSRF_TRUSTED_ORIGINS": ["http://myblog.onrender.com"]}, None, RENDER, ["deploy_concepts.H004"]),
+                ("http origin", {"CSRF_TRUSTED_ORIGINS": ["http://myblog.onrender.com"]}, None, RENDER, ["deploy_webserver.W004"]),
                 ("https origin", {"CSRF_TRUSTED_ORIGINS": ["https://myblog.onrender.com"]}, None, RENDER, []),
                 ("subdomain wildcard", {"CSRF_TRUSTED_ORIGINS": ["https://*.onrender.com"]}, None, RENDER, []),
                 ("Django told about https", {"SECURE_PROXY_SSL_HEADER": HEADER}, None, RENDER, []),
@@ -136,7 +136,7 @@ class HostTests(WebserverTestCase):
         )
         with override_settings(CSRF_TRUSTED_ORIGINS=[]):
             self.assertEqual(
-                webserver.check_csrf_trusted_origin(self.facts(environ=RENDER)), [webserver.h004("https://myblog.onrender.com")]
+                webserver.check_csrf_trusted_origin(self.facts(environ=RENDER)), [webserver.w004("https://myblog.onrender.com")]
             )
 
 
@@ -146,10 +146,10 @@ class ProxyHeaderTests(WebserverTestCase):
         self.assertFires(
             webserver.check_spoofable_proxy_header,
             [
-                ("plain server, no proxy found", header, "vps", None, ["deploy_concepts.H005"]),
-                ("nginx without the header", header, "vps", None, ["deploy_concepts.H005"]),
-                ("nginx config, nothing detected", header, None, None, ["deploy_concepts.H005"]),
-                ("apache with mod_wsgi, no proxy", header, None, None, ["deploy_concepts.H005"]),
+                ("plain server, no proxy found", header, "vps", None, ["deploy_webserver.W005"]),
+                ("nginx without the header", header, "vps", None, ["deploy_webserver.W005"]),
+                ("nginx config, nothing detected", header, None, None, ["deploy_webserver.W005"]),
+                ("apache with mod_wsgi, no proxy", header, None, None, ["deploy_webserver.W005"]),
                 ("nginx sets it", header, "vps", None, []),
                 ("nginx with proxy_params", header, "vps", None, []),
                 ("caddy sets it", header, "vps", None, []),
@@ -173,54 +173,54 @@ class ProxyHeaderTests(WebserverTestCase):
     def test_h005_names_the_config(self) -> None:
         self.write("deploy/nginx.conf", NGINX_PROXY % "")
         with override_settings(SECURE_PROXY_SSL_HEADER=HEADER):
-            self.assertEqual(webserver.check_spoofable_proxy_header(self.facts("vps")), [webserver.h005("deploy/nginx.conf")])
+            self.assertEqual(webserver.check_spoofable_proxy_header(self.facts("vps")), [webserver.w005("deploy/nginx.conf")])
 
     def test_h006(self) -> None:
         self.assertFires(
             webserver.check_proxy_header_shape,
             [
-                ("a string", {"SECURE_PROXY_SSL_HEADER": "HTTP_X_FORWARDED_PROTO"}, "heroku", None, ["deploy_concepts.H006"]),
+                ("a string", {"SECURE_PROXY_SSL_HEADER": "HTTP_X_FORWARDED_PROTO"}, "heroku", None, ["deploy_webserver.E006"]),
                 (
                     "three items",
                     {"SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https", "x")},
                     None,
                     None,
-                    ["deploy_concepts.H006"],
+                    ["deploy_webserver.E006"],
                 ),
-                ("not strings", {"SECURE_PROXY_SSL_HEADER": (1, 2)}, None, None, ["deploy_concepts.H006"]),
+                ("not strings", {"SECURE_PROXY_SSL_HEADER": (1, 2)}, None, None, ["deploy_webserver.E006"]),
                 ("a pair", {"SECURE_PROXY_SSL_HEADER": HEADER}, "heroku", None, []),
                 ("a list pair", {"SECURE_PROXY_SSL_HEADER": list(HEADER)}, "heroku", None, []),
                 ("unset", {"SECURE_PROXY_SSL_HEADER": None}, "heroku", None, []),
             ],
         )
         with override_settings(SECURE_PROXY_SSL_HEADER="https"):
-            self.assertEqual(webserver.check_proxy_header_shape(self.facts()), [webserver.h006("'https'")])
+            self.assertEqual(webserver.check_proxy_header_shape(self.facts()), [webserver.e006("'https'")])
 
     def test_h007(self) -> None:
         self.assertFires(
             webserver.check_proxy_header_matches,
             [
-                ("raw header name", {"SECURE_PROXY_SSL_HEADER": ("X-Forwarded-Proto", "https")}, None, None, ["deploy_concepts.H007"]),
+                ("raw header name", {"SECURE_PROXY_SSL_HEADER": ("X-Forwarded-Proto", "https")}, None, None, ["deploy_webserver.E007"]),
                 (
                     "lowercase META key",
                     {"SECURE_PROXY_SSL_HEADER": ("http_x_forwarded_proto", "https")},
                     "vps",
                     None,
-                    ["deploy_concepts.H007"],
+                    ["deploy_webserver.E007"],
                 ),
                 (
                     "header the router never sets",
                     {"SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTOCOL", "https")},
                     "heroku",
                     None,
-                    ["deploy_concepts.H007"],
+                    ["deploy_webserver.E007"],
                 ),
                 (
                     "value the router never sends",
                     {"SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "HTTPS")},
                     "render",
                     None,
-                    ["deploy_concepts.H007"],
+                    ["deploy_webserver.E007"],
                 ),
                 ("right header and value", {"SECURE_PROXY_SSL_HEADER": HEADER}, "heroku", None, []),
                 ("own proxy may use another header", {"SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTOCOL", "https")}, "vps", None, []),
@@ -234,7 +234,7 @@ class ProxyHeaderTests(WebserverTestCase):
             [message] = webserver.check_proxy_header_matches(self.facts())
         self.assertEqual(
             message,
-            webserver.h007(
+            webserver.e007(
                 ("X-Forwarded-Proto", "https"),
                 "request.META calls that header HTTP_X_FORWARDED_PROTO",
                 '("HTTP_X_FORWARDED_PROTO", "https")',
@@ -245,14 +245,14 @@ class ProxyHeaderTests(WebserverTestCase):
         self.assertFires(
             webserver.check_forwarded_host,
             [
-                ("platform passes Host", {"USE_X_FORWARDED_HOST": True}, "render", None, ["deploy_concepts.H008"]),
+                ("platform passes Host", {"USE_X_FORWARDED_HOST": True}, "render", None, ["deploy_webserver.W008"]),
                 ("off", {"USE_X_FORWARDED_HOST": False}, "render", None, []),
                 ("own proxy", {"USE_X_FORWARDED_HOST": True}, "vps", None, []),
                 ("truthy string is not True", {"USE_X_FORWARDED_HOST": "yes"}, "render", None, []),
             ],
         )
         with override_settings(USE_X_FORWARDED_HOST=True):
-            self.assertEqual(webserver.check_forwarded_host(self.facts("fly")), [webserver.H008])
+            self.assertEqual(webserver.check_forwarded_host(self.facts("fly")), [webserver.W008])
 
 
 class ProjectConfigTests(WebserverTestCase):
@@ -260,8 +260,8 @@ class ProjectConfigTests(WebserverTestCase):
         self.assertFires(
             webserver.check_proxy_passes_host,
             [
-                ("nginx without Host", {}, None, None, ["deploy_concepts.H009"]),
-                ("apache without ProxyPreserveHost", {}, None, None, ["deploy_concepts.H009"]),
+                ("nginx without Host", {}, None, None, ["deploy_webserver.E009"]),
+                ("apache without ProxyPreserveHost", {}, None, None, ["deploy_webserver.E009"]),
                 ("nginx with Host", {}, None, None, []),
                 ("nginx with proxy_params", {}, None, None, []),
                 ("apache with ProxyPreserveHost", {}, None, None, []),
@@ -291,14 +291,14 @@ class ProjectConfigTests(WebserverTestCase):
         self.write("nginx/blog.conf", NGINX_PROXY % "")
         facts = self.facts()
         [config] = facts.proxies
-        self.assertEqual(webserver.check_proxy_passes_host(facts), [webserver.h009(config)])
+        self.assertEqual(webserver.check_proxy_passes_host(facts), [webserver.e009(config)])
 
     def test_h010(self) -> None:
         self.assertFires(
             webserver.check_upload_body_limit,
             [
-                ("nginx default of 1m", {}, None, None, ["deploy_concepts.H010"]),
-                ("below DATA_UPLOAD_MAX_MEMORY_SIZE", {"DATA_UPLOAD_MAX_MEMORY_SIZE": 5 * 1024**2}, None, None, ["deploy_concepts.H010"]),
+                ("nginx default of 1m", {}, None, None, ["deploy_webserver.W010"]),
+                ("below DATA_UPLOAD_MAX_MEMORY_SIZE", {"DATA_UPLOAD_MAX_MEMORY_SIZE": 5 * 1024**2}, None, None, ["deploy_webserver.W010"]),
                 ("large enough", {}, None, None, []),
                 ("unlimited", {}, None, None, []),
                 ("no file fields on disk", {"STORAGES": NOT_ON_DISK}, None, None, []),
@@ -315,7 +315,7 @@ class ProjectConfigTests(WebserverTestCase):
         )
         self.write("nginx.conf", NGINX_FULL)
         facts = self.facts()
-        self.assertEqual(webserver.check_upload_body_limit(facts), [webserver.h010(facts.proxies[0], 1024**2, 2_621_440)])
+        self.assertEqual(webserver.check_upload_body_limit(facts), [webserver.w010(facts.proxies[0], 1024**2, 2_621_440)])
 
     def test_configs_found_in_the_project_are_read(self) -> None:
         self.write("deploy/nginx.conf", NGINX_FULL.replace("listen 80;", "listen 80; client_max_body_size 8m;"))
@@ -373,8 +373,8 @@ class MediaTests(WebserverTestCase):
         self.assertFires(
             webserver.check_media_on_ephemeral_disk,
             [
-                ("ephemeral disk", {}, "heroku", None, ["deploy_concepts.H003"]),
-                ("ephemeral disk, no MEDIA_ROOT", {"MEDIA_ROOT": ""}, "render", None, ["deploy_concepts.H003"]),
+                ("ephemeral disk", {}, "heroku", None, ["deploy_webserver.W003"]),
+                ("ephemeral disk, no MEDIA_ROOT", {"MEDIA_ROOT": ""}, "render", None, ["deploy_webserver.W003"]),
                 ("object storage", {"STORAGES": NOT_ON_DISK}, "heroku", None, []),
                 ("persistent disk", {}, "pythonanywhere", None, []),
                 ("plain server", {}, "vps", None, []),
@@ -382,32 +382,32 @@ class MediaTests(WebserverTestCase):
             ],
         )
         facts = self.facts("fly")
-        self.assertEqual(webserver.check_media_on_ephemeral_disk(facts), [webserver.h003(facts)])
+        self.assertEqual(webserver.check_media_on_ephemeral_disk(facts), [webserver.w003(facts)])
 
     def test_h011(self) -> None:
         self.assertFires(
             webserver.check_media_settings,
             [
-                ("no MEDIA_ROOT", {"MEDIA_ROOT": ""}, "vps", None, ["deploy_concepts.H011"]),
-                ("no MEDIA_URL", {"MEDIA_URL": ""}, None, None, ["deploy_concepts.H011"]),
+                ("no MEDIA_ROOT", {"MEDIA_ROOT": ""}, "vps", None, ["deploy_webserver.W011"]),
+                ("no MEDIA_URL", {"MEDIA_URL": ""}, None, None, ["deploy_webserver.W011"]),
                 ("both set", {}, "vps", None, []),
                 ("no file fields on disk", {"MEDIA_ROOT": "", "STORAGES": NOT_ON_DISK}, "vps", None, []),
             ],
         )
         with override_settings(MEDIA_ROOT="", MEDIA_URL=""):
             facts = self.facts()
-        self.assertEqual(webserver.check_media_settings(facts), [webserver.h011(facts)])
-        self.assertIn("MEDIA_ROOT and MEDIA_URL", webserver.h011(facts).msg)
+        self.assertEqual(webserver.check_media_settings(facts), [webserver.w011(facts)])
+        self.assertIn("MEDIA_ROOT and MEDIA_URL", webserver.w011(facts).msg)
 
     def test_h012(self) -> None:
         self.assertFires(
             webserver.check_media_served,
             [
-                ("nginx serves only static", {}, "vps", None, ["deploy_concepts.H012"]),
+                ("nginx serves only static", {}, "vps", None, ["deploy_webserver.W012"]),
                 ("nginx serves media", {}, "vps", None, []),
                 ("caddy serves media", {}, "vps", None, []),
                 ("no config to judge", {}, "vps", None, []),
-                ("ephemeral disk is H003's", {}, "heroku", None, []),
+                ("ephemeral disk is W003's", {}, "heroku", None, []),
                 ("no file fields on disk", {"STORAGES": NOT_ON_DISK}, "vps", None, []),
             ],
             files={
@@ -418,13 +418,13 @@ class MediaTests(WebserverTestCase):
                 "caddy serves media": {
                     "Caddyfile": "blog.example.com {\n\thandle_path /media/* {\n\t\tfile_server\n\t}\n\treverse_proxy 127.0.0.1:8000\n}\n"
                 },
-                "ephemeral disk is H003's": {"nginx.conf": NGINX_FULL},
+                "ephemeral disk is W003's": {"nginx.conf": NGINX_FULL},
                 "no file fields on disk": {"nginx.conf": NGINX_FULL},
             },
         )
         self.write("nginx.conf", NGINX_FULL)
         facts = self.facts("vps")
-        self.assertEqual(webserver.check_media_served(facts), [webserver.h012(facts, "/media/")])
+        self.assertEqual(webserver.check_media_served(facts), [webserver.w012(facts, "/media/")])
 
 
 class RobustnessTests(WebserverTestCase):
@@ -442,7 +442,7 @@ class RobustnessTests(WebserverTestCase):
                 for platform in ("heroku", "vps", None):
                     facts = self.facts(platform, RENDER)
                     messages = runner.run_checks(webserver, facts)  # type: ignore[arg-type]
-                    self.assertNotIn("deploy_concepts.H000", message_ids(messages))
+                    self.assertNotIn("deploy_webserver.E000", message_ids(messages))
                     webserver.explain(facts, ())
                     webserver.hops(facts)
                     for kind in webserver.KINDS:
@@ -527,7 +527,7 @@ class ExplanationTests(WebserverTestCase):
         with override_settings(ALLOWED_HOSTS=["*"]):
             found = {fact.label: fact.value for fact in webserver.explain(self.facts(None, RENDER), ()).found}
         self.assertEqual(found["Public hostname"], "myblog.onrender.com (from RENDER_EXTERNAL_HOSTNAME)")
-        self.assertIn("deploy_concepts.C003", found["ALLOWED_HOSTS"])
+        self.assertIn("deploy_checklist.W003", found["ALLOWED_HOSTS"])
         self.assertEqual(found["Model file fields on local disk"], "testapp.Document.attachment")
         self.assertIn("WhiteNoise serves only static files", found["Uploads served in production by"])
 
@@ -559,18 +559,18 @@ class IntegrationTests(WebserverTestCase):
         # An existing STATIC_ROOT keeps WhiteNoise, built by Django's checks, from warning.
         with (
             override_settings(SECURE_PROXY_SSL_HEADER="HTTP_X_FORWARDED_PROTO", STATIC_ROOT=self.base_dir),
-            self.assertRaisesMessage(SystemCheckError, "deploy_concepts.H006"),
+            self.assertRaisesMessage(SystemCheckError, "deploy_webserver.E006"),
         ):
             call_command("check", "--deploy", "--tag", "deploy_concepts")
 
     def test_silenced_ids_disappear(self) -> None:
-        with override_settings(SECURE_PROXY_SSL_HEADER="x", SILENCED_SYSTEM_CHECKS=["deploy_concepts.H006"]):
+        with override_settings(SECURE_PROXY_SSL_HEADER="x", SILENCED_SYSTEM_CHECKS=["deploy_webserver.E006"]):
             data = json.loads(call("explain_webserver", "--format", "json", "--offline"))
         ids = [finding["id"] for concern in data["concerns"] for finding in concern["findings"]]
-        self.assertNotIn("deploy_concepts.H006", ids)
+        self.assertNotIn("deploy_webserver.E006", ids)
 
     def test_command_reports_the_platform_chosen(self) -> None:
         with override_settings(SECURE_SSL_REDIRECT=True):
             output = call("explain_webserver", "--platform", "render", "--offline")
-        self.assertIn("deploy_concepts.H001", output)
+        self.assertIn("deploy_webserver.E001", output)
         self.assertIn("Render", output)

@@ -21,7 +21,7 @@ from django_deploy_concepts.report import Explanation, Fact, Finding, Hop, Step
 
 NAME = "checklist"
 TITLE = "Settings and operations"
-LETTER = "C"
+LABEL = "deploy_checklist"
 ABOUT = (
     "Django's deployment checklist: settings that are fine on your machine and dangerous or broken in "
     "production. DEBUG must be off (it shows your settings and code to anyone who triggers an error), "
@@ -82,17 +82,17 @@ def collect_facts(context: ProjectContext) -> Facts:
 # Checks -------------------------------------------------------------------------------------------
 
 
-def c005(error: SourceError) -> Error:
+def e005(error: SourceError) -> Error:
     return Error(
         f"{error.file} cannot be parsed: {error.error}",
         hint="Python will fail the same way when that settings module is imported in production.",
         obj=error.file,
-        id="deploy_concepts.C005",
+        id="deploy_checklist.E005",
     )
 
 
 def check_settings_source_parses(facts: Facts) -> list[CheckMessage]:
-    return [c005(error) for error in facts.source_errors]
+    return [e005(error) for error in facts.source_errors]
 
 
 def on(part: str, check: Callable[[Any], list[CheckMessage]]) -> Callable[[Facts], list[CheckMessage]]:

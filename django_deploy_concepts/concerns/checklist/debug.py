@@ -84,34 +84,34 @@ def collect(context: ProjectContext, parsed: tuple[source.ParsedSource, ...]) ->
 # Checks -------------------------------------------------------------------------------------------
 
 
-def c001(facts: Facts) -> Error:
+def e001(facts: Facts) -> Error:
     return Error(
         f"DEBUG is the {facts.type_name} {facts.value}, not True or False; it counts as true.",
         hint=f"Convert it: {fix_code(facts)} (or use a boolean parser).",
         obj=facts.unconverted_reads[-1].location if facts.unconverted_reads else facts.assigned_at,
-        id="deploy_concepts.C001",
+        id="deploy_checklist.E001",
     )
 
 
 def check_debug_is_boolean(facts: Facts) -> list[CheckMessage]:
-    return [] if facts.is_bool else [c001(facts)]
+    return [] if facts.is_bool else [e001(facts)]
 
 
-def c006(read: UnconvertedRead) -> Error:
+def e006(read: UnconvertedRead) -> Error:
     variable = read.variable or DEFAULT_VARIABLE
     return Error(
         f"DEBUG takes {variable} from the environment as a string; 'False' is true.",
         hint=f'Compare it instead: DEBUG = os.environ.get("{variable}", "") == "1".',
         obj=read.location,
-        id="deploy_concepts.C006",
+        id="deploy_checklist.E006",
     )
 
 
 def check_debug_read_unconverted(facts: Facts) -> list[CheckMessage]:
-    # While DEBUG is a string right now, C001 already reports it (with this line).
+    # While DEBUG is a string right now, E001 already reports it (with this line).
     if not facts.is_bool:
         return []
-    return [c006(read) for read in facts.unconverted_reads]
+    return [e006(read) for read in facts.unconverted_reads]
 
 
 CHECKS = (check_debug_is_boolean, check_debug_read_unconverted)
@@ -130,7 +130,7 @@ def explain(facts: Facts, findings: tuple[Finding, ...]) -> tuple[list[Fact], li
     found = [Fact("DEBUG", f"{facts.value}{where}", facts.is_off)]
     ids = {finding.id for finding in findings}
     steps: list[Step] = []
-    if not facts.is_off or ids & {"deploy_concepts.C006", "security.W018"}:
+    if not facts.is_off or ids & {"deploy_checklist.E006", "security.W018"}:
         line = f" Replace the line at {facts.assigned_at} with:" if facts.assigned_at else " In your settings:"
         steps.append(
             Step(

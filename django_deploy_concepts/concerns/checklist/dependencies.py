@@ -340,45 +340,45 @@ def collect(context: ProjectContext, parsed: tuple[source.ParsedSource, ...]) ->
 
 # Checks -------------------------------------------------------------------------------------------
 
-C021 = Warning(
+W021 = Warning(
     "No requirements file: the platform cannot know what to install.",
     hint="Write requirements.txt at the project root (pip freeze > requirements.txt, then trim it).",
-    id="deploy_concepts.C021",
+    id="deploy_checklist.W021",
 )
 
 
 def check_manifest_present(facts: Facts) -> list[CheckMessage]:
-    return [C021] if facts.manifest is None and not facts.read_errors else []
+    return [W021] if facts.manifest is None and not facts.read_errors else []
 
 
-def c022(error: str) -> Warning:
+def w022(error: str) -> Warning:
     return Warning(
         f"Dependencies could not be read: {error}",
         hint="Fix the file: the platform's installer will stumble on it too.",
-        id="deploy_concepts.C022",
+        id="deploy_checklist.W022",
     )
 
 
 def check_manifest_readable(facts: Facts) -> list[CheckMessage]:
-    return [c022(error) for error in facts.read_errors]
+    return [w022(error) for error in facts.read_errors]
 
 
 def readable(facts: Facts) -> bool:
     return facts.manifest is not None and not facts.read_errors
 
 
-def c023(facts: Facts) -> Error:
+def e023(facts: Facts) -> Error:
     started = [server for server in facts.started_servers if server not in facts.names]
     if started:
         return Error(
             f"{facts.manifest} does not list {started[0]}, which the start command runs.",
             hint=f"Add {started[0]} to {facts.manifest}, or the platform says '{started[0]}: command not found'.",
-            id="deploy_concepts.C023",
+            id="deploy_checklist.E023",
         )
     return Error(
         f"{facts.manifest} lists no WSGI server such as gunicorn.",
         hint=f"Add gunicorn to {facts.manifest}; the platform installs only what it lists.",
-        id="deploy_concepts.C023",
+        id="deploy_checklist.E023",
     )
 
 
@@ -388,92 +388,92 @@ def check_wsgi_server_declared(facts: Facts) -> list[CheckMessage]:
     declared = facts.names & set(WSGI_SERVERS)
     if declared and all(server in facts.names for server in facts.started_servers):
         return []
-    return [c023(facts)]
+    return [e023(facts)]
 
 
-def c024(facts: Facts, backend: str) -> Error:
+def e024(facts: Facts, backend: str) -> Error:
     return Error(
         f"{facts.manifest} lists no {backend} driver; Django cannot reach the database.",
         hint=f"Add {DRIVER_TO_ADD[backend]} to {facts.manifest}, or start-up fails with '{DRIVER_SYMPTOMS[backend]}'.",
         obj=backend,
-        id="deploy_concepts.C024",
+        id="deploy_checklist.E024",
     )
 
 
 def check_driver_declared(facts: Facts) -> list[CheckMessage]:
     if not readable(facts):
         return []
-    return [c024(facts, backend) for backend in facts.database_backends if not facts.names & set(DRIVERS[backend])]
+    return [e024(facts, backend) for backend in facts.database_backends if not facts.names & set(DRIVERS[backend])]
 
 
-def c025(facts: Facts) -> Error:
+def e025(facts: Facts) -> Error:
     return Error(
         f"{facts.whitenoise_used_by} uses WhiteNoise, but {facts.manifest} does not list whitenoise.",
         hint=f"Add whitenoise to {facts.manifest}, or the app fails with No module named 'whitenoise'.",
-        id="deploy_concepts.C025",
+        id="deploy_checklist.E025",
     )
 
 
 def check_whitenoise_declared(facts: Facts) -> list[CheckMessage]:
-    return [c025(facts)] if readable(facts) and facts.whitenoise_used_by and "whitenoise" not in facts.names else []
+    return [e025(facts)] if readable(facts) and facts.whitenoise_used_by and "whitenoise" not in facts.names else []
 
 
-def c026(facts: Facts) -> Error:
+def e026(facts: Facts) -> Error:
     return Error(
         f"The settings import dj_database_url, but {facts.manifest} does not list it.",
         hint=f"Add dj-database-url to {facts.manifest}.",
         obj=facts.dj_database_url_imported_at,
-        id="deploy_concepts.C026",
+        id="deploy_checklist.E026",
     )
 
 
 def check_dj_database_url_declared(facts: Facts) -> list[CheckMessage]:
-    return [c026(facts)] if readable(facts) and facts.dj_database_url_imported_at and "dj-database-url" not in facts.names else []
+    return [e026(facts)] if readable(facts) and facts.dj_database_url_imported_at and "dj-database-url" not in facts.names else []
 
 
-def c027(requirement: Requirement) -> Warning:
+def w027(requirement: Requirement) -> Warning:
     return Warning(
         f"Django is pinned to a pre-release: Django{requirement.spec}.",
         hint="Pin a final release for production, such as Django>=5.2,<5.3.",
         obj=requirement.source,
-        id="deploy_concepts.C027",
+        id="deploy_checklist.W027",
     )
 
 
 def check_django_prerelease(facts: Facts) -> list[CheckMessage]:
-    return [c027(requirement) for requirement in facts.requirements if requirement.name == "django" and PRERELEASE.search(requirement.spec)]
+    return [w027(requirement) for requirement in facts.requirements if requirement.name == "django" and PRERELEASE.search(requirement.spec)]
 
 
 def version_text(version: tuple[int, int] | None) -> str:
     return "?" if version is None else f"{version[0]}.{version[1]}"
 
 
-def c028(facts: Facts, pin: PythonPin) -> Error:
+def e028(facts: Facts, pin: PythonPin) -> Error:
     return Error(
         f"{pin.file} asks for Python {version_text(pin.minor)}; Django {facts.django_version} needs {version_text(facts.django_python_min)}+.",
         hint=f"Ask for Python {version_text(facts.django_python_max)} in {pin.file}, or the install fails.",
         obj=pin.file,
-        id="deploy_concepts.C028",
+        id="deploy_checklist.E028",
     )
 
 
 def check_python_too_old(facts: Facts) -> list[CheckMessage]:
     low = facts.django_python_min
-    return [c028(facts, pin) for pin in facts.python_pins if low and pin.minor and pin.minor < low]
+    return [e028(facts, pin) for pin in facts.python_pins if low and pin.minor and pin.minor < low]
 
 
-def c029(facts: Facts, pin: PythonPin) -> Warning:
+def w029(facts: Facts, pin: PythonPin) -> Warning:
     return Warning(
         f"{pin.file} asks for Python {version_text(pin.minor)}; Django {facts.django_version} supports up to {version_text(facts.django_python_max)}.",
         hint=f"Ask for Python {version_text(facts.django_python_max)} in {pin.file}.",
         obj=pin.file,
-        id="deploy_concepts.C029",
+        id="deploy_checklist.W029",
     )
 
 
 def check_python_too_new(facts: Facts) -> list[CheckMessage]:
     high = facts.django_python_max
-    return [c029(facts, pin) for pin in facts.python_pins if high and pin.minor and pin.minor > high]
+    return [w029(facts, pin) for pin in facts.python_pins if high and pin.minor and pin.minor > high]
 
 
 CHECKS = (
@@ -491,8 +491,18 @@ CHECKS = (
 
 # Explanation --------------------------------------------------------------------------------------
 
-DEPENDENCY_IDS = frozenset(f"deploy_concepts.C0{number}" for number in range(21, 28))
-PYTHON_IDS = frozenset({"deploy_concepts.C028", "deploy_concepts.C029"})
+DEPENDENCY_IDS = frozenset(
+    {
+        "deploy_checklist.W021",
+        "deploy_checklist.W022",
+        "deploy_checklist.E023",
+        "deploy_checklist.E024",
+        "deploy_checklist.E025",
+        "deploy_checklist.E026",
+        "deploy_checklist.W027",
+    }
+)
+PYTHON_IDS = frozenset({"deploy_checklist.E028", "deploy_checklist.W029"})
 
 
 def missing_packages(facts: Facts) -> list[str]:

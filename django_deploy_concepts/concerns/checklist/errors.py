@@ -297,10 +297,10 @@ def collect(context: ProjectContext, parsed: tuple[source.ParsedSource, ...]) ->
 
 # Checks -------------------------------------------------------------------------------------------
 
-C011 = Warning(
+W011 = Warning(
     "ADMINS is empty: with DEBUG off, server errors are mailed to nobody.",
     hint="Add ADMINS, or a LOGGING handler that writes errors where you read them.",
-    id="deploy_concepts.C011",
+    id="deploy_checklist.W011",
 )
 
 
@@ -309,52 +309,52 @@ def errors_reach_nobody(facts: Facts) -> bool:
 
 
 def check_admins(facts: Facts) -> list[CheckMessage]:
-    return [C011] if errors_reach_nobody(facts) and facts.mail_admins_route and not facts.admins else []
+    return [W011] if errors_reach_nobody(facts) and facts.mail_admins_route and not facts.admins else []
 
 
-C012 = Warning(
+W012 = Warning(
     "LOGGING disables Django's loggers: server errors are dropped.",
     hint='Set "disable_existing_loggers": False in LOGGING, or configure the "django" logger.',
-    id="deploy_concepts.C012",
+    id="deploy_checklist.W012",
 )
 
 
 def check_loggers_disabled(facts: Facts) -> list[CheckMessage]:
-    return [C012] if facts.request_logger_disabled and not facts.tracker else []
+    return [W012] if facts.request_logger_disabled and not facts.tracker else []
 
 
-def c013(facts: Facts) -> Warning:
+def w013(facts: Facts) -> Warning:
     dead = ", ".join(f"{route.handler!r} ({route.reason or 'not read on ' + facts.platform_title})" for route in facts.routes) or "none"
     return Warning(
         "No logging handler sends server errors anywhere in production.",
         hint=f"Handlers on django.request's path: {dead}.",
-        id="deploy_concepts.C013",
+        id="deploy_checklist.W013",
     )
 
 
 def check_errors_reach_someone(facts: Facts) -> list[CheckMessage]:
-    # An empty ADMINS on Django's own mail route is C011: one cause, one message.
+    # An empty ADMINS on Django's own mail route is W011: one cause, one message.
     if not errors_reach_nobody(facts) or facts.mail_admins_route:
         return []
-    return [c013(facts)]
+    return [w013(facts)]
 
 
-C014 = Warning(
+W014 = Warning(
     "BrokenLinkEmailsMiddleware is on, but MANAGERS is empty: nobody gets its mail.",
     hint="Add MANAGERS, or remove the middleware.",
-    id="deploy_concepts.C014",
+    id="deploy_checklist.W014",
 )
 
 
 def check_managers(facts: Facts) -> list[CheckMessage]:
-    return [C014] if facts.broken_link_emails and facts.managers == 0 else []
+    return [W014] if facts.broken_link_emails and facts.managers == 0 else []
 
 
-def c015(defaults: list[str]) -> Warning:
+def w015(defaults: list[str]) -> Warning:
     return Warning(
         f"{' and '.join(defaults)} {'are' if len(defaults) > 1 else 'is'} still Django's localhost default.",
         hint="Mail servers reject or junk mail from localhost: use an address of your domain.",
-        id="deploy_concepts.C015",
+        id="deploy_checklist.W015",
     )
 
 
@@ -370,28 +370,28 @@ def check_from_addresses(facts: Facts) -> list[CheckMessage]:
         )
         if value == default
     ]
-    return [c015(defaults)] if defaults else []
+    return [w015(defaults)] if defaults else []
 
 
-def c016(page: ErrorPage) -> Info:
+def i016(page: ErrorPage) -> Info:
     return Info(
         f"No {page.name} template: visitors see Django's bare error page.",
         hint=f"Add templates/{page.name} (it renders without your context processors).",
         obj=page.name,
-        id="deploy_concepts.C016",
+        id="deploy_checklist.I016",
     )
 
 
 def check_error_templates_exist(facts: Facts) -> list[CheckMessage]:
-    return [c016(page) for page in facts.pages if page.custom_handler is None and not page.found]
+    return [i016(page) for page in facts.pages if page.custom_handler is None and not page.found]
 
 
-def c017(page: ErrorPage, error: str) -> Error:
+def e017(page: ErrorPage, error: str) -> Error:
     return Error(
         f"{page.name} fails, so the error page itself errors: {error}",
         hint="Fix the template; render it with no context and no request, as Django does.",
         obj=page.origin or page.name,
-        id="deploy_concepts.C017",
+        id="deploy_checklist.E017",
     )
 
 
@@ -402,26 +402,26 @@ def check_error_templates_render(facts: Facts) -> list[CheckMessage]:
         if error is None:
             continue
         # A missing manifest entry for files that do exist means collectstatic has not run here;
-        # a file that exists nowhere is C018.
+        # a file that exists nowhere is E018.
         if page.load_error is None and MANIFEST_MISSING in error:
             continue
-        messages.append(c017(page, error))
+        messages.append(e017(page, error))
     return messages
 
 
-def c018(page: ErrorPage, reference: StaticReference) -> Error:
+def e018(page: ErrorPage, reference: StaticReference) -> Error:
     return Error(
         f"{reference.template} uses {{% static {reference.path!r} %}}, which no finder locates.",
         hint=f"Under a manifest storage the {page.name} page then fails too: add the file or drop the reference.",
         obj=page.origin or page.name,
-        id="deploy_concepts.C018",
+        id="deploy_checklist.E018",
     )
 
 
 def check_error_page_static(facts: Facts) -> list[CheckMessage]:
     if not facts.manifest_storage:
         return []
-    return [c018(page, reference) for page in facts.pages if page.name == "500.html" for reference in page.missing_static]
+    return [e018(page, reference) for page in facts.pages if page.name == "500.html" for reference in page.missing_static]
 
 
 CHECKS = (
@@ -472,7 +472,7 @@ def explain(facts: Facts, findings: tuple[Finding, ...]) -> tuple[list[Fact], li
         Fact(
             "ADMINS",
             f"{facts.admins} address(es)" if facts.admins is not None else "not a list",
-            False if "deploy_concepts.C011" in ids else None,
+            False if "deploy_checklist.W011" in ids else None,
         ),
         Fact("SERVER_EMAIL / DEFAULT_FROM_EMAIL", f"{facts.server_email} / {facts.default_from_email}", None),
     ]
@@ -482,7 +482,7 @@ def explain(facts: Facts, findings: tuple[Finding, ...]) -> tuple[list[Fact], li
     found += [Fact("Could not read", error, False) for error in facts.errors]
 
     steps: list[Step] = []
-    if ids & {"deploy_concepts.C011", "deploy_concepts.C012", "deploy_concepts.C013"}:
+    if ids & {"deploy_checklist.W011", "deploy_checklist.W012", "deploy_checklist.W013"}:
         where = (
             f"On {facts.platform_title} whatever the app writes to the console is collected in the platform's log."
             if facts.platform_collects_logs
@@ -498,7 +498,7 @@ def explain(facts: Facts, findings: tuple[Finding, ...]) -> tuple[list[Fact], li
                 "python",
             )
         )
-    if "deploy_concepts.C015" in ids:
+    if "deploy_checklist.W015" in ids:
         steps.append(
             Step(
                 "Send mail from an address of your own domain.",
@@ -507,9 +507,9 @@ def explain(facts: Facts, findings: tuple[Finding, ...]) -> tuple[list[Fact], li
                 "python",
             )
         )
-    if "deploy_concepts.C014" in ids:
+    if "deploy_checklist.W014" in ids:
         steps.append(Step("Tell BrokenLinkEmailsMiddleware whom to mail.", "", 'MANAGERS = ["you@example.com"]', "python"))
-    if ids & {"deploy_concepts.C016", "deploy_concepts.C017", "deploy_concepts.C018"}:
+    if ids & {"deploy_checklist.I016", "deploy_checklist.E017", "deploy_checklist.E018"}:
         steps.append(
             Step(
                 "Give the error pages templates that cannot fail.",

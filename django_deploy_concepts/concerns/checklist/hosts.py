@@ -52,15 +52,15 @@ def collect(context: ProjectContext) -> Facts:
 
 # Checks -------------------------------------------------------------------------------------------
 
-C003 = Warning(
+W003 = Warning(
     "ALLOWED_HOSTS contains '*': any Host header is accepted.",
     hint="List your real hostnames; '*' lets attackers poison password-reset links and caches.",
-    id="deploy_concepts.C003",
+    id="deploy_checklist.W003",
 )
 
 
 def check_wildcard_host(facts: Facts) -> list[CheckMessage]:
-    return [C003] if "*" in facts.allowed_hosts else []
+    return [W003] if "*" in facts.allowed_hosts else []
 
 
 def host_shape_error(host: str) -> str | None:
@@ -78,12 +78,12 @@ def host_shape_error(host: str) -> str | None:
     return "has a port" if port is not None else None
 
 
-def c004(host: str, problem: str) -> Error:
+def e004(host: str, problem: str) -> Error:
     return Error(
         f"ALLOWED_HOSTS entry {host!r} {problem}; it never matches a request.",
         hint="Entries are bare hostnames such as 'example.com' or '.example.com'.",
         obj=host,
-        id="deploy_concepts.C004",
+        id="deploy_checklist.E004",
     )
 
 
@@ -92,21 +92,21 @@ def check_host_shapes(facts: Facts) -> list[CheckMessage]:
     for host in facts.allowed_hosts:
         problem = host_shape_error(host)
         if problem:
-            messages.append(c004(host, problem))
+            messages.append(e004(host, problem))
     return messages
 
 
-def c010(host: str, title: str) -> Warning:
+def w010(host: str, title: str) -> Warning:
     return Warning(
         f"ALLOWED_HOSTS entry {host!r} accepts every app on {title}'s shared domain.",
         hint=f"Name your own app's host instead, such as 'myapp{host}'.",
         obj=host,
-        id="deploy_concepts.C010",
+        id="deploy_checklist.W010",
     )
 
 
 def check_shared_domain_wildcard(facts: Facts) -> list[CheckMessage]:
-    return [c010(host, SHARED_SUFFIXES[host.lower()]) for host in facts.allowed_hosts if host.lower() in SHARED_SUFFIXES]
+    return [w010(host, SHARED_SUFFIXES[host.lower()]) for host in facts.allowed_hosts if host.lower() in SHARED_SUFFIXES]
 
 
 CHECKS = (check_wildcard_host, check_host_shapes, check_shared_domain_wildcard)
@@ -160,4 +160,4 @@ def explain(facts: Facts, findings: tuple[Finding, ...]) -> tuple[list[Fact], li
     return found, steps
 
 
-HOST_IDS = frozenset({"deploy_concepts.C003", "deploy_concepts.C004", "deploy_concepts.C010", "security.W020"})
+HOST_IDS = frozenset({"deploy_checklist.W003", "deploy_checklist.E004", "deploy_checklist.W010", "security.W020"})

@@ -108,31 +108,31 @@ def collect(context: ProjectContext) -> Facts:
 # Checks -------------------------------------------------------------------------------------------
 
 
-def c019(facts: Facts) -> Error:
+def e019(facts: Facts) -> Error:
     return Error(
         f"EMAIL_BACKEND is {facts.backend}, which never sends mail.",
         hint="Use the SMTP backend (or your provider's) outside development.",
-        id="deploy_concepts.C019",
+        id="deploy_checklist.E019",
     )
 
 
 def check_development_backend(facts: Facts) -> list[CheckMessage]:
     # With MAILERS, Django 6.1's own mail.E001 reports this; it is explained, not repeated.
-    return [c019(facts)] if facts.development_only and not facts.mailers_defined else []
+    return [e019(facts)] if facts.development_only and not facts.mailers_defined else []
 
 
-def c020(facts: Facts) -> Warning:
+def w020(facts: Facts) -> Warning:
     return Warning(
         f"Mail goes over SMTP to {facts.host or 'localhost'}, and {facts.platform_title} runs no mail server.",
         hint="Set the host, user and password of your mail provider, from the environment.",
         obj=facts.backend_setting,
-        id="deploy_concepts.C020",
+        id="deploy_checklist.W020",
     )
 
 
 def check_smtp_to_localhost(facts: Facts) -> list[CheckMessage]:
     if facts.smtp_to_localhost and facts.mails_someone and facts.platform_kind in NO_LOCAL_MAIL_KINDS:
-        return [c020(facts)]
+        return [w020(facts)]
     return []
 
 
@@ -191,4 +191,4 @@ def explain(facts: Facts, findings: tuple[Finding, ...]) -> tuple[list[Fact], li
     return found, steps
 
 
-MAIL_IDS = frozenset({"deploy_concepts.C019", "deploy_concepts.C020", "mail.E001", "mail.W001"})
+MAIL_IDS = frozenset({"deploy_checklist.E019", "deploy_checklist.W020", "mail.E001", "mail.W001"})

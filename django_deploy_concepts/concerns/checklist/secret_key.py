@@ -95,57 +95,57 @@ def collect(context: ProjectContext, parsed: tuple[source.ParsedSource, ...]) ->
 # Checks -------------------------------------------------------------------------------------------
 
 
-def c002(facts: Facts) -> Error:
+def e002(facts: Facts) -> Error:
     return Error(
         f"SECRET_KEY cannot be used: {facts.error}",
         hint='Read it from the environment: SECRET_KEY = os.environ["DJANGO_SECRET_KEY"], and set it in every step.',
-        id="deploy_concepts.C002",
+        id="deploy_checklist.E002",
     )
 
 
 def check_secret_key_usable(facts: Facts) -> list[CheckMessage]:
-    return [c002(facts)] if facts.error else []
+    return [e002(facts)] if facts.error else []
 
 
-def c007(facts: Facts) -> Warning:
+def w007(facts: Facts) -> Warning:
     return Warning(
         "SECRET_KEY is a string in the settings source: anyone with the code has it.",
         hint=f'Read it from the environment: SECRET_KEY = os.environ["{facts.variable or DEFAULT_VARIABLE}"].',
         obj=facts.literal_at,
-        id="deploy_concepts.C007",
+        id="deploy_checklist.W007",
     )
 
 
 def check_secret_key_literal(facts: Facts) -> list[CheckMessage]:
     # A weak literal (startproject's "django-insecure-" key) is Django's own security.W009.
-    return [c007(facts)] if facts.literal_at and not facts.weak else []
+    return [w007(facts)] if facts.literal_at and not facts.weak else []
 
 
-def c008(facts: Facts) -> Warning:
+def w008(facts: Facts) -> Warning:
     variable = facts.variable or DEFAULT_VARIABLE
     return Warning(
         f"SECRET_KEY falls back to the default in the source: {variable} is not set.",
         hint=f'Set {variable} wherever the app runs; os.environ["{variable}"] fails loudly instead.',
         obj=facts.fallback_at,
-        id="deploy_concepts.C008",
+        id="deploy_checklist.W008",
     )
 
 
 def check_secret_key_fallback_default(facts: Facts) -> list[CheckMessage]:
-    return [c008(facts)] if facts.fallback_at else []
+    return [w008(facts)] if facts.fallback_at else []
 
 
-def c009(facts: Facts) -> Error:
+def e009(facts: Facts) -> Error:
     return Error(
         "SECRET_KEY is generated at import time: every process gets a different one.",
         hint=f'Generate it once and set it: SECRET_KEY = os.environ["{facts.variable or DEFAULT_VARIABLE}"].',
         obj=facts.generated_at,
-        id="deploy_concepts.C009",
+        id="deploy_checklist.E009",
     )
 
 
 def check_secret_key_generated(facts: Facts) -> list[CheckMessage]:
-    return [c009(facts)] if facts.generated_at else []
+    return [e009(facts)] if facts.generated_at else []
 
 
 CHECKS = (check_secret_key_usable, check_secret_key_literal, check_secret_key_fallback_default, check_secret_key_generated)

@@ -123,14 +123,14 @@ def collect(context: ProjectContext, parsed: tuple[source.ParsedSource, ...], re
 # Checks -------------------------------------------------------------------------------------------
 
 
-def c030(facts: Facts) -> list[Info]:
+def i030(facts: Facts) -> list[Info]:
     if facts.blocks:
         return [
             Info(
                 f"django-simple-deploy configured this project for {block.platform}.",
                 hint=f"Its settings apply only where {block.switch or 'its switch variable'} is set; the values shown here are without them.",
                 obj=block.location,
-                id="deploy_concepts.C030",
+                id="deploy_checklist.I030",
             )
             for block in facts.blocks
         ]
@@ -138,13 +138,13 @@ def c030(facts: Facts) -> list[Info]:
         Info(
             "django-simple-deploy is installed but has not configured this project.",
             hint="Add a platform plugin (django-simple-deploy[heroku], ...) and run python manage.py deploy.",
-            id="deploy_concepts.C030",
+            id="deploy_checklist.I030",
         )
     ]
 
 
 def check_simple_deploy(facts: Facts) -> list[CheckMessage]:
-    return list(c030(facts)) if facts.present else []
+    return list(i030(facts)) if facts.present else []
 
 
 CHECKS = (check_simple_deploy,)

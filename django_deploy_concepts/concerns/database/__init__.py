@@ -29,7 +29,7 @@ from django_deploy_concepts.report import Explanation, Fact, Finding, Hop, Step
 
 NAME = "database"
 TITLE = "Database"
-LETTER = "D"
+LABEL = "deploy_database"
 ABOUT = (
     "Doesn't my sqlite file work in production? It is a single file on the server's disk. On most "
     "platforms (Heroku, Render, Railway, Fly.io without a volume, Cloud Run, App Engine, containers) "
@@ -149,7 +149,7 @@ CHECKS = (
 
 # What only a connection finds; django_database_check reports these, django_check never connects.
 LIVE_CHECK_IDS = frozenset(
-    {"deploy_concepts.D011", "deploy_concepts.D012", "deploy_concepts.D013", "deploy_concepts.D023", "deploy_concepts.D024"}
+    {"deploy_database.E011", "deploy_database.W012", "deploy_database.W013", "deploy_database.E023", "deploy_database.E024"}
 )
 
 
@@ -222,7 +222,7 @@ def found_facts(facts: Facts) -> list[Fact]:
 
 def explain_steps(facts: Facts, ids: set[str]) -> list[Step]:
     steps: list[Step] = []
-    if ids & {"deploy_concepts.D002", "deploy_concepts.D003", "deploy_concepts.D005", "deploy_concepts.D007"}:
+    if ids & {"deploy_database.E002", "deploy_database.W003", "deploy_database.E005", "deploy_database.W007"}:
         steps.append(
             Step(
                 "Read the database from DATABASE_URL, keeping sqlite for local development.",
@@ -241,7 +241,7 @@ def explain_steps(facts: Facts, ids: set[str]) -> list[Step]:
         for alias in facts.aliases
         if alias.driver_available is False and alias.vendor != config.SQLITE
     ]
-    if "deploy_concepts.D004" in ids:
+    if "deploy_database.E004" in ids:
         steps.append(
             Step(
                 "Fix DATABASE_URL: the scheme your platform documents, and the password percent-encoded.",
@@ -250,7 +250,7 @@ def explain_steps(facts: Facts, ids: set[str]) -> list[Step]:
                 "shell",
             )
         )
-    if "deploy_concepts.D006" in ids:
+    if "deploy_database.E006" in ids:
         steps.append(
             Step(
                 "Give the sqlite URL an absolute path, or use a database server.",
@@ -259,7 +259,7 @@ def explain_steps(facts: Facts, ids: set[str]) -> list[Step]:
                 "shell",
             )
         )
-    if "deploy_concepts.D022" in ids:
+    if "deploy_database.W022" in ids:
         steps.append(
             Step(
                 "Read database passwords from the environment, then change the password that was in the code.",
@@ -288,11 +288,11 @@ def explain_steps(facts: Facts, ids: set[str]) -> list[Step]:
                 "python",
             )
         )
-    if "deploy_concepts.D012" in ids:
+    if "deploy_database.W012" in ids:
         steps.append(
             Step("Require TLS to the database server.", "", "DATABASE_URL=postgres://user:password@host:5432/name?sslmode=require", "shell")
         )
-    if "deploy_concepts.D014" in ids:
+    if "deploy_database.W014" in ids:
         steps.append(
             Step("Write the missing migrations and commit them.", "", "python manage.py makemigrations\ngit add */migrations/*.py", "shell")
         )
@@ -305,7 +305,7 @@ def explain_steps(facts: Facts, ids: set[str]) -> list[Step]:
             language,
         )
     )
-    if ids & {"deploy_concepts.D016", "deploy_concepts.D017", "deploy_concepts.D018", "deploy_concepts.D019"}:
+    if ids & {"deploy_database.I016", "deploy_database.W017", "deploy_database.E018", "deploy_database.E019"}:
         steps.append(
             Step(
                 "Choose how connections live: kept per worker with health checks, or a pool (PostgreSQL, Django 5.1+).",
@@ -314,7 +314,7 @@ def explain_steps(facts: Facts, ids: set[str]) -> list[Step]:
                 "python",
             )
         )
-    if ids & {"deploy_concepts.D020", "deploy_concepts.D021"}:
+    if ids & {"deploy_database.W020", "deploy_database.W021"}:
         steps.append(Step("Share the cache and sessions between workers.", "", processes.SHARED_CACHE, "python"))
     return steps
 

@@ -199,122 +199,122 @@ def read_databases(databases: object) -> tuple[tuple[Alias, ...], tuple[str, ...
 # Checks -------------------------------------------------------------------------------------------
 
 
-def d025(error: str) -> Error:
+def e025(error: str) -> Error:
     return Error(
         f"DATABASES cannot be used: {error}",
         hint='Write it as DATABASES = {"default": {"ENGINE": ..., "NAME": ...}}, or use dj_database_url.config().',
-        id="deploy_concepts.D025",
+        id="deploy_database.E025",
     )
 
 
 def check_databases_shape(facts: Facts) -> list[CheckMessage]:
-    return [d025(error) for error in facts.config_errors]
+    return [e025(error) for error in facts.config_errors]
 
 
-def d023(alias: str) -> Error:
+def e023(alias: str) -> Error:
     return Error(
         f"Database alias {alias!r} (from --database) is not in DATABASES.",
         hint="Pass one of the aliases your DATABASES setting defines.",
         obj=alias,
-        id="deploy_concepts.D023",
+        id="deploy_database.E023",
     )
 
 
 def check_requested_aliases(facts: Facts) -> list[CheckMessage]:
-    return [d023(alias) for alias in facts.requested_missing]
+    return [e023(alias) for alias in facts.requested_missing]
 
 
-def d005(alias: Alias, hint: str) -> Error:
+def e005(alias: Alias, hint: str) -> Error:
     return Error(
         f"DATABASES[{alias.alias!r}] has no ENGINE: Django says 'Please supply the ENGINE value'.",
         hint=hint,
         obj=alias.alias,
-        id="deploy_concepts.D005",
+        id="deploy_database.E005",
     )
 
 
 def check_engine_set(facts: Facts) -> list[CheckMessage]:
-    # A DATABASE_URL that parses but is not read is the cause; D003 names it.
+    # A DATABASE_URL that parses but is not read is the cause; W003 names it.
     if facts.database_url.present and facts.database_url.error is None:
         return []
     if facts.database_url.present:
-        hint = "DATABASE_URL is set but cannot be parsed (see D004), so nothing configures the database."
+        hint = "DATABASE_URL is set but cannot be parsed (see E004), so nothing configures the database."
     elif facts.database_url.settings_read_it:
         hint = "DATABASE_URL is not set in this process: give dj_database_url.config() a default=, or set it."
     else:
         hint = 'Set ENGINE and NAME, e.g. "ENGINE": "django.db.backends.postgresql", or use dj_database_url.'
-    return [d005(alias, hint) for alias in facts.aliases if alias.engine is None]
+    return [e005(alias, hint) for alias in facts.aliases if alias.engine is None]
 
 
-def d001(alias: Alias) -> Error:
+def e001(alias: Alias) -> Error:
     return Error(
         f"The driver for {alias.engine} ({' or '.join(alias.driver_modules)}) is not installed.",
         hint=f"pip install {alias.driver_package} and add it to your requirements.",
         obj=alias.alias,
-        id="deploy_concepts.D001",
+        id="deploy_database.E001",
     )
 
 
 def check_driver(facts: Facts) -> list[CheckMessage]:
-    return [d001(alias) for alias in facts.aliases if alias.driver_available is False]
+    return [e001(alias) for alias in facts.aliases if alias.driver_available is False]
 
 
-def d016(alias: Alias) -> Info:
+def i016(alias: Alias) -> Info:
     return Info(
         f"{alias.alias!r} connects to {alias.host} anew for each request (CONN_MAX_AGE = 0).",
         hint="Keep connections: CONN_MAX_AGE = 600 with CONN_HEALTH_CHECKS = True, or OPTIONS['pool'].",
         obj=alias.alias,
-        id="deploy_concepts.D016",
+        id="deploy_database.I016",
     )
 
 
 def check_connection_reuse(facts: Facts) -> list[CheckMessage]:
-    return [d016(alias) for alias in facts.aliases if alias.remote and alias.conn_max_age == 0 and not alias.pool]
+    return [i016(alias) for alias in facts.aliases if alias.remote and alias.conn_max_age == 0 and not alias.pool]
 
 
-def d017(alias: Alias) -> Warning:
+def w017(alias: Alias) -> Warning:
     age = "forever" if alias.conn_max_age is None else f"{alias.conn_max_age} s"
     return Warning(
         f"{alias.alias!r} keeps connections {age} without CONN_HEALTH_CHECKS.",
         hint="Set CONN_HEALTH_CHECKS = True so a connection the server closed is replaced, not used.",
         obj=alias.alias,
-        id="deploy_concepts.D017",
+        id="deploy_database.W017",
     )
 
 
 def check_health_checks(facts: Facts) -> list[CheckMessage]:
     return [
-        d017(alias)
+        w017(alias)
         for alias in facts.aliases
         if alias.vendor not in (None, SQLITE) and alias.conn_max_age != 0 and not alias.conn_health_checks and not alias.pool
     ]
 
 
-def d018(alias: Alias) -> Error:
+def e018(alias: Alias) -> Error:
     age = "None" if alias.conn_max_age is None else alias.conn_max_age
     return Error(
         f"{alias.alias!r} sets OPTIONS['pool'] and CONN_MAX_AGE = {age}; Django refuses both.",
         hint='"Pooling doesn\'t support persistent connections.": set CONN_MAX_AGE = 0 with a pool.',
         obj=alias.alias,
-        id="deploy_concepts.D018",
+        id="deploy_database.E018",
     )
 
 
 def check_pool_with_persistent_connections(facts: Facts) -> list[CheckMessage]:
-    return [d018(alias) for alias in facts.aliases if alias.pool and alias.conn_max_age != 0]
+    return [e018(alias) for alias in facts.aliases if alias.pool and alias.conn_max_age != 0]
 
 
-def d019(alias: Alias) -> Error:
+def e019(alias: Alias) -> Error:
     return Error(
         f"{alias.alias!r} sets OPTIONS['pool'], but {alias.pool_problem}.",
         hint="pip install 'psycopg[binary,pool]' and add it to your requirements.",
         obj=alias.alias,
-        id="deploy_concepts.D019",
+        id="deploy_database.E019",
     )
 
 
 def check_pool_available(facts: Facts) -> list[CheckMessage]:
-    return [d019(alias) for alias in facts.aliases if alias.pool_problem]
+    return [e019(alias) for alias in facts.aliases if alias.pool_problem]
 
 
 # Explanation --------------------------------------------------------------------------------------

@@ -111,17 +111,17 @@ def read_written_credentials(sources: Mapping[str, str], base_dir: Path) -> tupl
 # Checks -------------------------------------------------------------------------------------------
 
 
-def d022(credential: WrittenCredential) -> Warning:
+def w022(credential: WrittenCredential) -> Warning:
     return Warning(
         f"{credential.file} line {credential.line} writes {credential.what} into the settings.",
         hint="Anyone with the code has the database: read it from the environment (DATABASE_URL).",
         obj=f"{credential.file}:{credential.line}",
-        id="deploy_concepts.D022",
+        id="deploy_database.W022",
     )
 
 
 def check_written_credentials(facts: Facts) -> list[CheckMessage]:
-    return [d022(credential) for credential in facts.written_credentials]
+    return [w022(credential) for credential in facts.written_credentials]
 
 
 # Explanation --------------------------------------------------------------------------------------

@@ -330,30 +330,30 @@ def probe_databases(
 # Checks -------------------------------------------------------------------------------------------
 
 
-def d011(probe: Probe) -> Error:
+def e011(probe: Probe) -> Error:
     return Error(
         f"Cannot connect to {probe.alias!r} at {probe.address or 'its default address'}: {probe.error}.",
         hint="Check HOST, PORT, the credentials and the firewall; the site fails the same way.",
         obj=probe.alias,
-        id="deploy_concepts.D011",
+        id="deploy_database.E011",
     )
 
 
 def check_connection(facts: Facts) -> list[CheckMessage]:
-    return [d011(probe) for probe in facts.live if probe.error]
+    return [e011(probe) for probe in facts.live if probe.error]
 
 
-def d012(probe: Probe) -> Warning:
+def w012(probe: Probe) -> Warning:
     return Warning(
         f"The connection to {probe.alias!r} at {probe.address} is not encrypted (no TLS).",
         hint="Add ?sslmode=require to DATABASE_URL (OPTIONS {'sslmode': 'require'}), or verify-full.",
         obj=probe.alias,
-        id="deploy_concepts.D012",
+        id="deploy_database.W012",
     )
 
 
 def check_tls(facts: Facts) -> list[CheckMessage]:
-    return [d012(probe) for probe in facts.live if probe.connected and probe.remote and probe.tls is False]
+    return [w012(probe) for probe in facts.live if probe.connected and probe.remote and probe.tls is False]
 
 
 # Explanation --------------------------------------------------------------------------------------

@@ -95,68 +95,68 @@ def listed(names: tuple[str, ...]) -> str:
     return ", ".join(names[:MAX_LISTED]) + more
 
 
-def d013(probe: Probe) -> Warning:
+def w013(probe: Probe) -> Warning:
     return Warning(
         f"{probe.alias!r} has {len(probe.unapplied)} unapplied migrations: {listed(probe.unapplied)}.",
         hint="Run `manage.py migrate` in a release step, or pages fail with 'relation does not exist'.",
         obj=probe.alias,
-        id="deploy_concepts.D013",
+        id="deploy_database.W013",
     )
 
 
 def check_unapplied_migrations(facts: Facts) -> list[CheckMessage]:
-    return [d013(probe) for probe in facts.live if probe.unapplied]
+    return [w013(probe) for probe in facts.live if probe.unapplied]
 
 
-def d024(probe: Probe) -> Error:
+def e024(probe: Probe) -> Error:
     return Error(
         f"{probe.alias!r} has an inconsistent migration history; migrate refuses to run.",
         hint=f"{probe.inconsistent_history}",
         obj=probe.alias,
-        id="deploy_concepts.D024",
+        id="deploy_database.E024",
     )
 
 
 def check_consistent_history(facts: Facts) -> list[CheckMessage]:
-    return [d024(probe) for probe in facts.live if probe.inconsistent_history]
+    return [e024(probe) for probe in facts.live if probe.inconsistent_history]
 
 
-def d014(change: ModelChange) -> Warning:
+def w014(change: ModelChange) -> Warning:
     return Warning(
         f"Models of {change.app_label!r} have changes with no migration: {listed(change.operations)}.",
         hint="Run `manage.py makemigrations` and commit the new files, or production lacks them.",
         obj=change.app_label,
-        id="deploy_concepts.D014",
+        id="deploy_database.W014",
     )
 
 
 def check_model_changes(facts: Facts) -> list[CheckMessage]:
-    return [d014(change) for change in facts.migrations.model_changes]
+    return [w014(change) for change in facts.migrations.model_changes]
 
 
-def d015(conflict: Conflict) -> Error:
+def e015(conflict: Conflict) -> Error:
     return Error(
         f"Conflicting migrations in {conflict.app_label!r}: {', '.join(conflict.leaves)}.",
         hint="migrate stops with 'Conflicting migrations detected'; run `manage.py makemigrations --merge`.",
         obj=conflict.app_label,
-        id="deploy_concepts.D015",
+        id="deploy_database.E015",
     )
 
 
 def check_conflicts(facts: Facts) -> list[CheckMessage]:
-    return [d015(conflict) for conflict in facts.migrations.conflicts]
+    return [e015(conflict) for conflict in facts.migrations.conflicts]
 
 
-def d026(error: str) -> Error:
+def e026(error: str) -> Error:
     return Error(
         f"The migration files cannot be loaded: {error}",
         hint="migrate stops with the same error; fix the migration named there (a missing dependency?).",
-        id="deploy_concepts.D026",
+        id="deploy_database.E026",
     )
 
 
 def check_migrations_load(facts: Facts) -> list[CheckMessage]:
-    return [d026(facts.migrations.error)] if facts.migrations.error else []
+    return [e026(facts.migrations.error)] if facts.migrations.error else []
 
 
 # Explanation --------------------------------------------------------------------------------------

@@ -132,12 +132,12 @@ def read_caches(context: ProjectContext) -> Caches:
 # Checks -------------------------------------------------------------------------------------------
 
 
-def d020(workers: Workers) -> Warning:
+def w020(workers: Workers) -> Warning:
     return Warning(
         f"LocMemCache is the default cache: each of {workers.processes} workers ({workers.source}) has its own.",
         hint="Cached values differ between workers and vanish at restart; use Redis, Memcached or the database.",
         obj="default",
-        id="deploy_concepts.D020",
+        id="deploy_database.W020",
     )
 
 
@@ -145,19 +145,19 @@ def check_local_memory_cache(facts: Facts) -> list[CheckMessage]:
     workers = facts.processes.workers
     if facts.processes.caches.default_backend != LOCMEM or workers.processes is None or workers.processes < 2:
         return []
-    return [d020(workers)]
+    return [w020(workers)]
 
 
-D021 = Warning(
+W021 = Warning(
     "Sessions are kept in a LocMemCache: users are logged out at restarts and between workers.",
     hint='Use SESSION_ENGINE = "django.contrib.sessions.backends.cached_db", or a shared cache.',
-    id="deploy_concepts.D021",
+    id="deploy_database.W021",
 )
 
 
 def check_sessions_in_local_memory(facts: Facts) -> list[CheckMessage]:
     caches = facts.processes.caches
-    return [D021] if caches.sessions_used and caches.session_engine == CACHE_SESSIONS and caches.session_cache_backend == LOCMEM else []
+    return [W021] if caches.sessions_used and caches.session_engine == CACHE_SESSIONS and caches.session_cache_backend == LOCMEM else []
 
 
 # Explanation --------------------------------------------------------------------------------------

@@ -137,12 +137,12 @@ def read_sqlite_files(databases: object, vendors: Mapping[str, str | None], cont
 # Checks -------------------------------------------------------------------------------------------
 
 
-def d002(file: SqliteFile, platform_title: str) -> Error:
+def e002(file: SqliteFile, platform_title: str) -> Error:
     return Error(
         f"The sqlite file {file.project_path or file.name} lives on {platform_title}'s ephemeral disk.",
         hint="Every deploy or restart resets the data: use a database server through DATABASE_URL.",
         obj=file.alias,
-        id="deploy_concepts.D002",
+        id="deploy_database.E002",
     )
 
 
@@ -153,57 +153,57 @@ def on_ephemeral_disk(facts: Facts) -> list[SqliteFile]:
 
 
 def check_sqlite_on_ephemeral_disk(facts: Facts) -> list[CheckMessage]:
-    return [d002(file, facts.platform_title) for file in on_ephemeral_disk(facts)]
+    return [e002(file, facts.platform_title) for file in on_ephemeral_disk(facts)]
 
 
-def d007(file: SqliteFile) -> Warning:
+def w007(file: SqliteFile) -> Warning:
     return Warning(
         f"DATABASES[{file.alias!r}] is in-memory sqlite: every process starts with it empty.",
         hint="Give NAME a file path on a persistent disk, or use a database server.",
         obj=file.alias,
-        id="deploy_concepts.D007",
+        id="deploy_database.W007",
     )
 
 
 def check_sqlite_in_memory(facts: Facts) -> list[CheckMessage]:
-    # DATABASE_URL "sqlite://" read into 'default' is one cause, named by D006.
+    # DATABASE_URL "sqlite://" read into 'default' is one cause, named by E006.
     explained = {"default"} if facts.database_url.in_memory and facts.database_url.used else set()
-    return [d007(file) for file in facts.sqlite_files if file.in_memory and file.alias not in explained]
+    return [w007(file) for file in facts.sqlite_files if file.in_memory and file.alias not in explained]
 
 
-def d008(file: SqliteFile) -> Warning:
+def w008(file: SqliteFile) -> Warning:
     return Warning(
         f"The sqlite file {file.project_path} is committed to git.",
         hint=f"Each deploy ships your local data and overwrites the server's: git rm --cached {file.project_path}.",
         obj=file.alias,
-        id="deploy_concepts.D008",
+        id="deploy_database.W008",
     )
 
 
 def check_sqlite_committed(facts: Facts) -> list[CheckMessage]:
-    return [d008(file) for file in facts.sqlite_files if file.tracked_by_git]
+    return [w008(file) for file in facts.sqlite_files if file.tracked_by_git]
 
 
-def d010(file: SqliteFile) -> Warning:
+def w010(file: SqliteFile) -> Warning:
     return Warning(
         f"The sqlite file {file.project_path or file.path} for {file.alias!r} does not exist; nothing was created.",
         hint="`manage.py migrate` creates it; until then every page fails with 'no such table'.",
         obj=file.alias,
-        id="deploy_concepts.D010",
+        id="deploy_database.W010",
     )
 
 
 def check_sqlite_file_exists(facts: Facts) -> list[CheckMessage]:
     ephemeral = {file.alias for file in on_ephemeral_disk(facts)}
-    return [d010(file) for file in facts.sqlite_files if file.exists is False and file.alias not in ephemeral]
+    return [w010(file) for file in facts.sqlite_files if file.exists is False and file.alias not in ephemeral]
 
 
-def d009(file: SqliteFile, writers: int, source: str) -> Warning:
+def w009(file: SqliteFile, writers: int, source: str) -> Warning:
     return Warning(
         f"{writers} workers ({source}) write to the sqlite file {file.project_path or file.name}.",
         hint="Without WAL and IMMEDIATE transactions writers fail with 'database is locked'; see the steps.",
         obj=file.alias,
-        id="deploy_concepts.D009",
+        id="deploy_database.W009",
     )
 
 
@@ -213,7 +213,7 @@ def check_single_writer(facts: Facts) -> list[CheckMessage]:
         return []
     source = facts.processes.workers.source or "the start command"
     return [
-        d009(file, writers, source)
+        w009(file, writers, source)
         for file in facts.sqlite_files
         # WAL, once set, is kept in the file itself.
         if not file.in_memory and not ((file.wal or file.journal_mode == "wal") and file.immediate)

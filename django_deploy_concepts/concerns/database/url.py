@@ -159,31 +159,31 @@ def read_database_url(environ: Mapping[str, str], default: Alias | None, setting
 # Checks -------------------------------------------------------------------------------------------
 
 
-def d004(error: str) -> Error:
+def e004(error: str) -> Error:
     return Error(
         f"DATABASE_URL cannot be used: {error}.",
         hint="Check the scheme (postgres://, mysql://, sqlite:///) and percent-encode the password.",
-        id="deploy_concepts.D004",
+        id="deploy_database.E004",
     )
 
 
 def check_database_url_parses(facts: Facts) -> list[CheckMessage]:
-    return [d004(facts.database_url.error)] if facts.database_url.error else []
+    return [e004(facts.database_url.error)] if facts.database_url.error else []
 
 
-def d006(url: DatabaseUrl) -> Error:
+def e006(url: DatabaseUrl) -> Error:
     return Error(
         f"DATABASE_URL {url.display} has no path: the database lives in memory only.",
         hint="Every restart starts empty; use sqlite:////absolute/path/db.sqlite3 (four slashes) or a server.",
-        id="deploy_concepts.D006",
+        id="deploy_database.E006",
     )
 
 
 def check_database_url_in_memory(facts: Facts) -> list[CheckMessage]:
-    return [d006(facts.database_url)] if facts.database_url.in_memory else []
+    return [e006(facts.database_url)] if facts.database_url.in_memory else []
 
 
-def d003(url: DatabaseUrl, default: Alias | None) -> Warning:
+def w003(url: DatabaseUrl, default: Alias | None) -> Warning:
     if default is None or default.engine is None:
         actual = "not configured"
     else:
@@ -192,12 +192,12 @@ def d003(url: DatabaseUrl, default: Alias | None) -> Warning:
         f"DATABASE_URL is set but DATABASES does not read it: 'default' is {actual}.",
         hint='Use DATABASES = {"default": dj_database_url.config(conn_max_age=600, conn_health_checks=True)}.',
         obj="default",
-        id="deploy_concepts.D003",
+        id="deploy_database.W003",
     )
 
 
 def check_database_url_used(facts: Facts) -> list[CheckMessage]:
-    return [d003(facts.database_url, facts.default)] if facts.database_url.used is False else []
+    return [w003(facts.database_url, facts.default)] if facts.database_url.used is False else []
 
 
 # Explanation --------------------------------------------------------------------------------------

@@ -52,7 +52,7 @@ __all__ = [
     "DEFAULT_STATIC_STORAGE",
     "DJANGO_CHECKS",
     "DJANGO_CHECK_TAGS",
-    "LETTER",
+    "LABEL",
     "NAME",
     "RECOMMENDED_STORAGE",
     "REMOVED_STORAGE_SETTINGS",
@@ -69,7 +69,7 @@ __all__ = [
 
 NAME = "static"
 TITLE = "Static files"
-LETTER = "S"
+LABEL = "deploy_static"
 ABOUT = (
     "Why doesn't {% static %} just work in production? Under `runserver` with DEBUG = True, the "
     "staticfiles app finds each file in your apps' static/ folders and STATICFILES_DIRS and serves "
@@ -121,7 +121,7 @@ class Facts:
     platform_title: str
     platform_has_web_server: bool
     platform_static_advice: str
-    # Settings or code of the project that could not be read (each a finding, S030).
+    # Settings or code of the project that could not be read (each a finding, E030).
     errors: tuple[str, ...]
     locations: LocationFacts = dataclasses.field(default_factory=LocationFacts)
     storage: StorageFacts = dataclasses.field(default_factory=StorageFacts)
@@ -131,7 +131,7 @@ class Facts:
     stylesheets: StylesheetFacts = dataclasses.field(default_factory=StylesheetFacts)
     collected: CollectedFacts = dataclasses.field(default_factory=CollectedFacts)
     compression: CompressionFacts = dataclasses.field(default_factory=CompressionFacts)
-    # Parts of this inspection that failed unexpectedly (a bug here, S000); the rest still ran.
+    # Parts of this inspection that failed unexpectedly (a bug here, E000); the rest still ran.
     failures: tuple[str, ...] = ()
 
 
@@ -230,20 +230,20 @@ def collect_facts(context: ProjectContext) -> Facts:
 # Checks -------------------------------------------------------------------------------------------
 
 
-def s000(failure: str) -> Error:
-    return Error(f"{TITLE}: inspecting {failure}", hint=runner.INSPECTION_FAILED_HINT, id="deploy_concepts.S000")
+def e000(failure: str) -> Error:
+    return Error(f"{TITLE}: inspecting {failure}", hint=runner.INSPECTION_FAILED_HINT, id="deploy_static.E000")
 
 
 def check_inspection(facts: Facts) -> list[CheckMessage]:
-    return [s000(failure) for failure in facts.failures]
+    return [e000(failure) for failure in facts.failures]
 
 
-def s030(error: str) -> Error:
-    return Error(f"{error}.", hint="Fix it first: Django fails on it too, and other checks depend on it.", id="deploy_concepts.S030")
+def e030(error: str) -> Error:
+    return Error(f"{error}.", hint="Fix it first: Django fails on it too, and other checks depend on it.", id="deploy_static.E030")
 
 
 def check_readable(facts: Facts) -> list[CheckMessage]:
-    return [s030(error) for error in facts.errors]
+    return [e030(error) for error in facts.errors]
 
 
 CHECKS = (

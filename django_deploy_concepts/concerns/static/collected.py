@@ -208,12 +208,12 @@ def collect(context: ProjectContext, root: Folder | None, storage: StorageFacts)
 # Checks -------------------------------------------------------------------------------------------
 
 
-def s024(root: str, state: str, error: str | None) -> Error:
+def e024(root: str, state: str, error: str | None) -> Error:
     problem = "exists but is not a directory" if state == "not a directory" else f"cannot be read: {error}"
     return Error(
         f"STATIC_ROOT {root} {problem}.",
         hint="collectstatic cannot write into it: remove what is there or choose another folder.",
-        id="deploy_concepts.S024",
+        id="deploy_static.E024",
     )
 
 
@@ -221,15 +221,15 @@ def check_root_usable(facts: Facts) -> list[CheckMessage]:
     collected = facts.collected
     if collected.state not in ("not a directory", "unreadable"):
         return []
-    return [s024(facts.static_root or "", collected.state, collected.error)]
+    return [e024(facts.static_root or "", collected.state, collected.error)]
 
 
-def s025(root: str, name: str, error: str | None) -> Warning:
+def w025(root: str, name: str, error: str | None) -> Warning:
     problem = f"has an unreadable {name} ({error})" if error else f"has no {name}"
     return Warning(
         f"STATIC_ROOT {root} {problem}, which the manifest storage needs.",
         hint='Deployed as is, every {% static %} fails: "Missing staticfiles manifest entry". Run collectstatic.',
-        id="deploy_concepts.S025",
+        id="deploy_static.W025",
     )
 
 
@@ -237,16 +237,16 @@ def check_manifest(facts: Facts) -> list[CheckMessage]:
     collected = facts.collected
     if collected.state != "collected" or collected.manifest not in ("absent", "invalid"):
         return []
-    return [s025(facts.static_root or "", facts.storage.manifest_name or "staticfiles.json", collected.manifest_error)]
+    return [w025(facts.static_root or "", facts.storage.manifest_name or "staticfiles.json", collected.manifest_error)]
 
 
-def s026(root: str, missing: int, newer: int) -> Info:
+def i026(root: str, missing: int, newer: int) -> Info:
     parts = [f"{missing} source files are not in it"] if missing else []
     parts += [f"{newer} changed since they were collected"] if newer else []
     return Info(
         f"STATIC_ROOT {root} is stale: {' and '.join(parts)}.",
         hint="Run collectstatic again (your build step should, on every deploy).",
-        id="deploy_concepts.S026",
+        id="deploy_static.I026",
     )
 
 
@@ -254,38 +254,38 @@ def check_stale(facts: Facts) -> list[CheckMessage]:
     collected = facts.collected
     if collected.state != "collected" or not (collected.missing or collected.newer):
         return []
-    return [s026(facts.static_root or "", collected.missing, collected.newer)]
+    return [i026(facts.static_root or "", collected.missing, collected.newer)]
 
 
-def s027(root: str, collected: CollectedFacts) -> Warning:
+def w027(root: str, collected: CollectedFacts) -> Warning:
     if collected.vcs == "committed":
         message = f"STATIC_ROOT {root} is committed to git ({collected.tracked_files} files)."
     else:
         message = f"STATIC_ROOT {root} is not ignored by git."
-    return Warning(message, hint="Collect in the build step instead: add the folder to .gitignore.", id="deploy_concepts.S027")
+    return Warning(message, hint="Collect in the build step instead: add the folder to .gitignore.", id="deploy_static.W027")
 
 
 def check_vcs(facts: Facts) -> list[CheckMessage]:
     collected = facts.collected
     return (
-        [s027(facts.locations.static_root_display or facts.static_root or "", collected)]
+        [w027(facts.locations.static_root_display or facts.static_root or "", collected)]
         if collected.vcs in ("committed", "not ignored")
         else []
     )
 
 
-def s028(root: str, state: str) -> Info:
+def i028(root: str, state: str) -> Info:
     where = "does not exist yet" if state == "absent" else "is empty"
     return Info(
         f"STATIC_ROOT {root} {where}: collectstatic has not run here.",
         hint='Run it before the app starts, or WhiteNoise warns "No directory at" and CSS is a 404.',
-        id="deploy_concepts.S028",
+        id="deploy_static.I028",
     )
 
 
 def check_collected(facts: Facts) -> list[CheckMessage]:
     state = facts.collected.state
-    return [s028(facts.static_root or "", state)] if state in ("absent", "empty") and facts.staticfiles_installed else []
+    return [i028(facts.static_root or "", state)] if state in ("absent", "empty") and facts.staticfiles_installed else []
 
 
 CHECKS = (check_root_usable, check_collected, check_manifest, check_stale, check_vcs)

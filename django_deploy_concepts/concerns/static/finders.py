@@ -469,49 +469,49 @@ def collect(context: ProjectContext) -> SourceFacts:
 # Checks -------------------------------------------------------------------------------------------
 
 
-def s017(failure: FinderFailure) -> Error:
+def e017(failure: FinderFailure) -> Error:
     where = f" listing {failure.source}" if failure.source and failure.source != failure.finder else ""
     return Error(
         f"Static files finder {failure.finder} failed{where}: {failure.error}",
         hint="collectstatic stops the same way; fix the folder or the STATICFILES_FINDERS entry.",
-        id="deploy_concepts.S017",
+        id="deploy_static.E017",
     )
 
 
 def check_finders(facts: Facts) -> list[CheckMessage]:
-    return [s017(failure) for failure in facts.sources.failures]
+    return [e017(failure) for failure in facts.sources.failures]
 
 
-def s018(unreadable: UnreadableFile) -> Error:
+def e018(unreadable: UnreadableFile) -> Error:
     return Error(
         f"Static file {unreadable.path} ({unreadable.source}) is {unreadable.reason}.",
         hint="collectstatic cannot copy it: replace it with a real file or delete it.",
-        id="deploy_concepts.S018",
+        id="deploy_static.E018",
     )
 
 
-def s018_more(count: int) -> Error:
-    return Error(f"{count} more static files cannot be read.", hint="explain_static lists the first of them.", id="deploy_concepts.S018")
+def e018_more(count: int) -> Error:
+    return Error(f"{count} more static files cannot be read.", hint="explain_static lists the first of them.", id="deploy_static.E018")
 
 
 def check_unreadable_files(facts: Facts) -> list[CheckMessage]:
-    return capped(facts.sources.unreadable, facts.sources.unreadable_count, s018, s018_more)
+    return capped(facts.sources.unreadable, facts.sources.unreadable_count, e018, e018_more)
 
 
-def s019(shadowed: ShadowedPath) -> Info:
+def i019(shadowed: ShadowedPath) -> Info:
     return Info(
         f"{shadowed.path} is in {shadowed.winner} and {', '.join(shadowed.hidden)}; {shadowed.winner} wins.",
         hint="Namespace each app's files in a folder named after it: <app>/static/<app>/...",
-        id="deploy_concepts.S019",
+        id="deploy_static.I019",
     )
 
 
-def s019_more(count: int) -> Info:
-    return Info(f"{count} more static paths are provided twice.", hint="explain_static lists the first of them.", id="deploy_concepts.S019")
+def i019_more(count: int) -> Info:
+    return Info(f"{count} more static paths are provided twice.", hint="explain_static lists the first of them.", id="deploy_static.I019")
 
 
 def check_shadowed_paths(facts: Facts) -> list[CheckMessage]:
-    return capped(facts.sources.shadowed, facts.sources.shadowed_count, s019, s019_more)
+    return capped(facts.sources.shadowed, facts.sources.shadowed_count, i019, i019_more)
 
 
 CHECKS = (check_finders, check_unreadable_files, check_shadowed_paths)

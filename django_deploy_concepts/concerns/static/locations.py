@@ -97,19 +97,19 @@ def collect(context: ProjectContext) -> LocationFacts:
 
 # Checks -------------------------------------------------------------------------------------------
 
-S001 = Error(
+E001 = Error(
     "STATIC_ROOT is not set; collectstatic will refuse to run.",
     hint='Set STATIC_ROOT = BASE_DIR / "staticfiles" and run collectstatic in your build step.',
-    id="deploy_concepts.S001",
+    id="deploy_static.E001",
 )
 
 
 def check_static_root(facts: Facts) -> list[CheckMessage]:
     # A remote storage (S3, ...) collects into its bucket and needs no STATIC_ROOT.
-    return [S001] if facts.staticfiles_installed and facts.static_root is None and facts.storage.local else []
+    return [E001] if facts.staticfiles_installed and facts.static_root is None and facts.storage.local else []
 
 
-def s005(root: Folder, source: Folder) -> Error:
+def e005(root: Folder, source: Folder) -> Error:
     if root.real == source.real:
         where = f"is the folder STATICFILES_DIRS entry {source.configured} (through a symbolic link)"
     elif is_within(root.real, source.real):
@@ -119,7 +119,7 @@ def s005(root: Folder, source: Folder) -> Error:
     return Error(
         f"STATIC_ROOT {root.configured} {where}.",
         hint="Keep sources and STATIC_ROOT apart: collectstatic copies into it, and --clear empties it.",
-        id="deploy_concepts.S005",
+        id="deploy_static.E005",
     )
 
 
@@ -128,19 +128,19 @@ def check_root_apart_from_dirs(facts: Facts) -> list[CheckMessage]:
     if root is None or not facts.staticfiles_installed:
         return []
     return [
-        s005(root, source)
+        e005(root, source)
         for source in facts.locations.staticfiles_dirs
         # The very same path is Django's own staticfiles.E002; a nested or linked one is ours.
         if source.absolute != root.absolute and (is_within(root.real, source.real) or is_within(source.real, root.real))
     ]
 
 
-def s006(root: Folder, media: Folder) -> Error:
+def e006(root: Folder, media: Folder) -> Error:
     relation = "are the same folder" if root.real == media.real else "overlap: one is inside the other"
     return Error(
         f"MEDIA_ROOT {media.configured} and STATIC_ROOT {root.configured} {relation}.",
         hint='Use separate folders, e.g. MEDIA_ROOT = BASE_DIR / "media", STATIC_ROOT = BASE_DIR / "staticfiles".',
-        id="deploy_concepts.S006",
+        id="deploy_static.E006",
     )
 
 
@@ -148,15 +148,15 @@ def check_root_apart_from_media(facts: Facts) -> list[CheckMessage]:
     root, media = facts.locations.static_root, facts.locations.media_root
     if root is None or media is None or not facts.staticfiles_installed:
         return []
-    return [s006(root, media)] if is_within(root.real, media.real) or is_within(media.real, root.real) else []
+    return [e006(root, media)] if is_within(root.real, media.real) or is_within(media.real, root.real) else []
 
 
-def s007(static_url: str, media_url: str) -> Error:
+def e007(static_url: str, media_url: str) -> Error:
     relation = "equals" if static_url == media_url else "is inside"
     return Error(
         f"MEDIA_URL {media_url!r} {relation} STATIC_URL {static_url!r}.",
         hint='Give uploads their own URL, e.g. MEDIA_URL = "media/" beside STATIC_URL = "static/".',
-        id="deploy_concepts.S007",
+        id="deploy_static.E007",
     )
 
 
@@ -164,14 +164,14 @@ def check_media_url_apart(facts: Facts) -> list[CheckMessage]:
     static_url, media_url = facts.static_url, facts.locations.media_url
     if not facts.staticfiles_installed or static_url is None or media_url is None:
         return []
-    return [s007(static_url, media_url)] if media_url.startswith(static_url) else []
+    return [e007(static_url, media_url)] if media_url.startswith(static_url) else []
 
 
-def s008(root: Folder, app_dir: Folder) -> Error:
+def e008(root: Folder, app_dir: Folder) -> Error:
     return Error(
         f"STATIC_ROOT {root.configured} is inside the static folder of app {app_dir.owner}.",
         hint='collectstatic would collect its own output on every run; use STATIC_ROOT = BASE_DIR / "staticfiles".',
-        id="deploy_concepts.S008",
+        id="deploy_static.E008",
     )
 
 
@@ -179,18 +179,18 @@ def check_root_outside_apps(facts: Facts) -> list[CheckMessage]:
     root = facts.locations.static_root
     if root is None or not facts.staticfiles_installed:
         return []
-    return [s008(root, app_dir) for app_dir in facts.locations.app_static_dirs if is_within(root.real, app_dir.real)]
+    return [e008(root, app_dir) for app_dir in facts.locations.app_static_dirs if is_within(root.real, app_dir.real)]
 
 
-S009 = Error(
+E009 = Error(
     "STATIC_URL is not set; every {% static %} raises ImproperlyConfigured.",
     hint='Set STATIC_URL = "static/".',
-    id="deploy_concepts.S009",
+    id="deploy_static.E009",
 )
 
 
 def check_static_url(facts: Facts) -> list[CheckMessage]:
-    return [S009] if facts.staticfiles_installed and facts.static_url is None else []
+    return [E009] if facts.staticfiles_installed and facts.static_url is None else []
 
 
 CHECKS = (

@@ -221,10 +221,10 @@ def static_url_is_remote(facts: Facts) -> bool:
     return (facts.static_url or "").startswith(("http://", "https://", "//"))
 
 
-S003 = Error(
+E003 = Error(
     "Nothing serves static files with DEBUG = False: every static URL is a 404.",
     hint=f"Add {WHITENOISE_MIDDLEWARE!r} to MIDDLEWARE, right after SecurityMiddleware.",
-    id="deploy_concepts.S003",
+    id="deploy_static.E003",
 )
 
 
@@ -234,13 +234,13 @@ def check_something_serves_static(facts: Facts) -> list[CheckMessage]:
     # A bucket or CDN serves what a remote storage collected.
     if not facts.storage.local or static_url_is_remote(facts):
         return []
-    return [S003]
+    return [E003]
 
 
-S004 = Warning(
+W004 = Warning(
     "WhiteNoiseMiddleware is not directly after SecurityMiddleware.",
     hint="Move it up: other middleware would otherwise run (and may fail) for every static file.",
-    id="deploy_concepts.S004",
+    id="deploy_static.W004",
 )
 
 
@@ -248,38 +248,38 @@ def check_whitenoise_position(facts: Facts) -> list[CheckMessage]:
     if facts.whitenoise_index is None:
         return []
     expected = 0 if facts.security_index is None else facts.security_index + 1
-    return [] if facts.whitenoise_index == expected else [S004]
+    return [] if facts.whitenoise_index == expected else [W004]
 
 
-S012 = Error(
+E012 = Error(
     "MIDDLEWARE lists WhiteNoiseMiddleware, but whitenoise is not installed.",
     hint="pip install whitenoise and add it to your requirements, or the app cannot start.",
-    id="deploy_concepts.S012",
+    id="deploy_static.E012",
 )
 
 
 def check_whitenoise_installed(facts: Facts) -> list[CheckMessage]:
-    return [S012] if facts.whitenoise_index is not None and not facts.whitenoise_installed else []
+    return [E012] if facts.whitenoise_index is not None and not facts.whitenoise_installed else []
 
 
-def s029(files: tuple[str, ...]) -> Error:
+def e029(files: tuple[str, ...]) -> Error:
     return Error(
         f"The project uses WhiteNoise, but {', '.join(files)} does not list whitenoise.",
         hint="Add whitenoise to it, or the deployment fails: No module named 'whitenoise'.",
-        id="deploy_concepts.S029",
+        id="deploy_static.E029",
     )
 
 
 def check_whitenoise_declared(facts: Facts) -> list[CheckMessage]:
     if not uses_whitenoise(facts) or facts.serving.whitenoise_declared is not False:
         return []
-    return [s029(facts.serving.dependency_files)]
+    return [e029(facts.serving.dependency_files)]
 
 
-S013 = Info(
+I013 = Info(
     f"{RUNSERVER_NOSTATIC} is not above {STATICFILES_APP} in INSTALLED_APPS.",
     hint="List it first so runserver serves files through WhiteNoise too, as production will.",
-    id="deploy_concepts.S013",
+    id="deploy_static.I013",
 )
 
 
@@ -289,24 +289,24 @@ def check_runserver_nostatic(facts: Facts) -> list[CheckMessage]:
         return []
     if serving.runserver_nostatic_index is not None and serving.runserver_nostatic_index < serving.staticfiles_app_index:
         return []
-    return [S013]
+    return [I013]
 
 
-def s014(name: str, value: str) -> Warning:
+def w014(name: str, value: str) -> Warning:
     return Warning(
         f"{name} = {value} with DEBUG off: WhiteNoise serves the source folders.",
         hint="It is meant for development: remove it from production settings.",
-        id="deploy_concepts.S014",
+        id="deploy_static.W014",
     )
 
 
 def check_whitenoise_development_settings(facts: Facts) -> list[CheckMessage]:
     if facts.whitenoise_index is None or facts.debug:
         return []
-    return [s014(name, value) for name, value in facts.serving.development_settings]
+    return [w014(name, value) for name, value in facts.serving.development_settings]
 
 
-def s016(pattern: ServePattern) -> Warning:
+def w016(pattern: ServePattern) -> Warning:
     if pattern.serves == "static":
         hint = "It serves nothing with DEBUG = False; WhiteNoise or your web server must serve STATIC_URL."
     elif pattern.serves == "media":
@@ -316,12 +316,12 @@ def s016(pattern: ServePattern) -> Warning:
     return Warning(
         f"URL pattern {pattern.route!r} serves files with {pattern.view}.",
         hint=hint,
-        id="deploy_concepts.S016",
+        id="deploy_static.W016",
     )
 
 
 def check_serve_patterns(facts: Facts) -> list[CheckMessage]:
-    return [s016(pattern) for pattern in facts.serving.serve_patterns]
+    return [w016(pattern) for pattern in facts.serving.serve_patterns]
 
 
 CHECKS = (

@@ -122,23 +122,23 @@ def collect(context: ProjectContext, backend: str, configured: bool) -> StorageF
 # Checks -------------------------------------------------------------------------------------------
 
 
-def s002(setting: IgnoredSetting) -> Warning:
+def w002(setting: IgnoredSetting) -> Warning:
     return Warning(
         f"{setting.name} = {setting.value!r} is ignored since Django 5.1.",
         hint=f'Move it to STORAGES = {{"{setting.storages_key}": {{"BACKEND": "{setting.value}"}}, ...}}.',
-        id="deploy_concepts.S002",
+        id="deploy_static.W002",
     )
 
 
 def check_removed_storage_settings(facts: Facts) -> list[CheckMessage]:
-    return [s002(setting) for setting in facts.ignored_settings]
+    return [w002(setting) for setting in facts.ignored_settings]
 
 
-def s010(backend: str) -> Warning:
+def w010(backend: str) -> Warning:
     return Warning(
         f"Static storage {backend} does not hash file names: no cache busting.",
         hint=f'Use STORAGES["staticfiles"] = {{"BACKEND": "{RECOMMENDED_STORAGE}"}}.',
-        id="deploy_concepts.S010",
+        id="deploy_static.W010",
     )
 
 
@@ -146,30 +146,30 @@ def check_hashing_storage(facts: Facts) -> list[CheckMessage]:
     storage = facts.storage
     if not facts.staticfiles_installed or not storage.configured or storage.import_error or storage.hashes:
         return []
-    # An ignored STATICFILES_STORAGE is the root cause; S002 already names it.
+    # An ignored STATICFILES_STORAGE is the root cause; W002 already names it.
     if any(setting.storages_key == "staticfiles" for setting in facts.ignored_settings):
         return []
-    return [s010(facts.staticfiles_storage)]
+    return [w010(facts.staticfiles_storage)]
 
 
-def s011(backend: str, error: str) -> Error:
+def e011(backend: str, error: str) -> Error:
     return Error(
         f'STORAGES["staticfiles"] backend {backend!r} cannot be imported: {error}.',
         hint="Install its package (and list it in your requirements) or fix the dotted path.",
-        id="deploy_concepts.S011",
+        id="deploy_static.E011",
     )
 
 
 def check_storage_importable(facts: Facts) -> list[CheckMessage]:
     error = facts.storage.import_error
-    return [s011(facts.staticfiles_storage, error)] if facts.staticfiles_installed and error else []
+    return [e011(facts.staticfiles_storage, error)] if facts.staticfiles_installed and error else []
 
 
-def s015(name: str, value: str, backend: str) -> Warning:
+def w015(name: str, value: str, backend: str) -> Warning:
     return Warning(
         f"{name} = {value} has no effect with storage {backend}.",
         hint=f'It is read by WhiteNoise\'s storages only: use STORAGES["staticfiles"] = {{"BACKEND": "{RECOMMENDED_STORAGE}"}}.',
-        id="deploy_concepts.S015",
+        id="deploy_static.W015",
     )
 
 
@@ -178,7 +178,7 @@ def check_whitenoise_storage_settings(facts: Facts) -> list[CheckMessage]:
     if storage.import_error or not facts.staticfiles_installed:
         return []
     return [
-        s015(name, value, facts.staticfiles_storage)
+        w015(name, value, facts.staticfiles_storage)
         for name, value in storage.whitenoise_settings
         if not set(WHITENOISE_STORAGE_SETTINGS[name]) & set(storage.whitenoise_storages)
     ]

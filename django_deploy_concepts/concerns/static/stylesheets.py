@@ -383,37 +383,37 @@ def check_stylesheet_references(facts: Facts) -> list[CheckMessage]:
         return Error(
             f"{reference.file}:{reference.line}: {reference.reference!r} {found}.",
             hint=fix + consequence,
-            id="deploy_concepts.S022",
+            id="deploy_static.E022",
         )
 
     def more(count: int) -> CheckMessage:
         return Error(
             f"{count} more stylesheet or script references name no file.",
             hint="explain_static lists the first of them.",
-            id="deploy_concepts.S022",
+            id="deploy_static.E022",
         )
 
     return capped(stylesheets.missing, stylesheets.missing_count, message, more)
 
 
-def s023(name: str) -> Error:
+def e023(name: str) -> Error:
     return Error(
         f"{name} is not UTF-8, so the manifest storage cannot post-process it.",
         hint="collectstatic stops with UnicodeDecodeError: save the file as UTF-8.",
-        id="deploy_concepts.S023",
+        id="deploy_static.E023",
     )
 
 
-def s023_more(count: int) -> Error:
+def e023_more(count: int) -> Error:
     return Error(
-        f"{count} more stylesheets or scripts are not UTF-8.", hint="explain_static lists the first of them.", id="deploy_concepts.S023"
+        f"{count} more stylesheets or scripts are not UTF-8.", hint="explain_static lists the first of them.", id="deploy_static.E023"
     )
 
 
 def check_undecodable(facts: Facts) -> list[CheckMessage]:
     if not facts.storage.hashes:
         return []
-    return capped(facts.stylesheets.undecodable, facts.stylesheets.undecodable_count, s023, s023_more)
+    return capped(facts.stylesheets.undecodable, facts.stylesheets.undecodable_count, e023, e023_more)
 
 
 CHECKS = (check_stylesheet_references, check_undecodable)

@@ -487,14 +487,14 @@ def check_template_references(facts: Facts) -> list[CheckMessage]:
         return Error(
             f"{reference.template}:{reference.line}: no static file {reference.path!r}.",
             hint=missing_hint(facts, reference),
-            id="deploy_concepts.S020",
+            id="deploy_static.E020",
         )
 
     def more(count: int) -> CheckMessage:
         return Error(
             f"{count} more {{% static %}} paths name no static file.",
             hint="explain_static lists the first of them.",
-            id="deploy_concepts.S020",
+            id="deploy_static.E020",
         )
 
     return capped(templates.missing, templates.missing_count, message, more)
@@ -508,17 +508,17 @@ PROBLEM_HINTS = {
 }
 
 
-def s021(problem: TemplateProblem) -> Warning:
+def w021(problem: TemplateProblem) -> Warning:
     where = problem.template if problem.line is None else f"{problem.template}:{problem.line}"
-    return Warning(f"{where}: {problem.problem}", hint=PROBLEM_HINTS[problem.kind], id="deploy_concepts.S021")
+    return Warning(f"{where}: {problem.problem}", hint=PROBLEM_HINTS[problem.kind], id="deploy_static.W021")
 
 
-def s021_more(count: int) -> Warning:
-    return Warning(f"{count} more template problems.", hint="explain_static lists the first of them.", id="deploy_concepts.S021")
+def w021_more(count: int) -> Warning:
+    return Warning(f"{count} more template problems.", hint="explain_static lists the first of them.", id="deploy_static.W021")
 
 
 def check_template_problems(facts: Facts) -> list[CheckMessage]:
-    return capped(facts.templates.problems, facts.templates.problems_count, s021, s021_more)
+    return capped(facts.templates.problems, facts.templates.problems_count, w021, w021_more)
 
 
 CHECKS = (check_template_references, check_template_problems)

@@ -28,15 +28,15 @@ from django_deploy_concepts.concerns.webserver.hosts import (
     check_csrf_trusted_origin,
     check_public_host_allowed,
     collect_host_facts,
-    h002,
-    h004,
+    e002,
     usable_hostnames,
+    w004,
 )
 from django_deploy_concepts.concerns.webserver.https import (
+    E001,
     FORWARDED_PROTO,
     FORWARDED_PROTO_LINE,
-    H001,
-    H008,
+    W008,
     HttpsFacts,
     check_forwarded_host,
     check_proxy_header_matches,
@@ -44,9 +44,9 @@ from django_deploy_concepts.concerns.webserver.https import (
     check_redirect_loop,
     check_spoofable_proxy_header,
     collect_https_facts,
-    h005,
-    h006,
-    h007,
+    e006,
+    e007,
+    w005,
 )
 from django_deploy_concepts.concerns.webserver.media import (
     MediaFacts,
@@ -54,18 +54,18 @@ from django_deploy_concepts.concerns.webserver.media import (
     check_media_served,
     check_media_settings,
     collect_media_facts,
-    h003,
-    h011,
-    h012,
     url_path,
+    w003,
+    w011,
+    w012,
 )
 from django_deploy_concepts.concerns.webserver.proxies import (
     ProxyConfig,
     check_proxy_passes_host,
     check_upload_body_limit,
     collect_proxy_configs,
-    h009,
-    h010,
+    e009,
+    w010,
 )
 from django_deploy_concepts.context import ProjectContext
 from django_deploy_concepts.report import Explanation, Fact, Finding, Hop, Step
@@ -75,14 +75,14 @@ __all__ = [
     "CHECKS",
     "DJANGO_CHECKS",
     "DJANGO_CHECK_TAGS",
+    "E001",
     "FORWARDED_PROTO",
     "FORWARDED_PROTO_LINE",
-    "H001",
-    "H008",
     "KINDS",
-    "LETTER",
+    "LABEL",
     "NAME",
     "TITLE",
+    "W008",
     "Facts",
     "HostFacts",
     "HttpsFacts",
@@ -106,30 +106,30 @@ __all__ = [
     "collect_facts",
     "collect_platform_facts",
     "django_check",
+    "e002",
+    "e006",
+    "e007",
+    "e009",
     "emit",
     "explain",
     "front",
-    "h002",
-    "h003",
-    "h004",
-    "h005",
-    "h006",
-    "h007",
-    "h009",
-    "h010",
-    "h011",
-    "h012",
     "hops",
     "media_server",
     "parse_upstream",
     "render",
     "url_path",
     "usable_hostnames",
+    "w003",
+    "w004",
+    "w005",
+    "w010",
+    "w011",
+    "w012",
 ]
 
 NAME = "webserver"
 TITLE = "Web server"
-LETTER = "H"
+LABEL = "deploy_webserver"
 ABOUT = (
     "Do I need nginx if I use a PaaS? Something must stand between the internet and your WSGI server: "
     "it accepts HTTPS, buffers slow clients so a gunicorn worker is not tied up by one slow phone, "
@@ -344,7 +344,7 @@ def found_facts(facts: Facts) -> list[Fact]:
     platform, hosts, media = facts.platform, facts.hosts, facts.media
     allowed = repr(list(hosts.allowed_hosts))
     if "*" in hosts.allowed_hosts:
-        allowed += " ('*' accepts any Host header: see deploy_concepts.C003)"
+        allowed += " ('*' accepts any Host header: see deploy_checklist.W003)"
     found = [
         Fact("Platform", f"{platform.title} ({'; '.join(platform.evidence)})", None),
         Fact("In front of the WSGI server", front(facts), None),
@@ -395,7 +395,7 @@ def host_steps(facts: Facts) -> list[Step]:
     code, host = hostname_expression(facts)
     lines = f'ALLOWED_HOSTS = [{code}]\nCSRF_TRUSTED_ORIGINS = ["https://" + {code}]'
     if "*" in facts.hosts.allowed_hosts:
-        title = "Replace '*' in ALLOWED_HOSTS with your real hostnames (deploy_concepts.C003)."
+        title = "Replace '*' in ALLOWED_HOSTS with your real hostnames (deploy_checklist.W003)."
     elif facts.hosts.public_hostname is not None:
         if not (check_public_host_allowed(facts) or check_csrf_trusted_origin(facts)):
             return []

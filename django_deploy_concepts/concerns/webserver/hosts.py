@@ -1,6 +1,6 @@
 """Hosts: the public hostname the platform gives the app, ALLOWED_HOSTS and CSRF_TRUSTED_ORIGINS.
 
-Docs: docs/checks/webserver.rst (H002, H004); Django: https://docs.djangoproject.com/en/stable/ref/settings/#allowed-hosts
+Docs: docs/checks/webserver.rst (E002, W004); Django: https://docs.djangoproject.com/en/stable/ref/settings/#allowed-hosts
 """
 
 from __future__ import annotations
@@ -86,28 +86,28 @@ def usable_hostnames(allowed_hosts: tuple[str, ...]) -> tuple[str, ...]:
 # Checks -------------------------------------------------------------------------------------------
 
 
-def h002(facts: Facts) -> Error:
+def e002(facts: Facts) -> Error:
     hosts = facts.hosts
     return Error(
         f"ALLOWED_HOSTS {list(hosts.allowed_hosts)!r} lacks the public host {hosts.public_hostname}.",
         hint=f"Add {hosts.public_hostname!r} to ALLOWED_HOSTS, or every request is a Bad Request (400).",
-        id="deploy_concepts.H002",
+        id="deploy_webserver.E002",
     )
 
 
 def check_public_host_allowed(facts: Facts) -> list[CheckMessage]:
     host = facts.hosts.public_hostname
-    # '*' matches everything; the checklist concern reports it (C003), so it is not repeated here.
+    # '*' matches everything; the checklist concern reports it (W003), so it is not repeated here.
     if host is None or any(host_matches(host, pattern) for pattern in facts.hosts.allowed_hosts):
         return []
-    return [h002(facts)]
+    return [e002(facts)]
 
 
-def h004(origin: str) -> Warning:
+def w004(origin: str) -> Warning:
     return Warning(
         f"CSRF_TRUSTED_ORIGINS lacks {origin}, the origin of the public host.",
         hint=f'Add CSRF_TRUSTED_ORIGINS = ["{origin}"], or forms fail with "Origin checking failed".',
-        id="deploy_concepts.H004",
+        id="deploy_webserver.W004",
     )
 
 
@@ -118,4 +118,4 @@ def check_csrf_trusted_origin(facts: Facts) -> list[CheckMessage]:
     if host is None or facts.https.proxy_ssl_header is not None or not facts.platform.terminates_tls:
         return []
     origin = f"https://{host}"
-    return [] if origin_trusted(origin, facts.hosts.csrf_trusted_origins) else [h004(origin)]
+    return [] if origin_trusted(origin, facts.hosts.csrf_trusted_origins) else [w004(origin)]

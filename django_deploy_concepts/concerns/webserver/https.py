@@ -1,6 +1,6 @@
 """HTTPS behind a proxy: SECURE_SSL_REDIRECT, SECURE_PROXY_SSL_HEADER and the forwarded headers.
 
-Docs: docs/checks/webserver.rst (H001, H005-H008); Django: https://docs.djangoproject.com/en/stable/ref/settings/#secure-proxy-ssl-header
+Docs: docs/checks/webserver.rst (E001, W005-W008); Django: https://docs.djangoproject.com/en/stable/ref/settings/#secure-proxy-ssl-header
 """
 
 from __future__ import annotations
@@ -56,10 +56,10 @@ def meta_key(header: str) -> str:
 
 # Checks -------------------------------------------------------------------------------------------
 
-H001 = Error(
+E001 = Error(
     "SECURE_SSL_REDIRECT is on behind a TLS-terminating proxy without SECURE_PROXY_SSL_HEADER.",
     hint='Add SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https"), or every page redirects forever.',
-    id="deploy_concepts.H001",
+    id="deploy_webserver.E001",
 )
 
 
@@ -68,11 +68,11 @@ def check_redirect_loop(facts: Facts) -> list[CheckMessage]:
     unset = https.proxy_ssl_header is None and https.proxy_ssl_header_malformed is None
     # Without SecurityMiddleware the setting does nothing; Django's security.W001 says so.
     if https.secure_ssl_redirect and https.security_middleware and facts.platform.terminates_tls and unset:
-        return [H001]
+        return [E001]
     return []
 
 
-def h005(config_paths: str | None) -> Warning:
+def w005(config_paths: str | None) -> Warning:
     if config_paths:
         msg = f"SECURE_PROXY_SSL_HEADER trusts X-Forwarded-Proto, which {config_paths} never sets."
     else:
@@ -80,7 +80,7 @@ def h005(config_paths: str | None) -> Warning:
     return Warning(
         msg,
         hint="Have the proxy overwrite it (proxy_set_header X-Forwarded-Proto $scheme), or clients can fake https.",
-        id="deploy_concepts.H005",
+        id="deploy_webserver.W005",
     )
 
 
@@ -91,30 +91,30 @@ def check_spoofable_proxy_header(facts: Facts) -> list[CheckMessage]:
     if proxies:
         if any(config.sets_forwarded_proto for config in proxies):
             return []
-        return [h005(", ".join(config.path for config in proxies[:3]))]
+        return [w005(", ".join(config.path for config in proxies[:3]))]
     # Only a plain server with no proxy in sight is known to have nothing in front; a container
     # or an undetected platform may well sit behind a router that sets the header.
-    return [h005(None)] if facts.platform.kind == "server" else []
+    return [w005(None)] if facts.platform.kind == "server" else []
 
 
-def h006(value: str) -> Error:
+def e006(value: str) -> Error:
     return Error(
         f"SECURE_PROXY_SSL_HEADER = {value} is not a (header, value) pair.",
         hint='Use ("HTTP_X_FORWARDED_PROTO", "https"); any other shape raises ImproperlyConfigured (500).',
-        id="deploy_concepts.H006",
+        id="deploy_webserver.E006",
     )
 
 
 def check_proxy_header_shape(facts: Facts) -> list[CheckMessage]:
     malformed = facts.https.proxy_ssl_header_malformed
-    return [h006(malformed)] if malformed is not None else []
+    return [e006(malformed)] if malformed is not None else []
 
 
-def h007(header: tuple[str, str], problem: str, fix: str) -> Error:
+def e007(header: tuple[str, str], problem: str, fix: str) -> Error:
     return Error(
         f"SECURE_PROXY_SSL_HEADER {header!r} never matches: {problem}.",
         hint=f"Use {fix}, or Django never sees https.",
-        id="deploy_concepts.H007",
+        id="deploy_webserver.E007",
     )
 
 
@@ -125,23 +125,23 @@ def check_proxy_header_matches(facts: Facts) -> list[CheckMessage]:
     name, value = header
     if not META_KEY.match(name):
         proper = meta_key(name.removeprefix("HTTP_").removeprefix("http_"))
-        return [h007(header, f"request.META calls that header {proper}", f'("{proper}", "{value}")')]
+        return [e007(header, f"request.META calls that header {proper}", f'("{proper}", "{value}")')]
     sent = facts.platform.forwarded_proto_header
     if not (facts.platform.kind == "paas" and facts.platform.terminates_tls and sent):
         return []
     if name.startswith("HTTP_") and name != meta_key(sent):
-        return [h007(header, f"{facts.platform.title} sets {sent}", f'("{meta_key(sent)}", "https")')]
+        return [e007(header, f"{facts.platform.title} sets {sent}", f'("{meta_key(sent)}", "https")')]
     if name == meta_key(sent) and value != "https":
-        return [h007(header, f"{facts.platform.title} sends {sent}: https", f'("{name}", "https")')]
+        return [e007(header, f"{facts.platform.title} sends {sent}: https", f'("{name}", "https")')]
     return []
 
 
-H008 = Warning(
+W008 = Warning(
     "USE_X_FORWARDED_HOST is on, but the platform's router passes the real Host header.",
     hint="Remove it: a client could then pick the host Django uses with its own X-Forwarded-Host.",
-    id="deploy_concepts.H008",
+    id="deploy_webserver.W008",
 )
 
 
 def check_forwarded_host(facts: Facts) -> list[CheckMessage]:
-    return [H008] if facts.hosts.use_x_forwarded_host and facts.platform.passes_host else []
+    return [W008] if facts.hosts.use_x_forwarded_host and facts.platform.passes_host else []

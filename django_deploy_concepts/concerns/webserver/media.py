@@ -1,6 +1,6 @@
 """Media files: uploads to model file fields, MEDIA_ROOT/MEDIA_URL, and who serves them in production.
 
-Docs: docs/checks/webserver.rst (H003, H011, H012); Django: https://docs.djangoproject.com/en/stable/topics/files/
+Docs: docs/checks/webserver.rst (W003, W011, W012); Django: https://docs.djangoproject.com/en/stable/topics/files/
 """
 
 from __future__ import annotations
@@ -97,39 +97,39 @@ def fields_text(fields: tuple[str, ...]) -> str:
 # Checks -------------------------------------------------------------------------------------------
 
 
-def h003(facts: Facts) -> Warning:
+def w003(facts: Facts) -> Warning:
     where = f"MEDIA_ROOT {facts.media.media_root}" if facts.media.media_root else "the working directory"
     return Warning(
         f"Uploads to {fields_text(facts.media.local_file_fields)} go to {where}, on an ephemeral disk.",
         hint=f"{facts.platform.title} loses them at the next deploy: store uploads in object storage (django-storages).",
-        id="deploy_concepts.H003",
+        id="deploy_webserver.W003",
     )
 
 
 def check_media_on_ephemeral_disk(facts: Facts) -> list[CheckMessage]:
-    return [h003(facts)] if facts.media.local_file_fields and facts.platform.ephemeral_disk else []
+    return [w003(facts)] if facts.media.local_file_fields and facts.platform.ephemeral_disk else []
 
 
-def h011(facts: Facts) -> Warning:
+def w011(facts: Facts) -> Warning:
     missing = [name for name in ("MEDIA_ROOT", "MEDIA_URL") if not getattr(facts.media, name.lower())]
     verb = "are" if len(missing) > 1 else "is"
     return Warning(
         f"{fields_text(facts.media.local_file_fields)} stores uploads on disk, but {' and '.join(missing)} {verb} not set.",
         hint='Set MEDIA_ROOT = BASE_DIR / "media" and MEDIA_URL = "media/" (or use object storage).',
-        id="deploy_concepts.H011",
+        id="deploy_webserver.W011",
     )
 
 
 def check_media_settings(facts: Facts) -> list[CheckMessage]:
     media = facts.media
-    return [h011(facts)] if media.local_file_fields and not (media.media_root and media.media_url) else []
+    return [w011(facts)] if media.local_file_fields and not (media.media_root and media.media_url) else []
 
 
-def h012(facts: Facts, path: str) -> Warning:
+def w012(facts: Facts, path: str) -> Warning:
     return Warning(
         f"No web server config in the project serves MEDIA_URL {path}; uploads will 404.",
         hint="Add a location for it (explain_webserver --emit nginx shows one); WhiteNoise does not serve media.",
-        id="deploy_concepts.H012",
+        id="deploy_webserver.W012",
     )
 
 
@@ -137,10 +137,10 @@ def check_media_served(facts: Facts) -> list[CheckMessage]:
     media = facts.media
     path = url_path(media.media_url)
     servers = [config for config in facts.proxies if config.server in ("nginx", "apache", "caddy")]
-    # Only judged where the project's own web server configs are known; an ephemeral disk (H003)
-    # or missing settings (H011) come first.
+    # Only judged where the project's own web server configs are known; an ephemeral disk (W003)
+    # or missing settings (W011) come first.
     if not (media.local_file_fields and media.media_root and path and servers) or facts.platform.ephemeral_disk:
         return []
     prefixes = [location.rstrip("/") + "/" for config in servers for location in config.locations if location.strip("/")]
     served = any(path.startswith(prefix) for prefix in prefixes)
-    return [] if served else [h012(facts, path)]
+    return [] if served else [w012(facts, path)]

@@ -1,6 +1,6 @@
 """Web server configurations kept in the project (nginx, Apache, Caddy): what they pass to Django.
 
-Docs: docs/checks/webserver.rst (H009, H010); nginx: https://nginx.org/en/docs/http/ngx_http_proxy_module.html
+Docs: docs/checks/webserver.rst (E009, W010); nginx: https://nginx.org/en/docs/http/ngx_http_proxy_module.html
 """
 
 from __future__ import annotations
@@ -168,13 +168,13 @@ def megabytes(size: int) -> str:
 # Checks -------------------------------------------------------------------------------------------
 
 
-def h009(config: ProxyConfig) -> Error:
+def e009(config: ProxyConfig) -> Error:
     fix = "proxy_set_header Host $http_host;" if config.server == "nginx" else "ProxyPreserveHost On"
     return Error(
         f"{config.path} proxies to Django without passing the Host header.",
         hint=f"Add {fix}, or Django sees the upstream's name and answers Bad Request (400).",
         obj=config.path,
-        id="deploy_concepts.H009",
+        id="deploy_webserver.E009",
     )
 
 
@@ -186,16 +186,16 @@ def check_proxy_passes_host(facts: Facts) -> list[CheckMessage]:
         # Apache's mod_proxy sets X-Forwarded-Host, which Django reads with USE_X_FORWARDED_HOST.
         if config.server == "apache" and facts.hosts.use_x_forwarded_host:
             continue
-        messages.append(h009(config))
+        messages.append(e009(config))
     return messages
 
 
-def h010(config: ProxyConfig, limit: int, needed: int) -> Warning:
+def w010(config: ProxyConfig, limit: int, needed: int) -> Warning:
     return Warning(
         f"{config.path} limits request bodies to {megabytes(limit)}; larger uploads get 413.",
         hint=f"Set client_max_body_size {-(-needed // 1024**2)}m; or more (nginx answers 413 Request Entity Too Large).",
         obj=config.path,
-        id="deploy_concepts.H010",
+        id="deploy_webserver.W010",
     )
 
 
@@ -209,5 +209,5 @@ def check_upload_body_limit(facts: Facts) -> list[CheckMessage]:
             continue
         limit = NGINX_DEFAULT_BODY_LIMIT if config.body_limit is None else config.body_limit
         if limit != 0 and limit < needed:
-            messages.append(h010(config, limit, needed))
+            messages.append(w010(config, limit, needed))
     return messages

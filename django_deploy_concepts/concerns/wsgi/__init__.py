@@ -30,7 +30,7 @@ __all__ = [
     "CHECKS",
     "DJANGO_CHECKS",
     "DJANGO_CHECK_TAGS",
-    "LETTER",
+    "LABEL",
     "NAME",
     "TITLE",
     "Facts",
@@ -43,7 +43,7 @@ __all__ = [
 
 NAME = "wsgi"
 TITLE = "WSGI server"
-LETTER = "W"
+LABEL = "deploy_wsgi"
 ABOUT = (
     "What is WSGI, and why not runserver? WSGI is the contract between a Python web server and "
     "Django: the server calls the `application` object in your project's wsgi.py once per request, "

@@ -468,38 +468,38 @@ def missing_dependency(facts: Facts) -> str | None:
     return missing
 
 
-def w001(facts: Facts) -> Error:
+def e001(facts: Facts) -> Error:
     missing = missing_dependency(facts)
     hint = (
         f"{facts.wsgi_application.rpartition('.')[0] if facts.wsgi_application else 'wsgi.py'} imports {missing}: add it to the project or its requirements."
         if missing
         else f'Point it at the application in your wsgi.py, e.g. "{facts.project_package}.wsgi.application".'
     )
-    return Error(f"WSGI_APPLICATION cannot be loaded: {facts.wsgi_application_error}", hint=hint, id="deploy_concepts.W001")
+    return Error(f"WSGI_APPLICATION cannot be loaded: {facts.wsgi_application_error}", hint=hint, id="deploy_wsgi.E001")
 
 
 def check_wsgi_application(facts: Facts) -> list[CheckMessage]:
-    return [w001(facts)] if facts.wsgi_application_error else []
+    return [e001(facts)] if facts.wsgi_application_error else []
 
 
-def w006(facts: Facts) -> Error:
+def e006(facts: Facts) -> Error:
     return Error(
         f"ASGI_APPLICATION cannot be loaded: {facts.asgi.asgi.error}",
         hint=f'Point it at the application in your asgi.py, e.g. "{facts.project_package}.asgi.application".',
-        id="deploy_concepts.W006",
+        id="deploy_wsgi.E006",
     )
 
 
 def check_asgi_application(facts: Facts) -> list[CheckMessage]:
-    return [w006(facts)] if facts.asgi.asgi.error else []
+    return [e006(facts)] if facts.asgi.asgi.error else []
 
 
-def w007(smoke: SmokeRequest) -> Error:
+def e007(smoke: SmokeRequest) -> Error:
     status = smoke.status if smoke.status is not None else "no response"
     return Error(
         f"GET / on {smoke.host} gives {status}: {smoke.exception or 'Server Error (500)'}",
         hint="Fix the error above; production will show this page as 'Server Error (500)'.",
-        id="deploy_concepts.W007",
+        id="deploy_wsgi.E007",
     )
 
 
@@ -508,14 +508,14 @@ def check_smoke_request_error(facts: Facts) -> list[CheckMessage]:
     if not smoke.ran or smoke.timed_out or smoke.writes_stopped:
         return []
     failed = (smoke.status is not None and smoke.status >= 500) or (smoke.status is None and smoke.exception is not None)
-    return [w007(smoke)] if failed else []
+    return [e007(smoke)] if failed else []
 
 
 def w008(smoke: SmokeRequest, timeout: float) -> Warning:
     return Warning(
         f"GET / on {smoke.host} did not answer within {timeout:g} seconds.",
         hint="A request slower than gunicorn's --timeout (30 s) ends in WORKER TIMEOUT and a 502.",
-        id="deploy_concepts.W008",
+        id="deploy_wsgi.W008",
     )
 
 
@@ -578,7 +578,7 @@ def async_found(facts: Facts) -> list[Fact]:
 
 
 def loading_steps(facts: Facts, ids: set[str]) -> list[Step]:
-    if "deploy_concepts.W001" not in ids:
+    if "deploy_wsgi.E001" not in ids:
         return []
     missing = missing_dependency(facts)
     if missing:
@@ -605,7 +605,7 @@ def loading_steps(facts: Facts, ids: set[str]) -> list[Step]:
 def request_steps(facts: Facts, ids: set[str]) -> list[Step]:
     smoke = facts.smoke_request
     found_steps: list[Step] = []
-    if "deploy_concepts.W007" in ids:
+    if "deploy_wsgi.E007" in ids:
         found_steps.append(
             Step(
                 "Fix the error GET / raises with production settings.",
@@ -623,7 +623,7 @@ def request_steps(facts: Facts, ids: set[str]) -> list[Step]:
                 "python",
             )
         )
-    if "deploy_concepts.W008" in ids:
+    if "deploy_wsgi.W008" in ids:
         found_steps.append(
             Step(
                 "Make GET / answer quickly.",

@@ -417,16 +417,16 @@ def check_for(facts: Facts, command: StartCommand) -> GunicornCheck | None:
     return next((check for check in facts.gunicorn.checks if check.file == command.file and check.line == command.line), None)
 
 
-def w009(check: GunicornCheck) -> Error:
+def e009(check: GunicornCheck) -> Error:
     return Error(
         f"gunicorn rejects the configuration of {check.source}: {check.error}",
         hint=f"Run `{check.command_line}` in {check.cwd} and fix what it reports.",
-        id="deploy_concepts.W009",
+        id="deploy_wsgi.E009",
     )
 
 
 def check_gunicorn_configuration(facts: Facts) -> list[CheckMessage]:
-    return [w009(check) for check in facts.gunicorn.checks if check.stage == "config"]
+    return [e009(check) for check in facts.gunicorn.checks if check.stage == "config"]
 
 
 CHECKS = (check_gunicorn_configuration,)

@@ -3,7 +3,7 @@
 Procfile, Dockerfile, compose files, fly.toml, render.yaml, railway.json/toml, app.yaml,
 .platform.app.yaml, .upsun/config.yaml, .do/app.yaml, nixpacks.toml, systemd units, supervisor
 programs, and the shell scripts they run. A file that cannot be parsed gives a ``StartFile`` with
-its error (check W012), never a traceback.
+its error (check E012), never a traceback.
 """
 
 from __future__ import annotations

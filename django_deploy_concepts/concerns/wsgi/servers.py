@@ -76,7 +76,7 @@ def w013(command: StartCommand) -> Warning:
         f"Channels is installed but {command.file} line {command.line} serves WSGI with {command.server}.",
         hint="Websockets need an ASGI server: daphne or gunicorn with an ASGI worker.",
         obj=command.command,
-        id="deploy_concepts.W013",
+        id="deploy_wsgi.W013",
     )
 
 

@@ -1,7 +1,7 @@
 """Start commands: what runs the site, from which file and line, and will it start and be reached?
 
 Readers per file format live in ``platform_files``; what one command runs is read by ``commands``.
-Checks W002-W005, W010-W012 and W014 are here, with the steps that fix them.
+Checks E002-E005, E010-E012 and E014 are here, with the steps that fix them.
 """
 
 from __future__ import annotations
@@ -238,25 +238,25 @@ def where(command: StartCommand) -> str:
     return f"{command.file} line {command.line}"
 
 
-def w002(command: StartCommand, path: str) -> Error:
+def e002(command: StartCommand, path: str) -> Error:
     return Error(
         f"{where(command)} serves the site with runserver.",
         hint=f"Start a production server instead: gunicorn {path} --bind 0.0.0.0:$PORT.",
         obj=command.command,
-        id="deploy_concepts.W002",
+        id="deploy_wsgi.E002",
     )
 
 
 def check_runserver_in_start_command(facts: Facts) -> list[CheckMessage]:
-    return [w002(command, serving_path(facts)) for command in facts.start_commands if command.server == "runserver"]
+    return [e002(command, serving_path(facts)) for command in facts.start_commands if command.server == "runserver"]
 
 
-def w003(command: StartCommand, expected: str) -> Error:
+def e003(command: StartCommand, expected: str) -> Error:
     return Error(
         f"{where(command)} serves {command.application_path}, not {expected}.",
         hint=f"Use the path from WSGI_APPLICATION: gunicorn {expected}.",
         obj=command.command,
-        id="deploy_concepts.W003",
+        id="deploy_wsgi.E003",
     )
 
 
@@ -272,7 +272,7 @@ def check_start_command_path(facts: Facts) -> list[CheckMessage]:
     if expected is None:
         return []
     return [
-        w003(command, expected)
+        e003(command, expected)
         for command in facts.start_commands
         if command.application_path
         and not serves_asgi(command.server, command.worker_class)
@@ -288,7 +288,7 @@ def w004(command: StartCommand) -> Warning:
         f"{where(command)} runs migrate in the {command.process!r} process.",
         hint=f"Move it to a release step ({where_to}), so it runs once per deploy, not at every start.",
         obj=command.command,
-        id="deploy_concepts.W004",
+        id="deploy_wsgi.W004",
     )
 
 
@@ -304,12 +304,12 @@ def load_failure(facts: Facts, command: StartCommand) -> str | None:
     return command.import_error
 
 
-def w005(command: StartCommand, error: str) -> Error:
+def e005(command: StartCommand, error: str) -> Error:
     return Error(
         f"{where(command)}: {command.server} cannot load {command.application_path or 'the application'}: {error}",
         hint="Fix the dotted path or the directory it runs in (--chdir); it must import from there.",
         obj=command.command,
-        id="deploy_concepts.W005",
+        id="deploy_wsgi.E005",
     )
 
 
@@ -322,8 +322,8 @@ def check_start_command_loads(facts: Facts) -> list[CheckMessage]:
             continue
         path_module = commands.module_of(command.application_path or "")
         if facts.wsgi_application_error and (not path_module or path_module == wsgi_module):
-            continue  # the same broken module: W001 says it once
-        messages.append(w005(command, error))
+            continue  # the same broken module: E001 says it once
+        messages.append(e005(command, error))
     return messages
 
 
@@ -365,13 +365,13 @@ def unreachable(facts: Facts, command: StartCommand) -> str | None:
     return None
 
 
-def w010(command: StartCommand, problem: str) -> Error:
+def e010(command: StartCommand, problem: str) -> Error:
     port = "$PORT" if command.server == "gunicorn" else "0.0.0.0:$PORT"
     return Error(
         f"{where(command)} {problem}.",
         hint=f"Listen on all interfaces and the platform's port, e.g. --bind 0.0.0.0:{port.split(':')[-1]}.",
         obj=command.command,
-        id="deploy_concepts.W010",
+        id="deploy_wsgi.E010",
     )
 
 
@@ -380,7 +380,7 @@ def check_listens_where_platform_sends(facts: Facts) -> list[CheckMessage]:
     for command in facts.start_commands:
         problem = unreachable(facts, command)
         if problem:
-            messages.append(w010(command, problem))
+            messages.append(e010(command, problem))
     return messages
 
 
@@ -401,7 +401,7 @@ def w011(command: StartCommand) -> Warning:
         f"{where(command)} starts one sync gunicorn worker: one request at a time.",
         hint="Use --workers 2 x CPU cores + 1 (or set WEB_CONCURRENCY), or add --threads.",
         obj=command.command,
-        id="deploy_concepts.W011",
+        id="deploy_wsgi.W011",
     )
 
 
@@ -416,29 +416,29 @@ def check_worker_count(facts: Facts) -> list[CheckMessage]:
     return messages
 
 
-def w012(start_file: StartFile) -> Error:
+def e012(start_file: StartFile) -> Error:
     return Error(
         f"{start_file.path} cannot be parsed: {start_file.error}",
         hint=f"The platform cannot read it either; fix the {start_file.kind} syntax at that line.",
-        id="deploy_concepts.W012",
+        id="deploy_wsgi.E012",
     )
 
 
 def check_start_files_parse(facts: Facts) -> list[CheckMessage]:
-    return [w012(start_file) for start_file in facts.start_files if start_file.error]
+    return [e012(start_file) for start_file in facts.start_files if start_file.error]
 
 
-def w014(command: StartCommand) -> Error:
+def e014(command: StartCommand) -> Error:
     return Error(
         f"{where(command)} passes {' '.join(command.unexpanded)} on literally: no shell runs it.",
         hint='Let a shell run it: ["sh", "-c", "..."], or the shell form of the command.',
         obj=command.command,
-        id="deploy_concepts.W014",
+        id="deploy_wsgi.E014",
     )
 
 
 def check_shell_syntax(facts: Facts) -> list[CheckMessage]:
-    return [w014(command) for command in facts.start_commands if command.unexpanded]
+    return [e014(command) for command in facts.start_commands if command.unexpanded]
 
 
 CHECKS = (
@@ -560,8 +560,8 @@ def steps(facts: Facts, ids: set[str], gunicorn_line: str) -> list[Step]:
     """How to fix the start commands, each with the exact line for this project."""
     found_steps: list[Step] = []
     for command in facts.start_commands:
-        broken = "deploy_concepts.W005" in ids and load_failure(facts, command) is not None
-        other = "deploy_concepts.W003" in ids and load_failure(facts, command) is None and mismatched(facts, command)
+        broken = "deploy_wsgi.E005" in ids and load_failure(facts, command) is not None
+        other = "deploy_wsgi.E003" in ids and load_failure(facts, command) is None and mismatched(facts, command)
         if command.application_path and (broken or other):
             found_steps.append(
                 Step(
@@ -582,7 +582,7 @@ def steps(facts: Facts, ids: set[str], gunicorn_line: str) -> list[Step]:
         if "--forwarded-allow-ips" in gunicorn_line:
             detail += " --forwarded-allow-ips='*' lets gunicorn believe the router's X-Forwarded-Proto (only the router can reach the app)."
         found_steps.append(Step(f"Start the site with gunicorn in {where_to}.", detail, code, language))
-    if "deploy_concepts.W004" in ids and web is not None:
+    if "deploy_wsgi.W004" in ids and web is not None:
         where_to, language, code = release_snippet(web.file)
         found_steps.append(
             Step(
@@ -605,7 +605,7 @@ def steps(facts: Facts, ids: set[str], gunicorn_line: str) -> list[Step]:
                     "shell",
                 )
             )
-    for command in facts.start_commands if "deploy_concepts.W014" in ids else ():
+    for command in facts.start_commands if "deploy_wsgi.E014" in ids else ():
         if command.unexpanded:
             text = " ".join(json_words(command.command)) if command.command.startswith("[") else command.command
             found_steps.append(
@@ -616,7 +616,7 @@ def steps(facts: Facts, ids: set[str], gunicorn_line: str) -> list[Step]:
                     "text",
                 )
             )
-    if "deploy_concepts.W011" in ids:
+    if "deploy_wsgi.W011" in ids:
         found_steps.append(
             Step(
                 "Run more than one worker.",

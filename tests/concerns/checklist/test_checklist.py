@@ -17,10 +17,10 @@ class SettingsSourceParsesTests(ChecklistTestCase):
         facts = self.facts(settings_source="DEBUG = (\n")
         (error,) = facts.source_errors
         self.assertEqual(error.file, "mysite/settings.py")
-        self.assertIn(checklist.c005(error), self.messages(settings_source="DEBUG = (\n"))
+        self.assertIn(checklist.e005(error), self.messages(settings_source="DEBUG = (\n"))
 
     def test_quiet(self) -> None:
-        self.assertNotIn("deploy_concepts.C005", self.ids(settings_source="DEBUG = False\n"))
+        self.assertNotIn("deploy_checklist.E005", self.ids(settings_source="DEBUG = False\n"))
 
     def test_reads_the_real_settings_module(self) -> None:
         facts = self.facts()
@@ -79,7 +79,7 @@ class NeverCrashTests(ChecklistTestCase):
                     facts = self.facts(settings_source="DEBUG = (\n", environ={"DATABASE_URL": "postgres://"})
                     messages = self.messages(settings_source="DEBUG = (\n")
                     checklist.explain(facts, tuple(Finding.from_message(message) for message in messages))
-                self.assertNotIn("deploy_concepts.C000", [message.id for message in messages])
+                self.assertNotIn("deploy_checklist.E000", [message.id for message in messages])
 
     def test_malformed_logging_configurations(self) -> None:
         # Django's test signal applies an overridden LOGGING for real, so these are fed to the model directly.
@@ -103,4 +103,4 @@ class NeverCrashTests(ChecklistTestCase):
         self.write("pyproject.toml", "[project\ndependencies = [")
         self.write("Pipfile.lock", "[]")
         messages = self.messages()
-        self.assertNotIn("deploy_concepts.C000", [message.id for message in messages])
+        self.assertNotIn("deploy_checklist.E000", [message.id for message in messages])

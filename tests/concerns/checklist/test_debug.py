@@ -12,21 +12,21 @@ class DebugIsBooleanTests(ChecklistTestCase):
     def test_fires_for_non_booleans(self) -> None:
         for value in ("False", "0", 1, None):
             with self.subTest(value=value), override_settings(DEBUG=value):
-                messages = [message for message in self.messages() if message.id == "deploy_concepts.C001"]
+                messages = [message for message in self.messages() if message.id == "deploy_checklist.E001"]
                 facts = self.facts()
-                self.assertEqual(messages, [debug.c001(facts.debug)])
+                self.assertEqual(messages, [debug.e001(facts.debug)])
 
     def test_points_at_the_line_that_reads_the_environment(self) -> None:
         with override_settings(DEBUG="False"):
             messages = self.messages(settings_source=HEADER + 'DEBUG = os.environ.get("DJANGO_DEBUG", "False")\n')
-        (message,) = [message for message in messages if message.id == "deploy_concepts.C001"]
+        (message,) = [message for message in messages if message.id == "deploy_checklist.E001"]
         self.assertEqual(message.obj, "mysite/settings.py:3")
         self.assertIn('os.environ.get("DJANGO_DEBUG", "") == "1"', message.hint)
 
     def test_quiet_for_booleans(self) -> None:
         for value in (True, False):
             with self.subTest(value=value), override_settings(DEBUG=value):
-                self.assertNotIn("deploy_concepts.C001", self.ids())
+                self.assertNotIn("deploy_checklist.E001", self.ids())
 
 
 class DebugReadUnconvertedTests(ChecklistTestCase):
@@ -52,21 +52,21 @@ class DebugReadUnconvertedTests(ChecklistTestCase):
     def test_fires_for_unconverted_reads(self) -> None:
         for line, variable in self.UNCONVERTED:
             with self.subTest(line=line), override_settings(DEBUG=False):
-                messages = [message for message in self.messages(settings_source=HEADER + line) if message.id == "deploy_concepts.C006"]
+                messages = [message for message in self.messages(settings_source=HEADER + line) if message.id == "deploy_checklist.E006"]
                 self.assertEqual(len(messages), 1)
-                self.assertEqual(messages[0], debug.c006(debug.UnconvertedRead(messages[0].obj, variable)))
+                self.assertEqual(messages[0], debug.e006(debug.UnconvertedRead(messages[0].obj, variable)))
                 self.assertTrue(messages[0].obj.startswith("mysite/settings.py:"))
 
     def test_quiet_for_converted_reads(self) -> None:
         for line in self.CONVERTED:
             with self.subTest(line=line), override_settings(DEBUG=False):
-                self.assertNotIn("deploy_concepts.C006", self.ids(settings_source=HEADER + line))
+                self.assertNotIn("deploy_checklist.E006", self.ids(settings_source=HEADER + line))
 
     def test_quiet_while_debug_is_a_string_because_c001_reports_it(self) -> None:
         with override_settings(DEBUG="False"):
             ids = self.ids(settings_source=HEADER + 'DEBUG = os.getenv("DEBUG", "False")')
-        self.assertIn("deploy_concepts.C001", ids)
-        self.assertNotIn("deploy_concepts.C006", ids)
+        self.assertIn("deploy_checklist.E001", ids)
+        self.assertNotIn("deploy_checklist.E006", ids)
 
     def test_fix_uses_the_projects_variable_and_line(self) -> None:
         with override_settings(DEBUG=True):

@@ -95,11 +95,11 @@ class ParsingTests(ChecklistTestCase):
 
 class ManifestTests(ChecklistTestCase):
     def test_no_manifest_fires(self) -> None:
-        self.assertIn(dependencies.C021, self.messages())
+        self.assertIn(dependencies.W021, self.messages())
 
     def test_a_tools_only_pyproject_is_not_a_manifest(self) -> None:
         self.write("pyproject.toml", "[tool.ruff]\nline-length = 100\n")
-        self.assertIn(dependencies.C021, self.messages())
+        self.assertIn(dependencies.W021, self.messages())
 
     def test_quiet_with_a_manifest(self) -> None:
         for name, text in (("requirements.txt", "gunicorn\n"), ("Pipfile", PIPFILE), ("pyproject.toml", PYPROJECT)):
@@ -108,15 +108,15 @@ class ManifestTests(ChecklistTestCase):
                     (self.base_dir / other).unlink(missing_ok=True)
                 self.write(name, text)
                 ids = self.ids()
-                self.assertNotIn("deploy_concepts.C021", ids)
-                self.assertNotIn("deploy_concepts.C022", ids)
+                self.assertNotIn("deploy_checklist.W021", ids)
+                self.assertNotIn("deploy_checklist.W022", ids)
 
     def test_unparsable_manifest_fires(self) -> None:
         self.write("Pipfile.lock", "{not json")
         ids = self.ids()
-        self.assertIn("deploy_concepts.C022", ids)
-        self.assertNotIn("deploy_concepts.C021", ids)
-        self.assertNotIn("deploy_concepts.C023", ids)
+        self.assertIn("deploy_checklist.W022", ids)
+        self.assertNotIn("deploy_checklist.W021", ids)
+        self.assertNotIn("deploy_checklist.E023", ids)
 
     def test_requirements_first_like_the_platforms(self) -> None:
         self.write("requirements.txt", "django\n")
@@ -128,20 +128,20 @@ class WsgiServerTests(ChecklistTestCase):
     def test_fires(self) -> None:
         self.write("requirements.txt", "django\nwhitenoise\n")
         facts = self.facts()
-        self.assertIn(dependencies.c023(facts.dependencies), self.messages())
+        self.assertIn(dependencies.e023(facts.dependencies), self.messages())
         self.write("Procfile", "web: gunicorn mysite.wsgi\n")
         self.write("requirements.txt", "django\nwhitenoise\nwaitress\n")
         facts = self.facts()
         self.assertEqual(facts.dependencies.started_servers, ("gunicorn",))
-        message = dependencies.c023(facts.dependencies)
+        message = dependencies.e023(facts.dependencies)
         self.assertIn(message, self.messages())
         self.assertIn("which the start command runs", message.msg)
 
     def test_quiet(self) -> None:
         self.write("requirements.txt", "django\nwhitenoise\ngunicorn\n")
-        self.assertNotIn("deploy_concepts.C023", self.ids())
+        self.assertNotIn("deploy_checklist.E023", self.ids())
         self.write("requirements.txt", "django\nwhitenoise\n")
-        self.assertNotIn("deploy_concepts.C023", self.ids(platform="pythonanywhere"))
+        self.assertNotIn("deploy_checklist.E023", self.ids(platform="pythonanywhere"))
 
 
 @contextlib.contextmanager
@@ -160,18 +160,18 @@ class DriverTests(ChecklistTestCase):
         self.write("requirements.txt", "django\nwhitenoise\ngunicorn\n")
         with databases(self.POSTGRES):
             facts = self.facts()
-            self.assertIn(dependencies.c024(facts.dependencies, "postgresql"), self.messages())
+            self.assertIn(dependencies.e024(facts.dependencies, "postgresql"), self.messages())
         # sqlite here, but the platform's DATABASE_URL says PostgreSQL.
         environ = {"DATABASE_URL": "postgres://user:planted-db-password@db:5432/blog"}
-        self.assertIn("deploy_concepts.C024", self.ids(environ=environ))
+        self.assertIn("deploy_checklist.E024", self.ids(environ=environ))
 
     def test_quiet(self) -> None:
         for driver in ("psycopg[binary]", "psycopg2-binary", "psycopg2"):
             with self.subTest(driver), databases(self.POSTGRES):
                 self.write("requirements.txt", f"django\nwhitenoise\ngunicorn\n{driver}\n")
-                self.assertNotIn("deploy_concepts.C024", self.ids())
+                self.assertNotIn("deploy_checklist.E024", self.ids())
         self.write("requirements.txt", "django\nwhitenoise\ngunicorn\n")
-        self.assertNotIn("deploy_concepts.C024", self.ids())
+        self.assertNotIn("deploy_checklist.E024", self.ids())
 
 
 class WhiteNoiseTests(ChecklistTestCase):
@@ -182,14 +182,14 @@ class WhiteNoiseTests(ChecklistTestCase):
             with self.subTest(label), override_settings(**settings):
                 facts = self.facts()
                 self.assertEqual(facts.dependencies.whitenoise_used_by, label)
-                self.assertIn(dependencies.c025(facts.dependencies), self.messages())
+                self.assertIn(dependencies.e025(facts.dependencies), self.messages())
 
     def test_quiet(self) -> None:
         self.write("requirements.txt", "django\ngunicorn\nWhiteNoise[brotli]\n")
-        self.assertNotIn("deploy_concepts.C025", self.ids())
+        self.assertNotIn("deploy_checklist.E025", self.ids())
         self.write("requirements.txt", "django\ngunicorn\n")
         with override_settings(MIDDLEWARE=[]):
-            self.assertNotIn("deploy_concepts.C025", self.ids())
+            self.assertNotIn("deploy_checklist.E025", self.ids())
 
 
 class DjDatabaseUrlTests(ChecklistTestCase):
@@ -198,14 +198,14 @@ class DjDatabaseUrlTests(ChecklistTestCase):
     def test_fires(self) -> None:
         self.write("requirements.txt", "django\ngunicorn\nwhitenoise\n")
         facts = self.facts(settings_source=self.SOURCE)
-        self.assertIn(dependencies.c026(facts.dependencies), self.messages(settings_source=self.SOURCE))
+        self.assertIn(dependencies.e026(facts.dependencies), self.messages(settings_source=self.SOURCE))
         self.assertEqual(facts.dependencies.dj_database_url_imported_at, "mysite/settings.py:1")
 
     def test_quiet(self) -> None:
         self.write("requirements.txt", "django\ngunicorn\nwhitenoise\ndj_database_url\n")
-        self.assertNotIn("deploy_concepts.C026", self.ids(settings_source=self.SOURCE))
+        self.assertNotIn("deploy_checklist.E026", self.ids(settings_source=self.SOURCE))
         self.write("requirements.txt", "django\ngunicorn\nwhitenoise\n")
-        self.assertNotIn("deploy_concepts.C026", self.ids(settings_source="DEBUG = False\n"))
+        self.assertNotIn("deploy_checklist.E026", self.ids(settings_source="DEBUG = False\n"))
 
 
 class DjangoPrereleaseTests(ChecklistTestCase):
@@ -219,13 +219,13 @@ class DjangoPrereleaseTests(ChecklistTestCase):
                 for other in ("requirements.txt", "poetry.lock"):
                     (self.base_dir / other).unlink(missing_ok=True)
                 self.write(name, text)
-                self.assertIn("deploy_concepts.C027", self.ids())
+                self.assertIn("deploy_checklist.W027", self.ids())
 
     def test_quiet(self) -> None:
         for text in ("Django>=5.2,<6.2\n", "Django==5.2.1\n", "django~=6.0\n"):
             with self.subTest(text):
                 self.write("requirements.txt", text)
-                self.assertNotIn("deploy_concepts.C027", self.ids())
+                self.assertNotIn("deploy_checklist.W027", self.ids())
 
 
 class PythonVersionTests(ChecklistTestCase):
@@ -239,20 +239,20 @@ class PythonVersionTests(ChecklistTestCase):
                 self.write(name, text)
                 facts = self.facts()
                 pin = next(pin for pin in facts.dependencies.python_pins if pin.file == name)
-                self.assertIn(dependencies.c028(facts.dependencies, pin), self.messages())
+                self.assertIn(dependencies.e028(facts.dependencies, pin), self.messages())
                 (self.base_dir / name).unlink()
 
     def test_too_new_fires(self) -> None:
         self.write(".python-version", "3.99\n")
         facts = self.facts()
-        self.assertIn(dependencies.c029(facts.dependencies, facts.dependencies.python_pins[0]), self.messages())
+        self.assertIn(dependencies.w029(facts.dependencies, facts.dependencies.python_pins[0]), self.messages())
 
     def test_quiet_for_this_python(self) -> None:
         self.write(".python-version", f"{THIS_PYTHON}\n")
         self.write("runtime.txt", f"python-{THIS_PYTHON}.1\n")
         ids = self.ids()
-        self.assertNotIn("deploy_concepts.C028", ids)
-        self.assertNotIn("deploy_concepts.C029", ids)
+        self.assertNotIn("deploy_checklist.E028", ids)
+        self.assertNotIn("deploy_checklist.W029", ids)
 
     def test_supported_range_comes_from_the_installed_django(self) -> None:
         low, high = dependencies.supported_pythons()
@@ -267,4 +267,4 @@ class ExampleProjectTests(SimpleTestCase):
         self.assertEqual((EXAMPLE_DIR / "requirements.txt").read_text().split(), ["Django>=5.2"])
         result = run_manage(Path(EXAMPLE_DIR), "explain_checklist", "--format", "json")
         self.assertEqual(result.returncode, 0, result.stderr)
-        self.assertIn('"deploy_concepts.C023"', result.stdout)
+        self.assertIn('"deploy_checklist.E023"', result.stdout)

@@ -97,7 +97,7 @@ class LoggingAnalysisTests(ChecklistTestCase):
 class AdminsTests(ChecklistTestCase):
     def test_fires_with_default_logging_and_no_admins(self) -> None:
         with override_settings(ADMINS=[], LOGGING={}):
-            self.assertIn(errors.C011, self.messages())
+            self.assertIn(errors.W011, self.messages())
 
     def test_quiet(self) -> None:
         rows: tuple[tuple[str, dict[str, Any], dict[str, Any]], ...] = (
@@ -118,22 +118,22 @@ class AdminsTests(ChecklistTestCase):
         )
         for label, settings, options in rows:
             with self.subTest(label), override_settings(**settings):
-                self.assertNotIn("deploy_concepts.C011", self.ids(**options))
+                self.assertNotIn("deploy_checklist.W011", self.ids(**options))
 
 
 class LoggersDisabledTests(ChecklistTestCase):
     def test_fires(self) -> None:
         with override_settings(LOGGING={"version": 1, "handlers": CONSOLE, "root": {"handlers": ["console"]}}):
             ids = self.ids(platform="heroku")
-        self.assertIn(errors.C012.id, ids)
-        self.assertNotIn(errors.C011.id, ids)
-        self.assertNotIn("deploy_concepts.C013", ids)
+        self.assertIn(errors.W012.id, ids)
+        self.assertNotIn(errors.W011.id, ids)
+        self.assertNotIn("deploy_checklist.W013", ids)
 
     def test_quiet_when_existing_loggers_stay_on(self) -> None:
         with override_settings(
             LOGGING={"version": 1, "disable_existing_loggers": False, "handlers": CONSOLE, "root": {"handlers": ["console"]}}
         ):
-            self.assertNotIn(errors.C012.id, self.ids(platform="heroku"))
+            self.assertNotIn(errors.W012.id, self.ids(platform="heroku"))
 
 
 class ErrorsReachSomeoneTests(ChecklistTestCase):
@@ -142,19 +142,19 @@ class ErrorsReachSomeoneTests(ChecklistTestCase):
     def test_fires_when_every_handler_discards(self) -> None:
         with override_settings(LOGGING=self.NULL_ONLY, ADMINS=[]):
             ids = self.ids()
-        self.assertIn("deploy_concepts.C013", ids)
-        self.assertNotIn(errors.C011.id, ids)
+        self.assertIn("deploy_checklist.W013", ids)
+        self.assertNotIn(errors.W011.id, ids)
 
     def test_fires_for_console_only_where_no_platform_collects_it(self) -> None:
         logging = {"version": 1, "disable_existing_loggers": False, "handlers": CONSOLE, "loggers": {"django": {"handlers": ["console"]}}}
         with override_settings(LOGGING=logging):
-            self.assertIn("deploy_concepts.C013", self.ids())
-            self.assertNotIn("deploy_concepts.C013", self.ids(platform="render"))
+            self.assertIn("deploy_checklist.W013", self.ids())
+            self.assertNotIn("deploy_checklist.W013", self.ids(platform="render"))
 
     def test_quiet_with_a_file_handler(self) -> None:
         logging = {"version": 1, "disable_existing_loggers": False, "handlers": FILE, "loggers": {"django": {"handlers": ["file"]}}}
         with override_settings(LOGGING=logging):
-            self.assertNotIn("deploy_concepts.C013", self.ids())
+            self.assertNotIn("deploy_checklist.W013", self.ids())
 
 
 class ManagersTests(ChecklistTestCase):
@@ -162,7 +162,7 @@ class ManagersTests(ChecklistTestCase):
 
     def test_fires(self) -> None:
         with override_settings(MIDDLEWARE=self.MIDDLEWARE, MANAGERS=[]):
-            self.assertIn(errors.C014, self.messages())
+            self.assertIn(errors.W014, self.messages())
 
     def test_quiet(self) -> None:
         for label, settings in (
@@ -170,15 +170,15 @@ class ManagersTests(ChecklistTestCase):
             ("no middleware", {"MANAGERS": []}),
         ):
             with self.subTest(label), override_settings(**settings):
-                self.assertNotIn(errors.C014.id, self.ids())
+                self.assertNotIn(errors.W014.id, self.ids())
 
 
 class FromAddressTests(ChecklistTestCase):
     def test_fires_while_mailing_admins_from_localhost(self) -> None:
         with override_settings(ADMINS=["ops@example.com"]):
-            self.assertIn(errors.c015(["SERVER_EMAIL = 'root@localhost'", "DEFAULT_FROM_EMAIL = 'webmaster@localhost'"]), self.messages())
+            self.assertIn(errors.w015(["SERVER_EMAIL = 'root@localhost'", "DEFAULT_FROM_EMAIL = 'webmaster@localhost'"]), self.messages())
         with override_settings(ADMINS=["ops@example.com"], DEFAULT_FROM_EMAIL="noreply@example.com"):
-            self.assertIn(errors.c015(["SERVER_EMAIL = 'root@localhost'"]), self.messages())
+            self.assertIn(errors.w015(["SERVER_EMAIL = 'root@localhost'"]), self.messages())
 
     def test_quiet(self) -> None:
         rows = (
@@ -190,7 +190,7 @@ class FromAddressTests(ChecklistTestCase):
         )
         for label, settings in rows:
             with self.subTest(label), override_settings(**settings):
-                self.assertNotIn("deploy_concepts.C015", self.ids())
+                self.assertNotIn("deploy_checklist.W015", self.ids())
 
 
 class ErrorPageTestCase(ChecklistTestCase):
@@ -213,13 +213,13 @@ class ErrorTemplatesExistTests(ErrorPageTestCase):
             messages = self.messages()
         for page in facts.errors.pages:
             with self.subTest(page.name):
-                self.assertIn(errors.c016(page), messages)
+                self.assertIn(errors.i016(page), messages)
 
     def test_quiet_with_templates_or_own_handlers(self) -> None:
         with override_settings(TEMPLATES=self.templates(**{"404_html": "Not found", "500_html": "Error"})):
-            self.assertNotIn("deploy_concepts.C016", self.ids())
+            self.assertNotIn("deploy_checklist.I016", self.ids())
         with override_settings(TEMPLATES=self.templates(), ROOT_URLCONF="tests.fixtures.checklist.error_pages"):
-            self.assertNotIn("deploy_concepts.C016", self.ids())
+            self.assertNotIn("deploy_checklist.I016", self.ids())
 
 
 class ErrorTemplatesRenderTests(ErrorPageTestCase):
@@ -231,13 +231,13 @@ class ErrorTemplatesRenderTests(ErrorPageTestCase):
         )
         for label, text, error in rows:
             with self.subTest(label), override_settings(TEMPLATES=self.templates(**{"500_html": text})):
-                (message,) = [message for message in self.messages() if message.id == "deploy_concepts.C017"]
+                (message,) = [message for message in self.messages() if message.id == "deploy_checklist.E017"]
                 self.assertIn(error, message.msg)
                 self.assertEqual(message.obj, "templates/500.html")
 
     def test_a_broken_404_template_fires_too(self) -> None:
         with override_settings(TEMPLATES=self.templates(**{"404_html": "{% endblock %}", "500_html": "ok"})):
-            (message,) = [message for message in self.messages() if message.id == "deploy_concepts.C017"]
+            (message,) = [message for message in self.messages() if message.id == "deploy_checklist.E017"]
         self.assertIn("404.html", message.msg)
 
     def test_quiet_for_a_plain_page(self) -> None:
@@ -245,7 +245,7 @@ class ErrorTemplatesRenderTests(ErrorPageTestCase):
         with override_settings(
             TEMPLATES=self.templates(**{"500_html": page, "base_html": "<h1>{{ request.path }}</h1>{% block body %}{% endblock %}"})
         ):
-            self.assertNotIn("deploy_concepts.C017", self.ids())
+            self.assertNotIn("deploy_checklist.E017", self.ids())
 
 
 class ErrorTemplateDatabaseTests(TestCase):
@@ -257,7 +257,7 @@ class ErrorTemplateDatabaseTests(TestCase):
         self.addCleanup(helper.doCleanups)
         templates = helper.templates(**{"500_html": "{% load error_pages %}{% content_type_count %}"})
         with override_settings(TEMPLATES=templates):
-            (message,) = [message for message in helper.messages() if message.id == "deploy_concepts.C017"]
+            (message,) = [message for message in helper.messages() if message.id == "deploy_checklist.E017"]
         self.assertIn("DatabaseAccessBlocked", message.msg)
         # The database works again afterwards.
         from django.contrib.contenttypes.models import ContentType
@@ -284,8 +284,8 @@ class ErrorPageStaticTests(ErrorPageTestCase):
             facts = self.facts()
             messages = self.messages()
         page = next(page for page in facts.errors.pages if page.name == "500.html")
-        self.assertIn(errors.c018(page, errors.StaticReference("css/missing.css", "500.html", False)), messages)
-        self.assertNotIn("deploy_concepts.C017", [message.id for message in messages])
+        self.assertIn(errors.e018(page, errors.StaticReference("css/missing.css", "500.html", False)), messages)
+        self.assertNotIn("deploy_checklist.E017", [message.id for message in messages])
 
     def test_quiet(self) -> None:
         rows = (
@@ -295,5 +295,5 @@ class ErrorPageStaticTests(ErrorPageTestCase):
         for label, page, storages in rows:
             with self.subTest(label), self.settings(page, storages):
                 ids = self.ids()
-                self.assertNotIn("deploy_concepts.C018", ids)
-                self.assertNotIn("deploy_concepts.C017", ids)
+                self.assertNotIn("deploy_checklist.E018", ids)
+                self.assertNotIn("deploy_checklist.E017", ids)

@@ -10,11 +10,11 @@ from tests.concerns.checklist.helpers import ChecklistTestCase
 class WildcardHostTests(ChecklistTestCase):
     def test_fires(self) -> None:
         with override_settings(ALLOWED_HOSTS=["example.com", "*"]):
-            self.assertIn(hosts.C003, self.messages())
+            self.assertIn(hosts.W003, self.messages())
 
     def test_quiet(self) -> None:
         with override_settings(ALLOWED_HOSTS=["example.com", ".example.com"]):
-            self.assertNotIn("deploy_concepts.C003", self.ids())
+            self.assertNotIn("deploy_checklist.W003", self.ids())
 
 
 class HostShapeTests(ChecklistTestCase):
@@ -22,12 +22,12 @@ class HostShapeTests(ChecklistTestCase):
         rows = (("https://example.com", "has a scheme"), ("example.com/app", "has a path"), ("example.com:8000", "has a port"))
         for host, problem in rows:
             with self.subTest(host=host), override_settings(ALLOWED_HOSTS=[host]):
-                self.assertIn(hosts.c004(host, problem), self.messages())
+                self.assertIn(hosts.e004(host, problem), self.messages())
 
     def test_quiet(self) -> None:
         for host in ("example.com", ".example.com", "[::1]", "127.0.0.1", "localhost"):
             with self.subTest(host=host), override_settings(ALLOWED_HOSTS=[host]):
-                self.assertNotIn("deploy_concepts.C004", self.ids())
+                self.assertNotIn("deploy_checklist.E004", self.ids())
 
 
 class SharedDomainWildcardTests(ChecklistTestCase):
@@ -35,12 +35,12 @@ class SharedDomainWildcardTests(ChecklistTestCase):
         rows = ((".herokuapp.com", "Heroku"), (".fly.dev", "Fly.io"), (".onrender.com", "Render"), (".up.railway.app", "Railway"))
         for host, title in rows:
             with self.subTest(host=host), override_settings(ALLOWED_HOSTS=[host]):
-                self.assertIn(hosts.c010(host, title), self.messages())
+                self.assertIn(hosts.w010(host, title), self.messages())
 
     def test_quiet_for_own_domains_and_own_app(self) -> None:
         for host in (".example.com", "myapp.herokuapp.com", "myapp.fly.dev"):
             with self.subTest(host=host), override_settings(ALLOWED_HOSTS=[host]):
-                self.assertNotIn("deploy_concepts.C010", self.ids())
+                self.assertNotIn("deploy_checklist.W010", self.ids())
 
 
 class PlatformHostnameStepTests(ChecklistTestCase):

@@ -28,7 +28,7 @@ class PlantedSecretsTests(SimpleTestCase):
                     self.assertEqual(result.returncode, 0, result.stderr)
                     output = result.stdout + result.stderr
                     # The run really inspected the secrets' neighbourhood: these findings name them.
-                    self.assertIn("deploy_concepts.C007", output)
+                    self.assertIn("deploy_checklist.W007", output)
                     self.assertIn("leaky/settings.py:11", output)
                     for secret in (SECRET_KEY, OLD_KEY, MAIL_PASSWORD, TOKEN, DB_PASSWORD):
                         self.assertNotIn(secret, output)

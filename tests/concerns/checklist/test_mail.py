@@ -20,13 +20,13 @@ class DevelopmentBackendTests(ChecklistTestCase):
                 warnings.simplefilter("ignore", PendingDeprecationWarning)
                 with override_settings(EMAIL_BACKEND=backend):
                     facts = self.facts()
-                    self.assertIn(mail.c019(facts.mail), self.messages())
+                    self.assertIn(mail.e019(facts.mail), self.messages())
 
     def test_quiet_for_smtp(self) -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", PendingDeprecationWarning)
             with override_settings(EMAIL_BACKEND=mail.SMTP_BACKEND):
-                self.assertNotIn("deploy_concepts.C019", self.ids())
+                self.assertNotIn("deploy_checklist.E019", self.ids())
 
     @unittest.skipUnless(HAS_MAILERS, "MAILERS exists from Django 6.1")
     def test_mailers_is_left_to_djangos_own_check(self) -> None:
@@ -35,7 +35,7 @@ class DevelopmentBackendTests(ChecklistTestCase):
         mailers = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
         with override_settings(MAILERS=mailers):
             facts = self.facts()
-            self.assertNotIn("deploy_concepts.C019", self.ids())
+            self.assertNotIn("deploy_checklist.E019", self.ids())
             self.assertEqual([message.id for message in check_mailers_production_backend(None)], ["mail.E001"])
         self.assertEqual(facts.mail.backend_setting, "MAILERS['default']")
         self.assertTrue(facts.mail.development_only)
@@ -47,7 +47,7 @@ class SmtpToLocalhostTests(ChecklistTestCase):
             warnings.simplefilter("ignore", PendingDeprecationWarning)
             with override_settings(EMAIL_BACKEND=mail.SMTP_BACKEND, EMAIL_HOST="localhost", ADMINS=["ops@example.com"]):
                 facts = self.facts(platform="heroku")
-                self.assertIn(mail.c020(facts.mail), self.messages(platform="heroku"))
+                self.assertIn(mail.w020(facts.mail), self.messages(platform="heroku"))
 
     def test_quiet(self) -> None:
         rows = (
@@ -59,14 +59,14 @@ class SmtpToLocalhostTests(ChecklistTestCase):
             with self.subTest(label), warnings.catch_warnings():
                 warnings.simplefilter("ignore", PendingDeprecationWarning)
                 with override_settings(EMAIL_BACKEND=mail.SMTP_BACKEND, **settings):
-                    self.assertNotIn("deploy_concepts.C020", self.ids(platform=platform))
+                    self.assertNotIn("deploy_checklist.W020", self.ids(platform=platform))
 
     @unittest.skipUnless(HAS_MAILERS, "MAILERS exists from Django 6.1")
     def test_reads_the_host_from_mailers(self) -> None:
         mailers = {"default": {"BACKEND": mail.SMTP_BACKEND, "OPTIONS": {"host": "localhost", "password": "planted-mail-password"}}}
         with override_settings(MAILERS=mailers, ADMINS=["ops@example.com"]):
             facts = self.facts(platform="render")
-            self.assertIn("deploy_concepts.C020", self.ids(platform="render"))
+            self.assertIn("deploy_checklist.W020", self.ids(platform="render"))
         self.assertTrue(facts.mail.password_set)
         self.assertNotIn("planted-mail-password", repr(facts))
         with override_settings(MAILERS=mailers):

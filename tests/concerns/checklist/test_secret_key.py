@@ -22,18 +22,18 @@ class SecretKeyUsableTests(ChecklistTestCase):
     def test_fires_when_empty(self) -> None:
         with override_settings(SECRET_KEY=""):
             facts = self.facts()
-            self.assertIn(secret_key.c002(facts.secret_key), self.messages())
+            self.assertIn(secret_key.e002(facts.secret_key), self.messages())
 
     def test_quiet_when_set(self) -> None:
         with override_settings(SECRET_KEY=STRONG_KEY):
-            self.assertNotIn("deploy_concepts.C002", self.ids())
+            self.assertNotIn("deploy_checklist.E002", self.ids())
 
 
 class SecretKeyLiteralTests(ChecklistTestCase):
     def test_fires_for_a_strong_literal_in_effect(self) -> None:
         with override_settings(SECRET_KEY=STRONG_KEY):
             messages = self.messages(settings_source=source(f"SECRET_KEY = {STRONG_KEY!r}"))
-        (message,) = [message for message in messages if message.id == "deploy_concepts.C007"]
+        (message,) = [message for message in messages if message.id == "deploy_checklist.W007"]
         self.assertEqual(message.obj, "mysite/settings.py:5")
 
     def test_quiet(self) -> None:
@@ -44,7 +44,7 @@ class SecretKeyLiteralTests(ChecklistTestCase):
         )
         for label, live, line in rows:
             with self.subTest(label), override_settings(SECRET_KEY=live):
-                self.assertNotIn("deploy_concepts.C007", self.ids(settings_source=source(line)))
+                self.assertNotIn("deploy_checklist.W007", self.ids(settings_source=source(line)))
 
 
 class SecretKeyFallbackDefaultTests(ChecklistTestCase):
@@ -58,14 +58,14 @@ class SecretKeyFallbackDefaultTests(ChecklistTestCase):
         for line in self.LINES:
             with self.subTest(line=line), override_settings(SECRET_KEY=STRONG_KEY):
                 facts = self.facts(settings_source=source(line), environ={})
-                self.assertIn(secret_key.c008(facts.secret_key), self.messages(settings_source=source(line), environ={}))
+                self.assertIn(secret_key.w008(facts.secret_key), self.messages(settings_source=source(line), environ={}))
                 self.assertEqual(facts.secret_key.fallback_at, "mysite/settings.py:5")
 
     def test_quiet_when_the_variable_is_set(self) -> None:
         environ = {"DJANGO_SECRET_KEY": STRONG_KEY}
         for line in self.LINES:
             with self.subTest(line=line), override_settings(SECRET_KEY=STRONG_KEY):
-                self.assertNotIn("deploy_concepts.C008", self.ids(settings_source=source(line), environ=environ))
+                self.assertNotIn("deploy_checklist.W008", self.ids(settings_source=source(line), environ=environ))
 
 
 class SecretKeyGeneratedTests(ChecklistTestCase):
@@ -80,7 +80,7 @@ class SecretKeyGeneratedTests(ChecklistTestCase):
     def test_fires_when_generated_in_this_process(self) -> None:
         for line in self.GENERATED:
             with self.subTest(line=line), override_settings(SECRET_KEY=STRONG_KEY):
-                messages = [message for message in self.messages(settings_source=source(line)) if message.id == "deploy_concepts.C009"]
+                messages = [message for message in self.messages(settings_source=source(line)) if message.id == "deploy_checklist.E009"]
                 self.assertEqual(len(messages), 1)
                 self.assertEqual(messages[0].obj, "mysite/settings.py:5")
 
@@ -92,7 +92,7 @@ class SecretKeyGeneratedTests(ChecklistTestCase):
         )
         for line, environ in rows:
             with self.subTest(line=line), override_settings(SECRET_KEY=STRONG_KEY):
-                self.assertNotIn("deploy_concepts.C009", self.ids(settings_source=source(line), environ=environ))
+                self.assertNotIn("deploy_checklist.E009", self.ids(settings_source=source(line), environ=environ))
 
 
 class SecretKeyNeverShownTests(ChecklistTestCase):

@@ -36,8 +36,8 @@ class SimpleDeployTests(ChecklistTestCase):
             ),
         )
         self.assertEqual(
-            simple_deploy.c030(facts.simple_deploy),
-            [m for m in self.messages(settings_source=HEROKU_BLOCK) if m.id == "deploy_concepts.C030"],
+            simple_deploy.i030(facts.simple_deploy),
+            [m for m in self.messages(settings_source=HEROKU_BLOCK) if m.id == "deploy_checklist.I030"],
         )
         text = self.explanation_text(facts)
         self.assertIn("sets DEBUG, SECRET_KEY, ALLOWED_HOSTS, DATABASES, MIDDLEWARE when ON_HEROKU is set", text)
@@ -55,12 +55,12 @@ class SimpleDeployTests(ChecklistTestCase):
                 self.write(path, text)
                 facts = self.facts()
                 self.assertTrue(facts.simple_deploy.present)
-                self.assertEqual(simple_deploy.c030(facts.simple_deploy), [m for m in self.messages() if m.id == "deploy_concepts.C030"])
+                self.assertEqual(simple_deploy.i030(facts.simple_deploy), [m for m in self.messages() if m.id == "deploy_checklist.I030"])
                 (self.base_dir / path).unlink()
 
     def test_quiet_without_a_trace(self) -> None:
         self.write("requirements.txt", "django\n")
-        self.assertNotIn("deploy_concepts.C030", self.ids(settings_source="DEBUG = False\n"))
+        self.assertNotIn("deploy_checklist.I030", self.ids(settings_source="DEBUG = False\n"))
 
     def test_offers_itself_on_supported_platforms_only(self) -> None:
         for platform, offered in (("heroku", True), ("fly", True), ("upsun", True), ("render", False), ("vps", False)):

@@ -47,13 +47,13 @@ class WrittenCredentialTests(SimpleTestCase):
                 self.assertEqual([credential.what for credential in found], [what] if what else [])
                 for credential in found:
                     self.assertEqual(credential.file, "mysite/settings.py")
-                    message = credentials.d022(credential)
+                    message = credentials.w022(credential)
                     self.assertNotIn(SECRET, f"{message.msg} {message.hint} {credential!r}")
 
     def test_line_numbers_point_at_the_value(self) -> None:
         found, _ = self.find(f'DATABASES = {{\n    "default": {{\n        "ENGINE": "x",\n        "PASSWORD": "{SECRET}",\n    }}\n}}\n')
         self.assertEqual([(credential.file, credential.line) for credential in found], [("mysite/settings.py", 4)])
-        self.assertIn("mysite/settings.py line 4 writes a literal PASSWORD", credentials.d022(found[0]).msg)
+        self.assertIn("mysite/settings.py line 4 writes a literal PASSWORD", credentials.w022(found[0]).msg)
 
     def test_a_settings_file_that_does_not_parse_is_an_error_not_a_crash(self) -> None:
         found, errors = self.find("DATABASES = {\n")
@@ -64,4 +64,4 @@ class WrittenCredentialTests(SimpleTestCase):
         # tests/settings.py has no password at all.
         facts, messages = run(make_context())
         self.assertEqual(facts.written_credentials, ())
-        self.assertNotIn("deploy_concepts.D022", ids(messages))
+        self.assertNotIn("deploy_database.W022", ids(messages))

@@ -30,10 +30,10 @@ class ExampleProjectTests(SimpleTestCase):
         self.assertFalse(live["connected"])
         self.assertIn("would create it", live["skipped"])
         # The Procfile makes it a Heroku project: the ephemeral disk is the one message about the file.
-        self.assertIn("deploy_concepts.D002", {finding["id"] for finding in concern["findings"]})
+        self.assertIn("deploy_database.E002", {finding["id"] for finding in concern["findings"]})
 
     def test_check_deploy_with_the_database_does_not_create_it_either(self) -> None:
         result = run_manage(self.project, "check", "--deploy", "--database", "default", env={"PYTHONDONTWRITEBYTECODE": "1"})
-        self.assertIn("deploy_concepts.D002", result.stderr)
+        self.assertIn("deploy_database.E002", result.stderr)
         self.assertNotIn("Traceback", result.stderr)
         self.assertFalse(self.database_file.exists())

@@ -101,6 +101,6 @@ class OddSettingsTests(SimpleTestCase):
             with self.subTest(label), override_databases(databases), override_settings(**settings):
                 for output_format in ("json", "text", "markdown"):
                     output = call("explain_database", "--format", output_format, "--database", "default", "--timeout", "2")
-                    self.assertNotIn("deploy_concepts.D000", output)
+                    self.assertNotIn("deploy_database.E000", output)
                 report = json.loads(call("explain_database", "--format", "json", "--database", "default", "--timeout", "2"))
                 self.assertEqual(report["concerns"][0]["concern"], "database")

@@ -144,7 +144,7 @@ class ConnectedTests(SimpleTestCase):
         self.assertEqual(result.address, f"127.0.0.1:{server.port}")
         self.assertTrue(result.migrations_checked)
         self.assertEqual(result.unapplied, ())
-        self.assertFalse({"deploy_concepts.D011", "deploy_concepts.D013", "deploy_concepts.D024"} & ids(messages))
+        self.assertFalse({"deploy_database.E011", "deploy_database.W013", "deploy_database.E024"} & ids(messages))
 
     def test_tls_in_use_is_read_from_the_connection(self) -> None:
         for sslmode, tls in (("require", True), ("disable", False)):
@@ -153,14 +153,14 @@ class ConnectedTests(SimpleTestCase):
                 self.assertIs(facts.live[0].tls, tls)
                 # 127.0.0.1 is local: an unencrypted connection to it is no finding.
                 self.assertFalse(facts.live[0].remote)
-                self.assertNotIn("deploy_concepts.D012", ids(messages))
+                self.assertNotIn("deploy_database.W012", ids(messages))
 
     def test_a_remote_host_without_tls_is_d012(self) -> None:
         facts, _ = probe(reader(sslmode="disable"))
         # The same facts as a remote host would give: the check reads only these fields.
         remote = dataclass_replace_live(facts, remote=True, address="db.example.com:5432")
         [message] = live.check_tls(remote)
-        self.assertEqual(message.id, "deploy_concepts.D012")
+        self.assertEqual(message.id, "deploy_database.W012")
         self.assertIn("db.example.com:5432", message.msg)
         self.assertEqual(live.check_tls(dataclass_replace_live(facts, remote=True, tls=True)), [])
 
@@ -196,7 +196,7 @@ def dataclass_replace_live(facts: database.Facts, **changes: Any) -> database.Fa
 class MigrationPlanTests(SimpleTestCase):
     def test_unapplied_migrations_are_d013(self) -> None:
         facts, messages = probe(reader("fresh"))
-        [message] = messages_with(messages, "deploy_concepts.D013")
+        [message] = messages_with(messages, "deploy_database.W013")
         unapplied = facts.live[0].unapplied
         self.assertEqual(unapplied[0], "contenttypes.0001_initial")
         self.assertIn("auth.0001_initial", unapplied)
@@ -204,11 +204,11 @@ class MigrationPlanTests(SimpleTestCase):
 
     def test_all_applied_is_quiet(self) -> None:
         _, messages = probe(reader("migrated"))
-        self.assertNotIn("deploy_concepts.D013", ids(messages))
+        self.assertNotIn("deploy_database.W013", ids(messages))
 
     def test_inconsistent_history_is_d024(self) -> None:
         facts, messages = probe(reader("inconsistent"))
-        [message] = messages_with(messages, "deploy_concepts.D024")
+        [message] = messages_with(messages, "deploy_database.E024")
         self.assertIn(
             "contenttypes.0002_remove_content_type_name is applied before its dependency", facts.live[0].inconsistent_history or ""
         )
@@ -216,7 +216,7 @@ class MigrationPlanTests(SimpleTestCase):
 
     def test_consistent_history_is_quiet(self) -> None:
         _, messages = probe(reader("migrated"))
-        self.assertNotIn("deploy_concepts.D024", ids(messages))
+        self.assertNotIn("deploy_database.E024", ids(messages))
 
 
 class UnreachableTests(SimpleTestCase):
@@ -227,7 +227,7 @@ class UnreachableTests(SimpleTestCase):
         thread.join(HANG_LIMIT)
         self.assertFalse(thread.is_alive(), "the live check did not return within its timeout")
         facts, messages = outcome["result"]
-        [message] = messages_with(messages, "deploy_concepts.D011")
+        [message] = messages_with(messages, "deploy_database.E011")
         self.assertIn(f"127.0.0.1:{alias['PORT']}", message.msg)
         self.assertIn(reason, message.msg)
         assert_no_planted_password(self, f"{message.msg} {message.hint} {facts!r}")
@@ -253,7 +253,7 @@ class UnreachableTests(SimpleTestCase):
 
     def test_reachable_is_quiet(self) -> None:
         _, messages = probe(reader())
-        self.assertNotIn("deploy_concepts.D011", ids(messages))
+        self.assertNotIn("deploy_database.E011", ids(messages))
 
 
 class CommandTests(SimpleTestCase):
@@ -263,7 +263,7 @@ class CommandTests(SimpleTestCase):
         [concern] = json.loads(output)["concerns"]
         [result] = concern["facts"]["live"]
         self.assertTrue(result["connected"])
-        self.assertIn("deploy_concepts.D013", {finding["id"] for finding in concern["findings"]})
+        self.assertIn("deploy_database.W013", {finding["id"] for finding in concern["findings"]})
 
     def test_no_output_format_shows_a_planted_password(self) -> None:
         port = server.port
@@ -286,7 +286,7 @@ class CommandTests(SimpleTestCase):
                             output = call(
                                 command, "--format", output_format, "--timeout", str(TIMEOUT), "-v", "2", *aliases_options(aliases)
                             )
-                        self.assertIn("deploy_concepts.D011", output)
+                        self.assertIn("deploy_database.E011", output)
                         assert_no_planted_password(self, output)
 
 
@@ -302,7 +302,7 @@ class CheckDeployTests(SimpleTestCase):
         before = server.connections("reader")
         result = run_manage(project_dir, "check", "--deploy", env=environ)
         self.assertEqual(server.connections("reader"), before, result.stderr)
-        self.assertNotIn("deploy_concepts.D013", result.stderr + result.stdout)
+        self.assertNotIn("deploy_database.W013", result.stderr + result.stdout)
         self.assertNotIn("Traceback", result.stderr)
 
     def test_with_database_option_the_live_check_runs(self) -> None:
@@ -310,7 +310,7 @@ class CheckDeployTests(SimpleTestCase):
         before = server.connections("reader")
         result = run_manage(project_dir, "check", "--deploy", "--database", "default", env=environ)
         self.assertEqual(server.connections("reader"), before + 1, result.stderr)
-        self.assertIn("deploy_concepts.D013", result.stderr + result.stdout)
+        self.assertIn("deploy_database.W013", result.stderr + result.stdout)
         assert_no_planted_password(self, result.stderr + result.stdout)
 
     def test_a_password_written_in_the_settings_is_d022_and_not_shown(self) -> None:
@@ -318,7 +318,7 @@ class CheckDeployTests(SimpleTestCase):
         result = run_manage(project_dir, "explain_database", "--format", "json", env=environ)
         self.assertEqual(result.returncode, 0, result.stderr)
         [concern] = json.loads(result.stdout)["concerns"]
-        [written] = [finding for finding in concern["findings"] if finding["id"] == "deploy_concepts.D022"]
+        [written] = [finding for finding in concern["findings"] if finding["id"] == "deploy_database.W022"]
         self.assertIn("dbproject/literal_settings.py line 12 writes a literal PASSWORD", written["msg"])
         self.assertTrue(concern["facts"]["live"][0]["connected"], concern["facts"]["live"])
         assert_no_planted_password(self, result.stdout + result.stderr)

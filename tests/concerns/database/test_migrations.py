@@ -22,7 +22,7 @@ class ModelChangeTests(SimpleTestCase):
         before = sorted(path.name for path in (FIXTURES_DIR / "database" / "drifted_migrations").iterdir())
         with migrations_of_testapp("drifted_migrations"):
             facts, messages = run(make_context())
-        [message] = messages_with(messages, "deploy_concepts.D014")
+        [message] = messages_with(messages, "deploy_database.W014")
         self.assertEqual(message.obj, "testapp")
         self.assertEqual(facts.migrations.model_changes[0].operations, ("Add field attachment to document",))
         self.assertIn("Add field attachment to document", message.msg)
@@ -36,30 +36,30 @@ class ModelChangeTests(SimpleTestCase):
                 facts, messages = run(make_context())
                 self.assertEqual(facts.migrations.model_changes, ())
                 self.assertIsNone(facts.migrations.error)
-                self.assertNotIn("deploy_concepts.D014", ids(messages))
+                self.assertNotIn("deploy_database.W014", ids(messages))
 
 
 class ConflictTests(SimpleTestCase):
     def test_two_leaf_migrations_are_d015(self) -> None:
         with migrations_of_testapp("conflicting_migrations"):
             facts, messages = run(make_context())
-        [message] = messages_with(messages, "deploy_concepts.D015")
+        [message] = messages_with(messages, "deploy_database.E015")
         self.assertEqual(facts.migrations.conflicts[0].leaves, ("0002_add_subtitle", "0002_add_summary"))
         self.assertIn("makemigrations --merge", message.hint or "")
         # The conflict is the one cause shown; the model changes it implies are not listed too.
-        self.assertNotIn("deploy_concepts.D014", ids(messages))
+        self.assertNotIn("deploy_database.W014", ids(messages))
 
     def test_one_leaf_is_quiet(self) -> None:
         with migrations_of_testapp("matching_migrations"):
             _, messages = run(make_context())
-        self.assertNotIn("deploy_concepts.D015", ids(messages))
+        self.assertNotIn("deploy_database.E015", ids(messages))
 
 
 class LoadTests(SimpleTestCase):
     def test_migration_with_a_missing_dependency_is_d026(self) -> None:
         with migrations_of_testapp("broken_migrations"):
             facts, messages = run(make_context())
-        [message] = messages_with(messages, "deploy_concepts.D026")
+        [message] = messages_with(messages, "deploy_database.E026")
         self.assertIn("NodeNotFoundError", facts.migrations.error or "")
         self.assertIn("0000_deleted", message.msg)
 
@@ -67,4 +67,4 @@ class LoadTests(SimpleTestCase):
         for package in ("matching_migrations", "drifted_migrations"):
             with self.subTest(package), migrations_of_testapp(package):
                 _, messages = run(make_context())
-                self.assertNotIn("deploy_concepts.D026", ids(messages))
+                self.assertNotIn("deploy_database.E026", ids(messages))

@@ -69,7 +69,7 @@ class LocalMemoryCacheTests(ProcessesTestCase):
         for caches in (None, LOCMEM):
             with self.subTest(caches=caches), override_settings(CACHES=caches) if caches else contextlib.nullcontext():
                 _, messages = run(make_context())
-                [message] = messages_with(messages, "deploy_concepts.D020")
+                [message] = messages_with(messages, "deploy_database.W020")
                 self.assertIn("each of 3 workers (Procfile line 2)", message.msg)
 
     def test_one_worker_or_a_shared_cache_is_quiet(self) -> None:
@@ -78,12 +78,12 @@ class LocalMemoryCacheTests(ProcessesTestCase):
             with self.subTest(command, caches=caches), override_settings(CACHES=caches):
                 self.write_procfile(command)
                 _, messages = run(make_context())
-                self.assertNotIn("deploy_concepts.D020", ids(messages))
+                self.assertNotIn("deploy_database.W020", ids(messages))
 
     def test_sessions_in_locmem_are_d021(self) -> None:
         with override_settings(CACHES=LOCMEM, SESSION_ENGINE="django.contrib.sessions.backends.cache", MIDDLEWARE=SESSION_MIDDLEWARE):
             _, messages = run(make_context())
-        self.assertEqual(len(messages_with(messages, "deploy_concepts.D021")), 1)
+        self.assertEqual(len(messages_with(messages, "deploy_database.W021")), 1)
 
     def test_sessions_elsewhere_or_unused_are_quiet(self) -> None:
         rows = [
@@ -96,4 +96,4 @@ class LocalMemoryCacheTests(ProcessesTestCase):
             with self.subTest(engine, caches=caches, middleware=middleware):
                 with override_settings(CACHES=caches, SESSION_ENGINE=engine, MIDDLEWARE=middleware):
                     _, messages = run(make_context())
-                self.assertNotIn("deploy_concepts.D021", ids(messages))
+                self.assertNotIn("deploy_database.W021", ids(messages))

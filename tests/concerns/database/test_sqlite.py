@@ -61,20 +61,20 @@ class EphemeralDiskTests(SqliteProjectTestCase):
         for platform in ("heroku", "render", "railway", "fly", "cloudrun", "appengine", "container"):
             with self.subTest(platform):
                 _, messages = self.run_concern(platform=platform)
-                [message] = messages_with(messages, "deploy_concepts.D002")
+                [message] = messages_with(messages, "deploy_database.E002")
                 self.assertIn("db.sqlite3", message.msg)
 
     def test_persistent_disks_are_quiet(self) -> None:
         for platform in ("vps", "upsun", "pythonanywhere"):
             with self.subTest(platform):
                 _, messages = self.run_concern(platform=platform)
-                self.assertNotIn("deploy_concepts.D002", ids(messages))
+                self.assertNotIn("deploy_database.E002", ids(messages))
 
     def test_no_detected_platform_is_quiet(self) -> None:
         with override_databases({"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": self.db_path}}):
             facts, messages = run(make_context())
         self.assertFalse(facts.ephemeral_disk)
-        self.assertNotIn("deploy_concepts.D002", ids(messages))
+        self.assertNotIn("deploy_database.E002", ids(messages))
 
 
 class InMemoryTests(SqliteProjectTestCase):
@@ -82,13 +82,13 @@ class InMemoryTests(SqliteProjectTestCase):
         for name in (":memory:", "file:memdb?mode=memory&cache=shared"):
             with self.subTest(name):
                 _, messages = self.run_concern(name=name, platform="heroku")
-                self.assertEqual(len(messages_with(messages, "deploy_concepts.D007")), 1)
+                self.assertEqual(len(messages_with(messages, "deploy_database.W007")), 1)
                 # One cause, one message: there is no file to lose on the disk.
-                self.assertNotIn("deploy_concepts.D002", ids(messages))
+                self.assertNotIn("deploy_database.E002", ids(messages))
 
     def test_a_file_is_quiet(self) -> None:
         _, messages = self.run_concern()
-        self.assertNotIn("deploy_concepts.D007", ids(messages))
+        self.assertNotIn("deploy_database.W007", ids(messages))
 
 
 class CommittedFileTests(SqliteProjectTestCase):
@@ -104,7 +104,7 @@ class CommittedFileTests(SqliteProjectTestCase):
     def test_committed_file_is_d008(self) -> None:
         self.git("add", "db.sqlite3")
         facts, messages = self.run_concern()
-        [message] = messages_with(messages, "deploy_concepts.D008")
+        [message] = messages_with(messages, "deploy_database.W008")
         self.assertTrue(facts.sqlite_files[0].tracked_by_git)
         self.assertIn("git rm --cached db.sqlite3", message.hint or "")
 
@@ -112,13 +112,13 @@ class CommittedFileTests(SqliteProjectTestCase):
         facts, messages = self.run_concern()
         self.assertIs(facts.sqlite_files[0].tracked_by_git, False)
         self.assertEqual(facts.sqlite_files[0].project_path, "db.sqlite3")
-        self.assertNotIn("deploy_concepts.D008", ids(messages))
+        self.assertNotIn("deploy_database.W008", ids(messages))
 
 
 class MissingFileTests(SqliteProjectTestCase):
     def test_missing_file_is_d010_and_is_not_created(self) -> None:
         facts, messages = self.run_concern(databases=("production",))
-        self.assertEqual([message.obj for message in messages_with(messages, "deploy_concepts.D010")], ["default", "production"])
+        self.assertEqual([message.obj for message in messages_with(messages, "deploy_database.W010")], ["default", "production"])
         self.assertIn("opening it would create it", facts.live[0].skipped or "")
         self.assertFalse(self.db_path.exists())
         self.assertEqual(list(self.base_dir.iterdir()), [])
@@ -126,12 +126,12 @@ class MissingFileTests(SqliteProjectTestCase):
     def test_existing_file_is_quiet(self) -> None:
         create_database(self.db_path)
         _, messages = self.run_concern()
-        self.assertNotIn("deploy_concepts.D010", ids(messages))
+        self.assertNotIn("deploy_database.W010", ids(messages))
 
     def test_on_an_ephemeral_disk_the_disk_is_the_message(self) -> None:
         _, messages = self.run_concern(platform="heroku")
-        self.assertIn("deploy_concepts.D002", ids(messages))
-        self.assertNotIn("deploy_concepts.D010", ids(messages))
+        self.assertIn("deploy_database.E002", ids(messages))
+        self.assertNotIn("deploy_database.W010", ids(messages))
 
 
 class SingleWriterTests(SqliteProjectTestCase):
@@ -149,7 +149,7 @@ class SingleWriterTests(SqliteProjectTestCase):
             with self.subTest(command):
                 self.write_procfile(command)
                 facts, messages = self.run_concern()
-                [message] = messages_with(messages, "deploy_concepts.D009")
+                [message] = messages_with(messages, "deploy_database.W009")
                 self.assertEqual(facts.processes.workers.concurrency, writers)
                 self.assertIn(f"{writers} workers (Procfile line 1)", message.msg)
 
@@ -164,14 +164,14 @@ class SingleWriterTests(SqliteProjectTestCase):
             with self.subTest(command, options=options):
                 self.write_procfile(command)
                 _, messages = self.run_concern(options=options)
-                self.assertNotIn("deploy_concepts.D009", ids(messages))
+                self.assertNotIn("deploy_database.W009", ids(messages))
 
     def test_a_file_already_in_wal_mode_needs_only_immediate_transactions(self) -> None:
         create_database(self.db_path, wal=True)
         self.write_procfile("gunicorn tests.wsgi --workers 4")
         facts, messages = self.run_concern(options={"transaction_mode": "IMMEDIATE"})
         self.assertEqual(facts.sqlite_files[0].journal_mode, "wal")
-        self.assertNotIn("deploy_concepts.D009", ids(messages))
+        self.assertNotIn("deploy_database.W009", ids(messages))
 
 
 class LiveSqliteTests(SqliteProjectTestCase):
@@ -186,7 +186,7 @@ class LiveSqliteTests(SqliteProjectTestCase):
         self.assertGreaterEqual(probe.round_trip_ms or 0, 0)
         # No django_migrations table: every migration is still to apply, and the table was not created.
         self.assertIn("contenttypes.0001_initial", probe.unapplied)
-        self.assertIn("deploy_concepts.D013", ids(messages))
+        self.assertIn("deploy_database.W013", ids(messages))
         self.assertEqual(snapshot(self.base_dir), before)
 
     def test_wal_file_is_read_without_leaving_wal_files_behind(self) -> None:

@@ -25,7 +25,7 @@ class ParseTests(SimpleTestCase):
             ("django.db.backends.postgresql", "db.example.com", "5432", "blog", None),
         )
         self.assertEqual(parsed.display, "postgres://app:********@db.example.com:5432/blog")
-        self.assertNotIn("deploy_concepts.D004", ids(messages))
+        self.assertNotIn("deploy_database.E004", ids(messages))
         self.assertNotIn(PASSWORD, repr(parsed))
 
     def test_unusable_urls_are_d004_with_the_reason_and_without_the_password(self) -> None:
@@ -42,7 +42,7 @@ class ParseTests(SimpleTestCase):
         for template, reason in rows.items():
             with self.subTest(template):
                 parsed, messages = parse(template.format(pw=PASSWORD))
-                [message] = messages_with(messages, "deploy_concepts.D004")
+                [message] = messages_with(messages, "deploy_database.E004")
                 self.assertEqual(parsed.error, reason)
                 self.assertIn(reason, message.msg)
                 self.assertNotIn(PASSWORD, f"{message.msg} {message.hint} {parsed!r}")
@@ -62,7 +62,7 @@ class ParseTests(SimpleTestCase):
     def test_unset_is_quiet(self) -> None:
         facts, messages = run(make_context())
         self.assertFalse(facts.database_url.present)
-        self.assertFalse({"deploy_concepts.D003", "deploy_concepts.D004", "deploy_concepts.D006"} & ids(messages))
+        self.assertFalse({"deploy_database.W003", "deploy_database.E004", "deploy_database.E006"} & ids(messages))
 
 
 class InMemoryTests(SimpleTestCase):
@@ -71,19 +71,19 @@ class InMemoryTests(SimpleTestCase):
             with self.subTest(database_url):
                 parsed, messages = parse(database_url)
                 self.assertTrue(parsed.in_memory)
-                self.assertEqual(len(messages_with(messages, "deploy_concepts.D006")), 1)
-                self.assertNotIn("deploy_concepts.D004", ids(messages))
+                self.assertEqual(len(messages_with(messages, "deploy_database.E006")), 1)
+                self.assertNotIn("deploy_database.E004", ids(messages))
 
     def test_sqlite_url_with_a_path_is_quiet(self) -> None:
         parsed, messages = parse("sqlite:////srv/data/db.sqlite3")
         self.assertEqual(parsed.name, "/srv/data/db.sqlite3")
-        self.assertNotIn("deploy_concepts.D006", ids(messages))
+        self.assertNotIn("deploy_database.E006", ids(messages))
 
     def test_read_into_default_it_is_one_message_not_two(self) -> None:
         with override_databases({"default": dj_database_url.parse("sqlite://")}):
             _, messages = run(make_context(environ={"DATABASE_URL": "sqlite://"}))
-        self.assertIn("deploy_concepts.D006", ids(messages))
-        self.assertNotIn("deploy_concepts.D007", ids(messages))
+        self.assertIn("deploy_database.E006", ids(messages))
+        self.assertNotIn("deploy_database.W007", ids(messages))
 
 
 class UsedTests(SimpleTestCase):
@@ -92,7 +92,7 @@ class UsedTests(SimpleTestCase):
     def test_url_the_settings_ignore_is_d003(self) -> None:
         # tests.settings use an in-memory sqlite database, whatever the environment says.
         facts, messages = run(make_context(environ={"DATABASE_URL": self.database_url}))
-        [message] = messages_with(messages, "deploy_concepts.D003")
+        [message] = messages_with(messages, "deploy_database.W003")
         self.assertFalse(facts.database_url.used)
         self.assertEqual(set(facts.database_url.differences), {"ENGINE", "NAME", "HOST", "PORT"})
         self.assertIn("'default' is sqlite", message.msg)
@@ -101,10 +101,10 @@ class UsedTests(SimpleTestCase):
         with override_databases({"default": dj_database_url.parse(self.database_url, conn_max_age=600, conn_health_checks=True)}):
             facts, messages = run(make_context(environ={"DATABASE_URL": self.database_url}))
         self.assertTrue(facts.database_url.used)
-        self.assertNotIn("deploy_concepts.D003", ids(messages))
+        self.assertNotIn("deploy_database.W003", ids(messages))
 
     def test_a_different_port_is_a_difference(self) -> None:
         with override_databases({"default": dj_database_url.parse(self.database_url.replace(":5432", ":6432"))}):
             facts, messages = run(make_context(environ={"DATABASE_URL": self.database_url}))
         self.assertEqual(facts.database_url.differences, ("PORT",))
-        self.assertIn("deploy_concepts.D003", ids(messages))
+        self.assertIn("deploy_database.W003", ids(messages))

@@ -34,7 +34,7 @@ class NotCollectedTests(CollectedTestCase):
                     self.static_root.mkdir()
                 facts = self.facts(**CLEAN)
                 self.assertEqual(facts.collected.state, state)
-                self.assertEqual(collected.check_collected(facts), [collected.s028(str(self.static_root), state)])
+                self.assertEqual(collected.check_collected(facts), [collected.i028(str(self.static_root), state)])
 
     def test_collected_root_is_quiet(self) -> None:
         self.collect(**CLEAN)
@@ -50,7 +50,7 @@ class NotCollectedTests(CollectedTestCase):
 class UsableRootTests(CollectedTestCase):
     def test_a_file_in_place_of_the_root_is_s024(self) -> None:
         self.static_root.write_text("not a folder")
-        self.assertEqual(self.messages(collected.check_root_usable), [collected.s024(str(self.static_root), "not a directory", None)])
+        self.assertEqual(self.messages(collected.check_root_usable), [collected.e024(str(self.static_root), "not a directory", None)])
 
     def test_a_folder_is_quiet(self) -> None:
         self.static_root.mkdir()
@@ -72,7 +72,7 @@ class ManifestTests(CollectedTestCase):
                 elif content is not None:
                     manifest.write_text(content)
                 messages = self.messages(collected.check_manifest, STORAGES=storages(MANIFEST_STORAGE))
-                self.assertEqual(ids(messages), ["deploy_concepts.S025"])
+                self.assertEqual(ids(messages), ["deploy_static.W025"])
 
     def test_quiet(self) -> None:
         self.collect(**CLEAN, STORAGES=storages(MANIFEST_STORAGE))
@@ -91,7 +91,7 @@ class StaleTests(CollectedTestCase):
         os.utime(assets / "css" / "a.css", (later, later))
         facts = self.facts(STATICFILES_DIRS=[str(assets)])
         self.assertEqual((facts.collected.missing_sample, facts.collected.newer_sample), (("css/new.css",), ("css/a.css",)))
-        self.assertEqual(collected.check_stale(facts), [collected.s026(str(self.static_root), 1, 1)])
+        self.assertEqual(collected.check_stale(facts), [collected.i026(str(self.static_root), 1, 1)])
 
     def test_only_hashed_copies_count_through_the_manifest(self) -> None:
         assets = self.sources({"css/a.css": "a {}"})
@@ -128,7 +128,7 @@ class GitTests(CollectedTestCase):
         write_tree(self.static_root, {"css/site.css": "body {}"})
         facts = self.facts(BASE_DIR=self.project)
         self.assertEqual((facts.collected.vcs, facts.collected.repository_path), ("not ignored", "staticfiles"))
-        self.assertEqual(collected.check_vcs(facts), [collected.s027("staticfiles", facts.collected)])
+        self.assertEqual(collected.check_vcs(facts), [collected.w027("staticfiles", facts.collected)])
         self.assertEqual(collected.steps(facts)[0].code, "echo '/staticfiles/' >> .gitignore")
 
     def test_a_committed_root_is_s027(self) -> None:

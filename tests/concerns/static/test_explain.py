@@ -89,7 +89,7 @@ class NeverCrashTests(StaticTestCase):
                 facts = self.facts(**settings)
                 self.assertEqual(facts.failures, ())
                 messages = [message for check in static.CHECKS for message in check(facts)]
-                self.assertNotIn("deploy_concepts.S000", ids(messages))
+                self.assertNotIn("deploy_static.E000", ids(messages))
                 static.explain(facts, ())
                 static.hops(facts)
 
@@ -98,7 +98,7 @@ class NeverCrashTests(StaticTestCase):
         for name, value in rows.items():
             with self.subTest(name):
                 messages = static.check_readable(self.facts(**{name: value}))
-                self.assertEqual(ids(messages), ["deploy_concepts.S030"])
+                self.assertEqual(ids(messages), ["deploy_static.E030"])
                 self.assertIn(name, messages[0].msg)
 
     def test_readable_settings_are_quiet(self) -> None:
@@ -110,8 +110,8 @@ class NeverCrashTests(StaticTestCase):
             **{**{field: getattr(facts, field) for field in facts.__dataclass_fields__}, "failures": ("templates: RuntimeError: boom",)}
         )
         messages = [message for check in static.CHECKS for message in check(broken)]
-        self.assertEqual(ids(messages)[:1], ["deploy_concepts.S000"])
-        self.assertIn("deploy_concepts.S010", ids(messages))
+        self.assertEqual(ids(messages)[:1], ["deploy_static.E000"])
+        self.assertIn("deploy_static.W010", ids(messages))
 
 
 class CommandTests(StaticTestCase):
@@ -122,14 +122,14 @@ class CommandTests(StaticTestCase):
             markdown = call("explain_static", "--format", "markdown")
         self.assertIn("broken/css/broken.css:1", text)
         (concern,) = data["concerns"]
-        self.assertIn("deploy_concepts.S022", [finding["id"] for finding in concern["findings"]])
+        self.assertIn("deploy_static.E022", [finding["id"] for finding in concern["findings"]])
         self.assertEqual(concern["facts"]["stylesheets"]["missing"][0]["resolved"], "broken/img/hero.png")
         self.assertIn("## ", markdown)
 
     def test_the_check_framework_adapter(self) -> None:
         with override_settings(**{**self.base_settings(), "STATIC_ROOT": None}):
             messages = static.django_check()
-        self.assertIn("deploy_concepts.S001", ids(messages))
+        self.assertIn("deploy_static.E001", ids(messages))
         self.assertTrue(all(isinstance(message, checks.CheckMessage) for message in messages))
 
     def test_secrets_never_leak(self) -> None:
@@ -153,7 +153,7 @@ class CommandTests(StaticTestCase):
         (concern,) = json.loads(result.stdout)["concerns"]
         found = {finding["id"] for finding in concern["findings"]}
         self.assertLessEqual(
-            {"deploy_concepts.S001", "deploy_concepts.S002", "deploy_concepts.S003", "deploy_concepts.S016", "deploy_concepts.S020"}, found
+            {"deploy_static.E001", "deploy_static.W002", "deploy_static.E003", "deploy_static.W016", "deploy_static.E020"}, found
         )
         # mysite/urls.py adds static(MEDIA_URL, ...): the live URLconf has the pattern, as DEBUG reads true.
         self.assertEqual([pattern["route"] for pattern in concern["facts"]["serving"]["serve_patterns"]], ["^media/(?P<path>.*)$"])

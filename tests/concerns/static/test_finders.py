@@ -142,7 +142,7 @@ class ShadowedPathsTests(StaticTestCase):
         facts = self.facts(INSTALLED_APPS=[*BASE_APPS, CLEAN_APP, TWIN_APP])
         shadowed = finders.ShadowedPath("clean/css/site.css", CLEAN_APP, (TWIN_APP,))
         self.assertEqual(facts.sources.shadowed, (shadowed,))
-        self.assertEqual(finders.check_shadowed_paths(facts), [finders.s019(shadowed)])
+        self.assertEqual(finders.check_shadowed_paths(facts), [finders.i019(shadowed)])
 
     def test_many_are_reported_up_to_a_bound(self) -> None:
         first = self.sources({f"css/{index}.css": "" for index in range(30)})
@@ -151,7 +151,7 @@ class ShadowedPathsTests(StaticTestCase):
         messages = finders.check_shadowed_paths(facts)
         self.assertEqual(facts.sources.shadowed_count, 30)
         self.assertEqual(len(messages), 21)
-        self.assertEqual(messages[-1], finders.s019_more(10))
+        self.assertEqual(messages[-1], finders.i019_more(10))
 
     def test_unique_paths_are_quiet(self) -> None:
         self.assertEqual(self.messages(finders.check_shadowed_paths, INSTALLED_APPS=[*BASE_APPS, CLEAN_APP]), [])
@@ -179,7 +179,7 @@ class FailingFindersTests(StaticTestCase):
         for label, (finder, error) in rows.items():
             with self.subTest(label):
                 messages = self.messages(finders.check_finders, STATICFILES_FINDERS=[*DEFAULT_FINDERS, finder])
-                self.assertEqual(ids(messages), ["deploy_concepts.S017"])
+                self.assertEqual(ids(messages), ["deploy_static.E017"])
                 self.assertIn(error, messages[0].msg)
 
     def test_the_other_finders_still_list(self) -> None:
@@ -204,7 +204,7 @@ class UnreadableFilesTests(StaticTestCase):
                 "css/pipe.css": "a named pipe (FIFO), not a file",
             },
         )
-        self.assertEqual(finders.check_unreadable_files(facts), [finders.s018(item) for item in facts.sources.unreadable])
+        self.assertEqual(finders.check_unreadable_files(facts), [finders.e018(item) for item in facts.sources.unreadable])
 
     def test_regular_files_are_quiet(self) -> None:
         assets = self.sources({"css/ok.css": "body {}", "img/binary.png": b"\x89PNG\r\n\x1a\n\x00\xff"})
@@ -215,13 +215,13 @@ class UnreadableFilesTests(StaticTestCase):
         os.symlink(looping / "css" / "loop-b.css", looping / "css" / "loop-a.css")
         os.symlink(looping / "css" / "loop-a.css", looping / "css" / "loop-b.css")
         facts = self.facts(STATICFILES_DIRS=[str(looping)])
-        self.assertEqual(ids(finders.check_finders(facts)), ["deploy_concepts.S017"])
+        self.assertEqual(ids(finders.check_finders(facts)), ["deploy_static.E017"])
         self.assertIn("Too many levels of symbolic links", facts.sources.failures[0].error)
 
     def test_a_folder_link_loop_stops_that_source_only(self) -> None:
         looping = self.sources({"css/a.css": ""})
         os.symlink(looping, looping / "css" / "again")
         facts = self.facts(INSTALLED_APPS=[*BASE_APPS, CLEAN_APP], STATICFILES_DIRS=[str(looping)])
-        self.assertEqual(ids(finders.check_finders(facts)), ["deploy_concepts.S017"])
+        self.assertEqual(ids(finders.check_finders(facts)), ["deploy_static.E017"])
         self.assertIn("symbolic link", facts.sources.failures[0].error)
         self.assertIn(CLEAN_APP, [source.source for source in facts.sources.sources])

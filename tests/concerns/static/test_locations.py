@@ -11,7 +11,7 @@ from tests.concerns.static.helpers import BASE_APPS, CLEAN_APP, STATIC_FIXTURES,
 
 class StaticRootTests(StaticTestCase):
     def test_missing_root_is_s001(self) -> None:
-        self.assertEqual(self.messages(locations.check_static_root, STATIC_ROOT=None), [locations.S001])
+        self.assertEqual(self.messages(locations.check_static_root, STATIC_ROOT=None), [locations.E001])
 
     def test_quiet(self) -> None:
         rows: dict[str, dict[str, Any]] = {
@@ -29,7 +29,7 @@ class StaticRootTests(StaticTestCase):
 
 class StaticUrlTests(StaticTestCase):
     def test_missing_url_is_s009(self) -> None:
-        self.assertEqual(self.messages(locations.check_static_url, STATIC_URL=None), [locations.S009])
+        self.assertEqual(self.messages(locations.check_static_url, STATIC_URL=None), [locations.E009])
 
     def test_set_url_is_quiet(self) -> None:
         self.assertEqual(self.messages(locations.check_static_url, STATIC_URL="static/"), [])
@@ -53,7 +53,7 @@ class RootApartFromSourcesTests(StaticTestCase):
         for label, (root, dirs) in rows.items():
             with self.subTest(label):
                 messages = self.messages(locations.check_root_apart_from_dirs, STATIC_ROOT=str(root), STATICFILES_DIRS=dirs)
-                self.assertEqual(ids(messages), ["deploy_concepts.S005"])
+                self.assertEqual(ids(messages), ["deploy_static.E005"])
                 self.assertIn(str(root), messages[0].msg)
 
     def test_quiet(self) -> None:
@@ -82,7 +82,7 @@ class RootApartFromMediaTests(StaticTestCase):
         for label, (root, media) in rows.items():
             with self.subTest(label):
                 messages = self.messages(locations.check_root_apart_from_media, STATIC_ROOT=str(root), MEDIA_ROOT=str(media))
-                self.assertEqual(ids(messages), ["deploy_concepts.S006"])
+                self.assertEqual(ids(messages), ["deploy_static.E006"])
 
     def test_apart_is_quiet(self) -> None:
         self.assertEqual(self.messages(locations.check_root_apart_from_media, MEDIA_ROOT=str(self.tmp / "media")), [])
@@ -96,7 +96,7 @@ class MediaUrlTests(StaticTestCase):
         for media_url in ("/static/", "/static/media/"):
             with self.subTest(media_url):
                 messages = self.messages(locations.check_media_url_apart, MEDIA_URL=media_url)
-                self.assertEqual(ids(messages), ["deploy_concepts.S007"])
+                self.assertEqual(ids(messages), ["deploy_static.E007"])
                 self.assertIn(repr(media_url), messages[0].msg)
 
     def test_apart_is_quiet(self) -> None:
@@ -109,7 +109,7 @@ class RootOutsideAppsTests(StaticTestCase):
     def test_root_in_an_app_static_folder_is_s008(self) -> None:
         root = STATIC_FIXTURES / "clean" / "static" / "collected"
         messages = self.messages(locations.check_root_outside_apps, INSTALLED_APPS=[*BASE_APPS, CLEAN_APP], STATIC_ROOT=str(root))
-        self.assertEqual(ids(messages), ["deploy_concepts.S008"])
+        self.assertEqual(ids(messages), ["deploy_static.E008"])
         self.assertIn(CLEAN_APP, messages[0].msg)
 
     def test_root_elsewhere_is_quiet(self) -> None:

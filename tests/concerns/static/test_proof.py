@@ -119,7 +119,7 @@ class PredictedFailuresTests(ProofTestCase):
     def test_a_stylesheet_that_is_not_utf8_fails_collectstatic(self) -> None:
         assets = self.sources({"css/latin1.css": "a::before { content: 'caf\xe9'; }".encode("latin-1")})
         settings = self.project(MANIFEST_STORAGE, STATICFILES_DIRS=[str(assets)])
-        self.assertEqual(stylesheets.check_undecodable(self.inspect(settings)), [stylesheets.s023("css/latin1.css")])
+        self.assertEqual(stylesheets.check_undecodable(self.inspect(settings)), [stylesheets.e023("css/latin1.css")])
         with self.live(settings), self.assertRaisesRegex(Exception, "codec can't decode"):
             self.collectstatic()
 
@@ -140,13 +140,13 @@ class PredictedFailuresTests(ProofTestCase):
 
     def test_settings_collectstatic_refuses(self) -> None:
         rows: dict[str, tuple[dict[str, Any], Callable[[static.Facts], list[checks.CheckMessage]], str]] = {
-            "S001": ({"STATIC_ROOT": None}, locations.check_static_root, "without having set the STATIC_ROOT setting"),
-            "S006": (
+            "E001": ({"STATIC_ROOT": None}, locations.check_static_root, "without having set the STATIC_ROOT setting"),
+            "E006": (
                 {"MEDIA_ROOT": "same"},
                 locations.check_root_apart_from_media,
                 "MEDIA_ROOT and STATIC_ROOT settings must have different values",
             ),
-            "S007": (
+            "E007": (
                 {"MEDIA_URL": "/static/"},
                 locations.check_media_url_apart,
                 "MEDIA_URL and STATIC_URL settings must have different values",
@@ -158,14 +158,14 @@ class PredictedFailuresTests(ProofTestCase):
                 settings.update(overrides)
                 if overrides.get("MEDIA_ROOT") == "same":
                     settings["MEDIA_ROOT"] = settings["STATIC_ROOT"]
-                self.assertEqual([message.id for message in check(self.inspect(settings))], [f"deploy_concepts.{check_id}"])
+                self.assertEqual([message.id for message in check(self.inspect(settings))], [f"deploy_static.{check_id}"])
                 with self.live(settings), self.assertRaisesMessage(ImproperlyConfigured, error):
                     self.collectstatic()
 
     def test_no_static_url_fails_every_static_tag(self) -> None:
         folder = write_tree(self.tmp / "templates", {"page.html": "{% load static %}{% static 'clean/css/site.css' %}"})
         settings = self.project(MANIFEST_STORAGE, STATIC_URL=None, TEMPLATES=django_templates(folder))
-        self.assertEqual(locations.check_static_url(self.inspect(settings)), [locations.S009])
+        self.assertEqual(locations.check_static_url(self.inspect(settings)), [locations.E009])
         with self.live(settings), self.assertRaisesMessage(ImproperlyConfigured, "without having set the required STATIC_URL setting"):
             get_template("page.html").render()
 
@@ -173,7 +173,7 @@ class PredictedFailuresTests(ProofTestCase):
         from whitenoise.middleware import WhiteNoiseMiddleware  # type: ignore[import-untyped]
 
         settings = self.project(MANIFEST_STORAGE, MIDDLEWARE=WHITENOISE_MIDDLEWARE)
-        self.assertEqual([message.id for message in collected.check_collected(self.inspect(settings))], ["deploy_concepts.S028"])
+        self.assertEqual([message.id for message in collected.check_collected(self.inspect(settings))], ["deploy_static.I028"])
         with self.live(settings), self.assertWarnsRegex(UserWarning, "No directory at"):
             WhiteNoiseMiddleware(get_response=lambda request: None)
 
@@ -183,7 +183,7 @@ class PredictedFailuresTests(ProofTestCase):
         with self.live(plain):
             self.collectstatic()
         manifest = {**plain, "STORAGES": storages(MANIFEST_STORAGE)}
-        self.assertEqual([message.id for message in collected.check_manifest(self.inspect(manifest))], ["deploy_concepts.S025"])
+        self.assertEqual([message.id for message in collected.check_manifest(self.inspect(manifest))], ["deploy_static.W025"])
         with self.live(manifest), self.assertRaisesMessage(ValueError, "Missing staticfiles manifest entry"):
             get_template("page.html").render()
 

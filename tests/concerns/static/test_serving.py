@@ -22,7 +22,7 @@ class SomethingServesTests(StaticTestCase):
     def test_nothing_serving_is_s003(self) -> None:
         self.assertEqual(
             self.messages(serving.check_something_serves_static, MIDDLEWARE=[SECURITY, COMMON], STORAGES=storages(PLAIN_STORAGE)),
-            [serving.S003],
+            [serving.E003],
         )
 
     def test_quiet(self) -> None:
@@ -43,7 +43,7 @@ class SomethingServesTests(StaticTestCase):
 
 class WhiteNoisePositionTests(StaticTestCase):
     def test_below_other_middleware_is_s004(self) -> None:
-        self.assertEqual(self.messages(serving.check_whitenoise_position, MIDDLEWARE=[SECURITY, SESSIONS, WHITENOISE]), [serving.S004])
+        self.assertEqual(self.messages(serving.check_whitenoise_position, MIDDLEWARE=[SECURITY, SESSIONS, WHITENOISE]), [serving.W004])
 
     def test_quiet(self) -> None:
         rows = {
@@ -59,7 +59,7 @@ class WhiteNoisePositionTests(StaticTestCase):
 class WhiteNoiseInstalledTests(StaticTestCase):
     def test_middleware_without_the_package_is_s012(self) -> None:
         facts = dataclasses.replace(self.facts(MIDDLEWARE=[SECURITY, WHITENOISE]), whitenoise_installed=False)
-        self.assertEqual(serving.check_whitenoise_installed(facts), [serving.S012])
+        self.assertEqual(serving.check_whitenoise_installed(facts), [serving.E012])
 
     def test_quiet(self) -> None:
         rows = {
@@ -84,7 +84,7 @@ class WhiteNoiseDeclaredTests(StaticTestCase):
         for label, files in rows.items():
             with self.subTest(label):
                 messages = self.messages(serving.check_whitenoise_declared, **self.project(files))
-                self.assertEqual(messages, [serving.s029(("requirements.txt",))])
+                self.assertEqual(messages, [serving.e029(("requirements.txt",))])
 
     def test_quiet(self) -> None:
         rows = {
@@ -111,7 +111,7 @@ class RunserverNostaticTests(StaticTestCase):
         for label, apps in rows.items():
             with self.subTest(label):
                 self.assertEqual(
-                    self.messages(serving.check_runserver_nostatic, INSTALLED_APPS=apps, MIDDLEWARE=[SECURITY, WHITENOISE]), [serving.S013]
+                    self.messages(serving.check_runserver_nostatic, INSTALLED_APPS=apps, MIDDLEWARE=[SECURITY, WHITENOISE]), [serving.I013]
                 )
 
     def test_quiet(self) -> None:
@@ -131,7 +131,7 @@ class DevelopmentSettingsTests(StaticTestCase):
                 messages = self.messages(
                     serving.check_whitenoise_development_settings, DEBUG=False, MIDDLEWARE=[SECURITY, WHITENOISE], **{name: True}
                 )
-                self.assertEqual(messages, [serving.s014(name, "True")])
+                self.assertEqual(messages, [serving.w014(name, "True")])
 
     def test_quiet(self) -> None:
         rows: dict[str, dict[str, Any]] = {
@@ -156,7 +156,7 @@ class ServePatternsTests(StaticTestCase):
                 serving.ServePattern("assets/^(?P<path>.*)$", "django.contrib.staticfiles.views.serve", None, "static"),
             ),
         )
-        self.assertEqual(serving.check_serve_patterns(facts), [serving.s016(pattern) for pattern in facts.serving.serve_patterns])
+        self.assertEqual(serving.check_serve_patterns(facts), [serving.w016(pattern) for pattern in facts.serving.serve_patterns])
 
     def test_a_urlconf_without_them_is_quiet(self) -> None:
         self.assertEqual(self.messages(serving.check_serve_patterns), [])
@@ -164,7 +164,7 @@ class ServePatternsTests(StaticTestCase):
     def test_a_urlconf_that_cannot_load_is_s030(self) -> None:
         facts = self.facts(ROOT_URLCONF="tests.fixtures.static.urls_broken")
         messages = static.check_readable(facts)
-        self.assertEqual(ids(messages), ["deploy_concepts.S030"])
+        self.assertEqual(ids(messages), ["deploy_static.E030"])
         self.assertIn("tests.fixtures.static.urls_broken", messages[0].msg)
         self.assertIn("ImportError", messages[0].msg)
 

@@ -19,7 +19,7 @@ class RemovedSettingsTests(StaticTestCase):
         for name, key in storage.REMOVED_STORAGE_SETTINGS.items():
             with self.subTest(name):
                 messages = self.messages(storage.check_removed_storage_settings, **{name: WHITENOISE_STORAGE})
-                self.assertEqual(messages, [storage.s002(storage.IgnoredSetting(name, WHITENOISE_STORAGE, key))])
+                self.assertEqual(messages, [storage.w002(storage.IgnoredSetting(name, WHITENOISE_STORAGE, key))])
 
     def test_unset_is_quiet(self) -> None:
         self.assertEqual(self.messages(storage.check_removed_storage_settings), [])
@@ -33,13 +33,13 @@ class RemovedSettingsTests(StaticTestCase):
 
 class HashingStorageTests(StaticTestCase):
     def test_plain_storage_is_s010(self) -> None:
-        self.assertEqual(self.messages(storage.check_hashing_storage, STORAGES=storages(PLAIN_STORAGE)), [storage.s010(PLAIN_STORAGE)])
+        self.assertEqual(self.messages(storage.check_hashing_storage, STORAGES=storages(PLAIN_STORAGE)), [storage.w010(PLAIN_STORAGE)])
 
     def test_quiet(self) -> None:
         rows: dict[str, dict[str, Any]] = {
             "manifest": {"STORAGES": storages(MANIFEST_STORAGE)},
             "whitenoise manifest": {"STORAGES": storages(WHITENOISE_STORAGE)},
-            # S002 names the root cause; one message for it.
+            # W002 names the root cause; one message for it.
             "ignored STATICFILES_STORAGE": {"STORAGES": storages(PLAIN_STORAGE), "STATICFILES_STORAGE": WHITENOISE_STORAGE},
             # Django's own staticfiles.E005 reports it.
             "no staticfiles storage": {"STORAGES": {"default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}}},
@@ -63,7 +63,7 @@ class ImportableStorageTests(StaticTestCase):
         for label, backend in rows.items():
             with self.subTest(label):
                 messages = self.messages(storage.check_storage_importable, STORAGES=storages(backend))
-                self.assertEqual(ids(messages), ["deploy_concepts.S011"])
+                self.assertEqual(ids(messages), ["deploy_static.E011"])
                 self.assertIn(backend, messages[0].msg)
 
     def test_importable_backend_is_quiet(self) -> None:
@@ -98,7 +98,7 @@ class WhiteNoiseStorageSettingsTests(StaticTestCase):
         for label, (name, value, backend) in rows.items():
             with self.subTest(label):
                 messages = self.messages(storage.check_whitenoise_storage_settings, STORAGES=storages(backend), **{name: value})
-                self.assertEqual(messages, [storage.s015(name, repr(value), backend)])
+                self.assertEqual(messages, [storage.w015(name, repr(value), backend)])
 
     def test_settings_the_storage_reads_are_quiet(self) -> None:
         rows = {

@@ -38,7 +38,7 @@ class StylesheetReferencesTests(StaticTestCase):
         reference = stylesheets.BrokenReference("broken/css/broken.css", 1, "../img/hero.png", "broken/img/hero.png", None)
         self.assertEqual(facts.stylesheets.missing, (reference,))
         messages = stylesheets.check_stylesheet_references(facts)
-        self.assertEqual(ids(messages), ["deploy_concepts.S022"])
+        self.assertEqual(ids(messages), ["deploy_static.E022"])
         self.assertIn("broken/img/hero.png", messages[0].msg)
         self.assertIn("collectstatic fails", messages[0].hint or "")
 
@@ -90,7 +90,7 @@ class StylesheetReferencesTests(StaticTestCase):
         messages = self.messages(
             stylesheets.check_stylesheet_references, INSTALLED_APPS=[*BASE_APPS, BROKEN_APP], STORAGES=storages(PLAIN_STORAGE)
         )
-        self.assertEqual(ids(messages), ["deploy_concepts.S022"])
+        self.assertEqual(ids(messages), ["deploy_static.E022"])
         self.assertIn("404", messages[0].hint or "")
 
     def test_the_storage_patterns_are_the_configured_ones(self) -> None:
@@ -177,7 +177,7 @@ class PatternSearchTests(StaticTestCase):
 class UndecodableTests(StaticTestCase):
     def test_a_stylesheet_that_is_not_utf8_is_s023_with_a_hashing_storage(self) -> None:
         assets = self.sources({"css/latin1.css": "a::before { content: 'caf\xe9'; }".encode("latin-1")})
-        self.assertEqual(self.messages(stylesheets.check_undecodable, STATICFILES_DIRS=[str(assets)]), [stylesheets.s023("css/latin1.css")])
+        self.assertEqual(self.messages(stylesheets.check_undecodable, STATICFILES_DIRS=[str(assets)]), [stylesheets.e023("css/latin1.css")])
 
     def test_quiet(self) -> None:
         latin1 = self.sources({"css/latin1.css": "a::before { content: 'caf\xe9'; }".encode("latin-1")})

@@ -22,7 +22,7 @@ class TemplateReferencesTests(StaticTestCase):
         reference = templates.TemplateReference("broken/page.html", 2, "broken/css/brokn.css", "broken/css/broken.css")
         self.assertEqual(facts.templates.missing, (reference,))
         messages = templates.check_template_references(facts)
-        self.assertEqual(ids(messages), ["deploy_concepts.S020"])
+        self.assertEqual(ids(messages), ["deploy_static.E020"])
         self.assertIn("'broken/css/broken.css'", messages[0].hint or "")
         self.assertIn("Missing staticfiles manifest entry", messages[0].hint or "")
 
@@ -112,7 +112,7 @@ class TemplateProblemsTests(StaticTestCase):
     def problems(self, files: dict[str, str | bytes], **settings: Any) -> list[tuple[str, int | None, str]]:
         folder = write_tree(self.tmp / "templates", files)
         facts = self.facts(TEMPLATES=django_templates(folder, app_dirs=False), **settings)
-        self.assertEqual(templates.check_template_problems(facts), [templates.s021(problem) for problem in facts.templates.problems])
+        self.assertEqual(templates.check_template_problems(facts), [templates.w021(problem) for problem in facts.templates.problems])
         return [(problem.template, problem.line, problem.kind) for problem in facts.templates.problems]
 
     def test_broken_static_tags_are_s021(self) -> None:

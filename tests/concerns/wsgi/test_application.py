@@ -69,14 +69,14 @@ class LoadingTests(SimpleTestCase):
         for value, error in rows:
             with self.subTest(value=value), override_settings(WSGI_APPLICATION=value):
                 facts, messages = inspect()
-            self.assertIn("deploy_concepts.W001", ids(messages))
+            self.assertIn("deploy_wsgi.E001", ids(messages))
             self.assertIn(error, facts.wsgi_application_error or "")
 
     def test_w001_stays_quiet_when_it_loads_or_is_unset(self) -> None:
         for value in ("tests.wsgi.application", "tests.concerns.wsgi.apps.application", None):
             with self.subTest(value=value), override_settings(WSGI_APPLICATION=value):
                 facts, messages = inspect()
-            self.assertNotIn("deploy_concepts.W001", ids(messages))
+            self.assertNotIn("deploy_wsgi.E001", ids(messages))
             self.assertIsNone(facts.wsgi_application_error)
 
     def test_an_import_that_fails_inside_wsgi_py_names_the_missing_module(self) -> None:
@@ -113,7 +113,7 @@ class LoadingTests(SimpleTestCase):
         for value, fires in rows:
             with self.subTest(value=value), override_settings(ASGI_APPLICATION=value):
                 _, messages = inspect()
-            self.assertEqual("deploy_concepts.W006" in ids(messages), fires, messages)
+            self.assertEqual("deploy_wsgi.E006" in ids(messages), fires, messages)
 
 
 class AsyncViewTests(SimpleTestCase):
@@ -133,7 +133,7 @@ class AsyncViewTests(SimpleTestCase):
         with override_settings(ROOT_URLCONF="tests.concerns.wsgi.no_such_urls"):
             facts, messages = inspect()
         self.assertIn("ModuleNotFoundError", facts.asgi.url_error or "")
-        self.assertNotIn("deploy_concepts.W000", ids(messages))
+        self.assertNotIn("deploy_wsgi.E000", ids(messages))
 
 
 @override_settings(ALLOWED_HOSTS=["blog.example.com"])
@@ -149,13 +149,13 @@ class SmokeRequestTests(TestCase):
         smoke, messages = self.smoke(ok, platform="heroku")
         self.assertEqual((smoke.ran, smoke.status, smoke.host, smoke.scheme), (True, 200, "blog.example.com", "https"))
         self.assertIn("X-Forwarded-Proto: https", smoke.headers)
-        self.assertNotIn("deploy_concepts.W007", ids(messages))
+        self.assertNotIn("deploy_wsgi.E007", ids(messages))
 
     def test_w007_a_server_error_names_the_exception_masked(self) -> None:
         smoke, messages = self.smoke(fails, LICENCE_API_TOKEN=SECRET)
         self.assertEqual(smoke.status, 500)
         self.assertIn("ValueError: Missing staticfiles manifest entry", smoke.exception or "")
-        self.assertIn("deploy_concepts.W007", ids(messages))
+        self.assertIn("deploy_wsgi.E007", ids(messages))
         self.assertNotIn(SECRET, json.dumps([smoke.exception, smoke.log, [str(message.msg) for message in messages]]))
 
     def test_django_loggers_are_restored_and_print_nothing(self) -> None:
@@ -171,20 +171,20 @@ class SmokeRequestTests(TestCase):
         self.assertEqual((smoke.status, smoke.host), (400, "example.onrender.com"))
         self.assertIn("Invalid HTTP_HOST header: 'example.onrender.com'", smoke.exception or "")
         # ALLOWED_HOSTS belongs to the checklist and web server concerns; the smoke request explains.
-        self.assertNotIn("deploy_concepts.W007", ids(messages))
+        self.assertNotIn("deploy_wsgi.E007", ids(messages))
 
     def test_w008_a_slow_page_is_cut_off_at_the_timeout(self) -> None:
         smoke, messages = self.smoke(slow, timeout=0.2)
         self.assertTrue(smoke.timed_out)
-        self.assertIn("deploy_concepts.W008", ids(messages))
+        self.assertIn("deploy_wsgi.W008", ids(messages))
         smoke, messages = self.smoke(ok, timeout=5.0)
-        self.assertNotIn("deploy_concepts.W008", ids(messages))
+        self.assertNotIn("deploy_wsgi.W008", ids(messages))
 
     def test_the_request_never_writes(self) -> None:
         smoke, messages = self.smoke(writes)
         self.assertGreaterEqual(smoke.writes_stopped, 1)
         self.assertEqual(Document.objects.count(), 0)
-        self.assertNotIn("deploy_concepts.W007", ids(messages))
+        self.assertNotIn("deploy_wsgi.E007", ids(messages))
 
     def test_reads_are_allowed(self) -> None:
         smoke, _ = self.smoke(reads)

@@ -38,8 +38,8 @@ class ExampleProjectTests(SimpleTestCase):
             self.assertFalse((project / "db.sqlite3").exists(), "explain_wsgi created the sqlite database")
         self.assertEqual((result.returncode, result.stderr), (0, ""))
         for expected in (
-            "deploy_concepts.W002",
-            "deploy_concepts.W004",
+            "deploy_wsgi.E002",
+            "deploy_wsgi.W004",
             "not tried: the sqlite database",
             "web: gunicorn mysite.wsgi:application",
         ):
@@ -65,7 +65,7 @@ class FailingProjectTests(SimpleTestCase):
                         project, "explain_wsgi", "--format", output_format, env={"SHOP_API_TOKEN": SECRET, "PYTHONDONTWRITEBYTECODE": "1"}
                     )
                     self.assertEqual((result.returncode, result.stderr), (0, ""))
-                    self.assertIn("deploy_concepts.W007", result.stdout)
+                    self.assertIn("deploy_wsgi.E007", result.stdout)
                     self.assertIn("ConnectionError: payment API refused token", result.stdout)
                     self.assertNotIn(SECRET, result.stdout)
                     self.assertNotIn("Traceback", result.stdout)
@@ -76,7 +76,7 @@ class FailingProjectTests(SimpleTestCase):
             shutil.copytree(PROJECTS / "shop", project)
             result = run_manage(project, "check", "--deploy", "--tag", "deploy_concepts", env={"PYTHONDONTWRITEBYTECODE": "1"})
         self.assertEqual(result.returncode, 1)
-        self.assertIn("deploy_concepts.W005", result.stderr)
+        self.assertIn("deploy_wsgi.E005", result.stderr)
         self.assertIn("No module named 'shop.wgsi'", result.stderr)
         self.assertNotIn("Traceback", result.stderr)
 
@@ -148,7 +148,7 @@ class BrokenSettingsTests(SimpleTestCase):
                 with override_settings(**settings):
                     output = call("explain_wsgi", "--format", "json")
             report = json.loads(output)
-            self.assertNotIn("deploy_concepts.W000", [finding["id"] for finding in report["concerns"][0]["findings"]])
+            self.assertNotIn("deploy_wsgi.E000", [finding["id"] for finding in report["concerns"][0]["findings"]])
 
     def test_every_format_renders(self) -> None:
         for output_format in ("text", "json", "markdown"):

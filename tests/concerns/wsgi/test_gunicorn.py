@@ -30,7 +30,7 @@ class CheckConfigTests(SimpleTestCase):
         self.assertEqual((check.loads, check.stage, check.error), (True, "ok", None))
         self.assertEqual((check.workers, check.timeout, check.config_file, check.binds_to_port_env), (2, 45, "./gunicorn.conf.py", True))
         self.assertEqual(check.command_line, "gunicorn --check-config tests.wsgi:application")
-        self.assertNotIn("deploy_concepts.W009", ids(messages))
+        self.assertNotIn("deploy_wsgi.E009", ids(messages))
 
     def test_a_start_command_is_checked_in_its_own_directory(self) -> None:
         with project_with({"Procfile": "web: gunicorn tests.wsgi --workers 3 --timeout 20\n"}) as project:
@@ -88,7 +88,7 @@ class CheckConfigTests(SimpleTestCase):
         for name, files, error in rows:
             with self.subTest(name), project_with(files) as project:
                 facts, messages = inspect(project)
-            self.assertIn("deploy_concepts.W009", ids(messages))
+            self.assertIn("deploy_wsgi.E009", ids(messages))
             [check] = facts.gunicorn.checks
             self.assertEqual((check.loads, check.stage), (False, "config"))
             self.assertIn(error, check.error or "")
@@ -100,8 +100,8 @@ class CheckConfigTests(SimpleTestCase):
         self.assertEqual((check.loads, check.stage), (False, "application"))
         self.assertIn("No module named 'tests.wgsi'", check.error or "")
         self.assertEqual(
-            [message_id for message_id in ids(messages) if message_id in ("deploy_concepts.W005", "deploy_concepts.W009")],
-            ["deploy_concepts.W005"],
+            [message_id for message_id in ids(messages) if message_id in ("deploy_wsgi.E005", "deploy_wsgi.E009")],
+            ["deploy_wsgi.E005"],
         )
 
     def test_a_command_run_in_an_unknown_directory_is_not_checked(self) -> None:

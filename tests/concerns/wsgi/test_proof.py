@@ -151,16 +151,16 @@ class GunicornProofTests(SimpleTestCase):
         smoke = report["facts"]["smoke_request"]
         self.assertEqual(smoke["status"], 500)
         self.assertIn("no such table", smoke["exception"])
-        self.assertIn("deploy_concepts.W007", [finding["id"] for finding in report["findings"]])
+        self.assertIn("deploy_wsgi.E007", [finding["id"] for finding in report["findings"]])
         self.assertTrue(started, log)
         self.assertEqual(status, 500, log)
 
     def test_projects_that_do_not_start_are_predicted(self) -> None:
         rows = [
             # wsgi.py imports a module that was never committed.
-            ("brokensite", "deploy_concepts.W001", "No module named 'brokensite.monitoring'"),
+            ("brokensite", "deploy_wsgi.E001", "No module named 'brokensite.monitoring'"),
             # The Procfile serves shop.wgsi, a typo of shop.wsgi.
-            ("shop", "deploy_concepts.W005", "No module named 'shop.wgsi'"),
+            ("shop", "deploy_wsgi.E005", "No module named 'shop.wgsi'"),
         ]
         for name, check_id, error in rows:
             with self.subTest(name), tempfile.TemporaryDirectory() as directory:

@@ -148,18 +148,18 @@ class FormatTests(SimpleTestCase):
         for case, (file, line) in MALFORMED.items():
             with self.subTest(case), copied_fixture("start_commands", case) as project:
                 _facts, messages = inspect(project)
-                failures = [message for message in messages if message.id == "deploy_concepts.W012"]
+                failures = [message for message in messages if message.id == "deploy_wsgi.E012"]
                 self.assertEqual(len(failures), 1, messages)
                 self.assertIn(file, failures[0].msg)
                 self.assertIn(line, failures[0].msg.lower())
-                self.assertNotIn("deploy_concepts.W000", ids(messages))
+                self.assertNotIn("deploy_wsgi.E000", ids(messages))
 
     def test_well_formed_files_give_no_w012(self) -> None:
         for case in EXPECTED:
             with self.subTest(case), copied_fixture("start_commands", case) as project:
                 _, messages = inspect(project)
-                self.assertNotIn("deploy_concepts.W012", ids(messages))
-                self.assertNotIn("deploy_concepts.W000", ids(messages))
+                self.assertNotIn("deploy_wsgi.E012", ids(messages))
+                self.assertNotIn("deploy_wsgi.E000", ids(messages))
 
     def test_templated_units_are_not_start_commands(self) -> None:
         unit = "[Service]\n{% if socket %}# socket{% endif %}\nExecStart={{ gunicorn }} mysite.wsgi\n"
@@ -168,7 +168,7 @@ class FormatTests(SimpleTestCase):
             with self.subTest(path=path), project_with({path: text}) as project:
                 facts, messages = inspect(project)
                 self.assertEqual(len([c for c in facts.start_commands if c.file.endswith(".service")]), expected)
-                self.assertNotIn("deploy_concepts.W012", ids(messages))
+                self.assertNotIn("deploy_wsgi.E012", ids(messages))
 
     def test_unreadable_and_odd_files_do_not_crash(self) -> None:
         rows = {
@@ -185,7 +185,7 @@ class FormatTests(SimpleTestCase):
         for name, files in rows.items():
             with self.subTest(name), project_with(files) as project:
                 _, messages = inspect(project)
-                self.assertNotIn("deploy_concepts.W000", ids(messages))
+                self.assertNotIn("deploy_wsgi.E000", ids(messages))
 
 
 class CommandTextTests(SimpleTestCase):
@@ -232,24 +232,24 @@ class StartCommandCheckTests(SimpleTestCase):
             self.assertNotIn(check_id, ids(messages), messages)
 
     def test_w002_runserver(self) -> None:
-        self.assert_check("deploy_concepts.W002", {"Procfile": "web: python manage.py runserver 0.0.0.0:$PORT\n"}, fires=True)
-        self.assert_check("deploy_concepts.W002", {"Procfile": GOOD_PROCFILE}, fires=False)
+        self.assert_check("deploy_wsgi.E002", {"Procfile": "web: python manage.py runserver 0.0.0.0:$PORT\n"}, fires=True)
+        self.assert_check("deploy_wsgi.E002", {"Procfile": GOOD_PROCFILE}, fires=False)
 
     def test_w003_path_other_than_wsgi_application(self) -> None:
         other = {"Procfile": "web: gunicorn tests.concerns.wsgi.apps:application\n"}
-        self.assert_check("deploy_concepts.W003", other, fires=True)
-        self.assert_check("deploy_concepts.W003", {"Procfile": "web: gunicorn tests.wsgi:application\n"}, fires=False)
-        self.assert_check("deploy_concepts.W003", {"Procfile": GOOD_PROCFILE}, fires=False)
-        # A path that does not load at all is W005's, once.
-        self.assert_check("deploy_concepts.W003", {"Procfile": "web: gunicorn tests.wgsi\n"}, fires=False)
+        self.assert_check("deploy_wsgi.E003", other, fires=True)
+        self.assert_check("deploy_wsgi.E003", {"Procfile": "web: gunicorn tests.wsgi:application\n"}, fires=False)
+        self.assert_check("deploy_wsgi.E003", {"Procfile": GOOD_PROCFILE}, fires=False)
+        # A path that does not load at all is E005's, once.
+        self.assert_check("deploy_wsgi.E003", {"Procfile": "web: gunicorn tests.wgsi\n"}, fires=False)
 
     def test_w004_migrate_in_the_web_process(self) -> None:
-        self.assert_check("deploy_concepts.W004", {"Procfile": "web: python manage.py migrate && gunicorn tests.wsgi\n"}, fires=True)
+        self.assert_check("deploy_wsgi.W004", {"Procfile": "web: python manage.py migrate && gunicorn tests.wsgi\n"}, fires=True)
         with copied_fixture("start_commands", "dockerfile") as project:
             # The entrypoint script migrates at every container start.
             _, messages = inspect(project)
-        self.assertIn("deploy_concepts.W004", ids(messages))
-        self.assert_check("deploy_concepts.W004", {"Procfile": "release: python manage.py migrate\n" + GOOD_PROCFILE}, fires=False)
+        self.assertIn("deploy_wsgi.W004", ids(messages))
+        self.assert_check("deploy_wsgi.W004", {"Procfile": "release: python manage.py migrate\n" + GOOD_PROCFILE}, fires=False)
 
     def test_w005_application_that_does_not_load(self) -> None:
         rows = [
@@ -278,7 +278,7 @@ class StartCommandCheckTests(SimpleTestCase):
         ]
         for name, files, fires in rows:
             with self.subTest(name):
-                self.assert_check("deploy_concepts.W005", files, fires=fires)
+                self.assert_check("deploy_wsgi.E005", files, fires=fires)
 
     def test_w010_listening_where_the_platform_sends_requests(self) -> None:
         rows = [
@@ -292,19 +292,17 @@ class StartCommandCheckTests(SimpleTestCase):
         ]
         for platform, procfile, fires in rows:
             with self.subTest(procfile):
-                self.assert_check("deploy_concepts.W010", {"Procfile": procfile}, fires=fires, platform=platform)
+                self.assert_check("deploy_wsgi.E010", {"Procfile": procfile}, fires=fires, platform=platform)
 
     def test_w010_fly_internal_port(self) -> None:
         fly = '[processes]\napp = "gunicorn tests.wsgi --bind 0.0.0.0:{port}"\n[http_service]\ninternal_port = 8080\n'
-        self.assert_check("deploy_concepts.W010", {"fly.toml": fly.format(port=8000)}, fires=True, platform="fly")
-        self.assert_check("deploy_concepts.W010", {"fly.toml": fly.format(port=8080)}, fires=False, platform="fly")
+        self.assert_check("deploy_wsgi.E010", {"fly.toml": fly.format(port=8000)}, fires=True, platform="fly")
+        self.assert_check("deploy_wsgi.E010", {"fly.toml": fly.format(port=8080)}, fires=False, platform="fly")
 
     def test_w010_container_default_bind(self) -> None:
         dockerfile = "FROM python:3.12\nWORKDIR /app\nCOPY . /app\n{env}CMD gunicorn tests.wsgi\n"
-        self.assert_check("deploy_concepts.W010", {"Dockerfile": dockerfile.format(env="")}, fires=True, platform="container")
-        self.assert_check(
-            "deploy_concepts.W010", {"Dockerfile": dockerfile.format(env="ENV PORT=8000\n")}, fires=False, platform="container"
-        )
+        self.assert_check("deploy_wsgi.E010", {"Dockerfile": dockerfile.format(env="")}, fires=True, platform="container")
+        self.assert_check("deploy_wsgi.E010", {"Dockerfile": dockerfile.format(env="ENV PORT=8000\n")}, fires=False, platform="container")
 
     def test_w011_one_sync_worker(self) -> None:
         rows = [
@@ -316,14 +314,14 @@ class StartCommandCheckTests(SimpleTestCase):
         ]
         for procfile, extra, fires in rows:
             with self.subTest(procfile, **extra):
-                self.assert_check("deploy_concepts.W011", {"Procfile": procfile, **extra}, fires=fires)
+                self.assert_check("deploy_wsgi.W011", {"Procfile": procfile, **extra}, fires=fires)
 
     def test_w013_channels_served_by_wsgi(self) -> None:
         layers = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-        self.assert_check("deploy_concepts.W013", {"Procfile": GOOD_PROCFILE}, fires=True, CHANNEL_LAYERS=layers)
+        self.assert_check("deploy_wsgi.W013", {"Procfile": GOOD_PROCFILE}, fires=True, CHANNEL_LAYERS=layers)
         asgi = "web: daphne -b 0.0.0.0 -p $PORT tests.concerns.wsgi.apps:asgi_application\n"
-        self.assert_check("deploy_concepts.W013", {"Procfile": asgi}, fires=False, CHANNEL_LAYERS=layers)
-        self.assert_check("deploy_concepts.W013", {"Procfile": GOOD_PROCFILE}, fires=False)
+        self.assert_check("deploy_wsgi.W013", {"Procfile": asgi}, fires=False, CHANNEL_LAYERS=layers)
+        self.assert_check("deploy_wsgi.W013", {"Procfile": GOOD_PROCFILE}, fires=False)
 
     def test_w014_shell_syntax_without_a_shell(self) -> None:
         rows = [
@@ -334,4 +332,4 @@ class StartCommandCheckTests(SimpleTestCase):
         ]
         for files, fires in rows:
             with self.subTest(files):
-                self.assert_check("deploy_concepts.W014", files, fires=fires)
+                self.assert_check("deploy_wsgi.E014", files, fires=fires)
