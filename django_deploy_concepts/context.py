@@ -13,6 +13,7 @@ from typing import Any, cast
 from django.conf import settings
 
 from django_deploy_concepts import masking, platforms
+from django_deploy_concepts.target import Target, get_target
 
 # Files that say how a project is built, started and hosted, looked for at the project root and
 # at the repository root. Read once, bounded in size.
@@ -117,6 +118,8 @@ class ProjectContext:
     databases: tuple[str, ...] = ()
     # Bound, in seconds, on each network operation (database connect, HTTP probe).
     timeout: float = 5.0
+    # What the user declared in DEPLOY_CONCEPTS, with the command-line options applied.
+    target: Target = dataclasses.field(default_factory=Target)
     _cache: dict[str, Any] = dataclasses.field(default_factory=dict, repr=False)
 
     @property
@@ -304,13 +307,19 @@ def build_context(
     platform: str | None = None,
     timeout: float = 5.0,
     environ: Mapping[str, str] | None = None,
+    target: Target | None = None,
 ) -> ProjectContext:
+    """The context of one run; ``target`` defaults to DEPLOY_CONCEPTS, ``platform`` (--platform) overrides its platform."""
     environ = dict(os.environ if environ is None else environ)
+    if target is None:
+        target = get_target()
     base_dir, base_dir_source = find_base_dir()
     repository_root = find_repository_root(base_dir)
     roots = (base_dir,) if repository_root is None or repository_root == base_dir else (base_dir, repository_root)
     files = read_project_files(roots)
-    detection = platforms.detect(environ, tuple(files), override=platform)
+    detection = platforms.detect(environ, tuple(files), override=platform or target.platform)
+    if not platform and target.platform:
+        detection = dataclasses.replace(detection, evidence=(f"declared in {target.source('platform')}",))
     return ProjectContext(
         base_dir=base_dir,
         base_dir_source=base_dir_source,
@@ -321,4 +330,5 @@ def build_context(
         environ=environ,
         databases=databases,
         timeout=timeout,
+        target=target,
     )
