@@ -25,39 +25,50 @@ from django_deploy_concepts.concerns.webserver.configs import (
 )
 from django_deploy_concepts.concerns.webserver.hosts import (
     HostFacts,
+    check_allowed_hosts_empty,
     check_csrf_trusted_origin,
     check_public_host_allowed,
     collect_host_facts,
     e002,
+    e013,
+    public_hosts,
     usable_hostnames,
     w004,
 )
 from django_deploy_concepts.concerns.webserver.https import (
     E001,
+    E014,
     FORWARDED_PROTO,
     FORWARDED_PROTO_LINE,
+    I016,
     W008,
     HttpsFacts,
     check_forwarded_host,
     check_proxy_header_matches,
     check_proxy_header_shape,
+    check_proxy_sets_scheme,
+    check_proxy_topology_declared,
     check_redirect_loop,
+    check_redirect_loop_other_host,
     check_spoofable_proxy_header,
     collect_https_facts,
     e006,
     e007,
+    e015,
     w005,
 )
 from django_deploy_concepts.concerns.webserver.media import (
     MediaFacts,
     check_media_on_ephemeral_disk,
     check_media_served,
+    check_media_served_by_something,
     check_media_settings,
     collect_media_facts,
     url_path,
     w003,
     w011,
     w012,
+    w017,
 )
 from django_deploy_concepts.concerns.webserver.proxies import (
     ProxyConfig,
@@ -76,8 +87,10 @@ __all__ = [
     "DJANGO_CHECKS",
     "DJANGO_CHECK_TAGS",
     "E001",
+    "E014",
     "FORWARDED_PROTO",
     "FORWARDED_PROTO_LINE",
+    "I016",
     "KINDS",
     "LABEL",
     "NAME",
@@ -91,16 +104,21 @@ __all__ = [
     "ProxyConfig",
     "ServingFacts",
     "Upstream",
+    "check_allowed_hosts_empty",
     "check_csrf_trusted_origin",
     "check_forwarded_host",
     "check_media_on_ephemeral_disk",
     "check_media_served",
+    "check_media_served_by_something",
     "check_media_settings",
     "check_proxy_header_matches",
     "check_proxy_header_shape",
     "check_proxy_passes_host",
+    "check_proxy_sets_scheme",
+    "check_proxy_topology_declared",
     "check_public_host_allowed",
     "check_redirect_loop",
+    "check_redirect_loop_other_host",
     "check_spoofable_proxy_header",
     "check_upload_body_limit",
     "collect_facts",
@@ -110,12 +128,15 @@ __all__ = [
     "e006",
     "e007",
     "e009",
+    "e013",
+    "e015",
     "emit",
     "explain",
     "front",
     "hops",
     "media_server",
     "parse_upstream",
+    "public_hosts",
     "render",
     "url_path",
     "usable_hostnames",
@@ -125,6 +146,7 @@ __all__ = [
     "w010",
     "w011",
     "w012",
+    "w017",
 ]
 
 NAME = "webserver"
@@ -213,6 +235,9 @@ class Facts:
     proxies: tuple[ProxyConfig, ...]
     serving: ServingFacts
     errors: tuple[str, ...]
+    # Declared in DEPLOY_CONCEPTS (or on the command line): where the proxy runs, who serves uploads.
+    proxy: str | None = None
+    media_served_by: str | None = None
 
 
 def collect_platform_facts(context: ProjectContext) -> PlatformFacts:
@@ -248,6 +273,8 @@ def collect_facts(context: ProjectContext) -> Facts:
         proxies=collect_proxy_configs(context, errors),
         serving=collect_serving_facts(context),
         errors=tuple(errors),
+        proxy=context.target.proxy,
+        media_served_by=context.target.media_served_by,
     )
 
 
@@ -256,6 +283,10 @@ def collect_facts(context: ProjectContext) -> Facts:
 
 CHECKS = (
     check_redirect_loop,
+    check_redirect_loop_other_host,
+    check_proxy_sets_scheme,
+    check_proxy_topology_declared,
+    check_allowed_hosts_empty,
     check_public_host_allowed,
     check_media_on_ephemeral_disk,
     check_csrf_trusted_origin,
@@ -267,6 +298,7 @@ CHECKS = (
     check_upload_body_limit,
     check_media_settings,
     check_media_served,
+    check_media_served_by_something,
 )
 
 
@@ -329,7 +361,9 @@ def media_server(facts: Facts) -> str:
     ]
     if serving:
         return f"{serving[0]}, at MEDIA_URL {path}"
-    return "your web server, at MEDIA_URL (WhiteNoise does not serve uploads)"
+    if facts.media_served_by not in (None, "whitenoise"):
+        return f"{facts.media_served_by} (declared in DEPLOY_CONCEPTS), at MEDIA_URL {path}"
+    return "nothing found: no web server config in the project serves MEDIA_URL, and WhiteNoise does not serve uploads"
 
 
 def header_fact(facts: Facts) -> Fact:
@@ -502,6 +536,9 @@ def explain(facts: Facts, findings: tuple[Finding, ...]) -> Explanation:
 def hops(facts: Facts) -> tuple[Hop, ...]:
     broken = [
         check_redirect_loop,
+        check_redirect_loop_other_host,
+        check_proxy_sets_scheme,
+        check_allowed_hosts_empty,
         check_public_host_allowed,
         check_proxy_header_shape,
         check_proxy_header_matches,
@@ -514,5 +551,10 @@ def hops(facts: Facts) -> tuple[Hop, ...]:
     media = facts.media
     media_ready: bool | None = None
     if media.local_file_fields or media.remote_file_fields:
-        media_ready = not (check_media_on_ephemeral_disk(facts) or check_media_settings(facts) or check_media_served(facts))
+        media_ready = not (
+            check_media_on_ephemeral_disk(facts)
+            or check_media_settings(facts)
+            or check_media_served(facts)
+            or check_media_served_by_something(facts)
+        )
     return (router, Hop("media", "Media files", media_server(facts), media_ready))

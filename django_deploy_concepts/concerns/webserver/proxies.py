@@ -41,6 +41,8 @@ class ProxyConfig:
     body_limit: int | None
     # URL prefixes it serves itself (location, Alias, handle_path).
     locations: tuple[str, ...]
+    # It accepts HTTPS itself (nginx listen ... ssl, Apache SSLEngine on, Caddy's automatic HTTPS).
+    terminates_tls: bool = False
 
 
 def candidate_server(relative_path: str) -> str | None:
@@ -85,6 +87,7 @@ def parse_nginx(path: str, text: str) -> ProxyConfig:
         sets_forwarded_proto=proxy_params or re.search(r"proxy_set_header\s+X-Forwarded-Proto\s", text, re.IGNORECASE) is not None,
         body_limit=(0 if 0 in known else max(known)) if known else None,
         locations=tuple(re.findall(r"\blocation\s+(?:\^~\s*|=\s*)?(/[^\s{]*)", text)),
+        terminates_tls=re.search(r"^\s*(listen\s[^;]*\bssl\b|ssl_certificate\s)", text, re.MULTILINE) is not None,
     )
 
 
@@ -100,6 +103,7 @@ def parse_apache(path: str, text: str) -> ProxyConfig:
         sets_forwarded_proto=re.search(r"RequestHeader\s+set\s+\"?X-Forwarded-Proto", text, re.IGNORECASE) is not None,
         body_limit=(0 if 0 in limits else max(limits)) if limits else None,
         locations=tuple(dict.fromkeys([*aliases, *excluded])),
+        terminates_tls=re.search(r"^\s*SSLEngine\s+on\b", text, re.MULTILINE | re.IGNORECASE) is not None,
     )
 
 
@@ -116,6 +120,9 @@ def parse_caddy(path: str, text: str) -> ProxyConfig:
         sets_forwarded_proto=proxies,
         body_limit=max(known) if known else None,
         locations=tuple(prefix.rstrip("*") for prefix in re.findall(r"\b(?:handle_path|handle|route)\s+(/[^\s{]*)", text)),
+        # Caddy serves a site named by its hostname over HTTPS unless told otherwise.
+        terminates_tls=re.search(r"\bauto_https\s+off\b", text) is None
+        and re.search(r"^[a-z0-9.-]+\.[a-z]{2,}[\s,{]", text, re.MULTILINE | re.IGNORECASE) is not None,
     )
 
 
