@@ -144,7 +144,8 @@ class DefaultStorageTests(StaticTestCase):
         self.assertEqual(facts.storage.default_storage_fields, ("testapp.Document.attachment",))
         self.assertEqual(storage.check_default_storage(facts), [storage.e034(("testapp.Document.attachment",))])
         # The real failure the message predicts.
-        from django.core.files.storage import InvalidStorageError, storages as django_storages
+        from django.core.files.storage import InvalidStorageError
+        from django.core.files.storage import storages as django_storages
 
         with (
             override_settings(STORAGES=self.STATIC_ONLY),
