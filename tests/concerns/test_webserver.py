@@ -134,15 +134,15 @@ class HostTests(WebserverTestCase):
         self.assertFires(
             webserver.check_csrf_trusted_origin,
             [
-                ("origin missing", {}, None, RENDER, ["deploy_webserver.W004"]),
+                ("origin missing", {}, None, RENDER, ["deploy_webserver.E004"]),
                 (
                     "origin without scheme (4_0.E001 too)",
                     {"CSRF_TRUSTED_ORIGINS": ["myblog.onrender.com"]},
                     None,
                     RENDER,
-                    ["deploy_webserver.W004"],
+                    ["deploy_webserver.E004"],
                 ),
-                ("http origin", {"CSRF_TRUSTED_ORIGINS": ["http://myblog.onrender.com"]}, None, RENDER, ["deploy_webserver.W004"]),
+                ("http origin", {"CSRF_TRUSTED_ORIGINS": ["http://myblog.onrender.com"]}, None, RENDER, ["deploy_webserver.E004"]),
                 ("https origin", {"CSRF_TRUSTED_ORIGINS": ["https://myblog.onrender.com"]}, None, RENDER, []),
                 ("subdomain wildcard", {"CSRF_TRUSTED_ORIGINS": ["https://*.onrender.com"]}, None, RENDER, []),
                 ("Django told about https", {"SECURE_PROXY_SSL_HEADER": HEADER}, None, RENDER, []),
@@ -151,7 +151,7 @@ class HostTests(WebserverTestCase):
         )
         with override_settings(CSRF_TRUSTED_ORIGINS=[]):
             self.assertEqual(
-                webserver.check_csrf_trusted_origin(self.facts(environ=RENDER)), [webserver.w004("https://myblog.onrender.com")]
+                webserver.check_csrf_trusted_origin(self.facts(environ=RENDER)), [webserver.e004("https://myblog.onrender.com")]
             )
 
 
@@ -683,7 +683,7 @@ class DeclaredTargetTests(WebserverTestCase):
         self.assertFires(
             webserver.check_csrf_trusted_origin,
             [
-                ("other host", {"DEPLOY_CONCEPTS": declared}, "vps", None, ["deploy_webserver.W004"]),
+                ("other host", {"DEPLOY_CONCEPTS": declared}, "vps", None, ["deploy_webserver.E004"]),
                 (
                     "other host, origin listed",
                     {"DEPLOY_CONCEPTS": declared, "CSRF_TRUSTED_ORIGINS": ["https://shop.example.org"]},

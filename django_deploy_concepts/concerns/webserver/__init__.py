@@ -30,10 +30,10 @@ from django_deploy_concepts.concerns.webserver.hosts import (
     check_public_host_allowed,
     collect_host_facts,
     e002,
+    e004,
     e013,
     public_hosts,
     usable_hostnames,
-    w004,
 )
 from django_deploy_concepts.concerns.webserver.https import (
     E001,
@@ -125,6 +125,7 @@ __all__ = [
     "collect_platform_facts",
     "django_check",
     "e002",
+    "e004",
     "e006",
     "e007",
     "e009",
@@ -141,7 +142,6 @@ __all__ = [
     "url_path",
     "usable_hostnames",
     "w003",
-    "w004",
     "w005",
     "w010",
     "w011",

@@ -1,6 +1,6 @@
 """Hosts: the public hostname the platform gives the app, ALLOWED_HOSTS and CSRF_TRUSTED_ORIGINS.
 
-Docs: docs/checks/webserver.rst (E002, W004); Django: https://docs.djangoproject.com/en/stable/ref/settings/#allowed-hosts
+Docs: docs/checks/webserver.rst (E002, E004, E013); Django: https://docs.djangoproject.com/en/stable/ref/settings/#allowed-hosts
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
-from django.core.checks import CheckMessage, Error, Warning
+from django.core.checks import CheckMessage, Error
 
 from django_deploy_concepts import platforms
 from django_deploy_concepts.context import ProjectContext
@@ -139,11 +139,11 @@ def check_allowed_hosts_empty(facts: Facts) -> list[CheckMessage]:
     return [e013(facts)] if not facts.hosts.allowed_hosts and facts.hosts.debug_off else []
 
 
-def w004(origin: str) -> Warning:
-    return Warning(
+def e004(origin: str) -> Error:
+    return Error(
         f"CSRF_TRUSTED_ORIGINS lacks {origin}, the origin of the public host.",
         hint=f'Add CSRF_TRUSTED_ORIGINS = ["{origin}"], or forms fail with "Origin checking failed".',
-        id="deploy_webserver.W004",
+        id="deploy_webserver.E004",
     )
 
 
@@ -161,4 +161,4 @@ def check_csrf_trusted_origin(facts: Facts) -> list[CheckMessage]:
     if host is None or facts.https.proxy_ssl_header is not None or not behind_tls:
         return []
     origin = f"https://{host}"
-    return [] if origin_trusted(origin, facts.hosts.csrf_trusted_origins) else [w004(origin)]
+    return [] if origin_trusted(origin, facts.hosts.csrf_trusted_origins) else [e004(origin)]
