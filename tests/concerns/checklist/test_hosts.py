@@ -31,11 +31,20 @@ class HostShapeTests(ChecklistTestCase):
 
 
 class SharedDomainWildcardTests(ChecklistTestCase):
-    def test_fires_for_each_platforms_shared_domain(self) -> None:
+    def test_fires_for_another_platforms_shared_domain(self) -> None:
         rows = ((".herokuapp.com", "Heroku"), (".fly.dev", "Fly.io"), (".onrender.com", "Render"), (".up.railway.app", "Railway"))
         for host, title in rows:
             with self.subTest(host=host), override_settings(ALLOWED_HOSTS=[host]):
-                self.assertIn(hosts.w010(host, title), self.messages())
+                self.assertIn(hosts.w010(host, title), self.messages(platform="vps"))
+
+    def test_quiet_for_the_platform_in_use(self) -> None:
+        # Heroku's router sends an app only its own hostnames: '.herokuapp.com' admits nothing else there.
+        rows = ((".herokuapp.com", "heroku"), (".fly.dev", "fly"), (".onrender.com", "render"), (".herokuapp.com", None))
+        for host, platform in rows:
+            with self.subTest(host=host, platform=platform), override_settings(ALLOWED_HOSTS=[host]):
+                ids = self.ids(platform=platform)
+                self.assertNotIn("deploy_checklist.W010", ids)
+                self.assertNotIn("deploy_checklist.E004", ids)
 
     def test_quiet_for_own_domains_and_own_app(self) -> None:
         for host in (".example.com", "myapp.herokuapp.com", "myapp.fly.dev"):
