@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import sys
 import warnings
 from collections.abc import Callable, Mapping
@@ -180,9 +181,74 @@ class ProjectContext:
         """``masking.known_secrets`` for this run's environment, gathered once (it reads every setting)."""
         return self.memo("known_secrets", lambda: masking.known_secrets(self.environ))  # type: ignore[no-any-return]
 
+    def build_files(self) -> Mapping[str, str]:
+        """Text of the files that build, release or start the project (platform files, Dockerfiles,
+        shell scripts, Makefile, CI workflows), by relative path; read once, bounded."""
+        return self.memo("build_files", lambda: read_build_files(self))  # type: ignore[no-any-return]
+
+    def runs_command(self, command: str) -> str | None:
+        """ "file:line" of the first build file that runs ``manage.py <command>``, or None."""
+        pattern = re.compile(
+            rf"""(?:manage\.py|django-admin)\b[^\n]*?\s{re.escape(command)}\b|call_command\(\s*["']{re.escape(command)}["']""",
+            re.IGNORECASE,
+        )
+        for name, text in self.build_files().items():
+            match = pattern.search(text)
+            if match:
+                return f"{name}:{text.count(chr(10), 0, match.start()) + 1}"
+        return None
+
     def settings_sources(self) -> Mapping[str, str]:
         """Source text of the settings module and its sibling modules, by path."""
         return self.memo("settings_sources", lambda: read_settings_sources(self.settings_module))  # type: ignore[no-any-return]
+
+
+# Build files beyond PROJECT_FILES: found by name in the project tree.
+BUILD_FILE_NAMES = frozenset({"makefile", "justfile", "taskfile.yml", "post_compile", "pre_compile", "release", "build"})
+BUILD_FILE_ENDINGS = (".sh", ".bash")
+MAX_BUILD_FILES = 40
+# Project files that build nothing (dependency lists, ignore files).
+NOT_BUILD_FILES = frozenset(
+    {
+        "requirements.txt",
+        "pyproject.toml",
+        "Pipfile",
+        "Pipfile.lock",
+        "poetry.lock",
+        "uv.lock",
+        ".gitignore",
+        ".dockerignore",
+        "runtime.txt",
+        ".python-version",
+    }
+)
+
+
+def is_build_file(relative_path: str) -> bool:
+    parts = [part.lower() for part in relative_path.replace("\\", "/").split("/")]
+    name = parts[-1]
+    if name in BUILD_FILE_NAMES or name.endswith(BUILD_FILE_ENDINGS) or name.startswith("dockerfile"):
+        return True
+    return len(parts) >= 3 and parts[0] == ".github" and parts[1] == "workflows"
+
+
+def read_build_files(context: ProjectContext) -> dict[str, str]:
+    texts = {
+        name: project_file.text
+        for name, project_file in context.files.items()
+        if project_file.text is not None and name not in NOT_BUILD_FILES
+    }
+    tree = context.tree()
+    for relative_path in tree.files:
+        if len(texts) >= MAX_BUILD_FILES:
+            break
+        name = relative_path.replace("\\", "/")
+        if name in texts or not is_build_file(name):
+            continue
+        project_file = read_project_file(Path(tree.root), relative_path)
+        if project_file is not None and project_file.text is not None:
+            texts[name] = project_file.text
+    return texts
 
 
 def find_base_dir() -> tuple[Path, str]:

@@ -10,26 +10,15 @@ https://django-compressor.readthedocs.io/en/stable/usage/#offline-compression
 from __future__ import annotations
 
 import dataclasses
-import re
-from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from django.core.checks import CheckMessage, Error, Warning
 
-from django_deploy_concepts.context import MAX_FILE_BYTES, ProjectContext
+from django_deploy_concepts.context import ProjectContext
 from django_deploy_concepts.report import Fact, Step
 
 if TYPE_CHECKING:
     from django_deploy_concepts.concerns.static import Facts
-
-# Files of the project that build, release or start it, beyond the platform files context.files holds.
-BUILD_FILE_NAMES = frozenset({"makefile", "justfile", "taskfile.yml", "post_compile", "pre_compile", "release", "build"})
-BUILD_FILE_ENDINGS = (".sh", ".bash")
-MAX_BUILD_FILES = 40
-# Context files that are no build step (read by other concerns).
-NOT_BUILD_FILES = frozenset(
-    {"requirements.txt", "pyproject.toml", "Pipfile", "Pipfile.lock", "poetry.lock", "uv.lock", ".gitignore", ".dockerignore"}
-)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -88,57 +77,12 @@ def wanted_tools(context: ProjectContext) -> tuple[OfflineTool, ...]:
     return tuple(tools)
 
 
-def is_build_file(relative_path: str) -> bool:
-    path = PurePosixPath(relative_path.replace("\\", "/"))
-    name = path.name.lower()
-    if name in BUILD_FILE_NAMES or name.endswith(BUILD_FILE_ENDINGS) or name.startswith("dockerfile"):
-        return True
-    parts = [part.lower() for part in path.parts]
-    return len(parts) >= 3 and parts[0] == ".github" and parts[1] == "workflows"
-
-
-def command_pattern(command: str) -> re.Pattern[str]:
-    return re.compile(
-        rf"""(?:manage\.py|django-admin)\b[^\n]*?\s{command}\b|call_command\(\s*["']{command}["']""",
-        re.IGNORECASE,
-    )
-
-
-def read_text(path: Path) -> str | None:
-    try:
-        with path.open("rb") as handle:
-            return handle.read(MAX_FILE_BYTES).decode("utf-8", errors="replace")
-    except OSError:
-        return None
-
-
 def collect(context: ProjectContext) -> OfflineFacts:
     tools = wanted_tools(context)
     if not tools:
         return OfflineFacts()
-    texts: dict[str, str] = {
-        name: project_file.text
-        for name, project_file in context.files.items()
-        if project_file.text is not None and name not in NOT_BUILD_FILES
-    }
-    tree = context.tree()
-    for relative_path in tree.files:
-        if len(texts) >= MAX_BUILD_FILES:
-            break
-        if relative_path in texts or not is_build_file(relative_path):
-            continue
-        text = read_text(Path(tree.root) / relative_path)
-        if text is not None:
-            texts[relative_path.replace("\\", "/")] = text
-    steps: list[tuple[str, str]] = []
-    for tool in tools:
-        pattern = command_pattern(tool.command)
-        for name, text in texts.items():
-            match = pattern.search(text)
-            if match:
-                steps.append((tool.command, f"{name}:{text.count(chr(10), 0, match.start()) + 1}"))
-                break
-    return OfflineFacts(tools=tools, build_files=tuple(sorted(texts)), steps=tuple(steps))
+    steps = tuple((tool.command, where) for tool in tools if (where := context.runs_command(tool.command)) is not None)
+    return OfflineFacts(tools=tools, build_files=tuple(sorted(context.build_files())), steps=steps)
 
 
 # Checks -------------------------------------------------------------------------------------------
