@@ -15,7 +15,17 @@ from typing import Any
 from django.core.checks import CheckMessage, Error
 
 from django_deploy_concepts import runner
-from django_deploy_concepts.concerns.checklist import debug, dependencies, errors, hosts, mail, secret_key, simple_deploy, source
+from django_deploy_concepts.concerns.checklist import (
+    debug,
+    dependencies,
+    entry_points,
+    errors,
+    hosts,
+    mail,
+    secret_key,
+    simple_deploy,
+    source,
+)
 from django_deploy_concepts.context import ProjectContext
 from django_deploy_concepts.report import Explanation, Fact, Finding, Hop, Step
 
@@ -63,6 +73,7 @@ class Facts:
     simple_deploy: simple_deploy.Facts
     # What is wrong with DEPLOY_CONCEPTS, one sentence each (django_deploy_concepts.target).
     target_errors: tuple[str, ...] = ()
+    entry_points: entry_points.Facts = dataclasses.field(default_factory=entry_points.Facts)
 
 
 def collect_facts(context: ProjectContext) -> Facts:
@@ -79,6 +90,7 @@ def collect_facts(context: ProjectContext) -> Facts:
         dependencies=dependency_facts,
         simple_deploy=simple_deploy.collect(context, parsed, dependency_facts.names),
         target_errors=context.target.errors,
+        entry_points=entry_points.collect(context),
     )
 
 
@@ -123,6 +135,7 @@ def on(part: str, check: Callable[[Any], list[CheckMessage]]) -> Callable[[Facts
 
 PARTS = (
     ("debug", debug),
+    ("entry_points", entry_points),
     ("secret_key", secret_key),
     ("hosts", hosts),
     ("errors", errors),
