@@ -114,3 +114,15 @@ class CheckTests(SimpleTestCase):
             call_command("explain_webserver", "--offline", "--proxy", "nginx", stdout=io.StringIO(), stderr=io.StringIO())
         with self.assertRaises(CommandError):
             call_command("explain_webserver", "--offline", "--host", "https://x.example.org", stdout=io.StringIO(), stderr=io.StringIO())
+
+
+class PolicyTests(SimpleTestCase):
+    def test_hsts_preload_and_subdomains_do_not_keep_a_concern_from_ready(self) -> None:
+        from django_deploy_concepts.report import Finding, is_ready
+
+        policy = (
+            Finding("security.W005", "warning", "SECURE_HSTS_INCLUDE_SUBDOMAINS is not True.", source="django"),
+            Finding("security.W021", "warning", "SECURE_HSTS_PRELOAD is not True.", source="django"),
+        )
+        self.assertTrue(is_ready(policy))
+        self.assertFalse(is_ready((*policy, Finding("security.W004", "warning", "SECURE_HSTS_SECONDS is not set.", source="django"))))
