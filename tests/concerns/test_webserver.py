@@ -495,8 +495,16 @@ class ExplanationTests(WebserverTestCase):
                 'ALLOWED_HOSTS = [os.environ["RENDER_EXTERNAL_HOSTNAME"]]',
             ),
             ("Fly.io's app name completed", {"ALLOWED_HOSTS": []}, None, {"FLY_APP_NAME": "b"}, 'os.environ["FLY_APP_NAME"] + ".fly.dev"'),
-            ("no variable here", {"ALLOWED_HOSTS": []}, "fly", {}, 'ALLOWED_HOSTS = ["myapp.fly.dev"]'),
-            ("wildcard host", {"ALLOWED_HOSTS": ["*"]}, "vps", None, 'ALLOWED_HOSTS = ["www.example.com"]'),
+            # Neither declared nor detected: read from a variable the user sets, never a placeholder host.
+            ("no variable here", {"ALLOWED_HOSTS": []}, "fly", {}, 'ALLOWED_HOSTS = [os.environ["DJANGO_ALLOWED_HOST"]]'),
+            ("wildcard host", {"ALLOWED_HOSTS": ["*"]}, "vps", None, 'ALLOWED_HOSTS = [os.environ["DJANGO_ALLOWED_HOST"]]'),
+            (
+                "wildcard host, declared host",
+                {"ALLOWED_HOSTS": ["*"], "DEPLOY_CONCEPTS": {"hosts": ["shop.example.org"]}},
+                "vps",
+                None,
+                'ALLOWED_HOSTS = ["shop.example.org"]',
+            ),
             ("plain server", {}, "vps", None, "python manage.py explain_webserver --emit nginx"),
             ("uploads on an ephemeral disk", {}, "heroku", None, "storages.backends.s3.S3Storage"),
             ("uploads without settings", {"MEDIA_ROOT": ""}, "vps", None, 'MEDIA_ROOT = BASE_DIR / "media"'),
@@ -504,7 +512,9 @@ class ExplanationTests(WebserverTestCase):
         ]
         for case, settings, platform, environ, expected in rows:
             with self.subTest(case), override_settings(**settings):
-                self.assertIn(expected, self.explanation_code(self.facts(platform, environ)))
+                code = self.explanation_code(self.facts(platform, environ))
+                self.assertIn(expected, code)
+                self.assertNotIn("www.example.com", code)
 
     def test_quiet_project_gets_no_https_or_host_steps(self) -> None:
         with override_settings(ALLOWED_HOSTS=["myblog.onrender.com"], SECURE_PROXY_SSL_HEADER=HEADER, STORAGES=NOT_ON_DISK):

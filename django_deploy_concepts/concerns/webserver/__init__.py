@@ -417,8 +417,10 @@ def hostname_expression(facts: Facts) -> tuple[str, str]:
     platform, host = facts.platform, facts.hosts.public_hostname
     # The variable is used only where this environment has it: elsewhere os.environ[...] would fail.
     if not facts.hosts.public_hostname_source or facts.hosts.public_hostname_source != platform.hostname_env:
-        text = host or (f"myapp{platform.host_suffix}" if platform.host_suffix else "www.example.com")
-        return repr(text).replace("'", '"'), text
+        if host is None:
+            # Neither declared nor detected: read from a variable the user sets, never a placeholder.
+            return 'os.environ["DJANGO_ALLOWED_HOST"]', "read from the environment variable DJANGO_ALLOWED_HOST"
+        return repr(host).replace("'", '"'), host
     if platform.hostname_template == "{}":
         return f'os.environ["{platform.hostname_env}"]', host or platform.hostname_env
     prefix, _, suffix = platform.hostname_template.partition("{}")

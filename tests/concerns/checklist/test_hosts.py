@@ -70,3 +70,22 @@ class PlatformHostnameStepTests(ChecklistTestCase):
     def test_no_step_when_hosts_are_fine(self) -> None:
         with override_settings(ALLOWED_HOSTS=["example.com"]):
             self.assertNotIn("Name the real hostnames", self.explanation_text(self.facts()))
+
+
+class NoPlaceholderHostTests(ChecklistTestCase):
+    def test_fix_uses_the_declared_host_or_a_variable(self) -> None:
+        empty = (Finding("security.W020", "warning", "ALLOWED_HOSTS must not be empty in deployment.", source="django"),)
+        rows = (
+            ({"hosts": ["shop.example.org"]}, "vps", 'ALLOWED_HOSTS = ["shop.example.org"]'),
+            ({}, "vps", 'os.environ.get("DJANGO_ALLOWED_HOSTS", "")'),
+            (
+                {"hosts": ["shop.example.org"]},
+                "render",
+                'ALLOWED_HOSTS = ["shop.example.org"]\nif "RENDER_EXTERNAL_HOSTNAME" in os.environ:',
+            ),
+        )
+        for declared, platform, expected in rows:
+            with self.subTest(declared=declared, platform=platform), override_settings(ALLOWED_HOSTS=[], DEPLOY_CONCEPTS=declared):
+                text = self.explanation_text(self.facts(platform=platform), empty)
+                self.assertIn(expected, text)
+                self.assertNotIn("www.example.com", text)
