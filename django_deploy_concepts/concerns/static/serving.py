@@ -239,9 +239,9 @@ def router_locations(context: ProjectContext, prefix: str) -> list[str]:
 
 
 def web_server_locations(context: ProjectContext, prefix: str) -> list[str]:
-    from django_deploy_concepts.concerns.webserver.proxies import collect_proxy_configs
+    from django_deploy_concepts.server_configs import collect_proxy_configs
 
-    configs = context.memo("static:proxy_configs", lambda: collect_proxy_configs(context, []))
+    configs = context.memo("server_configs", lambda: collect_proxy_configs(context, []))
     return [f"{config.path} {location}" for config in configs for location in config.locations if covers(location, prefix)]
 
 
