@@ -25,7 +25,7 @@ PROCFILE_WITH_COMPRESS = (
 )
 
 
-class OfflineCompressionTests(StaticTestCase):
+class OfflineTestCase(StaticTestCase):
     def facts_for(self, files: dict[str, str], **settings: Any) -> static.Facts:
         base = Path(self.tmp) / f"project{len(list(Path(self.tmp).iterdir()))}"
         base.mkdir()
@@ -41,6 +41,8 @@ class OfflineCompressionTests(StaticTestCase):
         with override_settings(**values):
             return static.collect_facts(build_context(environ={}))
 
+
+class OfflineCompressionTests(OfflineTestCase):
     def test_no_compress_step_is_s032(self) -> None:
         facts = self.facts_for({"Procfile": PROCFILE})
         self.assertEqual(facts.offline.tools, (offline.COMPRESSOR,))
@@ -85,3 +87,20 @@ class OfflineCompressionTests(StaticTestCase):
             )
             with self.assertRaises(OfflineGenerationError):
                 template.render({})
+
+
+class SassProcessorTests(OfflineTestCase):
+    """django-sass-processor with SASS_PROCESSOR_ENABLED = False serves the .css compilescss writes."""
+
+    APPS = ["django.contrib.contenttypes", "django.contrib.auth", "django.contrib.staticfiles", "sass_processor", "tests.testapp"]
+
+    def test_no_compilescss_step_is_s032(self) -> None:
+        facts = self.facts_for({"Procfile": PROCFILE}, INSTALLED_APPS=self.APPS, COMPRESS_OFFLINE=False, SASS_PROCESSOR_ENABLED=False)
+        self.assertEqual(facts.offline.tools, (offline.SASS_PROCESSOR,))
+        self.assertEqual(offline.check_offline_step(facts), [offline.e032(offline.SASS_PROCESSOR, ("Procfile",))])
+
+    def test_compilescss_in_the_build_is_quiet(self) -> None:
+        files = {"Procfile": PROCFILE, "bin/post_compile": "#!/bin/sh\npython manage.py compilescss\n"}
+        facts = self.facts_for(files, INSTALLED_APPS=self.APPS, COMPRESS_OFFLINE=False, SASS_PROCESSOR_ENABLED=False)
+        self.assertEqual(offline.check_offline_step(facts), [])
+        self.assertEqual(facts.offline.steps, (("compilescss", "bin/post_compile:2"),))
