@@ -110,11 +110,14 @@ def parse(config: object) -> Target:
     return Target(**values, errors=tuple(errors))
 
 
-@functools.cache
 def get_target() -> Target:
-    """The declared target, read once from settings; ``setting_changed`` clears it."""
-    if not settings.configured:
-        return Target()
+    """The declared target, read once from settings; ``setting_changed`` clears it. Before the
+    settings are configured it is empty, and nothing is cached (nor are the settings forced)."""
+    return read_setting() if settings.configured else Target()
+
+
+@functools.cache
+def read_setting() -> Target:
     try:
         value = getattr(settings, SETTING, None)
     except Exception as exc:  # noqa: BLE001 - a settings module that fails is reported elsewhere
@@ -125,7 +128,7 @@ def get_target() -> Target:
 @receiver(setting_changed)
 def forget_target(setting: str, **kwargs: Any) -> None:
     if setting == SETTING:
-        get_target.cache_clear()
+        read_setting.cache_clear()
 
 
 def with_options(target: Target, **options: Any) -> Target:
