@@ -652,7 +652,31 @@ class DeclaredTargetTests(WebserverTestCase):
             ],
         )
         with override_settings(**REDIRECT, DEPLOY_CONCEPTS={"proxy": "other-host"}):
-            self.assertEqual(webserver.check_redirect_loop_other_host(self.facts("vps")), [webserver.E014])
+            self.assertEqual(webserver.check_redirect_loop_other_host(self.facts("vps")), [webserver.e014("DEPLOY_CONCEPTS 'other-host'")])
+
+    def test_e014_nginx_in_a_compose_service_of_its_own(self) -> None:
+        compose = (
+            "services:\n"
+            "  web:\n"
+            "    build: .\n"
+            "    command: gunicorn tests.wsgi --bind 0.0.0.0:8000\n"
+            "  proxy:\n"
+            "    image: nginx:1.27-alpine\n"
+            "    ports: ['443:443']\n"
+        )
+        self.write("compose.yaml", compose)
+        with override_settings(**REDIRECT):
+            facts = self.facts("container")
+            self.assertEqual(
+                webserver.check_redirect_loop_other_host(facts), [webserver.e014("compose.yaml:6 service proxy (nginx:1.27-alpine)")]
+            )
+            self.assertEqual(webserver.check_proxy_topology_declared(facts), [])
+        with override_settings(**REDIRECT, DEPLOY_CONCEPTS={"proxy": "same-host"}):
+            self.assertEqual(webserver.check_redirect_loop_other_host(self.facts("container")), [])
+        # gunicorn told to trust the proxy container takes its X-Forwarded-Proto.
+        self.write("compose.yaml", compose.replace("--bind 0.0.0.0:8000", "--bind 0.0.0.0:8000 --forwarded-allow-ips '*'"))
+        with override_settings(**REDIRECT):
+            self.assertEqual(webserver.check_redirect_loop_other_host(self.facts("container")), [])
 
     def test_e015_proxy_config_without_forwarded_proto(self) -> None:
         self.assertFires(

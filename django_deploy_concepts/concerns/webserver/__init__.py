@@ -8,12 +8,13 @@ Docs: docs/checks/webserver.rst and docs/platforms.rst.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Collection
 from typing import Any
 
 from django.core.checks import CheckMessage
 
-from django_deploy_concepts import runner
+from django_deploy_concepts import formats, runner
 from django_deploy_concepts.concerns.webserver.configs import (
     KINDS,
     ServingFacts,
@@ -37,7 +38,6 @@ from django_deploy_concepts.concerns.webserver.hosts import (
 )
 from django_deploy_concepts.concerns.webserver.https import (
     E001,
-    E014,
     FORWARDED_PROTO,
     FORWARDED_PROTO_LINE,
     I016,
@@ -54,6 +54,7 @@ from django_deploy_concepts.concerns.webserver.https import (
     collect_https_facts,
     e006,
     e007,
+    e014,
     e015,
     w005,
 )
@@ -87,7 +88,6 @@ __all__ = [
     "DJANGO_CHECKS",
     "DJANGO_CHECK_TAGS",
     "E001",
-    "E014",
     "FORWARDED_PROTO",
     "FORWARDED_PROTO_LINE",
     "I016",
@@ -130,6 +130,7 @@ __all__ = [
     "e007",
     "e009",
     "e013",
+    "e014",
     "e015",
     "emit",
     "explain",
@@ -238,6 +239,9 @@ class Facts:
     # Declared in DEPLOY_CONCEPTS (or on the command line): where the proxy runs, who serves uploads.
     proxy: str | None = None
     media_served_by: str | None = None
+    # Where the proxy topology comes from: the declaration, or a compose file whose proxy service
+    # ("compose.yaml:9 service nginx (nginx:1.27)") runs in a container of its own.
+    proxy_source: str | None = None
 
 
 def collect_platform_facts(context: ProjectContext) -> PlatformFacts:
@@ -263,6 +267,39 @@ def collect_platform_facts(context: ProjectContext) -> PlatformFacts:
     )
 
 
+COMPOSE_FILES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
+PROXY_IMAGES = re.compile(r"^(?:[\w.-]+/)*(nginx|caddy|httpd|traefik|haproxy)(?:[:@].*)?$", re.IGNORECASE)
+
+
+def compose_proxy(context: ProjectContext) -> str | None:
+    """A compose service running a web server image: a proxy in a container of its own."""
+    for name in COMPOSE_FILES:
+        project_file = context.files.get(name)
+        if project_file is None or project_file.text is None:
+            continue
+        try:
+            document = formats.read_yaml(project_file.text)
+        except formats.FormatError:
+            continue
+        services = document.get("services") if isinstance(document, formats.YamlMap) else None
+        for service, definition in services.items.items() if isinstance(services, formats.YamlMap) else ():
+            image = formats.yaml_text(definition.get("image")) if isinstance(definition, formats.YamlMap) else None
+            if image and PROXY_IMAGES.match(image.strip()):
+                return f"{name}:{definition.line} service {service} ({image.strip()})"
+    return None
+
+
+def proxy_topology(context: ProjectContext) -> dict[str, str | None]:
+    declared = context.target.proxy
+    if declared is not None:
+        return {"proxy": declared, "proxy_source": f"{context.target.source('proxy')} {declared!r}"}
+    found = compose_proxy(context)
+    # gunicorn told to trust the proxy's address (--forwarded-allow-ips, FORWARDED_ALLOW_IPS or
+    # gunicorn.conf.py) takes X-Forwarded-Proto from it as from a proxy on the same host.
+    trusted = any(re.search(r"forwarded[-_]allow[-_]ips", text, re.IGNORECASE) for text in context.build_files().values())
+    return {"proxy": "other-host" if found and not trusted else None, "proxy_source": found}
+
+
 def collect_facts(context: ProjectContext) -> Facts:
     errors: list[str] = []
     return Facts(
@@ -273,8 +310,8 @@ def collect_facts(context: ProjectContext) -> Facts:
         proxies=collect_proxy_configs(context, errors),
         serving=collect_serving_facts(context),
         errors=tuple(errors),
-        proxy=context.target.proxy,
         media_served_by=context.target.media_served_by,
+        **proxy_topology(context),
     )
 
 

@@ -79,12 +79,13 @@ def check_redirect_loop(facts: Facts) -> list[CheckMessage]:
     return []
 
 
-E014 = Error(
-    "SECURE_SSL_REDIRECT is on, the proxy runs on another host, and SECURE_PROXY_SSL_HEADER is unset.",
-    hint='gunicorn ignores X-Forwarded-Proto from other hosts: add SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https").',
-    obj="DEPLOY_CONCEPTS['proxy']",
-    id="deploy_webserver.E014",
-)
+def e014(evidence: str) -> Error:
+    return Error(
+        "SECURE_SSL_REDIRECT is on, the proxy runs on another host, and SECURE_PROXY_SSL_HEADER is unset.",
+        hint='gunicorn ignores X-Forwarded-Proto from other hosts: add SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https").',
+        obj=evidence,
+        id="deploy_webserver.E014",
+    )
 
 
 def app_proxies(facts: Facts) -> list[ProxyConfig]:
@@ -95,7 +96,7 @@ def check_redirect_loop_other_host(facts: Facts) -> list[CheckMessage]:
     # On a platform whose router ends TLS, E001 says it already.
     if facts.platform.terminates_tls or not (redirects(facts) and header_unset(facts)):
         return []
-    return [E014] if facts.proxy == "other-host" else []
+    return [e014(facts.proxy_source or "DEPLOY_CONCEPTS['proxy']")] if facts.proxy == "other-host" else []
 
 
 def e015(config: ProxyConfig) -> Error:
