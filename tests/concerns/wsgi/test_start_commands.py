@@ -263,6 +263,38 @@ class CommandTextTests(SimpleTestCase):
                 found = commands.analyse(text)
                 self.assertEqual((found.server, found.application_path, found.binds, found.workers, found.runs_migrate), expected)
 
+    def test_gunicorn_options_as_gunicorn_reads_them(self) -> None:
+        # (words after gunicorn, (application path, binds, workers, workers from, threads, worker class, config, chdir))
+        rows = [
+            ("-w3 -b :$PORT -b unix:/run/g.sock m.wsgi", ("m.wsgi", (":$PORT", "unix:/run/g.sock"), 3, None, None, None, None, None)),
+            ("--workers=${WEB_CONCURRENCY:-3} m.wsgi", ("m.wsgi", (), None, "${WEB_CONCURRENCY:-3}", None, None, None, None)),
+            ("-c conf.py -k gthread --threads 4 --chdir src m.wsgi", ("m.wsgi", (), None, None, 4, "gthread", "conf.py", "src")),
+            # Flags take no value; an abbreviation gunicorn accepts is read as gunicorn reads it.
+            ("--preload --reload m.wsgi --threa 2", ("m.wsgi", (), None, None, 2, None, None, None)),
+            ("--version m.wsgi", ("m.wsgi", (), None, None, None, None, None, None)),
+            # gunicorn refuses these before it serves anything: nothing is read from them.
+            ("--no-such-option x m.wsgi", (None, (), None, None, None, None, None, None)),
+            ("--work 3 m.wsgi", (None, (), None, None, None, None, None, None)),
+            ("m.wsgi --workers", (None, (), None, None, None, None, None, None)),
+        ]
+        for words, expected in rows:
+            with self.subTest(words):
+                found = commands.analyse(f"gunicorn {words}")
+                self.assertEqual(found.server, "gunicorn")
+                self.assertEqual(
+                    (
+                        found.application_path,
+                        found.binds,
+                        found.workers,
+                        found.workers_from,
+                        found.threads,
+                        found.worker_class,
+                        found.config_file,
+                        found.chdir,
+                    ),
+                    expected,
+                )
+
     def test_shell_syntax_without_a_shell(self) -> None:
         self.assertEqual(commands.analyse(["gunicorn", "--bind", "0.0.0.0:$PORT", "m.wsgi"], shell=False).unexpanded, ("$PORT",))
         self.assertEqual(commands.analyse("python manage.py migrate && gunicorn m.wsgi", shell=False).unexpanded, ("&&",))
