@@ -1,7 +1,8 @@
 """Dependencies as deployed: does the requirements file install what the settings use, on a Python Django supports?
 
 A platform installs what the requirements file (or Pipfile, or pyproject.toml and its lock) lists,
-not what your virtual environment happens to hold. Files are read tolerantly, never executed.
+not what your virtual environment happens to hold. Files are read the way the installers read
+them (packaging, tomllib), for a Linux deploy, and never executed.
 Docs: docs/checks/checklist.rst; Django: https://docs.djangoproject.com/en/stable/faq/install/
 """
 

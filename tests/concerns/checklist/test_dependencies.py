@@ -110,7 +110,8 @@ class ParsingTests(ChecklistTestCase):
 
     def test_includes_that_are_no_regular_file_do_not_block(self) -> None:
         os.mkfifo(self.base_dir / "fifo.txt")
-        self.write("requirements.txt", "-r fifo.txt\n-r /dev/stdin\ngunicorn\n")
+        # A constraints file installs nothing: it is not read at all.
+        self.write("requirements.txt", "-r fifo.txt\n-c fifo.txt\n-r /dev/stdin\ngunicorn\n")
         errors: list[str] = []
         results: list[list[dependencies.Requirement]] = []
         # Opening a FIFO for reading blocks until a writer comes: run it where a hang cannot stop the suite.
