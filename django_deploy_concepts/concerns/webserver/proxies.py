@@ -12,6 +12,7 @@ from django.core.checks import CheckMessage, Error, Warning
 from django_deploy_concepts.server_configs import (
     MAX_CONFIG_BYTES,
     MAX_CONFIGS,
+    NGINX_DEFAULT_BODY_LIMIT,
     ProxyConfig,
     candidate_server,
     collect_proxy_configs,
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MAX_CONFIGS",
     "MAX_CONFIG_BYTES",
+    "NGINX_DEFAULT_BODY_LIMIT",
     "ProxyConfig",
     "candidate_server",
     "check_proxy_passes_host",
@@ -42,7 +44,6 @@ __all__ = [
     "w010",
 ]
 
-NGINX_DEFAULT_BODY_LIMIT = 1024 * 1024
 DJANGO_DEFAULT_UPLOAD_SIZE = 2_621_440
 
 
