@@ -226,7 +226,9 @@ def custom_handler(status: int, default: str) -> str | None:
 
     try:
         view = get_resolver().resolve_error_handler(status)
-    except Exception:  # noqa: BLE001 - a broken URLconf is reported by Django's own url checks
+    except BaseException as exc:  # a broken URLconf, even one raising SystemExit, is for Django's url checks
+        if isinstance(exc, KeyboardInterrupt):
+            raise
         return None
     path = f"{getattr(view, '__module__', '')}.{getattr(view, '__qualname__', '')}"
     return None if path == default else path
