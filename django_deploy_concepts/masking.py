@@ -235,25 +235,41 @@ def secrets_pattern(secrets: Iterable[str]) -> re.Pattern[str] | None:
     return re.compile(rf"(?<![A-Za-z0-9])(?:{alternatives})(?![A-Za-z0-9])")
 
 
+# A quoted value longer than this (a 100 KB url() in a stylesheet) is cut in every message and fact.
+MAX_QUOTED = 200
+QUOTED_SHOWN = 80
+# Each alternative stops at the next quote of its kind, so the search stays linear.
+LONG_QUOTED = re.compile(rf"'(?P<single>[^'\n]{{{MAX_QUOTED},}})'|\"(?P<double>[^\"\n]{{{MAX_QUOTED},}})\"")
+
+
+def cap_quoted(text: str) -> str:
+    """``'aaaa...'`` (one quoted value of 100,000 characters) -> its first characters and its length."""
+    if len(text) <= MAX_QUOTED:
+        return text
+
+    def cut(match: re.Match[str]) -> str:
+        quote, value = ("'", match["single"]) if match["single"] is not None else ('"', match["double"])
+        return f"{quote}{value[:QUOTED_SHOWN]}...{quote} ({len(value)} characters)"
+
+    return LONG_QUOTED.sub(cut, text)
+
+
 def scrub_text(text: str, secrets: Iterable[str]) -> str:
     pattern = secrets_pattern(secrets)
-    return text if pattern is None else pattern.sub(MASK, text)
+    return cap_quoted(text if pattern is None else pattern.sub(MASK, text))
 
 
 T = TypeVar("T")
 
 
 def scrub(value: T, secrets: Iterable[str]) -> T:
-    """A copy of ``value`` (dataclasses, mappings, sequences, strings) with every secret masked."""
-    pattern = secrets_pattern(secrets)
-    if pattern is None:
-        return value
-    return _scrub(value, pattern)  # type: ignore[no-any-return]
+    """A copy of ``value`` (dataclasses, mappings, sequences, strings) with every secret masked and long quoted values cut."""
+    return _scrub(value, secrets_pattern(secrets))  # type: ignore[no-any-return]
 
 
-def _scrub(value: Any, pattern: re.Pattern[str]) -> Any:
+def _scrub(value: Any, pattern: re.Pattern[str] | None) -> Any:
     if isinstance(value, str):
-        return pattern.sub(MASK, value)
+        return cap_quoted(value if pattern is None else pattern.sub(MASK, value))
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         changes = {field.name: _scrub(getattr(value, field.name), pattern) for field in dataclasses.fields(value)}
         return dataclasses.replace(value, **changes)
