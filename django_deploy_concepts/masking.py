@@ -254,9 +254,11 @@ def cap_quoted(text: str) -> str:
     return LONG_QUOTED.sub(cut, text)
 
 
-def scrub_text(text: str, secrets: Iterable[str]) -> str:
+def scrub_text(text: str, secrets: Iterable[str], *, cap: bool = True) -> str:
+    """``text`` with every secret masked and, unless ``cap`` is False (a generated file), long quoted values cut."""
     pattern = secrets_pattern(secrets)
-    return cap_quoted(text if pattern is None else pattern.sub(MASK, text))
+    masked = text if pattern is None else pattern.sub(MASK, text)
+    return cap_quoted(masked) if cap else masked
 
 
 T = TypeVar("T")
