@@ -43,8 +43,20 @@ NOT_SECRET_NAMES = frozenset(
     }
 )
 # An environment value shaped like a credential whatever its variable is called (STRIPE_LIVE=sk_live_...):
-# one word of letters and digits, long, with both. Host names, paths and URLs have other characters.
-CREDENTIAL_SHAPE = re.compile(r"(?=[^\s]*[A-Za-z])(?=[^\s]*[0-9])[A-Za-z0-9_\-+=]{16,}")
+# one long word with at least four digits, or with upper case, lower case and digits mixed. Host
+# names, paths, URLs and module names (webserver_e2e_settings) do not look like that.
+CREDENTIAL_WORD = re.compile(r"[A-Za-z0-9_\-+=]{16,}")
+
+
+def looks_like_credential(value: str) -> bool:
+    value = value.strip()
+    if not CREDENTIAL_WORD.fullmatch(value):
+        return False
+    digits = sum(character.isdigit() for character in value)
+    mixed = any(character.isupper() for character in value) and any(character.islower() for character in value)
+    return digits >= 4 or (mixed and digits > 0)
+
+
 # Containers searched for secrets, at most this deep; nothing else is looked into.
 CONTAINERS = (dict, list, tuple, set, frozenset)
 MAX_DEPTH = 6
@@ -214,7 +226,7 @@ def known_secrets(environ: Mapping[str, str] | None = None) -> frozenset[str]:
         except Exception:  # noqa: BLE001 - nothing of it is printed either: it cannot be read
             continue
     for name, value in environ.items():
-        if is_secret_name(name) or CREDENTIAL_SHAPE.fullmatch(value.strip()):
+        if is_secret_name(name) or looks_like_credential(value):
             add(value, MIN_ENVIRON_SECRET_LENGTH)
         password = url_password(value)
         if password:
