@@ -138,3 +138,45 @@ class ExampleProjectTests(PromiseTestCase):
             self.assertEqual(manage(project, "migrate", "--noinput", "-v", "0", env={"PYTHONDONTWRITEBYTECODE": "1"}).returncode, 0)
             self.run_everywhere(project, commands=EXPLAIN_COMMANDS, formats=("json",), env={"PYTHONDONTWRITEBYTECODE": "1"})
             self.run_command(project, "explain_webserver", "--emit", "nginx")
+
+
+QUERYING_TAG = """\
+from django import template
+from django.db import connection
+
+register = template.Library()
+
+
+@register.simple_tag
+def visitors():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        return cursor.fetchone()[0]
+"""
+ERROR_PAGE_SETTINGS = """
+INSTALLED_APPS = [*INSTALLED_APPS, "hostile"]
+TEMPLATES[0]["DIRS"] = [BASE_DIR / "templates"]
+DATABASES = {{"default": {{"ENGINE": "django.db.backends.postgresql", "NAME": "app", "HOST": "127.0.0.1", "PORT": {port},
+    "OPTIONS": {{"connect_timeout": 600}}}}}}
+"""
+
+
+class ErrorPageTests(PromiseTestCase):
+    def test_a_500_page_that_queries_is_found_without_connecting(self) -> None:
+        from tests.hostile.support import silent_server
+
+        files = {
+            "hostile/templatetags/__init__.py": "",
+            "hostile/templatetags/pages.py": QUERYING_TAG,
+            "templates/500.html": "{% load pages %}<p>{% visitors %} visitors saw this error</p>",
+            "templates/404.html": "Not found",
+        }
+        with silent_server() as server, hostile_project(files, settings_extra=ERROR_PAGE_SETTINGS.format(port=server.port)) as project:
+            result = self.run_command(project, "explain_checklist", "--format", "json", "--database", "default", "--timeout", "2")
+            self.assertEqual(server.accepted, [])
+        data = json.loads(result.stdout)
+        messages = [
+            finding["msg"] for concern in data["concerns"] for finding in concern["findings"] if finding["id"] == "deploy_checklist.E017"
+        ]
+        self.assertEqual(len(messages), 1, messages)
+        self.assertIn("DatabaseAccessBlocked", messages[0])
