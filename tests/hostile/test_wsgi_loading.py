@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 from tests.hostile.support import PromiseTestCase, hostile_project, silent_server
 
@@ -124,3 +125,31 @@ class WsgiLoadingTests(PromiseTestCase):
         with hostile_project() as project:
             self.run_command(project, "explain_wsgi", "--offline")
             self.assertFalse(list(project.rglob("__pycache__")))
+
+
+SPAWNS_HELPER = """\
+import os
+import subprocess
+
+from django.core.wsgi import get_wsgi_application
+
+helper = subprocess.Popen(["sleep", "3600"])
+print("helper", helper.pid)
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hostile.settings")
+application = get_wsgi_application()
+"""
+
+
+class ProcessGroupTests(PromiseTestCase):
+    def test_what_wsgi_py_starts_is_stopped_with_it(self) -> None:
+        with hostile_project({"hostile/wsgi.py": SPAWNS_HELPER}) as project:
+            result = self.run_command(project, "explain_wsgi", "--format", "json", "--offline")
+        [line] = [line for line in facts(result.stdout)["loading"]["output"] if line.startswith("helper ")]  # type: ignore[index]
+        pid = int(line.split()[1])
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        # A zombie is gone too (only its exit status remains); anything else still runs.
+        with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+            self.assertEqual(handle.read().split()[2], "Z", f"process {pid} still runs")
