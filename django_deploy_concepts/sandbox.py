@@ -5,7 +5,9 @@ in a session of its own, with its stdout and stderr sent to a file. Whatever the
 (print, raise SystemExit, start a thread, hang, connect) stays in this process: it writes what it
 found as JSON to RESULT after each step and ends with ``os._exit``, so no thread keeps it alive.
 Database connections to aliases the run may not use, and with ``--offline`` any network
-connection, are refused here and recorded: the report says what was not verified, and why.
+connection, are refused here and recorded: the report says what was not verified, and why. The
+aliases it may use are made read-only first, in this process's settings only (sqlite ``mode=ro``,
+PostgreSQL ``default_transaction_read_only``); those that cannot be are refused too.
 """
 
 from __future__ import annotations
@@ -52,6 +54,41 @@ def refuse_databases(allowed: frozenset[str]) -> None:
 
     BaseDatabaseWrapper.connect = guarded(BaseDatabaseWrapper.connect)  # type: ignore[method-assign]
     BaseDatabaseWrapper.ensure_connection = guarded(BaseDatabaseWrapper.ensure_connection)  # type: ignore[method-assign]
+
+
+def read_only_aliases(allowed: frozenset[str]) -> frozenset[str]:
+    """Make the connections the project's code may open read-only, in this process's settings only;
+    the aliases that cannot be made so (a sqlite file that does not exist yet, another vendor) are refused."""
+    import urllib.parse
+
+    from django.conf import settings
+    from django.db.utils import load_backend
+
+    kept: set[str] = set()
+    databases: dict[str, Any] = settings.DATABASES
+    for alias in allowed:
+        config = databases.get(alias)
+        if not isinstance(config, dict):
+            continue
+        try:
+            vendor = load_backend(config.get("ENGINE") or "django.db.backends.dummy").DatabaseWrapper.vendor
+        except Exception:  # noqa: BLE001 - a backend that does not load: nothing to connect with
+            continue
+        options: dict[str, Any] = dict(config.get("OPTIONS") or {})
+        if vendor == "sqlite":
+            name = str(config.get("NAME") or "")
+            if not name or name.startswith("file:") or not os.path.isfile(name):
+                continue
+            # Connecting would otherwise create a missing file, and init_command may change the header.
+            config["NAME"] = f"file:{urllib.parse.quote(os.path.abspath(name))}?mode=ro"
+            options.pop("init_command", None)
+        elif vendor == "postgresql":
+            options["options"] = f"{options.get('options') or ''} -c default_transaction_read_only=on".strip()
+        else:
+            continue
+        config["OPTIONS"] = options
+        kept.add(alias)
+    return frozenset(kept)
 
 
 def refuse_network() -> None:
@@ -149,7 +186,11 @@ def main(argv: list[str]) -> None:
     # Bounded from inside too: SIGALRM ends the process should our parent be gone.
     signal.setitimer(signal.ITIMER_REAL, float(request["bound"]))
     try:
-        refuse_databases(frozenset(request["databases"]))
+        try:
+            allowed = read_only_aliases(frozenset(request["databases"]))
+        except Exception:  # noqa: BLE001 - settings that do not load here: no connection at all
+            allowed = frozenset()
+        refuse_databases(allowed)
         if request["offline"]:
             refuse_network()
         save()

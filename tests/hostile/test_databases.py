@@ -180,3 +180,39 @@ class ErrorPageTests(PromiseTestCase):
         ]
         self.assertEqual(len(messages), 1, messages)
         self.assertIn("DatabaseAccessBlocked", messages[0])
+
+
+WRITES_AT_IMPORT = """\
+import os
+
+from django.core.wsgi import get_wsgi_application
+from django.db import connection
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hostile.settings")
+application = get_wsgi_application()
+with connection.cursor() as cursor:
+    cursor.execute("CREATE TABLE planted (x int)")
+"""
+
+
+class WritingWsgiTests(PromiseTestCase):
+    def test_a_wsgi_py_that_writes_at_import_writes_nothing(self) -> None:
+        with hostile_project({"hostile/wsgi.py": WRITES_AT_IMPORT}) as project:
+            # No database yet: connecting would create the file, so the connection is refused.
+            missing = self.run_command(project, "explain_wsgi", "--format", "json", "--database", "default")
+            self.assertFalse((project / "db.sqlite3").exists())
+            make_sqlite(project / "db.sqlite3")
+            existing = self.run_command(project, "explain_wsgi", "--format", "json", "--database", "default")
+        for result in (missing, existing):
+            ids = {finding["id"] for concern in json.loads(result.stdout)["concerns"] for finding in concern["findings"]}
+            self.assertIn("deploy_wsgi.I017", ids)
+            self.assertNotIn("deploy_wsgi.E001", ids)
+
+    def test_a_wsgi_py_that_writes_to_postgresql_writes_nothing(self) -> None:
+        extra = f"\nDATABASES = {{'default': {server.settings_dict('shop', 'owner', PASSWORD)!r}}}\n"
+        wsgi = WRITES_AT_IMPORT.replace("CREATE TABLE planted (x int)", "INSERT INTO orders (total) VALUES (99)")
+        with hostile_project({"hostile/wsgi.py": wsgi}, settings_extra=extra) as project:
+            before = postgres_snapshot()
+            result = self.run_command(project, "explain_wsgi", "--format", "json", "--database", "default", secrets=[PASSWORD])
+            self.assertEqual(postgres_snapshot(), before)
+        self.assertIn("read-only", result.stdout)

@@ -42,6 +42,8 @@ MAX_OUTPUT_LINES = 5
 STARTUP_SECONDS = 5.0
 CHILD_MARGIN_SECONDS = 2.0
 REHEARSAL = "`manage.py rehearse_deploy` tries real requests"
+# What sqlite and PostgreSQL say when the child's read-only connection is asked to write.
+READ_ONLY_ERRORS = ("attempt to write a readonly database", "read-only transaction")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -247,6 +249,10 @@ def start_loading(context: ProjectContext) -> Callable[[], tuple[Loading, dict[s
             if item_error and refused:
                 unverified = f"it opens a connection while loading ({refused[0]}), which this run may not open"
                 item_error = None
+            elif item_error and any(words in str(item_error).lower() for words in READ_ONLY_ERRORS):
+                refused = ("a write to the database",)
+                unverified = "it writes to the database while loading, and this run opens databases read-only"
+                item_error = None
             loaded[setting] = LoadedApplication(
                 setting,
                 path,
@@ -361,7 +367,7 @@ def check_loading_threads(facts: Facts) -> list[CheckMessage]:
 def i017(application: LoadedApplication) -> Info:
     return Info(
         f"{application.setting} was not verified: {application.unverified}.",
-        hint="Run with --database (or without --offline) to let it connect; or connect on first use instead of at import.",
+        hint="Connect, and write, on first use rather than at import; --database ALIAS lets this run connect, read-only.",
         id="deploy_wsgi.I017",
     )
 
