@@ -179,3 +179,26 @@ class CapQuotedTests(SimpleTestCase):
         for text, expected in rows:
             with self.subTest(text=text[:20]):
                 self.assertEqual(masking.cap_quoted(text), expected)
+
+
+class SecretNamedContainerTests(SimpleTestCase):
+    """A setting named like a secret whose values are ordinary: mask by the value's key and shape."""
+
+    @override_settings(
+        SECRETS_BACKEND={"HOST": "vault.internal.example.org", "PORT": "8200", "APP": "mysite", "TOKEN": "s.Zq81hN2xV"},
+        AWS_SECRET_ACCESS_KEY="wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        SECRET_SETTINGS={"modules": ["mysite.settings", "localhost"], "signing": "9fQ2x7LkPz3WmB8vR1tY"},
+    )
+    def test_ordinary_values_stay_visible_secrets_masked(self) -> None:
+        from django_deploy_concepts import masking
+
+        secrets = masking.known_secrets({})
+        text = masking.scrub_text(
+            "mysite at vault.internal.example.org:8200 token s.Zq81hN2xV key wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY "
+            "signing 9fQ2x7LkPz3WmB8vR1tY settings mysite.settings",
+            secrets,
+        )
+        self.assertEqual(
+            text,
+            "mysite at vault.internal.example.org:8200 token ******** key ******** signing ******** settings mysite.settings",
+        )
