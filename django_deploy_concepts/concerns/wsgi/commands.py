@@ -286,10 +286,17 @@ def _analyse_words(words: list[str], unexpanded: tuple[str, ...], depth: int) ->
             if found.server is None:
                 found = dataclasses.replace(server_details(server, rest), unexpanded=unexpanded)
             continue
-        if program.endswith(".sh") or segment[0].startswith(("./", "bin/")):
+        if program.endswith(".sh") or segment[0].startswith(("./", "bin/")) or is_container_script(segment[0]):
             scripts.append(segment[0])
     return dataclasses.replace(
         found, runs_migrate=runs_migrate, cd=tuple(cd), scripts=tuple(scripts), make_targets=tuple(dict.fromkeys(make_targets))
+    )
+
+
+def is_container_script(word: str) -> bool:
+    """``/start``, ``/app/docker-entrypoint``: a file of the project copied into an image, not a system program."""
+    return (
+        word.startswith("/") and not word.startswith(("/usr/", "/bin/", "/sbin/", "/opt/", "/root/", "/venv/", "/lib/")) and "$" not in word
     )
 
 

@@ -322,6 +322,8 @@ def followed_commands(
         return found
     for script in analysis.scripts:
         script_path = reader.container_files.get(script) if script.startswith("/") else None
+        if script_path is None and script.startswith("/") and not script.endswith(".sh"):
+            continue  # /start: only the file a COPY line put there, not any file of that name
         script_path = script_path or find_script(context, script, working_dir)
         if script_path is None or script_path in scripts_read or len(scripts_read) >= MAX_SCRIPTS:
             continue
@@ -354,22 +356,25 @@ def make_commands(
         return []
     targets, default = read_makefile(text)
     found: list[StartCommand] = []
-    pending: list[str] = [target or default or ""]
     seen: set[str] = set()
-    while pending and len(seen) < 10:
-        current = pending.pop(0)
-        if current in seen or current not in targets:
-            continue
+
+    def run(current: str) -> None:
+        # Prerequisites first, as make runs them; each target once, a few levels deep.
+        if current in seen or current not in targets or len(seen) >= 10:
+            return
         seen.add(current)
         rule = targets[current]
-        pending = [*rule.prerequisites, *pending]
+        for prerequisite in rule.prerequisites:
+            run(prerequisite)
         for number, line in rule.recipe:
             raw = RawCommand(name, number, parent.process, line, parent.is_web, path.parent, True, parent.sets_port)
             raw.role, raw.role_reason, raw.conditional = parent.role, parent.role_reason, parent.conditional
             command, analysis = analysed(raw)
             if analysis.server is not None or analysis.runs_migrate:
                 found.append(command)
-            found += followed_commands(context, reader, command, analysis, scripts_read, path.parent, depth + 1)
+            found.extend(followed_commands(context, reader, command, analysis, scripts_read, path.parent, depth + 1))
+
+    run(target or default or "")
     if not any(start_file.path == name for start_file in reader.files):
         reader.files.append(StartFile(name, "Makefile", len(found)))
     return found
