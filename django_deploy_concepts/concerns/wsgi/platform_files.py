@@ -113,9 +113,28 @@ class BuildStep:
     # Local directory the command runs in, when known.
     working_dir: Path | None
     role: str = PRODUCTION
-    # A Dockerfile's (container path, local path) copies, to find the files a RUN line names.
+    # A Dockerfile's copies so far, (local path, container path), to find the files a RUN line names.
     copies: tuple[tuple[str, str], ...] = ()
+    # The WORKDIR of a Dockerfile's RUN line (a path in the image).
     container_dir: str | None = None
+
+    def local_file(self, name: str) -> Path | None:
+        """The local file that ``name``, as this command sees it, is; None when it cannot be known."""
+        if self.container_dir is None:
+            if self.working_dir is None or name.startswith(("/", "$", "~")):
+                return None
+            candidate = (self.working_dir / name).resolve()
+            return candidate if candidate.is_file() else None
+        target = posixpath.normpath(posixpath.join(self.container_dir, name))
+        for local_text, destination in reversed(self.copies):
+            local = Path(local_text)
+            if local.is_file() and target in (destination, posixpath.join(destination, local.name)):
+                return local
+            if local.is_dir() and target.startswith(destination.rstrip("/") + "/"):
+                candidate = (local / posixpath.relpath(target, destination)).resolve()
+                if candidate.is_file():
+                    return candidate
+        return None
 
 
 @dataclasses.dataclass
@@ -216,6 +235,7 @@ def read_dockerfile(reader: Reader, name: str, text: str, directory: Path) -> st
     contexts = [*info.contexts, directory.resolve()]
     workdir = "/"
     copies: list[tuple[str, str]] = []
+    local_copies: list[tuple[str, str]] = []
     starts: dict[str, tuple[int, str]] = {}
     runs: list[tuple[int, str, str, tuple[tuple[str, str], ...]]] = []
     sets_port = False
@@ -223,7 +243,7 @@ def read_dockerfile(reader: Reader, name: str, text: str, directory: Path) -> st
     for line, instruction, arguments in dockerfile_instructions(text):
         if instruction == "FROM":
             # RUN lines of every stage count: a builder stage installs what the final one copies.
-            workdir, copies, starts, sets_port = "/", [], {}, False
+            workdir, copies, local_copies, starts, sets_port = "/", [], [], {}, False
             stage = (line, next((word for word in arguments.split() if not word.startswith("--")), ""))
         elif instruction == "WORKDIR":
             workdir = posixpath.normpath(posixpath.join(workdir, arguments.strip("\"'")))
@@ -234,6 +254,8 @@ def read_dockerfile(reader: Reader, name: str, text: str, directory: Path) -> st
                 copies += [(source, destination) for source in words[:-1]]
                 for source in words[:-1]:
                     local = local_source(contexts, source)
+                    if local is not None:
+                        local_copies.append((str(local), destination))
                     if local is not None and local.is_file():
                         target = destination
                         if words[-1].endswith("/") or len(words) > 2:
@@ -242,13 +264,12 @@ def read_dockerfile(reader: Reader, name: str, text: str, directory: Path) -> st
         elif instruction == "ENV":
             sets_port = sets_port or bool(re.match(r"^(.*\s)?PORT(=|\s)", arguments))
         elif instruction == "RUN":
-            runs.append((line, arguments, workdir, tuple(copies)))
+            runs.append((line, arguments, workdir, tuple(local_copies)))
         elif instruction in ("CMD", "ENTRYPOINT"):
             starts[instruction] = (line, arguments)
     reader.docker_workdir = map_container_dir(workdir, copies, contexts)
     for line, arguments, run_dir, run_copies in runs:
-        local_dir = map_container_dir(run_dir, run_copies, contexts)
-        reader.builds.append(BuildStep(name, line, arguments, local_dir, UNKNOWN, run_copies, run_dir))
+        reader.builds.append(BuildStep(name, line, arguments, None, UNKNOWN, run_copies, run_dir))
     if not starts:
         reader.missing_start[name] = stage
     for instruction in ("ENTRYPOINT", "CMD"):
@@ -279,21 +300,6 @@ def local_source(contexts: Sequence[Path], source: str) -> Path | None:
         candidate = (context_dir / source).resolve()
         if candidate.exists():
             return candidate
-    return None
-
-
-def container_to_local(container_path: str, copies: Sequence[tuple[str, str]], contexts: Sequence[Path]) -> Path | None:
-    """The local file that a COPY line put at ``container_path`` in the image, or None."""
-    for source, destination in reversed(copies):
-        local = local_source(contexts, source)
-        if local is None:
-            continue
-        if local.is_file() and container_path in (destination, posixpath.join(destination, posixpath.basename(source))):
-            return local
-        if local.is_dir() and (container_path == destination or container_path.startswith(destination.rstrip("/") + "/")):
-            candidate = (local / posixpath.relpath(container_path, destination)).resolve()
-            if candidate.exists():
-                return candidate
     return None
 
 
