@@ -1019,17 +1019,22 @@ DEPENDENCY_IDS = frozenset(
 PYTHON_IDS = frozenset({"deploy_checklist.E028", "deploy_checklist.W029"})
 
 
+# Apps usually meant for development only: the fix is to keep them out of production settings.
+DEVELOPMENT_APPS = frozenset({"django_deploy_concepts", "debug_toolbar", "django_extensions", "silk", "django_browser_reload", "nplusone"})
+
+
 def missing_packages(facts: Facts) -> list[str]:
     missing = []
-    if facts.platform not in OWN_WSGI_SERVER and not facts.names & set(WSGI_SERVERS):
+    if facts.platform not in OWN_WSGI_SERVER and not facts.started_servers and facts.missing(*WSGI_SERVERS):
         missing.append("gunicorn")
-    missing += [server for server in facts.started_servers if server not in facts.names and server not in missing]
-    missing += [DRIVER_TO_ADD[backend] for backend in facts.database_backends if not facts.names & set(DRIVERS[backend])]
-    if facts.whitenoise_used_by and "whitenoise" not in facts.names:
+    missing += [server for server in facts.started_servers if facts.missing(server) and server not in missing]
+    missing += [DRIVER_TO_ADD[backend] for backend in facts.database_backends if facts.missing(*DRIVERS[backend])]
+    if facts.whitenoise_used_by and facts.missing("whitenoise"):
         missing.append("whitenoise")
-    if facts.dj_database_url_imported_at and "dj-database-url" not in facts.names:
+    if facts.dj_database_url_imported_at and facts.missing("dj-database-url"):
         missing.append("dj-database-url")
-    return missing
+    missing += [use.distributions[0] for use in unlisted(facts) if use.module not in DEVELOPMENT_APPS]
+    return list(dict.fromkeys(missing))
 
 
 def add_packages_code(manifest: str, packages: list[str]) -> tuple[str, str]:
@@ -1055,13 +1060,16 @@ def add_packages_code(manifest: str, packages: list[str]) -> tuple[str, str]:
 def explain(facts: Facts, findings: tuple[Finding, ...]) -> tuple[list[Fact], list[Step]]:
     ids = {finding.id for finding in findings}
     listed = ", ".join(sorted(facts.names)[:15]) + (", ..." if len(facts.names) > 15 else "")
+    evidence = f" ({'; '.join(facts.installed_by)})" if facts.installed_by else " (assumed: nothing shows what the build installs)"
     found = [
         Fact(
             "Dependencies read from",
-            f"{facts.manifest}: {listed or 'nothing listed'}" if facts.manifest else "no requirements file",
+            f"{facts.manifest}{evidence}: {listed or 'nothing listed'}" if facts.manifest else "no requirements file",
             not ids & DEPENDENCY_IDS,
         ),
     ]
+    if facts.other_files and not facts.complete:
+        found.append(Fact("Requirement files production may install too", ", ".join(facts.other_files), None))
     supported = f"{version_text(facts.django_python_min)} to {version_text(facts.django_python_max)}"
     for pin in facts.python_pins:
         found.append(
@@ -1081,6 +1089,31 @@ def explain(facts: Facts, findings: tuple[Finding, ...]) -> tuple[list[Fact], li
                 + (f" Add to {target}:" if packages else ""),
                 code,
                 language,
+            )
+        )
+    development = sorted({use.value for use in unlisted(facts) if use.module in DEVELOPMENT_APPS})
+    if development and ids & {"deploy_checklist.E035", "deploy_checklist.W036"}:
+        apps = ", ".join(json.dumps(app) for app in development)
+        steps.append(
+            Step(
+                f"Keep {', '.join(development)} out of production settings.",
+                "A development-only app in INSTALLED_APPS makes the production install fail with "
+                f"\"ModuleNotFoundError: No module named '{development[0].split('.')[0]}'\". Add it in a local settings "
+                "module that production does not load, or only when DEBUG is on (or list it in the requirements).",
+                f"# settings/local.py (development only)\nfrom .base import *\n\nINSTALLED_APPS += [{apps}]\n\n"
+                f"# or, in a single settings module:\nif DEBUG:\n    INSTALLED_APPS += [{apps}]",
+                "python",
+            )
+        )
+    if "deploy_checklist.I034" in ids:
+        declared = ", ".join(json.dumps(name) for name in (*(facts.manifest or "requirements.txt").split(", "), *facts.other_files))
+        steps.append(
+            Step(
+                "Declare which requirement files the build installs.",
+                f"Nothing in the repository shows whether production installs {', '.join(facts.other_files)}: "
+                "the dependency checks assume it does not. Keep in the list only the files your build installs.",
+                f'DEPLOY_CONCEPTS = {{"requirements": [{declared}]}}',
+                "python",
             )
         )
     if ids & PYTHON_IDS:
