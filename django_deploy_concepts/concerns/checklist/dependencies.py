@@ -425,7 +425,11 @@ def hook_steps(context: ProjectContext) -> list[BuildStep]:
     tree = context.tree()
     root = Path(tree.root)
     steps: list[BuildStep] = []
-    hooks = [relative for relative in tree.files if relative.startswith(HOOK_FOLDERS) or relative in HOOK_FILES][:MAX_HOOKS]
+    hooks = [
+        relative
+        for relative in tree.files
+        if any(f"/{folder}" in f"/{relative}" for folder in HOOK_FOLDERS) or any(f"/{relative}".endswith(f"/{name}") for name in HOOK_FILES)
+    ][:MAX_HOOKS]
     for relative in hooks:
         steps += script_steps(root / relative, relative, context.base_dir)
     return steps

@@ -260,8 +260,18 @@ def resolve_roles(context: ProjectContext, reader: Reader) -> None:
     """Give each Dockerfile's commands and build steps its role; set development commands aside as notes."""
     platform = context.platform_info
     roles: dict[str, tuple[str, str]] = {}
+    dockerfiles = {info.display for info in reader.dockerfiles.values()}
+    production_file = next(
+        (raw.file for raw in reader.raws if raw.is_web and raw.role == PRODUCTION and raw.file not in dockerfiles),
+        None,
+    )
     for info in reader.dockerfiles.values():
-        roles[info.display] = dockerfile_role(info, platform.name, platform.title)
+        role, reason = dockerfile_role(info, platform.name, platform.title)
+        development = [why for kind, why in info.references if kind == DEVELOPMENT]
+        if role == UNKNOWN and production_file and development and len(development) == len(info.references):
+            # Only development services build it, and production starts from another file.
+            role, reason = DEVELOPMENT, f"{development[0]}; production starts from {production_file}"
+        roles[info.display] = (role, reason)
     kept: list[RawCommand] = []
     for raw in reader.raws:
         if raw.role is None:
@@ -440,18 +450,18 @@ def check_runserver_may_start(facts: Facts) -> list[CheckMessage]:
     return [w015(command, serving_path(facts)) for command in facts.start_commands if command.server == "runserver" and not command.certain]
 
 
-def e016(start_file: StartFile) -> Error:
+def e016(start_file: StartFile, path: str) -> Error:
     line, image = start_file.missing_start or (1, "")
     return Error(
         f"{start_file.path} has no CMD: the container runs {image}'s own command (line {line}), not the site.",
-        hint="End the Dockerfile with the start command, e.g. CMD gunicorn mysite.wsgi --bind 0.0.0.0:$PORT.",
+        hint=f"End the Dockerfile with the start command, e.g. CMD gunicorn {path} --bind 0.0.0.0:$PORT.",
         obj=start_file.path,
         id="deploy_wsgi.E016",
     )
 
 
 def check_dockerfile_starts_something(facts: Facts) -> list[CheckMessage]:
-    return [e016(start_file) for start_file in facts.start_files if start_file.missing_start]
+    return [e016(start_file, serving_path(facts)) for start_file in facts.start_files if start_file.missing_start]
 
 
 def e003(command: StartCommand, expected: str) -> Error:

@@ -173,6 +173,22 @@ class CheckTests(SimpleTestCase):
         self.assertEqual(len(notes), 1, explanation)
         self.assertIn("not production's", notes[0].value)
 
+    def test_a_dockerfile_only_development_builds_next_to_a_procfile(self) -> None:
+        # Real case, with the platform detected from the files (the compose file makes it "container").
+        project_files = {
+            "Procfile": GOOD_PROCFILE,
+            "docker-compose.yml": DEV_COMPOSE.replace("    command: python manage.py runserver 0.0.0.0:8000\n", ""),
+            "Dockerfile": "FROM python:3.12\nWORKDIR /app\nCOPY . /app\nCMD python manage.py runserver 0.0.0.0:8000\n",
+        }
+        with project_with(project_files) as project:
+            facts, messages = inspect(project)
+        self.assertEqual([(command.file, command.server) for command in facts.start_commands], [("Procfile", "gunicorn")])
+        self.assertNotIn("deploy_wsgi.E002", ids(messages))
+        self.assertNotIn("deploy_wsgi.W015", ids(messages))
+        dockerfile = next(start_file for start_file in facts.start_files if start_file.path == "Dockerfile")
+        self.assertEqual(dockerfile.role, "development")
+        self.assertIn("production starts from Procfile", dockerfile.role_reason)
+
     def test_runserver_where_production_certainly_runs_it(self) -> None:
         table = [
             ("Procfile", {"Procfile": "web: python manage.py runserver 0.0.0.0:$PORT\n"}, None),
@@ -222,7 +238,7 @@ class CheckTests(SimpleTestCase):
             facts, messages = inspect(project)
         start_file = next(start_file for start_file in facts.start_files if start_file.path == "Dockerfile")
         self.assertEqual(start_file.missing_start, (1, "python:3.12-slim"))
-        self.assertIn(start_commands.e016(start_file), messages)
+        self.assertIn(start_commands.e016(start_file, "tests.wsgi:application"), messages)
         quiet = [
             # fly.toml says what runs.
             ({"Dockerfile": no_cmd, "fly.toml": "app = 'x'\n[processes]\napp = 'gunicorn tests.wsgi --bind 0.0.0.0:8080'\n"}, None),
