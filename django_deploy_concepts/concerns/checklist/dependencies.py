@@ -357,8 +357,11 @@ class Installed:
     requirements: list[Requirement]
     errors: list[str]
     evidence: list[str]
+    # Declared, or installed by a production build step: the list is what production installs.
     complete: bool
     read: set[Path]
+    # The platform installs the manifest by itself: complete unless other requirement files exist.
+    platform_installs: bool = False
 
 
 def install_targets(command: str) -> list[tuple[str, str]]:
@@ -531,7 +534,7 @@ def installed_requirements(context: ProjectContext) -> Installed:
     requirements: list[Requirement] = []
     evidence: list[str] = []
     files: list[str] = []
-    docker_installs = production_evidence = False
+    docker_installs = production_evidence = platform_installs = False
     for step in build_steps(context):
         targets = install_targets(step.command)
         if not targets:
@@ -583,8 +586,8 @@ def installed_requirements(context: ProjectContext) -> Installed:
             platform = context.platform_info
             if platform.name in INSTALLING_PLATFORMS:
                 evidence.insert(0, f"{platform.title} installs {implicit}")
-                production_evidence = True
-    return Installed(manifest, requirements, errors, evidence, production_evidence, read)
+                platform_installs = True
+    return Installed(manifest, requirements, errors, evidence, production_evidence, read, platform_installs)
 
 
 def other_requirement_files(context: ProjectContext, read: set[Path]) -> list[tuple[str, Path]]:
@@ -766,7 +769,7 @@ def collect(context: ProjectContext, parsed: tuple[source.ParsedSource, ...]) ->
         read_errors=tuple(errors),
         installed_by=tuple(installed.evidence),
         # Other requirement files leave the list incomplete unless the evidence names what is installed.
-        complete=installed.complete and (not others or bool(declared_requirements(context)) or len(installed.evidence) > 1),
+        complete=installed.complete or (installed.platform_installs and not others),
         other_files=tuple(display for display, _ in others),
         other_requirements=tuple(other_requirements),
         modules=module_uses(context),

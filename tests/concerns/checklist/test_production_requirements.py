@@ -127,6 +127,8 @@ class DockerfileInstallTests(ChecklistTestCase):
     def test_pip_install_in_a_dockerfile_run_line(self) -> None:
         self.write("requirements.txt", "Django>=5.2\n")  # what developers install
         self.write("requirements/production.txt", "-r ../requirements.txt\npsycopg[binary]\nwhitenoise\n")
+        # Another file the image does not install: the RUN line says what it installs.
+        self.write("requirements_remote.txt", "boto3\n")
         self.write(
             "Dockerfile",
             "FROM python:3.12-slim\nWORKDIR /app\nCOPY requirements/ /app/requirements/\nCOPY requirements.txt /app/\n"
@@ -139,6 +141,7 @@ class DockerfileInstallTests(ChecklistTestCase):
         self.assertEqual(facts.manifest, "requirements/production.txt")
         self.assertEqual(sorted(facts.names), ["django", "gunicorn", "psycopg", "whitenoise"])
         self.assertEqual(facts.installed_by, ("Dockerfile:5 pip install --no-cache-dir -r requirements/production.txt gunicorn",))
+        self.assertEqual(facts.other_files, ("requirements_remote.txt",))
         self.assertTrue(facts.complete)
         for quiet in ("deploy_checklist.E023", "deploy_checklist.E024", "deploy_checklist.E025", "deploy_checklist.I034"):
             self.assertNotIn(quiet, ids)
