@@ -534,13 +534,17 @@ def installed_requirements(context: ProjectContext) -> Installed:
     requirements: list[Requirement] = []
     evidence: list[str] = []
     files: list[str] = []
-    docker_installs = production_evidence = platform_installs = False
-    for step in build_steps(context):
+    steps = build_steps(context)
+    # Render's buildCommand replaces its own pip install: what it runs is all that is installed.
+    docker_installs = any(step.file.rsplit("/", 1)[-1] == "render.yaml" and step.role == PRODUCTION for step in steps)
+    production_evidence = platform_installs = False
+    for step in steps:
         targets = install_targets(step.command)
         if not targets:
             continue
         where = f"{step.file}:{step.line}"
         evidence.append(f"{where} {step.command[:100]}")
+        # A production Dockerfile's RUN lines are all that its image installs.
         docker_installs = docker_installs or (step.container_dir is not None and step.role == PRODUCTION)
         production_evidence = production_evidence or step.role == PRODUCTION
         for kind, value in targets:

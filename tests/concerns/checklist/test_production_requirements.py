@@ -36,6 +36,7 @@ class InstallTargetTests(SimpleTestCase):
             ("uv sync --frozen --no-dev", [("group", "uv")]),
             ("poetry export -o requirements.txt && pip install -r requirements.txt", [("group", "poetry"), ("file", "requirements.txt")]),
             ("pipenv install --deploy --system", [("group", "pipenv")]),
+            ("poetry install --only main --no-root", [("group", "poetry")]),
             ("pip install /wheels/*", []),
             ("python manage.py collectstatic --noinput", []),
         ]  # fmt: skip
@@ -160,6 +161,23 @@ class DockerfileInstallTests(ChecklistTestCase):
         facts = self.facts(platform="fly").dependencies
         self.assertEqual(facts.manifest, "pyproject.toml, uv.lock")
         self.assertNotIn("deploy_checklist.E023", self.ids(platform="fly"))
+
+    def test_a_build_script_named_by_render_yaml(self) -> None:
+        self.write("requirements.txt", "Django\n")
+        self.write("requirements/prod.txt", "-r ../requirements.txt\ngunicorn\nwhitenoise\n")
+        self.write(
+            "build.sh",
+            "#!/usr/bin/env bash\nset -o errexit\npip install -r requirements/prod.txt\npython manage.py collectstatic --no-input\n",
+        )
+        self.write(
+            "render.yaml",
+            "services:\n  - type: web\n    name: blog\n    runtime: python\n    buildCommand: ./build.sh\n    startCommand: gunicorn mysite.wsgi\n",
+        )
+        facts = self.facts().dependencies
+        self.assertEqual(facts.manifest, "requirements/prod.txt")
+        self.assertEqual(facts.installed_by, ("build.sh:3 pip install -r requirements/prod.txt",))
+        self.assertTrue(facts.complete)
+        self.assertNotIn("deploy_checklist.E023", self.ids())
 
     def test_the_same_without_gunicorn_fires(self) -> None:
         self.write("requirements.txt", "Django\nwhitenoise\n")
