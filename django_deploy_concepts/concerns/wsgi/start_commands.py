@@ -102,6 +102,12 @@ class StartCommand:
     conditional: str | None = None
 
     @property
+    def judged(self) -> bool:
+        """Checked for errors: production's, or in a file at the root (a compose.yaml, a Dockerfile) as
+        before; a file found deeper in the tree (docker/Dockerfile) needs evidence that production uses it."""
+        return self.role == PRODUCTION or "/" not in self.file
+
+    @property
     def certain(self) -> bool:
         """Production runs this line: its file is production's and no branch may skip it."""
         return self.role == PRODUCTION and self.conditional is None
@@ -487,7 +493,8 @@ def check_start_command_path(facts: Facts) -> list[CheckMessage]:
     return [
         e003(command, expected)
         for command in facts.start_commands
-        if command.application_path
+        if command.judged
+        and command.application_path
         and not serves_asgi(command.server, command.worker_class)
         and command.server not in ("runserver", "mod_wsgi")
         and load_failure(facts, command) is None
@@ -530,7 +537,7 @@ def check_start_command_loads(facts: Facts) -> list[CheckMessage]:
     wsgi_module = facts.wsgi_application.rpartition(".")[0] if facts.wsgi_application else None
     messages: list[CheckMessage] = []
     for command in facts.start_commands:
-        error = load_failure(facts, command)
+        error = load_failure(facts, command) if command.judged else None
         if error is None:
             continue
         path_module = commands.module_of(command.application_path or "")
@@ -591,7 +598,7 @@ def e010(command: StartCommand, problem: str) -> Error:
 def check_listens_where_platform_sends(facts: Facts) -> list[CheckMessage]:
     messages: list[CheckMessage] = []
     for command in facts.start_commands:
-        problem = unreachable(facts, command)
+        problem = unreachable(facts, command) if command.judged else None
         if problem:
             messages.append(e010(command, problem))
     return messages
@@ -621,7 +628,7 @@ def w011(command: StartCommand) -> Warning:
 def check_worker_count(facts: Facts) -> list[CheckMessage]:
     messages: list[CheckMessage] = []
     for command in facts.start_commands:
-        if command.server != "gunicorn" or not command.is_web:
+        if command.server != "gunicorn" or not command.is_web or not command.judged:
             continue
         workers, worker_class, threads = worker_setup(facts, command)
         if workers == 1 and worker_class.rsplit(".", 1)[-1] in ("sync", "SyncWorker") and threads <= 1:
@@ -651,7 +658,7 @@ def e014(command: StartCommand) -> Error:
 
 
 def check_shell_syntax(facts: Facts) -> list[CheckMessage]:
-    return [e014(command) for command in facts.start_commands if command.unexpanded]
+    return [e014(command) for command in facts.start_commands if command.unexpanded and command.judged]
 
 
 CHECKS = (
@@ -811,7 +818,7 @@ def steps(facts: Facts, ids: set[str], gunicorn_line: str) -> list[Step]:
             )
         )
     for command in facts.start_commands:
-        problem = unreachable(facts, command)
+        problem = unreachable(facts, command) if command.judged else None
         if problem:
             found_steps.append(
                 Step(

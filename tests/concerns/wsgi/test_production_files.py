@@ -232,6 +232,16 @@ class CheckTests(SimpleTestCase):
                 self.assertNotIn("deploy_wsgi.E002", found)
                 self.assertNotIn("deploy_wsgi.W015", found)
 
+    def test_a_dockerfile_deeper_in_the_tree_needs_evidence_for_errors(self) -> None:
+        loopback = "FROM python:3.12\nWORKDIR /app\nCOPY . /app\nCMD gunicorn tests.wsgi --bind 127.0.0.1:8080\n"
+        named = {"fly.toml": "app = 'x'\n[build]\ndockerfile = 'docker/Dockerfile'\n", "docker/Dockerfile": loopback}
+        self.assertIn("deploy_wsgi.E010", self.messages(named))
+        # Nothing says production builds docker/Dockerfile: its command is listed, not judged.
+        with project_with({"fly.toml": "app = 'x'\n", "docker/Dockerfile": loopback}) as project:
+            facts, messages = inspect(project)
+        self.assertEqual([(command.file, command.role) for command in facts.start_commands], [("docker/Dockerfile", "unknown")])
+        self.assertNotIn("deploy_wsgi.E010", ids(messages))
+
     def test_e016_a_production_dockerfile_with_no_cmd(self) -> None:
         no_cmd = "FROM python:3.12-slim\nWORKDIR /app\nCOPY . /app\nRUN pip install -r requirements.txt\n"
         with project_with({"Dockerfile": no_cmd, "fly.toml": "app = 'x'\n"}) as project:
