@@ -297,8 +297,9 @@ def read_dockerfile(reader: Reader, name: str, text: str, directory: Path) -> st
 def local_source(contexts: Sequence[Path], source: str) -> Path | None:
     """The local file or folder a COPY source names, in the first build context that has it."""
     for context_dir in contexts:
-        candidate = (context_dir / source).resolve()
-        if candidate.exists():
+        # Docker reads COPY sources inside the build context only (a leading / is the context's root).
+        candidate = (context_dir / source.lstrip("/")).resolve()
+        if (candidate == context_dir or context_dir in candidate.parents) and candidate.exists():
             return candidate
     return None
 

@@ -261,3 +261,30 @@ class CheckTests(SimpleTestCase):
         for project_files, platform in quiet:
             with self.subTest(project_files):
                 self.assertNotIn("deploy_wsgi.E016", self.messages(project_files, platform))
+
+
+class OddFilesTests(SimpleTestCase):
+    def test_odd_files_do_not_crash(self) -> None:
+        table = {
+            "make calling itself": {"Procfile": "web: make run\n", "Makefile": "run:\n\t$(MAKE) run\n\tmake -C . run\n"},
+            "a Makefile with no targets": {"Procfile": "web: make\n", "Makefile": "X = 1\n\n# nothing\n"},
+            "a Makefile that is a folder": {"Procfile": "web: make run\n", "Makefile/x": ""},
+            "compose with odd build and volumes": {
+                "compose.yaml": "services:\n  web:\n    build: 3\n    volumes: [1, {source: 2}, '.']\n    profiles: 7\n    command: gunicorn x.wsgi\n"
+            },
+            "compose building a folder that is missing": {"compose.yaml": "services:\n  web:\n    build: ./nowhere\n"},
+            "a script with unbalanced blocks": {
+                "Procfile": "web: ./start.sh\n",
+                "start.sh": "fi\nesac\n}\nif x; then\ncase y in\nexec gunicorn x.wsgi\n",
+            },
+            "fly.toml naming a missing Dockerfile": {"fly.toml": "app = 'x'\n[build]\ndockerfile = '../../etc/passwd'\n"},
+            "a Dockerfile copying from outside": {
+                "Dockerfile": "FROM python:3.12\nCOPY ../../ /app\nCOPY /etc/passwd /start\nCMD /start\n"
+            },
+        }
+        for label, project_files in table.items():
+            with self.subTest(label), project_with(project_files) as project:
+                facts, messages = inspect(project, platform="container")
+                self.assertNotIn("deploy_wsgi.E000", ids(messages))
+                # Files outside the build context are not read as scripts.
+                self.assertNotIn("/etc/passwd", {start_file.path for start_file in facts.start_files})
