@@ -474,6 +474,11 @@ def resolved(path: Path) -> Path:
         return path
 
 
+def inside(context: ProjectContext, path: Path) -> bool:
+    real = resolved(path)
+    return any(real == root or root in real.parents for root in context.search_roots)
+
+
 def display_name(context: ProjectContext, path: Path) -> str:
     for root in context.search_roots:
         try:
@@ -564,6 +569,8 @@ def installed_requirements(context: ProjectContext) -> Installed:
                 path = step.local_file(name)
                 if path is None and step.container_dir is None:
                     path = find_local(context, name)
+                if path is not None and not inside(context, path):
+                    path = None  # only the project's own files are read
                 if path is None:
                     if "$" not in name and kind == "file":
                         errors.append(f"{where} installs {name}, which is not in the repository")

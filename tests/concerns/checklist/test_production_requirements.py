@@ -98,6 +98,17 @@ class SplitRequirementsTests(ChecklistTestCase):
         self.assertIn("deploy_checklist.E023", ids)
         self.assertNotIn("deploy_checklist.E024", ids)
 
+    def test_files_outside_the_project_are_not_read(self) -> None:
+        self.write("requirements.txt", "Django\ngunicorn\n")
+        self.write("Procfile", "web: gunicorn mysite.wsgi\n")
+        outside = self.base_dir.parent / f"{self.base_dir.name}-outside.txt"
+        outside.write_text("psycopg2-binary\n", encoding="utf-8")
+        self.addCleanup(outside.unlink)
+        self.write("bin/post_compile", f"pip install -r ../{outside.name}\n")
+        facts = self.facts().dependencies
+        self.assertNotIn("psycopg2-binary", facts.names)
+        self.assertEqual(facts.manifest, "requirements.txt")
+
     def test_development_files_are_not_candidates(self) -> None:
         self.write("requirements.txt", "Django\ngunicorn\nwhitenoise\n")
         self.write("requirements-dev.txt", "pytest\n")
