@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import warnings
 from collections.abc import Iterator
 from types import SimpleNamespace
@@ -120,9 +121,12 @@ class SplitRequirementsTests(ChecklistTestCase):
 
     def test_declared_files(self) -> None:
         self.write_project(hook=False)
-        context = self.context()
-        # DEPLOY_CONCEPTS['requirements'] reaches the context as context.target.requirements.
-        object.__setattr__(context, "target", SimpleNamespace(requirements=("requirements.txt", "requirements_remote.txt")))
+        declared = ["requirements.txt", "requirements_remote.txt"]
+        with override_settings(DEPLOY_CONCEPTS={"requirements": declared}):
+            context = self.context()
+        if importlib.util.find_spec("django_deploy_concepts.target") is None:
+            # Until the declared target is part of the context, it is given the way the context will carry it.
+            object.__setattr__(context, "target", SimpleNamespace(requirements=tuple(declared)))
         with postgres():
             facts = self.facts_for(context)
         self.assertTrue(facts.complete)
