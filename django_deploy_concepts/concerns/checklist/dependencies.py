@@ -507,10 +507,8 @@ def read_requirement_source(path: Path, display: str, errors: list[str], read: s
 
 
 def declared_requirements(context: ProjectContext) -> tuple[str, ...]:
-    """DEPLOY_CONCEPTS['requirements'], once the declared target is part of the context."""
-    target = getattr(context, "target", None)
-    declared = getattr(target, "requirements", None) or ()
-    return tuple(str(name) for name in declared) if isinstance(declared, (list, tuple)) else ()
+    """DEPLOY_CONCEPTS['requirements'] (or --requirements): the files the build installs."""
+    return context.target.requirements
 
 
 def find_local(context: ProjectContext, name: str) -> Path | None:
@@ -528,14 +526,16 @@ def installed_requirements(context: ProjectContext) -> Installed:
     read: set[Path] = set()
     declared = declared_requirements(context)
     if declared:
+        source = context.target.source("requirements")
+        where = f"{source}['requirements']" if source == "DEPLOY_CONCEPTS" else source
         found: list[Requirement] = []
         for name in declared:
             path = find_local(context, name)
             if path is None:
-                errors.append(f"cannot read {name}, declared in DEPLOY_CONCEPTS['requirements']: no such file")
+                errors.append(f"cannot read {name}, declared in {where}: no such file")
                 continue
             found += read_requirement_source(path, name, errors, read)
-        return Installed(", ".join(declared), found, errors, ["declared in DEPLOY_CONCEPTS['requirements']"], True, read)
+        return Installed(", ".join(declared), found, errors, [f"declared in {where}"], True, read)
     requirements: list[Requirement] = []
     evidence: list[str] = []
     files: list[str] = []

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import warnings
 from collections.abc import Iterator
-from types import SimpleNamespace
 
 from django.test import SimpleTestCase, override_settings
 
@@ -124,9 +122,6 @@ class SplitRequirementsTests(ChecklistTestCase):
         declared = ["requirements.txt", "requirements_remote.txt"]
         with override_settings(DEPLOY_CONCEPTS={"requirements": declared}):
             context = self.context()
-        if importlib.util.find_spec("django_deploy_concepts.target") is None:
-            # Until the declared target is part of the context, it is given the way the context will carry it.
-            object.__setattr__(context, "target", SimpleNamespace(requirements=tuple(declared)))
         with postgres():
             facts = self.facts_for(context)
         self.assertTrue(facts.complete)
