@@ -337,8 +337,15 @@ def read_compose(reader: Reader, name: str, document: formats.YamlNode | None, d
         has_ports = service.get("ports") is not None
         sets_port = sets_port_variable(service.get("environment"))
         build_context, dockerfile = compose_build(service.get("build"), directory)
-        role, reason = file_role or service_role(service, build_context or directory, directory) or (UNKNOWN, "")
-        reason = f"service {service_name!r}: {reason}" if reason else ""
+        role, reason = (
+            file_role
+            or service_role(service, build_context or directory, directory)
+            or (
+                UNKNOWN,
+                "nothing says whether it is production's or development's",
+            )
+        )
+        reason = f"service {service_name!r}: {reason}"
         if dockerfile is not None and build_context is not None and dockerfile.is_file():
             reader.reference_dockerfile(dockerfile, build_context, role, f"{reason or f'service {service_name!r}'} in {name} builds it")
         for key in ("entrypoint", "command"):

@@ -443,7 +443,7 @@ def check_runserver_in_start_command(facts: Facts) -> list[CheckMessage]:
 
 
 def w015(command: StartCommand, path: str) -> Warning:
-    why = command.conditional or f"if production runs {command.file} ({command.role_reason})"
+    why = command.conditional or f"if production runs {command.file}" + (f" ({command.role_reason})" if command.role_reason else "")
     return Warning(
         f"{where(command)} may serve the site with runserver: {why}.",
         hint=f"Make sure production starts gunicorn {path}; declare DEPLOY_CONCEPTS['platform'] so its files are known.",

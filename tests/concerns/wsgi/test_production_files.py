@@ -221,6 +221,18 @@ class CheckTests(SimpleTestCase):
         self.assertIn(start_commands.w015(command, "tests.wsgi:application"), messages)
         self.assertIn("may serve the site with runserver: inside the if at line 3 of entrypoint.sh", start_commands.w015(command, "x").msg)
 
+    def test_w015_for_a_file_nothing_says_is_production(self) -> None:
+        with project_with({"compose.yaml": RUNSERVER_COMPOSE}) as project:
+            facts, messages = inspect(project)
+        command = facts.start_commands[0]
+        message = start_commands.w015(command, "tests.wsgi:application")
+        self.assertIn(message, messages)
+        self.assertEqual(
+            message.msg,
+            "compose.yaml line 4 may serve the site with runserver: if production runs compose.yaml "
+            "(service 'web': nothing says whether it is production's or development's).",
+        )
+
     def test_quiet_with_gunicorn(self) -> None:
         table = [
             {"Procfile": "web: make serve\n", "Makefile": "serve:\n\tgunicorn tests.wsgi --workers 3\n"},
