@@ -331,6 +331,11 @@ def read_compose(reader: Reader, name: str, document: formats.YamlNode | None, d
     if not isinstance(services, formats.YamlMap):
         return None if document is None else "no 'services:' mapping"
     file_role = path_role(name)
+    detection = reader.context.platform
+    # Containers declared as the platform (DEPLOY_CONCEPTS or --platform): a compose file is how they run.
+    declared = (
+        (PRODUCTION, f"the declared platform is {detection.title}") if detection.overridden and detection.platform == "container" else None
+    )
     for service_name, service in services.items.items():
         if not isinstance(service, formats.YamlMap):
             continue
@@ -340,6 +345,7 @@ def read_compose(reader: Reader, name: str, document: formats.YamlNode | None, d
         role, reason = (
             file_role
             or service_role(service, build_context or directory, directory)
+            or declared
             or (
                 UNKNOWN,
                 "nothing says whether it is production's or development's",

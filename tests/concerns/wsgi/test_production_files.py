@@ -61,6 +61,8 @@ class RoleTests(SimpleTestCase):
         table = [
             ("compose without evidence", {"compose.yaml": RUNSERVER_COMPOSE}, None, [("compose.yaml", 4, "runserver", "unknown", None)]),
             ("named for production", {"docker-compose.prod.yml": RUNSERVER_COMPOSE}, None, [("docker-compose.prod.yml", 4, "runserver", "production", None)]),
+            ("containers declared as the platform", {"compose.yaml": RUNSERVER_COMPOSE}, "container", [("compose.yaml", 4, "runserver", "production", None)]),
+            ("a development service on that platform", {"compose.yaml": DEV_COMPOSE}, "container", []),
             ("named for development", {"docker-compose.dev.yml": RUNSERVER_COMPOSE, "Procfile": GOOD_PROCFILE}, None, [("Procfile", 1, "gunicorn", "production", None)]),
             ("an override file", {"docker-compose.override.yml": RUNSERVER_COMPOSE, "Procfile": GOOD_PROCFILE}, None, [("Procfile", 1, "gunicorn", "production", None)]),
             ("a root Dockerfile on Fly", {"Dockerfile": "FROM python:3.12\nCMD python manage.py runserver\n", "fly.toml": "app = 'x'\n"}, None, [("Dockerfile", 2, "runserver", "production", None)]),
