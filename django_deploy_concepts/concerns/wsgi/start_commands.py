@@ -442,32 +442,32 @@ def check_runserver_in_start_command(facts: Facts) -> list[CheckMessage]:
     return [e002(command, serving_path(facts)) for command in facts.start_commands if command.server == "runserver" and command.certain]
 
 
-def w015(command: StartCommand, path: str) -> Warning:
+def w018(command: StartCommand, path: str) -> Warning:
     why = command.conditional or f"if production runs {command.file}" + (f" ({command.role_reason})" if command.role_reason else "")
     return Warning(
         f"{where(command)} may serve the site with runserver: {why}.",
         hint=f"Make sure production starts gunicorn {path}; declare DEPLOY_CONCEPTS['platform'] so its files are known.",
         obj=command.command,
-        id="deploy_wsgi.W015",
+        id="deploy_wsgi.W018",
     )
 
 
 def check_runserver_may_start(facts: Facts) -> list[CheckMessage]:
-    return [w015(command, serving_path(facts)) for command in facts.start_commands if command.server == "runserver" and not command.certain]
+    return [w018(command, serving_path(facts)) for command in facts.start_commands if command.server == "runserver" and not command.certain]
 
 
-def e016(start_file: StartFile, path: str) -> Error:
+def e019(start_file: StartFile, path: str) -> Error:
     line, image = start_file.missing_start or (1, "")
     return Error(
         f"{start_file.path} has no CMD: the container runs {image}'s own command (line {line}), not the site.",
         hint=f"End the Dockerfile with the start command, e.g. CMD gunicorn {path} --bind 0.0.0.0:$PORT.",
         obj=start_file.path,
-        id="deploy_wsgi.E016",
+        id="deploy_wsgi.E019",
     )
 
 
 def check_dockerfile_starts_something(facts: Facts) -> list[CheckMessage]:
-    return [e016(start_file, serving_path(facts)) for start_file in facts.start_files if start_file.missing_start]
+    return [e019(start_file, serving_path(facts)) for start_file in facts.start_files if start_file.missing_start]
 
 
 def e003(command: StartCommand, expected: str) -> Error:

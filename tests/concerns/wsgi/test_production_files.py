@@ -157,7 +157,7 @@ class ScriptAndMakeTests(SimpleTestCase):
 
 
 class CheckTests(SimpleTestCase):
-    """runserver where production certainly runs it is E002; where it may, W015; a Dockerfile that starts nothing, E016."""
+    """runserver where production certainly runs it is E002; where it may, W018; a Dockerfile that starts nothing, E019."""
 
     def messages(self, project_files: dict[str, str], platform: str | None = None) -> list[str]:
         with project_with(project_files) as project:
@@ -170,7 +170,7 @@ class CheckTests(SimpleTestCase):
             facts, messages = inspect(project, platform="heroku")
             explanation = start_commands.found(facts)
         self.assertNotIn("deploy_wsgi.E002", ids(messages))
-        self.assertNotIn("deploy_wsgi.W015", ids(messages))
+        self.assertNotIn("deploy_wsgi.W018", ids(messages))
         notes = [fact for fact in explanation if fact.label == "docker-compose.yml (development)"]
         self.assertEqual(len(notes), 1, explanation)
         self.assertIn("not production's", notes[0].value)
@@ -186,7 +186,7 @@ class CheckTests(SimpleTestCase):
             facts, messages = inspect(project)
         self.assertEqual([(command.file, command.server) for command in facts.start_commands], [("Procfile", "gunicorn")])
         self.assertNotIn("deploy_wsgi.E002", ids(messages))
-        self.assertNotIn("deploy_wsgi.W015", ids(messages))
+        self.assertNotIn("deploy_wsgi.W018", ids(messages))
         dockerfile = next(start_file for start_file in facts.start_files if start_file.path == "Dockerfile")
         self.assertEqual(dockerfile.role, "development")
         self.assertIn("production starts from Procfile", dockerfile.role_reason)
@@ -202,7 +202,7 @@ class CheckTests(SimpleTestCase):
             with self.subTest(label):
                 found = self.messages(project_files, platform)
                 self.assertIn("deploy_wsgi.E002", found)
-                self.assertNotIn("deploy_wsgi.W015", found)
+                self.assertNotIn("deploy_wsgi.W018", found)
 
     def test_runserver_where_production_may_run_it(self) -> None:
         table = [
@@ -212,7 +212,7 @@ class CheckTests(SimpleTestCase):
         for label, project_files, platform in table:
             with self.subTest(label):
                 found = self.messages(project_files, platform)
-                self.assertIn("deploy_wsgi.W015", found)
+                self.assertIn("deploy_wsgi.W018", found)
                 self.assertNotIn("deploy_wsgi.E002", found)
 
     def test_w015_says_why(self) -> None:
@@ -220,14 +220,14 @@ class CheckTests(SimpleTestCase):
             facts, messages = inspect(project, platform="container")
         command = next(command for command in facts.start_commands if command.server == "runserver")
         self.assertEqual((command.file, command.line), ("entrypoint.sh", 4))
-        self.assertIn(start_commands.w015(command, "tests.wsgi:application"), messages)
-        self.assertIn("may serve the site with runserver: inside the if at line 3 of entrypoint.sh", start_commands.w015(command, "x").msg)
+        self.assertIn(start_commands.w018(command, "tests.wsgi:application"), messages)
+        self.assertIn("may serve the site with runserver: inside the if at line 3 of entrypoint.sh", start_commands.w018(command, "x").msg)
 
     def test_w015_for_a_file_nothing_says_is_production(self) -> None:
         with project_with({"compose.yaml": RUNSERVER_COMPOSE}) as project:
             facts, messages = inspect(project)
         command = facts.start_commands[0]
-        message = start_commands.w015(command, "tests.wsgi:application")
+        message = start_commands.w018(command, "tests.wsgi:application")
         self.assertIn(message, messages)
         self.assertEqual(
             message.msg,
@@ -244,7 +244,7 @@ class CheckTests(SimpleTestCase):
             with self.subTest(project_files):
                 found = self.messages(project_files, "container")
                 self.assertNotIn("deploy_wsgi.E002", found)
-                self.assertNotIn("deploy_wsgi.W015", found)
+                self.assertNotIn("deploy_wsgi.W018", found)
 
     def test_a_dockerfile_deeper_in_the_tree_needs_evidence_for_errors(self) -> None:
         loopback = "FROM python:3.12\nWORKDIR /app\nCOPY . /app\nCMD gunicorn tests.wsgi --bind 127.0.0.1:8080\n"
@@ -262,7 +262,7 @@ class CheckTests(SimpleTestCase):
             facts, messages = inspect(project)
         start_file = next(start_file for start_file in facts.start_files if start_file.path == "Dockerfile")
         self.assertEqual(start_file.missing_start, (1, "python:3.12-slim"))
-        self.assertIn(start_commands.e016(start_file, "tests.wsgi:application"), messages)
+        self.assertIn(start_commands.e019(start_file, "tests.wsgi:application"), messages)
         quiet = [
             # fly.toml says what runs.
             ({"Dockerfile": no_cmd, "fly.toml": "app = 'x'\n[processes]\napp = 'gunicorn tests.wsgi --bind 0.0.0.0:8080'\n"}, None),
@@ -274,7 +274,7 @@ class CheckTests(SimpleTestCase):
         ]
         for project_files, platform in quiet:
             with self.subTest(project_files):
-                self.assertNotIn("deploy_wsgi.E016", self.messages(project_files, platform))
+                self.assertNotIn("deploy_wsgi.E019", self.messages(project_files, platform))
 
 
 class OddFilesTests(SimpleTestCase):
