@@ -1,0 +1,152 @@
+"""rehearse_deploy on small real projects: real collectstatic, gunicorn and sqlite, real requests.
+
+Each class writes one project into a temporary directory and rehearses it once (in a manage.py
+process, as a user runs it); its tests read that one result.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any, ClassVar
+
+from django.test import SimpleTestCase
+
+from tests.rehearsal.project import SECRET_KEY, kill, manage, rehearsal_processes, rehearse, tree_digest, write_project
+
+
+def failures(data: dict[str, Any], check_id: str) -> list[dict[str, Any]]:
+    return [failure for failure in data.get("failures", []) if failure["finding"]["id"] == check_id]
+
+
+def failure_at(data: dict[str, Any], check_id: str, url: str) -> dict[str, Any]:
+    found = [failure for failure in failures(data, check_id) if failure["url"] == url or url in failure["also"]]
+    if len(found) != 1:
+        raise AssertionError(f"{check_id} at {url}: {found} in {data.get('failures')}")
+    return found[0]
+
+
+class RehearsalTestCase(SimpleTestCase):
+    """Writes the project in ``setUpClass`` (``prepare``), rehearses it once with ``arguments``."""
+
+    arguments: ClassVar[tuple[str, ...]] = ()
+    environment: ClassVar[dict[str, str]] = {}
+    project: ClassVar[dict[str, Any]] = {}
+    migrate: ClassVar[tuple[str, ...] | None] = ("migrate", "--noinput")
+    directory: ClassVar[Path]
+    temporary: ClassVar[Path]
+    result: ClassVar[subprocess.CompletedProcess[str]]
+    data: ClassVar[dict[str, Any]]
+    before: ClassVar[dict[str, str]]
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        super().setUpClass()
+        cls.root = Path(tempfile.mkdtemp(prefix="ddc-rehearsal-test-"))
+        cls.addClassCleanup(shutil.rmtree, cls.root, True)
+        cls.directory = write_project(cls.root / "project", **cls.project)
+        cls.temporary = cls.root / "tmp"
+        cls.temporary.mkdir()
+        if cls.migrate:
+            result = manage(cls.directory, *cls.migrate)
+            if result.returncode != 0:
+                raise AssertionError(result.stderr)
+        cls.prepare()
+        cls.before = tree_digest(cls.directory)
+        cls.result, cls.data = rehearse(cls.directory, *cls.arguments, env={"TMPDIR": str(cls.temporary), **cls.environment})
+        cls.addClassCleanup(kill, rehearsal_processes())
+
+    @classmethod
+    def prepare(cls) -> None:
+        """Changes to the project before the rehearsal."""
+
+    def assert_rehearsed(self) -> None:
+        self.assertIn("failures", self.data, self.result.stderr[-3000:])
+
+
+class BrokenPagesTests(RehearsalTestCase):
+    """Manifest storage, no static file server, a migration not applied, uploads nobody serves."""
+
+    arguments = ("--host", "shop.example.com", "--proxy", "same-host")
+
+    @classmethod
+    def prepare(cls) -> None:
+        result = manage(cls.directory, "migrate", "shop", "0001", "--noinput")
+        if result.returncode != 0:
+            raise AssertionError(result.stderr)
+        # A STATIC_ROOT from an earlier collectstatic: the rehearsal must not touch it.
+        (cls.directory / "staticfiles").mkdir()
+        (cls.directory / "staticfiles" / "old.txt").write_text("from an earlier build\n")
+
+    def test_a_missing_manifest_entry_is_a_500_on_that_page_only(self) -> None:
+        self.assert_rehearsed()
+        failure = failure_at(self.data, "deploy_rehearsal.E004", "/about/")
+        self.assertEqual(failure["status"], 500)
+        self.assertIn("ValueError: Missing staticfiles manifest entry for 'shop/css/about-missing.css'", failure["error"])
+        self.assertEqual(failure["concern"], "static")
+        self.assertIn("deploy_static.E020", failure["predicted_by"])
+        pages = {visit["url"]: visit["status"] for visit in self.data["visits"] if visit["kind"] in ("page", "link")}
+        self.assertEqual(pages["https://shop.example.com/"], 200)
+
+    def test_an_unapplied_migration_is_a_500_on_the_page_that_queries(self) -> None:
+        failure = failure_at(self.data, "deploy_rehearsal.E004", "/items/")
+        self.assertIn("OperationalError: no such column: shop_item.price", failure["error"])
+        self.assertEqual(failure["concern"], "database")
+        self.assertIn("deploy_database.W013", failure["predicted_by"])
+
+    def test_static_files_404_because_nothing_serves_them(self) -> None:
+        (failure,) = failures(self.data, "deploy_rehearsal.E008")
+        self.assertEqual(failure["status"], 404)
+        urls = [failure["url"], *failure["also"]]
+        self.assertTrue(any(url.startswith("/static/shop/css/site.") and url.endswith(".css") for url in urls), urls)
+        self.assertIn("deploy_static.E003", failure["predicted_by"])
+
+    def test_the_media_file_404s(self) -> None:
+        failure = failure_at(self.data, "deploy_rehearsal.E009", "/media/covers/cover.png")
+        self.assertEqual(failure["status"], 404)
+        self.assertEqual(failure["concern"], "webserver")
+
+    def test_a_view_calling_outside_fails_fast_through_the_closed_proxy(self) -> None:
+        failure = failure_at(self.data, "deploy_rehearsal.W015", "/outside/")
+        self.assertIn("Connection refused", failure["error"])
+
+    def test_a_view_that_writes_writes_to_the_copy_only(self) -> None:
+        pages = {visit["url"]: visit["status"] for visit in self.data["visits"]}
+        self.assertEqual(pages["https://shop.example.com/hit/"], 200)
+        with sqlite3.connect(self.directory / "db.sqlite3") as connection:
+            self.assertEqual(connection.execute("SELECT COUNT(*) FROM shop_hit").fetchone(), (0,))
+
+    def test_login_post_with_csrf_token_and_origin_is_accepted_on_the_same_host(self) -> None:
+        self.assertEqual(failures(self.data, "deploy_rehearsal.E007"), [])
+        posts = [visit for visit in self.data["visits"] if visit["method"] == "POST" and visit["kind"] == "admin"]
+        self.assertEqual([visit["status"] for visit in posts], [200])
+
+    def test_unknown_url_gets_the_projects_404_page(self) -> None:
+        unknown = [visit for visit in self.data["visits"] if visit["kind"] == "unknown"]
+        self.assertEqual([visit["status"] for visit in unknown], [404])
+        self.assertIn("unknown URL: 404 with the project's own page", self.data["worked"])
+        self.assertEqual(failures(self.data, "deploy_rehearsal.E010"), [])
+
+    def test_patterns_with_arguments_and_other_hosts_are_not_visited(self) -> None:
+        urls = {visit["url"] for visit in self.data["visits"]}
+        self.assertFalse([url for url in urls if "/item/" in url or "elsewhere" in url])
+
+    def test_project_tree_database_and_static_root_are_byte_identical(self) -> None:
+        self.assertEqual(tree_digest(self.directory), self.before)
+
+    def test_no_process_is_left_and_the_temporary_directory_is_removed(self) -> None:
+        self.assertEqual(rehearsal_processes(), [])
+        self.assertEqual(list(self.temporary.iterdir()), [])
+
+    def test_nothing_secret_is_printed(self) -> None:
+        failure = failure_at(self.data, "deploy_rehearsal.E004", "/leak/")
+        self.assertEqual(failure["error"].split(" (")[0], "ValueError: the key is ********")
+        self.assertNotIn(SECRET_KEY, self.result.stdout + self.result.stderr)
+        self.assertEqual(failure["predicted_by"], [])
+        self.assertFalse(failure["predicted"])
+
+    def test_exit_status_follows_fail_level(self) -> None:
+        self.assertEqual(self.result.returncode, 0)
