@@ -334,19 +334,25 @@ def manage_command(workspace: Workspace, *arguments: str) -> list[str]:
 
 
 def error_line(output: str) -> str:
-    """The error a failed Django command printed: its exception line and the lines that go with it."""
+    """The error a failed Django command printed: the exception that ended its last traceback (with
+    the lines of its message), else its last error-looking line."""
     lines = [line.rstrip() for line in output.splitlines()]
-    for index in range(len(lines) - 1, -1, -1):
-        if EXCEPTION_LINE.match(lines[index].strip()):
-            following = []
-            for line in lines[index + 1 : index + 8]:
-                if line.startswith(("Traceback", "  File ")):
-                    break
-                if line.strip():
-                    following.append(line.strip())
-            return " ".join([lines[index].strip(), *following])[:800]
-    meaningful = [line.strip() for line in lines if line.strip()]
-    return meaningful[-1][:800] if meaningful else "it exited without saying why"
+    start = next((index for index in range(len(lines) - 1, -1, -1) if lines[index].startswith("Traceback (most recent call last)")), None)
+    found = None
+    if start is not None:
+        found = next((index for index in range(start + 1, len(lines)) if lines[index] and not lines[index].startswith(" ")), None)
+    if found is None:
+        found = next((index for index in range(len(lines) - 1, -1, -1) if EXCEPTION_LINE.match(lines[index].strip())), None)
+    if found is None:
+        meaningful = [line.strip() for line in lines if line.strip()]
+        return meaningful[-1][:800] if meaningful else "it exited without saying why"
+    message = [lines[found].strip()]
+    for line in lines[found + 1 : found + 10]:
+        if line.startswith(("Traceback", "During handling", "The above exception")):
+            break
+        if line.strip():
+            message.append(line.strip())
+    return " ".join(message)[:800]
 
 
 def compresses_offline(context: ProjectContext) -> bool:

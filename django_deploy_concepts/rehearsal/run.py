@@ -199,7 +199,9 @@ class Rehearser:
 
     @staticmethod
     def failure_key(failure: Failure) -> tuple[object, ...]:
-        if failure.finding.id in ("deploy_rehearsal.E008", "deploy_rehearsal.E010"):
+        if failure.finding.id == "deploy_rehearsal.E010":
+            return (failure.finding.id,)
+        if failure.finding.id == "deploy_rehearsal.E008":
             return (failure.finding.id, failure.status)
         return (failure.finding.id, failure.status, failure.error)
 

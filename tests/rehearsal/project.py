@@ -114,6 +114,20 @@ urlpatterns = [
 ]
 """
 
+# The pages of a project with nothing wrong: no missing static file, no outside call, no leak.
+CLEAN_URLS = """from django.contrib import admin
+from django.urls import path
+
+from shop import views
+
+urlpatterns = [
+    path("", views.home),
+    path("items/", views.items),
+    path("hit/", views.hit),
+    path("admin/", admin.site.urls),
+]
+"""
+
 VIEWS = """import os
 import time
 import urllib.request
@@ -222,12 +236,13 @@ def write_project(
     procfile: str | None = "web: gunicorn shopsite.wsgi --bind 0.0.0.0:$PORT --workers 2\n",
     site_css: str = SITE_CSS,
     media_file: bool = True,
+    urls: str = URLS,
 ) -> Path:
     """Write the shop project into ``directory``; ``settings`` is appended to its settings module."""
     write(directory / "manage.py", MANAGE)
     write(directory / "shopsite" / "__init__.py", "")
     write(directory / "shopsite" / "settings.py", BASE_SETTINGS.format(secret=SECRET_KEY) + settings)
-    write(directory / "shopsite" / "urls.py", URLS)
+    write(directory / "shopsite" / "urls.py", urls)
     write(directory / "shopsite" / "wsgi.py", WSGI)
     write(directory / "shop" / "__init__.py", "")
     write(directory / "shop" / "models.py", MODELS)

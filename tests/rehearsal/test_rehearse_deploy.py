@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 from django.test import SimpleTestCase
 
-from tests.rehearsal.project import SECRET_KEY, kill, manage, rehearsal_processes, rehearse, tree_digest, write_project
+from tests.rehearsal.project import CLEAN_URLS, SECRET_KEY, kill, manage, rehearsal_processes, rehearse, tree_digest, write_project
 
 
 def failures(data: dict[str, Any], check_id: str) -> list[dict[str, Any]]:
@@ -150,3 +150,121 @@ class BrokenPagesTests(RehearsalTestCase):
 
     def test_exit_status_follows_fail_level(self) -> None:
         self.assertEqual(self.result.returncode, 0)
+
+
+class StylesheetBuildFailureTests(RehearsalTestCase):
+    """A stylesheet url() to a missing file: collectstatic fails, and every page is a 500."""
+
+    arguments = ("--host", "shop.example.com", "--proxy", "same-host", "--fail-level", "ERROR")
+    project: ClassVar[dict[str, Any]] = {"site_css": 'body { background: url("../img/missing.png"); }\n', "urls": CLEAN_URLS}
+
+    def test_collectstatic_failure_is_the_first_finding_with_its_error(self) -> None:
+        self.assert_rehearsed()
+        first = self.data["failures"][0]
+        self.assertEqual(first["finding"]["id"], "deploy_rehearsal.E001")
+        self.assertIn("could not be found", first["error"])
+        self.assertIn("shop/img/missing.png", first["error"])
+        self.assertEqual(first["concern"], "static")
+        self.assertIn("deploy_static.E022", first["predicted_by"])
+
+    def test_pages_then_fail_for_want_of_a_manifest(self) -> None:
+        failure = failure_at(self.data, "deploy_rehearsal.E004", "/")
+        self.assertIn("Missing staticfiles manifest entry", failure["error"])
+        self.assertIn("deploy_static.E022", failure["predicted_by"])
+
+    def test_fail_level_error_exits_1(self) -> None:
+        self.assertEqual(self.result.returncode, 1, self.result.stderr[-2000:])
+        self.assertIn("failure(s) at level ERROR or above", self.result.stderr)
+
+
+class NoStaticRootDebugStringTests(RehearsalTestCase):
+    """No STATIC_ROOT, and DEBUG read from the environment as a string ("False" is true)."""
+
+    arguments = ("--host", "shop.example.com", "--proxy", "same-host")
+    project: ClassVar[dict[str, Any]] = {
+        "settings": 'import os\ndel STATIC_ROOT\nDEBUG = os.environ.get("SHOP_DEBUG", "False")\n',
+        "urls": CLEAN_URLS,
+    }
+
+    def test_collectstatic_refuses_without_static_root(self) -> None:
+        self.assert_rehearsed()
+        (failure,) = failures(self.data, "deploy_rehearsal.E001")
+        self.assertIn("You're using the staticfiles app without having set the STATIC_ROOT setting", failure["error"])
+        self.assertEqual(failure["predicted_by"], ["deploy_static.E001"])
+
+    def test_the_debug_page_leaks_on_an_unknown_url(self) -> None:
+        (failure,) = failures(self.data, "deploy_rehearsal.E010")
+        urls = [failure["url"], *failure["also"]]
+        self.assertTrue([url for url in urls if url.startswith("/ddc-rehearsal-")], urls)
+        self.assertEqual(failure["concern"], "checklist")
+        self.assertIn("deploy_checklist.E001", failure["predicted_by"])
+
+
+class WrongWsgiPathTests(RehearsalTestCase):
+    arguments = ("--host", "shop.example.com")
+    project: ClassVar[dict[str, Any]] = {"procfile": "web: gunicorn shopsite.wsgix --bind 0.0.0.0:$PORT\n", "urls": CLEAN_URLS}
+    migrate = None
+
+    def test_the_server_does_not_boot_with_gunicorns_own_error(self) -> None:
+        self.assert_rehearsed()
+        (failure,) = self.data["failures"]
+        self.assertEqual(failure["finding"]["id"], "deploy_rehearsal.E003")
+        self.assertEqual(failure["error"], "ModuleNotFoundError: No module named 'shopsite.wsgix'")
+        self.assertEqual(failure["concern"], "wsgi")
+        self.assertIn("deploy_wsgi.E005", failure["predicted_by"])
+        # gunicorn listens before its worker fails: the first request is cut off, no page is answered.
+        self.assertEqual({visit["status"] for visit in self.data["visits"]}, {None})
+
+    def test_no_process_is_left(self) -> None:
+        self.assertEqual(rehearsal_processes(), [])
+        self.assertEqual(list(self.temporary.iterdir()), [])
+
+
+RENDER = {"RENDER": "true", "RENDER_EXTERNAL_HOSTNAME": "shop.onrender.com"}
+
+
+class SslRedirectLoopBehindRouterTests(RehearsalTestCase):
+    """SECURE_SSL_REDIRECT behind a router on another host, without SECURE_PROXY_SSL_HEADER."""
+
+    environment = RENDER
+    project: ClassVar[dict[str, Any]] = {
+        "settings": 'ALLOWED_HOSTS = ["shop.onrender.com"]\nSECURE_SSL_REDIRECT = True\n',
+        "urls": CLEAN_URLS,
+        "procfile": None,
+    }
+
+    def test_pages_redirect_in_a_loop(self) -> None:
+        self.assert_rehearsed()
+        failure = failure_at(self.data, "deploy_rehearsal.E006", "/")
+        self.assertIn("https://shop.onrender.com/ -> https://shop.onrender.com/", failure["finding"]["msg"])
+        self.assertEqual(failure["concern"], "webserver")
+        self.assertIn("deploy_webserver.E001", failure["predicted_by"])
+        self.assertEqual(self.data["project"]["host"], "shop.onrender.com")
+
+
+class CsrfOriginBehindRouterTests(RehearsalTestCase):
+    environment = RENDER
+    project: ClassVar[dict[str, Any]] = {"settings": 'ALLOWED_HOSTS = ["shop.onrender.com"]\n', "urls": CLEAN_URLS, "procfile": None}
+
+    def test_the_login_post_fails_origin_checking(self) -> None:
+        self.assert_rehearsed()
+        failure = failure_at(self.data, "deploy_rehearsal.E007", "/admin/login/")
+        self.assertEqual(failure["status"], 403)
+        self.assertIn("Origin checking failed - https://shop.onrender.com does not match any trusted origins.", failure["error"])
+        self.assertIn("deploy_webserver.W004", failure["predicted_by"])
+
+
+class DisallowedHostTests(RehearsalTestCase):
+    environment = RENDER
+    project: ClassVar[dict[str, Any]] = {"settings": 'ALLOWED_HOSTS = ["www.shop.example.com"]\n', "urls": CLEAN_URLS, "procfile": None}
+
+    def test_every_request_is_a_400(self) -> None:
+        self.assert_rehearsed()
+        (failure,) = failures(self.data, "deploy_rehearsal.E005")
+        self.assertIn(
+            "Invalid HTTP_HOST header: 'shop.onrender.com'. You may need to add 'shop.onrender.com' to ALLOWED_HOSTS.", failure["error"]
+        )
+        self.assertIn("/items/", failure["also"])
+        self.assertIn("deploy_webserver.E002", failure["predicted_by"])
+        statuses = {visit["status"] for visit in self.data["visits"] if visit["kind"] != "static"}
+        self.assertEqual(statuses, {400})
