@@ -51,7 +51,7 @@ class RehearsalTestCase(SimpleTestCase):
         cls.temporary = cls.root / "tmp"
         cls.temporary.mkdir()
         if cls.migrate:
-            result = manage(cls.directory, *cls.migrate)
+            result = manage(cls.directory, *cls.migrate, env=cls.environment)
             if result.returncode != 0:
                 raise AssertionError(result.stderr)
         cls.prepare()
