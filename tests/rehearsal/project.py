@@ -331,3 +331,19 @@ def kill(pids: list[int]) -> None:
             os.kill(pid, signal.SIGKILL)
         except OSError:
             continue
+
+
+def living_in_group(group: int) -> list[int]:
+    """The processes of a process group that still run (zombies, which only await reaping, do not)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        # After the command name: state, parent, process group.
+        if int(fields[2]) == group and fields[0] != "Z":
+            found.append(int(entry.name))
+    return found
