@@ -10,12 +10,14 @@ import shutil
 import sqlite3
 import subprocess
 import tempfile
+import unittest
 from pathlib import Path
 from typing import Any, ClassVar
 
 from django.test import SimpleTestCase
 
 from tests.rehearsal.project import CLEAN_URLS, SECRET_KEY, kill, manage, rehearsal_processes, rehearse, tree_digest, write_project
+from tests.utils import IN_CI
 
 
 def failures(data: dict[str, Any], check_id: str) -> list[dict[str, Any]]:
@@ -268,3 +270,41 @@ class DisallowedHostTests(RehearsalTestCase):
         self.assertIn("deploy_webserver.E002", failure["predicted_by"])
         statuses = {visit["status"] for visit in self.data["visits"] if visit["kind"] != "static"}
         self.assertEqual(statuses, {400})
+
+
+COMPRESSOR = """
+INSTALLED_APPS.append("compressor")
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "compressor.finders.CompressorFinder",
+]
+COMPRESS_ENABLED = True
+COMPRESS_OFFLINE = True
+"""
+
+
+class OfflineCompressionTests(RehearsalTestCase):
+    """COMPRESS_OFFLINE on, but no template uses {% compress %}: the build's compress step fails."""
+
+    arguments = ("--host", "shop.example.com", "--proxy", "same-host", "--no-inspection")
+    project: ClassVar[dict[str, Any]] = {"settings": COMPRESSOR, "urls": CLEAN_URLS}
+    migrate = None
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        try:
+            import compressor  # noqa: F401
+        except ImportError as exc:
+            message = "django-compressor is not installed (pip install -e '.[test]')"
+            if IN_CI:
+                raise AssertionError(message) from exc
+            raise unittest.SkipTest(message) from exc
+        super().setUpClass()
+
+    def test_the_compress_step_fails_with_its_error(self) -> None:
+        self.assert_rehearsed()
+        (failure,) = failures(self.data, "deploy_rehearsal.E002")
+        self.assertIn("No 'compress' template tags found in templates.", failure["error"])
+        self.assertEqual(failure["concern"], "static")
+        self.assertEqual([stage["name"] for stage in self.data["stages"]][:3], ["build", "collectstatic", "compress"])
