@@ -157,8 +157,9 @@ class BrokenPagesTests(RehearsalTestCase):
 class StylesheetBuildFailureTests(RehearsalTestCase):
     """A stylesheet url() to a missing file: collectstatic fails, and every page is a 500."""
 
-    arguments = ("--host", "shop.example.com", "--proxy", "same-host", "--fail-level", "ERROR")
+    arguments = ("--host", "shop.example.com", "--proxy", "same-host", "--fail-level", "ERROR", "--max-pages", "5")
     project: ClassVar[dict[str, Any]] = {"site_css": 'body { background: url("../img/missing.png"); }\n', "urls": CLEAN_URLS}
+    migrate = None
 
     def test_collectstatic_failure_is_the_first_finding_with_its_error(self) -> None:
         self.assert_rehearsed()
@@ -182,11 +183,12 @@ class StylesheetBuildFailureTests(RehearsalTestCase):
 class NoStaticRootDebugStringTests(RehearsalTestCase):
     """No STATIC_ROOT, and DEBUG read from the environment as a string ("False" is true)."""
 
-    arguments = ("--host", "shop.example.com", "--proxy", "same-host")
+    arguments = ("--host", "shop.example.com", "--proxy", "same-host", "--max-pages", "5")
     project: ClassVar[dict[str, Any]] = {
         "settings": 'import os\ndel STATIC_ROOT\nDEBUG = os.environ.get("SHOP_DEBUG", "False")\n',
         "urls": CLEAN_URLS,
     }
+    migrate = None
 
     def test_collectstatic_refuses_without_static_root(self) -> None:
         self.assert_rehearsed()
@@ -228,12 +230,14 @@ RENDER = {"RENDER": "true", "RENDER_EXTERNAL_HOSTNAME": "shop.onrender.com"}
 class SslRedirectLoopBehindRouterTests(RehearsalTestCase):
     """SECURE_SSL_REDIRECT behind a router on another host, without SECURE_PROXY_SSL_HEADER."""
 
+    arguments = ("--max-pages", "5")
     environment = RENDER
     project: ClassVar[dict[str, Any]] = {
         "settings": 'ALLOWED_HOSTS = ["shop.onrender.com"]\nSECURE_SSL_REDIRECT = True\n',
         "urls": CLEAN_URLS,
         "procfile": None,
     }
+    migrate = None
 
     def test_pages_redirect_in_a_loop(self) -> None:
         self.assert_rehearsed()
@@ -245,8 +249,10 @@ class SslRedirectLoopBehindRouterTests(RehearsalTestCase):
 
 
 class CsrfOriginBehindRouterTests(RehearsalTestCase):
+    arguments = ("--max-pages", "5")
     environment = RENDER
     project: ClassVar[dict[str, Any]] = {"settings": 'ALLOWED_HOSTS = ["shop.onrender.com"]\n', "urls": CLEAN_URLS, "procfile": None}
+    migrate = None
 
     def test_the_login_post_fails_origin_checking(self) -> None:
         self.assert_rehearsed()
@@ -257,8 +263,10 @@ class CsrfOriginBehindRouterTests(RehearsalTestCase):
 
 
 class DisallowedHostTests(RehearsalTestCase):
+    arguments = ("--max-pages", "5")
     environment = RENDER
     project: ClassVar[dict[str, Any]] = {"settings": 'ALLOWED_HOSTS = ["www.shop.example.com"]\n', "urls": CLEAN_URLS, "procfile": None}
+    migrate = None
 
     def test_every_request_is_a_400(self) -> None:
         self.assert_rehearsed()
