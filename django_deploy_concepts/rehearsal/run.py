@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import secrets as random_tokens
 import shutil
 import sys
@@ -606,6 +607,8 @@ class Rehearser:
 
 def rehearse(options: Options, progress: Callable[[str], None] | None = None) -> Rehearsal:
     """Rehearse the project whose settings this process has loaded."""
+    if not hasattr(os, "killpg"):
+        raise RuntimeError("it needs a POSIX system (Linux, macOS): its servers run in process groups of their own")
     context = build_context(databases=options.databases, platform=options.platform, timeout=options.timeout)
     rehearser = Rehearser(context, options, progress or (lambda stage: None))
     root = Path(tempfile.mkdtemp(prefix="ddc-rehearsal-"))

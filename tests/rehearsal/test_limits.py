@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import pty
 import shutil
 import signal
 import subprocess
@@ -55,6 +57,20 @@ def wait_for(condition: object, what: str) -> None:
     raise AssertionError(f"gave up waiting for {what}")
 
 
+def read_terminal(descriptor: int) -> str:
+    """Everything written to a pseudo-terminal whose other end is closed."""
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(descriptor, 65536)
+        except OSError:  # EIO: the writing end is closed and everything was read
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    return b"".join(chunks).decode("utf-8", errors="replace")
+
+
 class InterruptTests(SimpleTestCase):
     def test_ctrl_c_stops_every_process_and_removes_the_temporary_directory(self) -> None:
         root = Path(tempfile.mkdtemp(prefix="ddc-rehearsal-test-"))
@@ -62,14 +78,18 @@ class InterruptTests(SimpleTestCase):
         project = write_project(root / "project")
         temporary = root / "tmp"
         temporary.mkdir()
+        # stderr is a terminal, as in a shell: the command then shows a progress line per stage.
+        terminal, stderr_end = pty.openpty()
+        self.addCleanup(os.close, terminal)
         process = subprocess.Popen(
             [sys.executable, str(project / "manage.py"), "rehearse_deploy", "--no-inspection", "--timeout", "120"],
             cwd=project,
             env=environment(TMPDIR=str(temporary), SHOP_SLOW_SECONDS="60"),
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=stderr_end,
             text=True,
         )
+        os.close(stderr_end)
         self.addCleanup(process.kill)
         pid_files: list[Path] = []
 
@@ -82,8 +102,11 @@ class InterruptTests(SimpleTestCase):
         group = int(pid_files[0].read_text().strip())
         time.sleep(1.0)
         process.send_signal(signal.SIGINT)
-        _, stderr = process.communicate(timeout=WAIT_SECONDS)
+        process.communicate(timeout=WAIT_SECONDS)
+        stderr = read_terminal(terminal)
         self.assertEqual(process.returncode, 130, stderr[-2000:])
+        for stage in ("build", "server", "requests"):
+            self.assertIn(f"rehearse_deploy: {stage}...", stderr)
         self.assertIn("Interrupted: every process it started is stopped", stderr)
         self.assertNotIn("Traceback", stderr)
         self.assertEqual(living_in_group(group), [])
