@@ -156,6 +156,8 @@ class Workspace:
     media_file: str | None
     environ: dict[str, str]
     notes: list[str]
+    # Aliases used through read-only transactions (not sqlite copies): migrate cannot run on them.
+    read_only_aliases: tuple[str, ...] = ()
     # Held open (bound, never listening) so that the proxy port stays closed for the whole rehearsal.
     closed_socket: socket.socket | None = None
 
@@ -321,6 +323,7 @@ def prepare(context: ProjectContext, root: Path) -> Workspace:
         media_file=media_file,
         environ=environ,
         notes=notes,
+        read_only_aliases=tuple(alias for alias, change in databases.items() if "NAME" not in change),
         closed_socket=closed,
     )
 

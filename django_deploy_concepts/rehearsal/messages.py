@@ -125,3 +125,11 @@ def w015(request: str, error: str) -> CheckMessage:
         hint="The rehearsal's server reaches nothing outside; check this page where the service is reachable.",
         id="deploy_rehearsal.W015",
     )
+
+
+def e016(where: str, error: str) -> CheckMessage:
+    return Error(
+        f"migrate, as {where} runs it, failed: {error}",
+        hint="The deploy stops there (or serves the old schema); fix the migration, then rehearse again.",
+        id="deploy_rehearsal.E016",
+    )

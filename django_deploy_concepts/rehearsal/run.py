@@ -26,6 +26,7 @@ from django_deploy_concepts import masking
 from django_deploy_concepts.concerns.webserver.hosts import usable_hostnames
 from django_deploy_concepts.concerns.webserver.media import url_path
 from django_deploy_concepts.concerns.wsgi.gunicorn import failure as gunicorn_failure
+from django_deploy_concepts.concerns.wsgi.start_commands import project_start_commands
 from django_deploy_concepts.context import ProjectContext, build_context
 from django_deploy_concepts.platforms import public_hostname
 from django_deploy_concepts.rehearsal import build, messages, predict, server
@@ -223,6 +224,7 @@ class Rehearser:
                 )
                 collect = self.start_collectstatic(workspace)
                 collect_started = time.monotonic()
+                migrate = self.start_migrate(workspace)
                 outcome["ok"] = True
                 outcome["outcome"] = f"temporary directory, settings {workspace.settings_module} over {workspace.project_settings}"
             if self.options.inspect:
@@ -240,6 +242,9 @@ class Rehearser:
             if build.compresses_offline(self.context):
                 with self.stage("compress") as outcome:
                     self.compress(workspace, outcome)
+            if migrate is not None:
+                with self.stage("migrate", collect_started) as outcome:
+                    self.finish_migrate(workspace, migrate, outcome)
             listed = self.read_urls(workspace, urls)
             with self.stage("server") as outcome:
                 port = self.start_gunicorn(workspace, outcome)
@@ -286,6 +291,35 @@ class Rehearser:
         summary = next((line.strip() for line in reversed(output.splitlines()) if "static file" in line), "done")
         outcome["outcome"], outcome["ok"] = summary, True
         self.worked.append(f"collectstatic: {summary}")
+
+    def start_migrate(self, workspace: build.Workspace) -> tuple[str, Any] | None:
+        """Run migrate on the sqlite copies where the start or release command runs it, as production does."""
+        command = next((command for command in project_start_commands(self.context).commands if command.runs_migrate), None)
+        if command is None:
+            return None
+        where = f"{command.file} line {command.line}"
+        if workspace.read_only_aliases:
+            self.notes.append(
+                f"{where} runs migrate; the rehearsal cannot, on the read-only database {', '.join(workspace.read_only_aliases)}: "
+                "pages that need its new tables or columns fail here."
+            )
+            return None
+        self.notes.append(f"{where} runs migrate: the rehearsal runs it on the sqlite copies.")
+        argv = build.manage_command(workspace, "migrate", "--noinput")
+        return where, self.processes.start(argv, cwd=self.context.base_dir, environ=workspace.environ, log=workspace.log("migrate"))
+
+    def finish_migrate(self, workspace: build.Workspace, started: tuple[str, Any], outcome: dict[str, Any]) -> None:
+        where, process = started
+        status = self.processes.wait(process, self.bound(BUILD_SECONDS, "migrate"))
+        if status is None:
+            raise OutOfTime("migrate")
+        if status != 0:
+            error = build.error_line(workspace.log("migrate").read_text(encoding="utf-8", errors="replace"))
+            self.fail(messages.e016(where, error), error=error)
+            outcome["outcome"], outcome["ok"] = f"failed: {error}", False
+            return
+        outcome["outcome"], outcome["ok"] = f"as {where} runs it, on the sqlite copies", True
+        self.worked.append(f"migrate ({where}) on the sqlite copies")
 
     def compress(self, workspace: build.Workspace, outcome: dict[str, Any]) -> None:
         argv = build.manage_command(workspace, "compress", "--force")

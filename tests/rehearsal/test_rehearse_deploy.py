@@ -316,3 +316,55 @@ class OfflineCompressionTests(RehearsalTestCase):
         self.assertIn("No 'compress' template tags found in templates.", failure["error"])
         self.assertEqual(failure["concern"], "static")
         self.assertEqual([stage["name"] for stage in self.data["stages"]][:3], ["build", "collectstatic", "compress"])
+
+
+RELEASE_PROCFILE = "release: python manage.py migrate --noinput\nweb: gunicorn shopsite.wsgi --bind 0.0.0.0:$PORT --workers 2\n"
+FAILING_MIGRATION = """from django.db import migrations
+
+
+def fail(apps, schema_editor):
+    raise ValueError("prices cannot be converted")
+
+
+class Migration(migrations.Migration):
+    dependencies = [("shop", "0002_item_price")]
+    operations = [migrations.RunPython(fail)]
+"""
+
+
+class ReleaseMigrateTests(RehearsalTestCase):
+    """The Procfile's release step runs migrate: the rehearsal runs it on the sqlite copy."""
+
+    arguments = ("--host", "shop.example.com", "--proxy", "same-host", "--max-pages", "5", "--no-inspection")
+    project: ClassVar[dict[str, Any]] = {"procfile": RELEASE_PROCFILE, "urls": CLEAN_URLS}
+
+    @classmethod
+    def prepare(cls) -> None:
+        result = manage(cls.directory, "migrate", "shop", "0001", "--noinput")
+        if result.returncode != 0:
+            raise AssertionError(result.stderr)
+
+    def test_the_page_needing_the_migration_works_and_the_database_is_unchanged(self) -> None:
+        self.assert_rehearsed()
+        self.assertEqual(failures(self.data, "deploy_rehearsal.E016"), [])
+        pages = {visit["url"]: visit["status"] for visit in self.data["visits"]}
+        self.assertEqual(pages["https://shop.example.com/items/"], 200)
+        self.assertIn("migrate (Procfile line 1) on the sqlite copies", self.data["worked"])
+        self.assertEqual(tree_digest(self.directory), self.before)
+
+
+class FailingMigrationTests(RehearsalTestCase):
+    arguments = ("--host", "shop.example.com", "--max-pages", "1")
+    project: ClassVar[dict[str, Any]] = {"procfile": RELEASE_PROCFILE, "urls": CLEAN_URLS}
+    migrate = None
+
+    @classmethod
+    def prepare(cls) -> None:
+        (cls.directory / "shop" / "migrations" / "0003_convert_prices.py").write_text(FAILING_MIGRATION)
+
+    def test_the_release_step_fails_with_its_error(self) -> None:
+        self.assert_rehearsed()
+        (failure,) = failures(self.data, "deploy_rehearsal.E016")
+        self.assertEqual(failure["error"], "ValueError: prices cannot be converted")
+        self.assertEqual(failure["concern"], "database")
+        self.assertIn("migrate, as Procfile line 1 runs it, failed", failure["finding"]["msg"])
