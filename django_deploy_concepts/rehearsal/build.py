@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import shutil
 import socket
 import sys
@@ -328,12 +329,27 @@ def prepare(context: ProjectContext, root: Path) -> Workspace:
     )
 
 
+# A module that assigns the variable instead of defaulting it would load the project's own settings,
+# not the rehearsal's (and its real STATIC_ROOT and database).
+FORCES_SETTINGS = re.compile(r"""os\.environ\s*\[\s*["']DJANGO_SETTINGS_MODULE["']\s*\]\s*=(?!=)|putenv\(\s*["']DJANGO_SETTINGS_MODULE""")
+
+
+def forces_settings(path: Path) -> bool:
+    """Whether the file at ``path`` sets DJANGO_SETTINGS_MODULE itself, whatever the environment says."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")[:200_000]
+    except OSError:
+        return False
+    return bool(FORCES_SETTINGS.search(text))
+
+
 def manage_command(workspace: Workspace, *arguments: str) -> list[str]:
-    """``python manage.py <arguments>`` as the build runs it (``-m django`` without a manage.py)."""
+    """``python manage.py <arguments>`` as the build runs it; ``python -m django`` where there is no
+    manage.py or where it would impose the project's own settings."""
     manage = workspace.base_dir / "manage.py"
-    if manage.is_file():
+    if manage.is_file() and not forces_settings(manage):
         return [sys.executable, str(manage), *arguments]
-    return [sys.executable, "-m", "django", *arguments]
+    return [sys.executable, "-m", "django", *arguments, "--settings", workspace.settings_module]
 
 
 def error_line(output: str) -> str:

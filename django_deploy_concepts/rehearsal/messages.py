@@ -133,3 +133,11 @@ def e016(where: str, error: str) -> CheckMessage:
         hint="The deploy stops there (or serves the old schema); fix the migration, then rehearse again.",
         id="deploy_rehearsal.E016",
     )
+
+
+def w017(stage: str, reason: str) -> CheckMessage:
+    return Warning(
+        f"{stage} was not rehearsed: {reason}",
+        hint="What follows it was not rehearsed either; the reason says what would let it run.",
+        id="deploy_rehearsal.W017",
+    )

@@ -11,8 +11,10 @@ import json
 import os
 import secrets as random_tokens
 import shutil
+import signal
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Iterator
@@ -259,14 +261,17 @@ class Rehearser:
                 front_port = nginx_port or port
             front = Front(front_port, self.host, forwards=front_port == port, timeout=self.options.timeout)
             with self.stage("requests") as outcome:
+                before = len(self.failures)
                 self.requests(front, workspace, listed)
-                outcome["outcome"] = f"{len(self.visits)} requests"
+                outcome["outcome"] = f"{len(self.visits)} requests, {len(self.failures) - before} kinds of failure"
+                outcome["ok"] = len(self.failures) == before
         except OutOfTime as exc:
             self.fail(messages.w014(exc.stage))
         finally:
-            self.processes.stop_all()
-            if workspace is not None:
-                workspace.close()
+            with uninterrupted():
+                self.processes.stop_all()
+                if workspace is not None:
+                    workspace.close()
 
     # Build -------------------------------------------------------------------------------------------
 
@@ -351,7 +356,12 @@ class Rehearser:
 
     def start_gunicorn(self, workspace: build.Workspace, outcome: dict[str, Any]) -> int | None:
         port = server.free_port()
-        plan = server.plan_gunicorn(self.context, workspace, port, other_host=self.other_host)
+        try:
+            plan = server.plan_gunicorn(self.context, workspace, port, other_host=self.other_host)
+        except server.NotRehearsable as exc:
+            self.fail(messages.w017("The WSGI server", str(exc)), error=str(exc))
+            outcome["outcome"], outcome["ok"] = f"not started: {exc}", False
+            return None
         if isinstance(plan, str):
             self.fail(messages.e003("gunicorn", plan), error=plan)
             outcome["outcome"], outcome["ok"] = plan, False
@@ -380,8 +390,8 @@ class Rehearser:
     def start_nginx(self, workspace: build.Workspace, upstream_port: int, outcome: dict[str, Any]) -> int | None:
         executable = server.nginx_executable()
         if executable is None:
-            self.notes.append("--web-server nginx: nginx is not installed here; requests go to gunicorn directly.")
-            outcome["outcome"] = "nginx is not installed"
+            self.fail(messages.w017("nginx in front", "nginx is not installed here; the requests go to gunicorn directly"))
+            outcome["outcome"], outcome["ok"] = "nginx is not installed", False
             return None
         port = server.free_port()
         site_text, notes = server.nginx_site(self.context, workspace, upstream_port, port)
@@ -639,6 +649,23 @@ class Rehearser:
         return masking.scrub(rehearsal, self.context.known_secrets())
 
 
+@contextmanager
+def uninterrupted() -> Iterator[None]:
+    """Ctrl-C waits while the processes are stopped and the directory removed (a second one would
+    leave them behind); it is delivered after."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda number, frame: received.append(number))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if received:
+        raise KeyboardInterrupt
+
+
 def rehearse(options: Options, progress: Callable[[str], None] | None = None) -> Rehearsal:
     """Rehearse the project whose settings this process has loaded."""
     if not hasattr(os, "killpg"):
@@ -649,5 +676,6 @@ def rehearse(options: Options, progress: Callable[[str], None] | None = None) ->
     try:
         rehearser.run(root)
     finally:
-        shutil.rmtree(root, ignore_errors=True)
+        with uninterrupted():
+            shutil.rmtree(root, ignore_errors=True)
     return rehearser.result()

@@ -20,7 +20,7 @@ from django_deploy_concepts.concerns.wsgi import commands
 from django_deploy_concepts.concerns.wsgi.gunicorn import expand, expected_path
 from django_deploy_concepts.concerns.wsgi.start_commands import StartCommand, project_start_commands
 from django_deploy_concepts.context import ProjectContext
-from django_deploy_concepts.rehearsal.build import Workspace
+from django_deploy_concepts.rehearsal.build import Workspace, forces_settings
 
 MAX_WORKERS = 2
 # Where an untrusted front (a router on another host) appears to come from: TEST-NET-1, never routed.
@@ -48,6 +48,10 @@ DROPPED_VALUED = frozenset(
     }
 )
 DROPPED_FLAGS = frozenset({"-D", "--daemon", "--reload", "--check-config", "--print-config", "--spew"})
+
+
+class NotRehearsable(Exception):
+    """The server cannot be started safely (it would not use the rehearsal's settings)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -108,7 +112,7 @@ def control_socket_option() -> list[str]:
 
 
 def plan_gunicorn(context: ProjectContext, workspace: Workspace, port: int, *, other_host: bool) -> ServerPlan | str:
-    """How the rehearsal starts gunicorn, or why it cannot."""
+    """How the rehearsal starts gunicorn, or why it cannot (NotRehearsable when it must not)."""
     notes: list[str] = []
     environ = dict(workspace.environ)
     port_env = context.platform_info.port_env or "PORT"
@@ -135,6 +139,13 @@ def plan_gunicorn(context: ProjectContext, workspace: Workspace, port: int, *, o
                 f"{command.file} line {command.line} starts {server}, not gunicorn; the rehearsal runs gunicorn {path} (WSGI_APPLICATION)."
             )
         source = "WSGI_APPLICATION"
+    application = next((word for word in positional if not word.startswith("-")), "")
+    module_file = cwd.joinpath(*commands.module_of(application).split(".")).with_suffix(".py") if application else None
+    if module_file is not None and forces_settings(module_file):
+        raise NotRehearsable(
+            f"{module_file.name} sets DJANGO_SETTINGS_MODULE itself (os.environ[...] = ...), so the rehearsal's settings "
+            "(its copies, read-only databases) cannot be layered on top; os.environ.setdefault(...) would let them"
+        )
     workers = int(workers_text) if workers_text and workers_text.isdigit() else None
     if workers is None and (environ.get("WEB_CONCURRENCY") or "").isdigit():
         workers = int(environ["WEB_CONCURRENCY"])

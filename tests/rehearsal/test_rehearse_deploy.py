@@ -368,3 +368,33 @@ class FailingMigrationTests(RehearsalTestCase):
         self.assertEqual(failure["error"], "ValueError: prices cannot be converted")
         self.assertEqual(failure["concern"], "database")
         self.assertIn("migrate, as Procfile line 1 runs it, failed", failure["finding"]["msg"])
+
+
+class ForcedSettingsModuleTests(RehearsalTestCase):
+    """manage.py and wsgi.py assign DJANGO_SETTINGS_MODULE instead of defaulting it."""
+
+    arguments = ("--host", "shop.example.com", "--no-inspection")
+    project: ClassVar[dict[str, Any]] = {"urls": CLEAN_URLS}
+
+    @classmethod
+    def prepare(cls) -> None:
+        for name in ("manage.py", "shopsite/wsgi.py"):
+            path = cls.directory / name
+            text = path.read_text().replace(
+                'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shopsite.settings")',
+                'os.environ["DJANGO_SETTINGS_MODULE"] = "shopsite.settings"',
+            )
+            path.write_text(text)
+
+    def test_collectstatic_still_builds_into_the_temporary_directory(self) -> None:
+        self.assert_rehearsed()
+        collect = next(stage for stage in self.data["stages"] if stage["name"] == "collectstatic")
+        self.assertTrue(collect["ok"], collect)
+        self.assertIn("ddc-rehearsal-", collect["outcome"])
+        self.assertFalse((self.directory / "staticfiles").exists())
+
+    def test_the_server_is_not_started_on_the_projects_own_settings(self) -> None:
+        (failure,) = failures(self.data, "deploy_rehearsal.W017")
+        self.assertIn("wsgi.py sets DJANGO_SETTINGS_MODULE itself", failure["finding"]["msg"])
+        self.assertEqual(self.data["visits"], [])
+        self.assertEqual(tree_digest(self.directory), self.before)
