@@ -237,8 +237,16 @@ def write_project(
     site_css: str = SITE_CSS,
     media_file: bool = True,
     urls: str = URLS,
+    admin: bool = True,
 ) -> Path:
-    """Write the shop project into ``directory``; ``settings`` is appended to its settings module."""
+    """Write the shop project into ``directory``; ``settings`` is appended to its settings module.
+
+    Without ``admin`` the project is smaller and quicker to rehearse: no admin pages to visit, no
+    admin static files to collect.
+    """
+    if not admin:
+        settings = 'INSTALLED_APPS.remove("django.contrib.admin")\n' + settings
+        urls = urls.replace('    path("admin/", admin.site.urls),\n', "")
     write(directory / "manage.py", MANAGE)
     write(directory / "shopsite" / "__init__.py", "")
     write(directory / "shopsite" / "settings.py", BASE_SETTINGS.format(secret=SECRET_KEY) + settings)

@@ -8,10 +8,9 @@ from tests.rehearsal.project import CLEAN_URLS
 from tests.rehearsal.test_rehearse_deploy import RehearsalTestCase
 from tests.utils import require_executable
 
-# Without the admin: WhiteNoise compresses every collected file (with brotli, slowly), and the
-# admin brings a hundred; its login is rehearsed clean in the nginx case.
+# Without the admin (below): WhiteNoise compresses every collected file (with brotli, slowly), and
+# the admin brings a hundred; its login is rehearsed clean in the nginx case.
 WHITENOISE = """
-INSTALLED_APPS.remove("django.contrib.admin")
 ALLOWED_HOSTS = ["shop.onrender.com"]
 MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
 STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
@@ -30,7 +29,8 @@ class CleanWhiteNoiseTests(RehearsalTestCase):
     environment: ClassVar[dict[str, str]] = {"RENDER": "true", "RENDER_EXTERNAL_HOSTNAME": "shop.onrender.com"}
     project: ClassVar[dict[str, Any]] = {
         "settings": WHITENOISE,
-        "urls": CLEAN_URLS.replace('    path("admin/", admin.site.urls),\n', ""),
+        "urls": CLEAN_URLS,
+        "admin": False,
         "procfile": None,
         "media_file": False,
     }

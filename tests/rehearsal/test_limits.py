@@ -11,7 +11,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.test import SimpleTestCase
 
@@ -23,6 +23,7 @@ WAIT_SECONDS = 60.0
 
 class RequestTimeoutTests(RehearsalTestCase):
     arguments = ("--host", "shop.example.com", "--proxy", "same-host", "--timeout", "1")
+    project: ClassVar[dict[str, Any]] = {"admin": False}
     environment: ClassVar[dict[str, str]] = {"SHOP_SLOW_SECONDS": "4"}
 
     def test_a_slow_page_is_reported_and_the_rehearsal_goes_on(self) -> None:
@@ -38,6 +39,7 @@ class RequestTimeoutTests(RehearsalTestCase):
 
 class TimeLimitTests(RehearsalTestCase):
     arguments = ("--host", "shop.example.com", "--time-limit", "1", "--no-inspection")
+    project: ClassVar[dict[str, Any]] = {"admin": False}
     environment: ClassVar[dict[str, str]] = {"SHOP_SLOW_SECONDS": "30"}
 
     def test_the_limit_is_reported_and_every_process_stopped(self) -> None:
@@ -75,7 +77,7 @@ class InterruptTests(SimpleTestCase):
     def test_ctrl_c_stops_every_process_and_removes_the_temporary_directory(self) -> None:
         root = Path(tempfile.mkdtemp(prefix="ddc-rehearsal-test-"))
         self.addCleanup(shutil.rmtree, root, True)
-        project = write_project(root / "project")
+        project = write_project(root / "project", admin=False)
         temporary = root / "tmp"
         temporary.mkdir()
         # stderr is a terminal, as in a shell: the command then shows a progress line per stage.

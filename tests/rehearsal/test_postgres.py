@@ -45,7 +45,7 @@ DATABASES = {
 
 class PostgresReadOnlyTests(RehearsalTestCase):
     arguments = ("--host", "shop.example.com", "--proxy", "same-host")
-    project: ClassVar[dict[str, Any]] = {"settings": SETTINGS, "urls": CLEAN_URLS}
+    project: ClassVar[dict[str, Any]] = {"settings": SETTINGS, "urls": CLEAN_URLS, "admin": False}
 
     @classmethod
     def setUpClass(cls) -> None:

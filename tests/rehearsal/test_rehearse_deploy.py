@@ -158,7 +158,11 @@ class StylesheetBuildFailureTests(RehearsalTestCase):
     """A stylesheet url() to a missing file: collectstatic fails, and every page is a 500."""
 
     arguments = ("--host", "shop.example.com", "--proxy", "same-host", "--fail-level", "ERROR", "--max-pages", "5")
-    project: ClassVar[dict[str, Any]] = {"site_css": 'body { background: url("../img/missing.png"); }\n', "urls": CLEAN_URLS}
+    project: ClassVar[dict[str, Any]] = {
+        "site_css": 'body { background: url("../img/missing.png"); }\n',
+        "urls": CLEAN_URLS,
+        "admin": False,
+    }
     migrate = None
 
     def test_collectstatic_failure_is_the_first_finding_with_its_error(self) -> None:
@@ -187,6 +191,7 @@ class NoStaticRootDebugStringTests(RehearsalTestCase):
     project: ClassVar[dict[str, Any]] = {
         "settings": 'import os\ndel STATIC_ROOT\nDEBUG = os.environ.get("SHOP_DEBUG", "False")\n',
         "urls": CLEAN_URLS,
+        "admin": False,
     }
     migrate = None
 
@@ -206,7 +211,11 @@ class NoStaticRootDebugStringTests(RehearsalTestCase):
 
 class WrongWsgiPathTests(RehearsalTestCase):
     arguments = ("--host", "shop.example.com")
-    project: ClassVar[dict[str, Any]] = {"procfile": "web: gunicorn shopsite.wsgix --bind 0.0.0.0:$PORT\n", "urls": CLEAN_URLS}
+    project: ClassVar[dict[str, Any]] = {
+        "procfile": "web: gunicorn shopsite.wsgix --bind 0.0.0.0:$PORT\n",
+        "urls": CLEAN_URLS,
+        "admin": False,
+    }
     migrate = None
 
     def test_the_server_does_not_boot_with_gunicorns_own_error(self) -> None:
@@ -235,6 +244,7 @@ class SslRedirectLoopBehindRouterTests(RehearsalTestCase):
     project: ClassVar[dict[str, Any]] = {
         "settings": 'ALLOWED_HOSTS = ["shop.onrender.com"]\nSECURE_SSL_REDIRECT = True\n',
         "urls": CLEAN_URLS,
+        "admin": False,
         "procfile": None,
     }
     migrate = None
@@ -265,7 +275,12 @@ class CsrfOriginBehindRouterTests(RehearsalTestCase):
 class DisallowedHostTests(RehearsalTestCase):
     arguments = ("--max-pages", "5")
     environment = RENDER
-    project: ClassVar[dict[str, Any]] = {"settings": 'ALLOWED_HOSTS = ["www.shop.example.com"]\n', "urls": CLEAN_URLS, "procfile": None}
+    project: ClassVar[dict[str, Any]] = {
+        "settings": 'ALLOWED_HOSTS = ["www.shop.example.com"]\n',
+        "urls": CLEAN_URLS,
+        "procfile": None,
+        "admin": False,
+    }
     migrate = None
 
     def test_every_request_is_a_400(self) -> None:
@@ -296,7 +311,7 @@ class OfflineCompressionTests(RehearsalTestCase):
     """COMPRESS_OFFLINE on, but no template uses {% compress %}: the build's compress step fails."""
 
     arguments = ("--host", "shop.example.com", "--proxy", "same-host", "--no-inspection")
-    project: ClassVar[dict[str, Any]] = {"settings": COMPRESSOR, "urls": CLEAN_URLS}
+    project: ClassVar[dict[str, Any]] = {"settings": COMPRESSOR, "urls": CLEAN_URLS, "admin": False}
     migrate = None
 
     @classmethod
@@ -336,7 +351,7 @@ class ReleaseMigrateTests(RehearsalTestCase):
     """The Procfile's release step runs migrate: the rehearsal runs it on the sqlite copy."""
 
     arguments = ("--host", "shop.example.com", "--proxy", "same-host", "--max-pages", "5", "--no-inspection")
-    project: ClassVar[dict[str, Any]] = {"procfile": RELEASE_PROCFILE, "urls": CLEAN_URLS}
+    project: ClassVar[dict[str, Any]] = {"procfile": RELEASE_PROCFILE, "urls": CLEAN_URLS, "admin": False}
 
     @classmethod
     def prepare(cls) -> None:
@@ -355,7 +370,7 @@ class ReleaseMigrateTests(RehearsalTestCase):
 
 class FailingMigrationTests(RehearsalTestCase):
     arguments = ("--host", "shop.example.com", "--max-pages", "1")
-    project: ClassVar[dict[str, Any]] = {"procfile": RELEASE_PROCFILE, "urls": CLEAN_URLS}
+    project: ClassVar[dict[str, Any]] = {"procfile": RELEASE_PROCFILE, "urls": CLEAN_URLS, "admin": False}
     migrate = None
 
     @classmethod
@@ -374,7 +389,7 @@ class ForcedSettingsModuleTests(RehearsalTestCase):
     """manage.py and wsgi.py assign DJANGO_SETTINGS_MODULE instead of defaulting it."""
 
     arguments = ("--host", "shop.example.com", "--no-inspection")
-    project: ClassVar[dict[str, Any]] = {"urls": CLEAN_URLS}
+    project: ClassVar[dict[str, Any]] = {"urls": CLEAN_URLS, "admin": False}
 
     @classmethod
     def prepare(cls) -> None:
