@@ -371,18 +371,21 @@ class Rehearser:
         log = workspace.log("gunicorn")
         self.gunicorn_log = LogReader(log)
         self.gunicorn = self.processes.start(plan.argv, cwd=plan.cwd, environ=plan.environ, log=log)
-        if not server.wait_listening(self.gunicorn, port, time.monotonic() + self.bound(BOOT_SECONDS, "starting gunicorn")):
-            self.server_did_not_start(outcome)
+        boot_seconds = self.bound(BOOT_SECONDS, "starting gunicorn")
+        if not server.wait_listening(self.gunicorn, port, time.monotonic() + boot_seconds):
+            silent = self.gunicorn.poll() is None
+            self.server_did_not_start(outcome, f"nothing listened on 127.0.0.1:{port} within {boot_seconds:g} seconds" if silent else None)
             return None
         outcome["outcome"], outcome["ok"] = plan.shown, True
         self.worked.append(f"gunicorn started: {plan.shown}")
         return port
 
-    def server_did_not_start(self, outcome: dict[str, Any]) -> None:
+    def server_did_not_start(self, outcome: dict[str, Any], reason: str | None = None) -> None:
         if self.gunicorn is not None and self.gunicorn.poll() is None:
             self.processes.stop(self.gunicorn)
-        text = self.gunicorn_log.text() if self.gunicorn_log else ""
-        _, reason = gunicorn_failure(text, self.context.known_secrets())
+        if reason is None:
+            text = self.gunicorn_log.text() if self.gunicorn_log else ""
+            _, reason = gunicorn_failure(text, self.context.known_secrets())
         self.fail(messages.e003("gunicorn", reason), error=reason)
         outcome["outcome"], outcome["ok"] = f"did not start: {reason}", False
         self.server_stopped = True
