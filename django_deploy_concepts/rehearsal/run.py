@@ -35,6 +35,7 @@ from django_deploy_concepts.rehearsal import build, messages, predict, server
 from django_deploy_concepts.rehearsal.processes import Processes
 from django_deploy_concepts.rehearsal.result import Failure, Rehearsal, Stage, Visit
 from django_deploy_concepts.rehearsal.visit import Answer, Followed, Front, is_html, parse_page, same_host_path, shows_debug_page
+from django_deploy_concepts.target import Target
 
 DEFAULT_MAX_PAGES = 50
 DEFAULT_TIME_LIMIT = 180.0
@@ -42,21 +43,18 @@ BOOT_SECONDS = 60.0
 BUILD_SECONDS = 300.0
 MAX_STATIC_FILES = 200
 FALLBACK_HOST = "example.com"
-TOPOLOGIES = ("same-host", "other-host")
 # Platforms whose router, or a proxy in another container, is not on gunicorn's loopback.
 OTHER_HOST_KINDS = frozenset({"paas", "container"})
 
 
 @dataclasses.dataclass(frozen=True)
 class Options:
-    host: str | None = None
-    # "same-host" or "other-host"; None: from the platform.
-    proxy: str | None = None
+    # The declared target (DEPLOY_CONCEPTS and the command's options): platform, hosts, proxy, ...
+    target: Target | None = None
     web_server: str | None = None
     max_pages: int = DEFAULT_MAX_PAGES
     timeout: float = 10.0
     time_limit: float = DEFAULT_TIME_LIMIT
-    platform: str | None = None
     databases: tuple[str, ...] = ()
     inspect: bool = True
 
@@ -118,10 +116,10 @@ def logged_error(records: list[dict[str, Any]]) -> str | None:
     return next((str(record.get("message")) for record in records if record.get("message")), None)
 
 
-def choose_host(context: ProjectContext, declared: str | None) -> tuple[str, str]:
+def choose_host(context: ProjectContext) -> tuple[str, str]:
     """(the public host requests carry, where it comes from)."""
-    if declared:
-        return declared.lower(), "declared with --host"
+    if context.target.hosts:
+        return context.target.hosts[0], f"declared in {context.target.source('hosts')}"
     detected, variable = public_hostname(context.platform_info, context.environ)
     if detected:
         return detected, f"detected from {variable}"
@@ -132,16 +130,17 @@ def choose_host(context: ProjectContext, declared: str | None) -> tuple[str, str
     return FALLBACK_HOST, f"assumed: no public host declared (--host) or detected, and ALLOWED_HOSTS {allowed!r} names none"
 
 
-def choose_topology(context: ProjectContext, declared: str | None, web_server: str | None) -> tuple[bool, str]:
-    """(whether the front is on another host than gunicorn, why)."""
+def choose_topology(context: ProjectContext, web_server: str | None) -> tuple[str, str]:
+    """(where the front runs: "same-host", "other-host" or "none", and why)."""
     if web_server:
-        return False, f"{web_server} in front on the same host (--web-server)"
+        return "same-host", f"{web_server} in front on the same host (--web-server)"
+    declared = context.target.proxy
     if declared:
-        return declared == "other-host", f"{declared} (declared with --proxy)"
+        return declared, f"{declared}, declared in {context.target.source('proxy')}"
     platform = context.platform_info
     if platform.kind in OTHER_HOST_KINDS:
-        return True, f"{platform.title}'s router, on another host than gunicorn"
-    return False, "assumed: a proxy on the same host as gunicorn (pass --proxy other-host otherwise)"
+        return "other-host", f"{platform.title}'s router, on another host than gunicorn"
+    return "same-host", "assumed: a proxy on the same host as gunicorn (declare --proxy other-host otherwise)"
 
 
 class Rehearser:
@@ -157,8 +156,9 @@ class Rehearser:
         self.notes: list[str] = []
         self.worked: list[str] = []
         self.found_ids: frozenset[str] = frozenset()
-        self.host, self.host_source = choose_host(context, options.host)
-        self.other_host, self.topology = choose_topology(context, options.proxy, options.web_server)
+        self.host, self.host_source = choose_host(context)
+        self.proxy, self.topology = choose_topology(context, options.web_server)
+        self.other_host = self.proxy == "other-host"
         self.server_shown: str | None = None
         self.gunicorn: Any = None
         self.gunicorn_log: LogReader | None = None
@@ -259,7 +259,10 @@ class Rehearser:
                 if nginx_port is None and self.failures and self.failures[-1].finding.id == "deploy_rehearsal.E003":
                     return
                 front_port = nginx_port or port
-            front = Front(front_port, self.host, forwards=front_port == port, timeout=self.options.timeout)
+            # With no proxy at all (--proxy none) the requests reach gunicorn as they are: plain http.
+            forwards = front_port == port and self.proxy != "none"
+            scheme = "http" if self.proxy == "none" else "https"
+            front = Front(front_port, self.host, forwards=forwards, timeout=self.options.timeout, scheme=scheme)
             with self.stage("requests") as outcome:
                 before = len(self.failures)
                 self.requests(front, workspace, listed)
@@ -585,7 +588,7 @@ class Rehearser:
             {"csrfmiddlewaretoken": token, "username": "ddc-rehearsal", "password": random_tokens.token_urlsafe(12), "next": path}
         ).encode()
         final_path = urllib.parse.urlsplit(followed.final_url).path or path
-        origin = f"https://{self.host}"
+        origin = f"{front.scheme}://{self.host}"
         headers = {"Origin": origin, "Referer": origin + final_path, "Content-Type": "application/x-www-form-urlencoded"}
         posted, records = self.request(front, "admin", "POST", final_path, headers=headers, body=form)
         if self.judge(posted, records, "POST", final_path):
@@ -673,7 +676,7 @@ def rehearse(options: Options, progress: Callable[[str], None] | None = None) ->
     """Rehearse the project whose settings this process has loaded."""
     if not hasattr(os, "killpg"):
         raise RuntimeError("it needs a POSIX system (Linux, macOS): its servers run in process groups of their own")
-    context = build_context(databases=options.databases, platform=options.platform, timeout=options.timeout)
+    context = build_context(databases=options.databases, timeout=options.timeout, target=options.target)
     rehearser = Rehearser(context, options, progress or (lambda stage: None))
     root = Path(tempfile.mkdtemp(prefix="ddc-rehearsal-"))
     try:

@@ -4,6 +4,7 @@ port), and optionally nginx in front with the configuration ``explain_webserver 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import re
 import shutil
@@ -64,8 +65,20 @@ class ServerPlan:
     notes: tuple[str, ...]
 
 
+@functools.cache
 def gunicorn_arity() -> tuple[frozenset[str], frozenset[str]]:
-    return commands.gunicorn_option_arity()
+    """gunicorn's (flags without a value, flags with an optional value), from its settings table."""
+    from gunicorn.config import KNOWN_SETTINGS  # type: ignore[import-untyped]
+
+    flags: set[str] = {"-v", "--version", "-h", "--help"}
+    optional: set[str] = set()
+    for setting in KNOWN_SETTINGS:
+        cli = getattr(setting, "cli", None) or []
+        if getattr(setting, "action", None) in ("store_true", "store_false", "store_const", "count"):
+            flags.update(cli)
+        elif getattr(setting, "nargs", None) == "?":
+            optional.update(cli)
+    return frozenset(flags), frozenset(optional)
 
 
 def split_gunicorn_words(words: list[str]) -> tuple[list[str], list[str], str | None]:
@@ -105,7 +118,7 @@ def web_command(context: ProjectContext) -> StartCommand | None:
 def control_socket_option() -> list[str]:
     """gunicorn 24+ opens a control socket in the home directory unless told not to."""
     try:
-        from gunicorn.config import KNOWN_SETTINGS  # type: ignore[import-untyped]
+        from gunicorn.config import KNOWN_SETTINGS
     except ImportError:
         return []
     return ["--no-control-socket"] if any(setting.name == "control_socket_disable" for setting in KNOWN_SETTINGS) else []

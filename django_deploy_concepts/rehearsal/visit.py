@@ -52,16 +52,18 @@ class Followed:
 class Front:
     """Production's front for one rehearsal: where requests go, and the headers it adds."""
 
-    def __init__(self, port: int, host: str, *, forwards: bool, timeout: float) -> None:
+    def __init__(self, port: int, host: str, *, forwards: bool, timeout: float, scheme: str = "https") -> None:
         self.port = port
         self.host = host
+        # The scheme browsers use: https behind a proxy that ends TLS, http with no proxy at all.
+        self.scheme = scheme
         # True when the rehearsal itself plays the router (no web server of ours in front).
         self.forwards = forwards
         self.timeout = timeout
         self.cookies: dict[str, str] = {}
 
-    def url(self, path: str, scheme: str = "https") -> str:
-        return f"{scheme}://{self.host}{path}"
+    def url(self, path: str) -> str:
+        return f"{self.scheme}://{self.host}{path}"
 
     def send(
         self, method: str, url: str, *, headers: dict[str, str] | None = None, body: bytes | None = None, timeout: float | None = None

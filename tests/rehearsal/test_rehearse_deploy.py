@@ -269,7 +269,7 @@ class CsrfOriginBehindRouterTests(RehearsalTestCase):
         failure = failure_at(self.data, "deploy_rehearsal.E007", "/admin/login/")
         self.assertEqual(failure["status"], 403)
         self.assertIn("Origin checking failed - https://shop.onrender.com does not match any trusted origins.", failure["error"])
-        self.assertIn("deploy_webserver.W004", failure["predicted_by"])
+        self.assertIn("deploy_webserver.E004", failure["predicted_by"])
 
 
 class DisallowedHostTests(RehearsalTestCase):

@@ -16,9 +16,10 @@ from django_deploy_concepts.rehearsal.build import error_line
 from django_deploy_concepts.rehearsal.list_urls import route_text
 from django_deploy_concepts.rehearsal.render import render
 from django_deploy_concepts.rehearsal.result import NOT_PREDICTED, Failure, Rehearsal, Stage
-from django_deploy_concepts.rehearsal.run import Options, Rehearser, choose_host, log_records, logged_error
+from django_deploy_concepts.rehearsal.run import Options, Rehearser, choose_host, choose_topology, log_records, logged_error
 from django_deploy_concepts.rehearsal.server import split_gunicorn_words
 from django_deploy_concepts.rehearsal.visit import Front, parse_page, same_host_path
+from django_deploy_concepts.target import Target
 
 
 class GunicornWordsTests(SimpleTestCase):
@@ -124,22 +125,34 @@ class PredictionTests(SimpleTestCase):
 class HostTests(SimpleTestCase):
     def test_declared_then_detected_then_allowed_hosts(self) -> None:
         rows = [
-            ({}, ["www.shop.example.com"], "Shop.Example.com", ("shop.example.com", "declared with --host")),
+            ({}, ["www.shop.example.com"], ("shop.example.com",), ("shop.example.com", "declared in DEPLOY_CONCEPTS")),
             (
                 {"RENDER": "1", "RENDER_EXTERNAL_HOSTNAME": "shop.onrender.com"},
                 ["x.example.com"],
-                None,
+                (),
                 ("shop.onrender.com", "detected from RENDER_EXTERNAL_HOSTNAME"),
             ),
-            ({}, ["localhost", ".shop.example.com"], None, ("shop.example.com", "the first entry of ALLOWED_HOSTS")),
+            ({}, ["localhost", ".shop.example.com"], (), ("shop.example.com", "the first entry of ALLOWED_HOSTS")),
         ]
-        for environ, allowed, declared, expected in rows:
+        for environ, allowed, hosts, expected in rows:
             with self.subTest(environ=environ, allowed=allowed), override_settings(ALLOWED_HOSTS=allowed):
-                self.assertEqual(choose_host(build_context(environ=environ), declared), expected)
+                self.assertEqual(choose_host(build_context(environ=environ, target=Target(hosts=hosts))), expected)
         with override_settings(ALLOWED_HOSTS=["*"]):
-            host, source = choose_host(build_context(environ={}), None)
+            host, source = choose_host(build_context(environ={}, target=Target()))
         self.assertEqual(host, "example.com")
         self.assertTrue(source.startswith("assumed: no public host"))
+
+    def test_the_front_is_declared_else_the_platforms_router_else_assumed_on_the_same_host(self) -> None:
+        rows = [
+            ({}, Target(proxy="other-host"), None, "other-host"),
+            ({}, Target(proxy="none"), None, "none"),
+            ({"RENDER": "1"}, Target(), None, "other-host"),
+            ({"RENDER": "1"}, Target(), "nginx", "same-host"),
+            ({}, Target(), None, "same-host"),
+        ]
+        for environ, declared, web_server, expected in rows:
+            with self.subTest(environ=environ, declared=declared, web_server=web_server):
+                self.assertEqual(choose_topology(build_context(environ=environ, target=declared), web_server)[0], expected)
 
 
 class PageTests(SimpleTestCase):
@@ -180,7 +193,7 @@ class UploadLimitTests(SimpleTestCase):
         self.addCleanup(thread.join, 5)
         self.addCleanup(server.server_close)
         self.addCleanup(server.shutdown)
-        rehearser = Rehearser(build_context(environ={}), Options(web_server="nginx"), lambda stage: None)
+        rehearser = Rehearser(build_context(environ={}, target=Target()), Options(web_server="nginx"), lambda stage: None)
         rehearser.upload_limit(Front(server.server_address[1], "shop.example.com", forwards=False, timeout=5), "/admin/login/")
         return rehearser
 

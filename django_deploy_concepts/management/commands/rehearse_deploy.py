@@ -10,10 +10,10 @@ from typing import Any, ClassVar
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from django_deploy_concepts import masking, platforms, renderers
-from django_deploy_concepts.management.base import FAIL_LEVELS, positive_seconds
+from django_deploy_concepts import masking, renderers, target
+from django_deploy_concepts.management.base import FAIL_LEVELS, declared_target, positive_seconds, public_hostname
 from django_deploy_concepts.rehearsal import render
-from django_deploy_concepts.rehearsal.run import DEFAULT_MAX_PAGES, DEFAULT_TIME_LIMIT, TOPOLOGIES, Options, rehearse
+from django_deploy_concepts.rehearsal.run import DEFAULT_MAX_PAGES, DEFAULT_TIME_LIMIT, Options, rehearse
 
 DEFAULT_REQUEST_TIMEOUT = 10.0
 INTERRUPTED = 130
@@ -41,14 +41,32 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--platform",
-            choices=sorted(name for name in platforms.PLATFORMS_BY_NAME if name != platforms.UNKNOWN.name),
-            help="Rehearse for this hosting platform instead of the detected one.",
+            choices=target.PLATFORMS,
+            help="Rehearse for this hosting platform instead of the detected or declared one (DEPLOY_CONCEPTS['platform']).",
         )
-        parser.add_argument("--host", help="The public host production answers for (default: detected, else from ALLOWED_HOSTS).")
+        parser.add_argument(
+            "--host",
+            action="append",
+            dest="hosts",
+            type=public_hostname,
+            metavar="HOSTNAME",
+            help="The public hostname requests carry (the first one given); overrides DEPLOY_CONCEPTS['hosts'].",
+        )
         parser.add_argument(
             "--proxy",
-            choices=TOPOLOGIES,
-            help="Where the proxy in front runs: on gunicorn's host, or another (a platform router). Default: from the platform.",
+            choices=target.PROXIES,
+            help="Where the proxy in front of gunicorn runs (default: another host on a platform); overrides DEPLOY_CONCEPTS['proxy'].",
+        )
+        for option, key, what in (
+            ("--static-served-by", "static_served_by", "Who serves static files in production"),
+            ("--media-served-by", "media_served_by", "Who serves uploads (media) in production"),
+        ):
+            parser.add_argument(option, choices=target.SERVERS, help=f"{what}, for the inspection; overrides DEPLOY_CONCEPTS[{key!r}].")
+        parser.add_argument(
+            "--requirements",
+            action="append",
+            metavar="FILE",
+            help="A requirements file the build installs (repeatable), for the inspection; overrides DEPLOY_CONCEPTS['requirements'].",
         )
         parser.add_argument(
             "--web-server", choices=("nginx",), help="Put this web server in front, with the configuration explain_webserver --emit writes."
@@ -80,18 +98,16 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        settings = Options(
-            host=options["host"],
-            proxy=options["proxy"],
-            web_server=options["web_server"],
-            max_pages=options["max_pages"],
-            timeout=options["timeout"],
-            time_limit=options["time_limit"],
-            platform=options["platform"],
-            databases=self.database_aliases(options),
-            inspect=options["inspect"],
-        )
         try:
+            settings = Options(
+                target=declared_target(options),
+                web_server=options["web_server"],
+                max_pages=options["max_pages"],
+                timeout=options["timeout"],
+                time_limit=options["time_limit"],
+                databases=self.database_aliases(options),
+                inspect=options["inspect"],
+            )
             rehearsal = rehearse(settings, progress=self.progress)
         except KeyboardInterrupt:
             raise CommandError(
