@@ -97,7 +97,7 @@ class BrokenPagesTests(RehearsalTestCase):
         failure = failure_at(self.data, "deploy_rehearsal.E004", "/items/")
         self.assertIn("OperationalError: no such column: shop_item.price", failure["error"])
         self.assertEqual(failure["concern"], "database")
-        self.assertIn("deploy_database.W013", failure["predicted_by"])
+        self.assertIn("deploy_database.E027", failure["predicted_by"])
 
     def test_static_files_404_because_nothing_serves_them(self) -> None:
         (failure,) = failures(self.data, "deploy_rehearsal.E008")
