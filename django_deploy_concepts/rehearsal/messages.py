@@ -63,9 +63,9 @@ def e007(request: str, error: str) -> CheckMessage:
     )
 
 
-def e008(request: str, status: int, page: str) -> CheckMessage:
+def e008(request: str, status: int, where: str) -> CheckMessage:
     return Error(
-        f"{request} answered {status}, a static file {page} uses.",
+        f"{request} answered {status}, a static file referenced {where}.",
         hint="Something must serve STATIC_ROOT in production: WhiteNoise or the web server.",
         id="deploy_rehearsal.E008",
     )

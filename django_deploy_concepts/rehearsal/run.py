@@ -7,6 +7,7 @@ whole process group and the temporary directory is removed before ``rehearse`` r
 from __future__ import annotations
 
 import dataclasses
+import gzip
 import json
 import os
 import secrets as random_tokens
@@ -34,7 +35,17 @@ from django_deploy_concepts.platforms import public_hostname
 from django_deploy_concepts.rehearsal import build, messages, predict, server
 from django_deploy_concepts.rehearsal.processes import Processes
 from django_deploy_concepts.rehearsal.result import Failure, Rehearsal, Stage, Visit
-from django_deploy_concepts.rehearsal.visit import Answer, Followed, Front, is_html, parse_page, same_host_path, shows_debug_page
+from django_deploy_concepts.rehearsal.visit import (
+    Answer,
+    Followed,
+    Front,
+    is_css,
+    is_html,
+    parse_page,
+    same_host_path,
+    shows_debug_page,
+    stylesheet_references,
+)
 from django_deploy_concepts.target import Target
 
 DEFAULT_MAX_PAGES = 50
@@ -114,6 +125,22 @@ def logged_error(records: list[dict[str, Any]]) -> str | None:
         if str(record.get("logger", "")).startswith("django.security"):
             return str(record.get("message"))
     return next((str(record.get("message")) for record in records if record.get("message")), None)
+
+
+def stylesheet_text(answer: Answer) -> str | None:
+    """The text of a stylesheet served whole or gzipped; None for anything else."""
+    if answer.status != 200 or not is_css(answer):
+        return None
+    encoding = answer.header("Content-Encoding")
+    body = answer.body
+    if encoding == "gzip":
+        try:
+            body = gzip.decompress(body)
+        except (OSError, EOFError):
+            return None
+    elif encoding:
+        return None
+    return body.decode("utf-8", errors="replace")
 
 
 def choose_host(context: ProjectContext) -> tuple[str, str]:
@@ -518,13 +545,13 @@ class Rehearser:
             for reference in page.assets:
                 target = same_host_path(reference, followed.final_url, self.host)
                 if target and static_prefix and target.startswith(static_prefix):
-                    statics.setdefault(target, path)
+                    statics.setdefault(target, f"on {path}")
             for reference in page.links:
                 target = same_host_path(reference, followed.final_url, self.host)
                 if target is None or target in visited or target in kinds:
                     continue
                 if static_prefix and target.startswith(static_prefix):
-                    statics.setdefault(target, path)
+                    statics.setdefault(target, f"on {path}")
                 elif not (media_prefix and target.startswith(media_prefix)):
                     kinds[target] = "link"
                     queue.append(target)
@@ -547,8 +574,13 @@ class Rehearser:
             self.upload_limit(front, str(admin_login or "/"))
 
     def static_files(self, front: Front, statics: dict[str, str]) -> None:
+        """Each static file the pages reference, then those their stylesheets reference."""
         served = []
-        for path, page in list(statics.items())[:MAX_STATIC_FILES]:
+        queue = list(statics.items())
+        seen = set(statics)
+        static_prefix = url_path(self.context.setting("STATIC_URL")) or "/static/"
+        while queue and len(seen) <= MAX_STATIC_FILES:
+            path, page = queue.pop(0)
             answer = front.send("GET", front.url(path), headers={"Accept-Encoding": "gzip, br"}, timeout=self.timeout(f"GET {path}"))
             self.visits.append(
                 Visit(
@@ -568,12 +600,20 @@ class Rehearser:
             elif answer.status is None:
                 self.fail(messages.e012(f"GET {path}", answer.error or "no answer"), url=path, error=answer.error)
             else:
-                self.fail(messages.e008(f"GET {path}", answer.status, f"on {page}"), url=path, status=answer.status)
+                self.fail(messages.e008(f"GET {path}", answer.status, page), url=path, status=answer.status)
+            text = stylesheet_text(answer)
+            if text is None:
+                continue
+            for reference in stylesheet_references(text):
+                target = same_host_path(reference, front.url(path), self.host)
+                if target and target.startswith(static_prefix) and target.split("?")[0] not in seen:
+                    seen.add(target.split("?")[0])
+                    queue.append((target.split("?")[0], f"in {path}"))
         if served:
             compressed = sum(1 for answer in served if answer.header("Content-Encoding"))
             cached = sorted({answer.header("Cache-Control") or "no Cache-Control" for answer in served})
             self.worked.append(
-                f"static files: {len(served)} of {len(statics)} served (200), {compressed} compressed; Cache-Control: {'; '.join(cached)}"
+                f"static files: {len(served)} of {len(seen)} served (200), {compressed} compressed; Cache-Control: {'; '.join(cached)}"
             )
 
     def admin_login(self, front: Front, path: str) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import http.client
+import re
 import time
 import urllib.parse
 from html.parser import HTMLParser
@@ -169,6 +170,28 @@ def same_host_path(reference: str, page_url: str, host: str) -> str | None:
     if parts.scheme not in ("http", "https") or (parts.hostname or "").lower() != host.lower():
         return None
     return urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, ""))
+
+
+def stylesheet_references(text: str) -> list[str]:
+    """The URLs a stylesheet references (url(), @import, source maps), found with the patterns
+    Django's manifest storage rewrites them with."""
+    from django.contrib.staticfiles.storage import HashedFilesMixin
+
+    found: list[str] = []
+    for extension, entries in HashedFilesMixin.patterns:
+        if extension != "*.css":
+            continue
+        for entry in entries:
+            pattern = entry[0] if isinstance(entry, (tuple, list)) else entry
+            for match in re.finditer(pattern, text, re.IGNORECASE):
+                url = (match.groupdict().get("url") or "").strip()
+                if url and not url.startswith(("data:", "#")):
+                    found.append(url)
+    return found
+
+
+def is_css(answer: Answer) -> bool:
+    return "text/css" in (answer.header("Content-Type") or "")
 
 
 def is_html(answer: Answer) -> bool:

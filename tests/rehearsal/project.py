@@ -218,7 +218,8 @@ HOME = """{% extends "base.html" %}{% block content %}<h1>Welcome</h1>{% endbloc
 ABOUT = """{% extends "base.html" %}{% load static %}{% block content %}<h1>About</h1>
 <link rel="stylesheet" href="{% static 'shop/css/about-missing.css' %}">{% endblock %}"""
 NOT_FOUND = """<!doctype html><title>Shop: not here</title><h1>This page is not in the shop</h1>"""
-SITE_CSS = """body { background: url("../img/logo.png"); }\n"""
+# The background is referenced by the stylesheet only, not by any page.
+SITE_CSS = """body { background: url("../img/bg.png"); }\n"""
 
 
 def write(path: Path, text: str | bytes) -> None:
@@ -261,6 +262,7 @@ def write_project(
     write(directory / "shop" / "static" / "shop" / "css" / "site.css", site_css)
     write(directory / "shop" / "static" / "shop" / "js" / "app.js", "console.log('shop');\n" * 50)
     write(directory / "shop" / "static" / "shop" / "img" / "logo.png", PNG)
+    write(directory / "shop" / "static" / "shop" / "img" / "bg.png", PNG)
     write(directory / "templates" / "base.html", BASE_TEMPLATE)
     write(directory / "templates" / "shop" / "home.html", HOME)
     write(directory / "templates" / "shop" / "about.html", ABOUT)

@@ -49,6 +49,7 @@ class CleanWhiteNoiseTests(RehearsalTestCase):
         statics = [visit for visit in self.data["visits"] if visit["kind"] == "static"]
         self.assertTrue(statics)
         self.assertEqual({visit["status"] for visit in statics}, {200})
+        self.assertEqual([visit["status"] for visit in statics if "/static/shop/img/bg." in visit["url"]], [200])
         script = next(visit for visit in statics if "/static/shop/js/app." in visit["url"])
         self.assertIn(script["content_encoding"], ("gzip", "br"))
         self.assertIn("immutable", script["cache_control"])
@@ -74,6 +75,8 @@ class CleanNginxTests(RehearsalTestCase):
         self.assertEqual({visit["status"] for visit in statics}, {200})
         css = next(visit for visit in statics if "/static/shop/css/site." in visit["url"])
         self.assertEqual(css["cache_control"], "public, max-age=31536000, immutable")
+        # The background only the stylesheet references, at its hashed name.
+        self.assertEqual([visit["status"] for visit in statics if "/static/shop/img/bg." in visit["url"]], [200])
         media = [visit for visit in self.data["visits"] if visit["kind"] == "media"]
         self.assertEqual([(visit["url"], visit["status"]) for visit in media], [("https://shop.example.com/media/covers/cover.png", 200)])
 

@@ -18,7 +18,7 @@ from django_deploy_concepts.rehearsal.render import render
 from django_deploy_concepts.rehearsal.result import NOT_PREDICTED, Failure, Rehearsal, Stage
 from django_deploy_concepts.rehearsal.run import Options, Rehearser, choose_host, choose_topology, log_records, logged_error
 from django_deploy_concepts.rehearsal.server import split_gunicorn_words
-from django_deploy_concepts.rehearsal.visit import Front, parse_page, same_host_path
+from django_deploy_concepts.rehearsal.visit import Front, parse_page, same_host_path, stylesheet_references
 from django_deploy_concepts.target import Target
 
 
@@ -167,6 +167,12 @@ class PageTests(SimpleTestCase):
         self.assertEqual(same_host_path("/about/?q=1#top", "https://shop.example.com/", "shop.example.com"), "/about/?q=1")
         self.assertIsNone(same_host_path("https://elsewhere.example.org/", "https://shop.example.com/", "shop.example.com"))
         self.assertIsNone(same_host_path("mailto:x@y", "https://shop.example.com/", "shop.example.com"))
+
+
+class StylesheetTests(SimpleTestCase):
+    def test_references_as_the_manifest_storage_finds_them(self) -> None:
+        css = "@import 'base.css';\nbody { background: url(\"../img/bg.png\"); }\n.i { src: url(data:font/woff2;base64,AA) }\n"
+        self.assertEqual(stylesheet_references(css), ["../img/bg.png", "base.css"])
 
 
 class Answering(BaseHTTPRequestHandler):
