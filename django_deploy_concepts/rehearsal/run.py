@@ -191,6 +191,8 @@ class Rehearser:
         self.gunicorn_log: LogReader | None = None
         self.nginx_log: LogReader | None = None
         self.server_stopped = False
+        # The web server in front ends TLS itself (nginx with a throwaway certificate).
+        self.front_tls = False
 
     # Time --------------------------------------------------------------------------------------------
 
@@ -289,7 +291,7 @@ class Rehearser:
             # With no proxy at all (--proxy none) the requests reach gunicorn as they are: plain http.
             forwards = front_port == port and self.proxy != "none"
             scheme = "http" if self.proxy == "none" else "https"
-            front = Front(front_port, self.host, forwards=forwards, timeout=self.options.timeout, scheme=scheme)
+            front = Front(front_port, self.host, forwards=forwards, timeout=self.options.timeout, scheme=scheme, tls=self.front_tls)
             with self.stage("requests") as outcome:
                 before = len(self.failures)
                 self.requests(front, workspace, listed)
@@ -427,7 +429,9 @@ class Rehearser:
             outcome["outcome"], outcome["ok"] = "nginx is not installed", False
             return None
         port = server.free_port()
-        site_text, notes = server.nginx_site(self.context, workspace, upstream_port, port)
+        certificate = self.make_certificate(workspace)
+        self.front_tls = certificate is not None
+        site_text, notes = server.nginx_site(self.context, workspace, upstream_port, port, certificate)
         self.notes += notes
         site = workspace.root / "nginx-site.conf"
         site.write_text(site_text, encoding="utf-8")
@@ -447,6 +451,16 @@ class Rehearser:
         outcome["outcome"], outcome["ok"] = f"nginx on 127.0.0.1:{port} in front of gunicorn", True
         self.worked.append(f"nginx started with the generated configuration (client_max_body_size {limit}m)")
         return port
+
+    def make_certificate(self, workspace: build.Workspace) -> tuple[Path, Path] | None:
+        openssl = server.openssl_executable()
+        if openssl is None:
+            return None
+        argv, files = server.certificate_command(openssl, self.host, workspace.root / "nginx")
+        files[0].parent.mkdir(exist_ok=True)
+        process = self.processes.start(argv, cwd=workspace.root, environ={"PATH": "/usr/bin:/bin"}, log=workspace.log("openssl"))
+        status = self.processes.wait(process, self.bound(BUILD_SECONDS, "making a certificate"))
+        return files if status == 0 and all(path.is_file() for path in files) else None
 
     # Requests ----------------------------------------------------------------------------------------
 

@@ -226,11 +226,15 @@ def location_alias(text: str, path: str, directory: Path) -> str:
     return pattern.sub(lambda match: f"{match[1]}{configs.quoted(str(directory).rstrip('/') + '/')};", text)
 
 
-def nginx_site(context: ProjectContext, workspace: Workspace, upstream_port: int, listen_port: int) -> tuple[str, list[str]]:
-    """The site ``explain_webserver --emit nginx`` writes, adapted to the rehearsal's ports and copies."""
+def nginx_site(
+    context: ProjectContext, workspace: Workspace, upstream_port: int, listen_port: int, certificate: tuple[Path, Path] | None
+) -> tuple[str, list[str]]:
+    """The site ``explain_webserver --emit nginx`` writes, adapted to the rehearsal's ports and
+    copies, with HTTPS on its port where a (throwaway) ``certificate`` and key are given."""
     facts = context.facts_for("webserver")
     upstream = configs.Upstream(socket=None, address=f"127.0.0.1:{upstream_port}")
-    (site,) = configs.render(facts, "nginx", upstream=upstream, listen=f"127.0.0.1:{listen_port}")
+    listen = f"127.0.0.1:{listen_port}"
+    (site,) = configs.render(facts, "nginx", upstream=upstream, listen=listen)
     text = site.text
     notes = ["nginx runs the configuration explain_webserver --emit nginx writes, on loopback ports, with the rehearsal's copies."]
     static_path = url_path(context.setting("STATIC_URL"))
@@ -239,11 +243,44 @@ def nginx_site(context: ProjectContext, workspace: Workspace, upstream_port: int
     media_path = url_path(context.setting("MEDIA_URL"))
     if media_path and workspace.media_root is not None:
         text = location_alias(text, media_path, workspace.media_root)
-    if "X-Forwarded-Proto $scheme" in text:
+    if certificate is not None and f"listen {listen};" in text:
+        # As certbot --nginx adds it: nginx ends TLS and says so in X-Forwarded-Proto ($scheme).
+        cert, key = (configs.quoted(str(path)) for path in certificate)
+        text = text.replace(f"listen {listen};", f"listen {listen} ssl;\n    ssl_certificate {cert};\n    ssl_certificate_key {key};", 1)
+        notes.append("nginx ends TLS with a throwaway self-signed certificate, as certbot would set it up with a real one.")
+    elif "X-Forwarded-Proto $scheme" in text:
         # TLS is not rehearsed: nginx says https, as it does once certbot added HTTPS.
         text = text.replace("X-Forwarded-Proto $scheme", "X-Forwarded-Proto https")
-        notes.append("TLS is not rehearsed: nginx passes X-Forwarded-Proto https, as it does once HTTPS is set up.")
+        notes.append("TLS is not rehearsed (openssl is missing): nginx passes X-Forwarded-Proto https, as it does once HTTPS is set up.")
     return text, notes
+
+
+def openssl_executable() -> str | None:
+    return shutil.which("openssl")
+
+
+def certificate_command(openssl: str, host: str, directory: Path) -> tuple[list[str], tuple[Path, Path]]:
+    """The openssl command that makes a one-day self-signed certificate for ``host``, and its files."""
+    cert, key = directory / "certificate.pem", directory / "key.pem"
+    argv = [
+        openssl,
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        f"/CN={host}",
+        "-keyout",
+        str(key),
+        "-out",
+        str(cert),
+    ]
+    return argv, (cert, key)
 
 
 def nginx_main(workspace: Workspace, site: Path) -> Path:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import http.client
 import re
+import ssl
 import time
 import urllib.parse
 from html.parser import HTMLParser
@@ -53,9 +54,11 @@ class Followed:
 class Front:
     """Production's front for one rehearsal: where requests go, and the headers it adds."""
 
-    def __init__(self, port: int, host: str, *, forwards: bool, timeout: float, scheme: str = "https") -> None:
+    def __init__(self, port: int, host: str, *, forwards: bool, timeout: float, scheme: str = "https", tls: bool = False) -> None:
         self.port = port
         self.host = host
+        # Speak TLS to the port (a web server of the rehearsal's own, with a throwaway certificate).
+        self.tls = tls
         # The scheme browsers use: https behind a proxy that ends TLS, http with no proxy at all.
         self.scheme = scheme
         # True when the rehearsal itself plays the router (no web server of ours in front).
@@ -79,7 +82,7 @@ class Front:
             sent["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
         sent.update(headers or {})
         started = time.monotonic()
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout or self.timeout)
+        connection = self.connection(timeout or self.timeout)
         try:
             connection.request(method, path, body=body, headers=sent)
             response = connection.getresponse()
@@ -93,6 +96,15 @@ class Front:
             connection.close()
         self.keep_cookies(answer)
         return answer
+
+    def connection(self, timeout: float) -> http.client.HTTPConnection:
+        if not self.tls:
+            return http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        # The rehearsal's own throwaway certificate on 127.0.0.1: nothing to verify it against.
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        return http.client.HTTPSConnection("127.0.0.1", self.port, timeout=timeout, context=context)
 
     def keep_cookies(self, answer: Answer) -> None:
         for name, value in answer.headers:

@@ -70,6 +70,15 @@ class CleanNginxTests(RehearsalTestCase):
         self.assertEqual(self.result.returncode, 0, self.result.stderr[-2000:])
         self.assertEqual(self.data["project"]["web_server"], "nginx")
 
+    def test_nginx_ends_tls_and_says_so_to_django(self) -> None:
+        require_executable("openssl")
+        self.assertIn(
+            "nginx ends TLS with a throwaway self-signed certificate, as certbot would set it up with a real one.", self.data["notes"]
+        )
+        # SECURE_SSL_REDIRECT is on: the pages answer without a redirect only if Django sees https.
+        home = next(visit for visit in self.data["visits"] if visit["url"] == "https://shop.example.com/")
+        self.assertEqual((home["status"], home["redirects"]), (200, []))
+
     def test_nginx_serves_static_and_media_files(self) -> None:
         statics = [visit for visit in self.data["visits"] if visit["kind"] == "static"]
         self.assertEqual({visit["status"] for visit in statics}, {200})
