@@ -438,7 +438,7 @@ class Rehearser:
         main = server.nginx_main(workspace, site)
         self.nginx_log = LogReader(workspace.log("nginx-error"))
         process = self.processes.start(
-            [executable, "-p", str(main.parent), "-c", str(main)], cwd=workspace.root, environ={}, log=workspace.log("nginx")
+            [executable, "-p", str(main.parent), "-c", str(main)], cwd=workspace.root, environ=workspace.environ, log=workspace.log("nginx")
         )
         if not server.wait_listening(process, port, time.monotonic() + self.bound(BOOT_SECONDS, "starting nginx")):
             self.processes.stop(process)
@@ -458,7 +458,7 @@ class Rehearser:
             return None
         argv, files = server.certificate_command(openssl, self.host, workspace.root / "nginx")
         files[0].parent.mkdir(exist_ok=True)
-        process = self.processes.start(argv, cwd=workspace.root, environ={"PATH": "/usr/bin:/bin"}, log=workspace.log("openssl"))
+        process = self.processes.start(argv, cwd=workspace.root, environ=workspace.environ, log=workspace.log("openssl"))
         status = self.processes.wait(process, self.bound(BUILD_SECONDS, "making a certificate"))
         return files if status == 0 and all(path.is_file() for path in files) else None
 

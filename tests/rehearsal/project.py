@@ -319,8 +319,9 @@ def tree_digest(directory: Path) -> dict[str, str]:
     return digest
 
 
-def rehearsal_processes() -> list[int]:
-    """Processes started by a rehearsal (they carry its settings module in their environment)."""
+def rehearsal_processes(temporary: Path | None = None) -> list[int]:
+    """Processes started by a rehearsal (they carry its settings module in their environment); with
+    ``temporary``, only those of a rehearsal whose temporary directory is under it."""
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -330,7 +331,9 @@ def rehearsal_processes() -> list[int]:
             status = (entry / "status").read_text()
         except OSError:
             continue
-        if b"DJANGO_SETTINGS_MODULE=ddc_rehearsal_settings" in environ and "State:\tZ" not in status:
+        if b"DJANGO_SETTINGS_MODULE=ddc_rehearsal_settings" not in environ or "State:\tZ" in status:
+            continue
+        if temporary is None or f"TMPDIR={temporary}{os.sep}".encode() in environ:
             found.append(int(entry.name))
     return found
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from tests.rehearsal.project import CLEAN_URLS
+from tests.rehearsal.project import CLEAN_URLS, rehearsal_processes
 from tests.rehearsal.test_rehearse_deploy import RehearsalTestCase
 from tests.utils import require_executable
 
@@ -78,6 +78,10 @@ class CleanNginxTests(RehearsalTestCase):
         # SECURE_SSL_REDIRECT is on: the pages answer without a redirect only if Django sees https.
         home = next(visit for visit in self.data["visits"] if visit["url"] == "https://shop.example.com/")
         self.assertEqual((home["status"], home["redirects"]), (200, []))
+
+    def test_nginx_and_gunicorn_are_stopped(self) -> None:
+        self.assertEqual(rehearsal_processes(self.temporary), [])
+        self.assertEqual(list(self.temporary.iterdir()), [])
 
     def test_nginx_serves_static_and_media_files(self) -> None:
         statics = [visit for visit in self.data["visits"] if visit["kind"] == "static"]

@@ -33,7 +33,7 @@ class RequestTimeoutTests(RehearsalTestCase):
         self.assertTrue([visit for visit in self.data["visits"] if visit["kind"] == "unknown"])
 
     def test_no_process_is_left(self) -> None:
-        self.assertEqual(rehearsal_processes(), [])
+        self.assertEqual(rehearsal_processes(self.temporary), [])
         self.assertEqual(list(self.temporary.iterdir()), [])
 
 
@@ -46,7 +46,7 @@ class TimeLimitTests(RehearsalTestCase):
         self.assert_rehearsed()
         (failure,) = failures(self.data, "deploy_rehearsal.W014")
         self.assertIn("The rehearsal's time limit ran out during", failure["finding"]["msg"])
-        self.assertEqual(rehearsal_processes(), [])
+        self.assertEqual(rehearsal_processes(self.temporary), [])
         self.assertEqual(list(self.temporary.iterdir()), [])
 
 
@@ -112,5 +112,5 @@ class InterruptTests(SimpleTestCase):
         self.assertIn("Interrupted: every process it started is stopped", stderr)
         self.assertNotIn("Traceback", stderr)
         self.assertEqual(living_in_group(group), [])
-        self.assertEqual(rehearsal_processes(), [])
+        self.assertEqual(rehearsal_processes(temporary), [])
         self.assertEqual(list(temporary.iterdir()), [])

@@ -59,7 +59,7 @@ class RehearsalTestCase(SimpleTestCase):
         cls.prepare()
         cls.before = tree_digest(cls.directory)
         cls.result, cls.data = rehearse(cls.directory, *cls.arguments, env={"TMPDIR": str(cls.temporary), **cls.environment})
-        cls.addClassCleanup(kill, rehearsal_processes())
+        cls.addClassCleanup(kill, rehearsal_processes(cls.temporary))
 
     @classmethod
     def prepare(cls) -> None:
@@ -140,7 +140,7 @@ class BrokenPagesTests(RehearsalTestCase):
         self.assertEqual(tree_digest(self.directory), self.before)
 
     def test_no_process_is_left_and_the_temporary_directory_is_removed(self) -> None:
-        self.assertEqual(rehearsal_processes(), [])
+        self.assertEqual(rehearsal_processes(self.temporary), [])
         self.assertEqual(list(self.temporary.iterdir()), [])
 
     def test_nothing_secret_is_printed(self) -> None:
@@ -229,7 +229,7 @@ class WrongWsgiPathTests(RehearsalTestCase):
         self.assertEqual({visit["status"] for visit in self.data["visits"]}, {None})
 
     def test_no_process_is_left(self) -> None:
-        self.assertEqual(rehearsal_processes(), [])
+        self.assertEqual(rehearsal_processes(self.temporary), [])
         self.assertEqual(list(self.temporary.iterdir()), [])
 
 
