@@ -42,6 +42,7 @@ copies or read-only transactions, in-memory mail and caches, and a log handler l
 import copy as _ddc_copy
 import json as _ddc_json
 import logging as _ddc_logging
+import os as _ddc_os
 import sys as _ddc_sys
 
 from {module} import *  # noqa: F403
@@ -106,8 +107,9 @@ class DdcFormatter(_ddc_logging.Formatter):
             error = (type(exc).__name__ + ": " + str(exc)).strip()
             frame = exc.__traceback__
             while frame is not None:
-                if frame.tb_frame.f_code.co_filename.startswith(_DDC_BASE_DIR):
-                    where = frame.tb_frame.f_code.co_filename + ":" + str(frame.tb_lineno)
+                filename = frame.tb_frame.f_code.co_filename
+                if filename.startswith(_DDC_BASE_DIR + _ddc_os.sep):
+                    where = filename[len(_DDC_BASE_DIR) + 1 :] + ":" + str(frame.tb_lineno)
                 frame = frame.tb_next
         request = getattr(record, "request", None)
         try:
