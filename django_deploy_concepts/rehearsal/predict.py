@@ -65,7 +65,7 @@ PREDICTORS: Mapping[str, tuple[str, tuple[str, ...]]] = {
     ),
     "deploy_rehearsal.E010": ("checklist", ("deploy_checklist.E001", "deploy_checklist.E006", "security.W018")),
     "deploy_rehearsal.W011": ("database", ()),
-    "deploy_rehearsal.E012": ("wsgi", ("deploy_wsgi.W008",)),
+    "deploy_rehearsal.E012": ("wsgi", ()),
     "deploy_rehearsal.E013": ("webserver", ("deploy_webserver.W010",)),
     "deploy_rehearsal.W014": ("wsgi", ()),
     "deploy_rehearsal.W015": ("wsgi", ()),
