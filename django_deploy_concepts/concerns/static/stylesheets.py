@@ -15,7 +15,6 @@ import importlib
 import posixpath
 import re
 import sys
-from collections.abc import Callable
 from itertools import compress
 from operator import not_
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -23,7 +22,6 @@ from urllib.parse import unquote, urldefrag, urlsplit
 
 from django.core.checks import CheckMessage, Error
 
-from django_deploy_concepts import forked
 from django_deploy_concepts.concerns.static.common import MAX_LISTED, capped, error_text
 from django_deploy_concepts.concerns.static.finders import Listing, listing, parent
 from django_deploy_concepts.concerns.static.scanning import FileTooLarge, block_boundaries, blocks_expression, inside_blocks, read_listed
@@ -349,18 +347,13 @@ def with_suggestions(facts: StylesheetFacts, files: Listing) -> StylesheetFacts:
     return dataclasses.replace(facts, missing=missing)
 
 
-def start_reading(context: ProjectContext, backend: str, static_url: str | None) -> Callable[[], StylesheetFacts]:
-    """Start reading the stylesheets, in a forked copy of this process where that is safe, and
-    return what waits for the facts: meanwhile this process reads the templates.
-
-    Suggestions come afterwards, here: they share one budget with the templates' suggestions.
-    """
+def collect(context: ProjectContext, backend: str, static_url: str | None) -> StylesheetFacts:
+    """The references of every stylesheet and script; read after the templates, whose suggestions come first (one budget)."""
     from django.apps import apps
 
     if not apps.is_installed("django.contrib.staticfiles") or static_url is None:
-        return StylesheetFacts
-    reading = forked.Forked(lambda: scan_stylesheets(context, backend, static_url))
-    return lambda: with_suggestions(reading.result(), listing(context))
+        return StylesheetFacts()
+    return with_suggestions(scan_stylesheets(context, backend, static_url), listing(context))
 
 
 # Checks -------------------------------------------------------------------------------------------

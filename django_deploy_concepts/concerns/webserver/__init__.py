@@ -8,12 +8,7 @@ Docs: docs/checks/webserver.rst and docs/platforms.rst.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Collection
-from typing import Any
 
-from django.core.checks import CheckMessage
-
-from django_deploy_concepts import runner
 from django_deploy_concepts.concerns.webserver.configs import (
     KINDS,
     ServingFacts,
@@ -105,7 +100,6 @@ __all__ = [
     "check_upload_body_limit",
     "collect_facts",
     "collect_platform_facts",
-    "django_check",
     "e002",
     "e006",
     "e007",
@@ -268,10 +262,6 @@ CHECKS = (
     check_media_settings,
     check_media_served,
 )
-
-
-def django_check(app_configs: Any = None, databases: Collection[str] | None = None, **kwargs: Any) -> list[CheckMessage]:
-    return runner.check_concern(NAME, databases)
 
 
 # Explanation --------------------------------------------------------------------------------------

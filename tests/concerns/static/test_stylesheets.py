@@ -18,14 +18,10 @@ from tests.concerns.static.helpers import (
     MANIFEST_STORAGE,
     PLAIN_STORAGE,
     StaticTestCase,
-    django_templates,
     ids,
     storages,
-    write_tree,
 )
 from tests.fixtures.static.storages import ModuleScriptsStorage
-from tests.test_forked import another_thread
-from tests.utils import require_safe_fork
 
 
 class StylesheetReferencesTests(StaticTestCase):
@@ -188,30 +184,3 @@ class UndecodableTests(StaticTestCase):
         for label, settings in rows.items():
             with self.subTest(label):
                 self.assertEqual(self.messages(stylesheets.check_undecodable, **settings), [])
-
-
-class ReadElsewhereTests(StaticTestCase):
-    """The stylesheets are read in a forked copy where that is safe; the facts must not tell."""
-
-    def test_the_facts_are_the_same_read_in_a_copy_or_here(self) -> None:
-        require_safe_fork()
-        # More missing template paths than the suggestion budget, so the stylesheets' suggestions
-        # depend on the templates being asked first, as they are when read here.
-        templates = self.tmp / "templates"
-        write_tree(templates, {"page.html": "{% load static %}" + "".join(f"{{% static 'site/gone{index}.css' %}}" for index in range(25))})
-        assets = self.sources(
-            {
-                "site/main.css": "a { background: url(../img/logo.pgn) }\n@import 'print.css';\n",
-                "site/gone0.cs": "",
-                "img/logo.png": b"\x89PNG",
-                "site/script.js": "//# sourceMappingURL=script.js.mapp\n",
-                "site/script.js.map": "{}",
-            }
-        )
-        settings = {"STATICFILES_DIRS": [str(assets)], "TEMPLATES": django_templates(templates), "STORAGES": storages(MANIFEST_STORAGE)}
-        read_in_a_copy = self.facts(**settings)
-        with another_thread():
-            read_here = self.facts(**settings)
-        self.assertEqual(read_in_a_copy, read_here)
-        self.assertEqual(len(read_here.stylesheets.missing), 3)
-        self.assertGreater(read_here.templates.missing_count, 20)
