@@ -11,10 +11,8 @@ from __future__ import annotations
 import dataclasses
 import fnmatch
 import functools
-import importlib
 import posixpath
 import re
-import sys
 from itertools import compress
 from operator import not_
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -24,7 +22,7 @@ from django.core.checks import CheckMessage, Error
 
 from django_deploy_concepts.concerns.static.common import MAX_LISTED, capped, error_text
 from django_deploy_concepts.concerns.static.finders import Listing, listing, parent
-from django_deploy_concepts.concerns.static.scanning import FileTooLarge, block_boundaries, blocks_expression, inside_blocks, read_listed
+from django_deploy_concepts.concerns.static.scanning import FileTooLarge, block_boundaries, inside_blocks, read_listed
 from django_deploy_concepts.context import ProjectContext
 from django_deploy_concepts.report import Fact, Step
 
@@ -48,32 +46,6 @@ class ReferencePattern(NamedTuple):
     pattern: re.Pattern[str]
     # Comments and string literals whose matches Django 6.1 leaves alone; None before 6.1.
     ignored: re.Pattern[str] | None
-    # The text every match starts with (lower case when the pattern ignores case), or "".
-    prefix: str
-    prefix_any_case: bool
-
-    def references(self, text: str, lowered: str | None) -> list[tuple[int, str]]:
-        """(position, url) of each match, in order, exactly as pattern.finditer(text) finds them.
-
-        ``lowered`` is text.lower() when the text is ASCII (same positions), else None. A match can
-        only start where its prefix is, so only those places are tried, rather than stepping a
-        case-insensitive search through every character; a file without the prefix costs one find().
-        """
-        haystack = lowered if self.prefix_any_case else text
-        if not self.prefix or haystack is None:
-            return [(match.start(), match["url"]) for match in self.pattern.finditer(text)]
-        found = []
-        prefix, match_at = self.prefix, self.pattern.match
-        position = haystack.find(prefix)
-        while position >= 0:
-            match = match_at(text, position)
-            if match is None:
-                position = haystack.find(prefix, position + 1)
-            else:
-                found.append((position, match["url"]))
-                # finditer() goes on from the end of a match; a prefix is never empty, nor the match.
-                position = haystack.find(prefix, match.end())
-        return found
 
 
 CompiledPatterns = tuple[tuple[str, tuple[ReferencePattern, ...]], ...]
@@ -130,9 +102,7 @@ def reference_patterns(storage_class: type) -> CompiledPatterns:
                     ignored = entry[2]
             else:
                 pattern = entry
-            expression = re.compile(pattern, re.IGNORECASE)
-            prefix, any_case = leading_text(expression)
-            compiled.setdefault(extension, []).append(ReferencePattern(expression, compile_ignored(ignored), prefix, any_case))
+            compiled.setdefault(extension, []).append(ReferencePattern(re.compile(pattern, re.IGNORECASE), compile_ignored(ignored)))
     return tuple((extension, tuple(entries)) for extension, entries in compiled.items())
 
 
@@ -140,45 +110,7 @@ def compile_ignored(ignored: Any) -> re.Pattern[str] | None:
     """The ignored-blocks expression compiled, as get_ignored_blocks() passes it to re.finditer() (Django's is lazy)."""
     if ignored is None:
         return None
-    if isinstance(ignored, str):
-        return blocks_expression(ignored, 0)
-    return blocks_expression(ignored.pattern, ignored.flags)
-
-
-def leading_text(pattern: re.Pattern[str]) -> tuple[str, bool]:
-    """The literal text every match of ``pattern`` starts with, and whether its letters may be in any case.
-
-    Read from the parse tree re.compile() builds (a private module: without it, ("", False) and
-    files are searched in full). Anchors consume nothing; groups are followed; anything else ends it.
-    Only an ASCII prefix is kept, so that comparing lower-cased ASCII text is exact.
-    """
-    try:
-        parser: Any = importlib.import_module("re._parser" if sys.version_info >= (3, 11) else "sre_parse")
-        tree = parser.parse(pattern.pattern, pattern.flags)
-    except Exception:  # noqa: BLE001 - a private module that may change: then every file is searched in full
-        return "", False
-    characters: list[tuple[str, bool]] = []
-
-    def follow(items: Any, any_case: bool) -> bool:
-        for operation, argument in items:
-            if operation == parser.LITERAL:
-                characters.append((chr(argument), any_case))
-            elif operation == parser.SUBPATTERN:
-                _, add_flags, del_flags, group = argument
-                case = (any_case or bool(add_flags & re.IGNORECASE)) and not del_flags & re.IGNORECASE
-                if not follow(group, case):
-                    return False
-            elif operation != parser.AT:
-                return False
-        return True
-
-    follow(tree, bool(pattern.flags & re.IGNORECASE))
-    text = "".join(character for character, _ in characters)
-    if not text.isascii():
-        return "", False
-    if any(any_case and character.lower() != character.upper() for character, any_case in characters):
-        return text.lower(), True
-    return text, False
+    return re.compile(ignored) if isinstance(ignored, str) else re.compile(ignored.pattern, ignored.flags)
 
 
 def patterns_storage(backend: str) -> type:
@@ -254,11 +186,10 @@ class Scan:
         folder = parent(name)
         # What each reference from this folder resolves to: files repeat references.
         resolved = self.resolved.setdefault(folder, {})
-        lowered = text.lower() if text.isascii() else None
         # The comments and string literals Django 6.1 skips, per expression: read once per file, when needed.
         boundaries: dict[re.Pattern[str], list[int]] = {}
         for reference_pattern in patterns:
-            found = reference_pattern.references(text, lowered)
+            found = [(match.start(), match["url"]) for match in reference_pattern.pattern.finditer(text)]
             if not found:
                 continue
             self.references += len(found)

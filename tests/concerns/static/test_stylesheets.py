@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import unittest
 from collections.abc import Mapping
 from typing import Any
@@ -21,7 +20,6 @@ from tests.concerns.static.helpers import (
     ids,
     storages,
 )
-from tests.fixtures.static.storages import ModuleScriptsStorage
 
 
 class StylesheetReferencesTests(StaticTestCase):
@@ -123,39 +121,7 @@ class MixedIgnoredStorage(ManifestStaticFilesStorage):
     )
 
 
-class PatternSearchTests(StaticTestCase):
-    """Matches are looked for only where a pattern's leading text is: the same matches as finditer()."""
-
-    def test_the_same_matches_as_finditer(self) -> None:
-        texts = (
-            "",
-            "a { background: url(a.png) } b { background: URL('b.png') } c { background: uRl( \"c.png\") }",
-            "url(url(a.png)) url( url(b.png)",
-            "@import 'a.css'; @IMPORT \"b.css\"; @import url(c.css);",
-            "a {}\n/*# sourceMappingURL=a.css.map */\n/*# SOURCEMAPPINGURL=b.css.map */",
-            "let a;\n//# sourceMappingURL=a.js.map\n//# sourcemappingurl=b.js.map",
-            'import { a } from "./a.js";\nIMPORT "./b.js";\nexport * from "./c.js";\nimport("./d.js");\nimport x from "e";',
-            "a::before { content: 'caf\xe9 \u0130MPORT' } b { background: url(\u212a.png) }",
-        )
-        for extension, entries in stylesheets.reference_patterns(ModuleScriptsStorage):
-            for entry in entries:
-                for text in texts:
-                    with self.subTest(extension=extension, pattern=entry.pattern.pattern, text=text):
-                        expected = [(match.start(), match["url"]) for match in entry.pattern.finditer(text)]
-                        self.assertEqual(entry.references(text, text.lower() if text.isascii() else None), expected)
-
-    def test_the_leading_text_of_a_pattern(self) -> None:
-        rows = {
-            r"(?P<matched>url\((?P<url>.*?)\))": ("url(", True),
-            r"(?m)^(?P<matched>//# (?-i:sourceMappingURL)=(?P<url>.*))$": ("//# sourceMappingURL=", False),
-            r"(?P<matched>(?:url|src)\((?P<url>.*?)\))": ("", False),
-            r"(?P<matched>\s*@import (?P<url>.*))": ("", False),
-            r"(?P<matched>caf\xe9(?P<url>.*))": ("", False),
-        }
-        for pattern, expected in rows.items():
-            with self.subTest(pattern):
-                self.assertEqual(stylesheets.leading_text(re.compile(pattern, re.IGNORECASE)), expected)
-
+class IgnoredBlocksTests(StaticTestCase):
     @unittest.skipUnless(JS_IGNORED is not None, "Django 6.1 skips references in comments and strings")
     def test_each_pattern_skips_its_own_comments(self) -> None:
         # The first pattern sees no comment in "// url(...)" (CSS has none); the second skips its match in it.
