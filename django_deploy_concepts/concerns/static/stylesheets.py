@@ -8,11 +8,16 @@ Django: https://docs.djangoproject.com/en/stable/ref/contrib/staticfiles/#manife
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import fnmatch
 import functools
 import posixpath
 import re
+import signal
+import threading
+import time
+from collections.abc import Iterator
 from itertools import compress
 from operator import not_
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -31,6 +36,12 @@ if TYPE_CHECKING:
 
 MANIFEST_STORAGE = "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
 MAX_STYLESHEET_BYTES = 16 * 1024 * 1024
+# Finding the references of one file may take this long, and of all files together this long; a file
+# over the bound is reported not verified. Where no timer can stop it, larger files are not scanned.
+MAX_SCAN_SECONDS_PER_FILE = 2.0
+MAX_SCAN_SECONDS = 20.0
+MAX_UNTIMED_BYTES = 256 * 1024
+NOT_VERIFIED = f"not verified: finding its references takes too long (over {MAX_SCAN_SECONDS_PER_FILE:g} seconds)"
 # What HashedFilesMixin.url_converter leaves alone: "data:", "https:" and other schemes.
 SCHEME = re.compile(r"^[a-z]+:")
 # A reference without these characters is a plain path: no scheme, query, fragment or escape.
@@ -185,28 +196,16 @@ class Scan:
         # STATIC_ROOT itself ("") included.
         return path in self.files.files or path in self.files.directories or not path
 
-    def scan(self, name: str, text: str, patterns: tuple[ReferencePattern, ...]) -> None:
+    def scan(self, name: str, text: str, found: list[tuple[list[tuple[int, str]], int]]) -> None:
+        """Count and look up what find_references() found in file ``name``."""
         folder = parent(name)
         # What each reference from this folder resolves to: files repeat references.
         resolved = self.resolved.setdefault(folder, {})
-        # The comments and string literals Django 6.1 skips, per expression: read once per file, when needed.
-        boundaries: dict[re.Pattern[str], list[int]] = {}
-        for reference_pattern in patterns:
-            found = [(match.start(), match["url"]) for match in reference_pattern.pattern.finditer(text)]
-            if not found:
-                continue
-            self.references += len(found)
-            ignored = reference_pattern.ignored
-            if ignored is not None:
-                flat = boundaries.get(ignored)
-                if flat is None:
-                    flat = boundaries[ignored] = block_boundaries(ignored, text)
-                inside = inside_blocks([start for start, _ in found], flat)
-                if inside is not None:
-                    self.ignored += sum(inside)
-                    found = list(compress(found, map(not_, inside)))
+        for references, skipped in found:
+            self.references += len(references) + skipped
+            self.ignored += skipped
             verified = left_alone = 0
-            for start, reference in found:
+            for start, reference in references:
                 state = resolved.get(reference)
                 if state is None:
                     target = self.target(folder, reference)
@@ -222,6 +221,83 @@ class Scan:
                         self.missing.append(BrokenReference(name, line, reference, state, None))
             self.verified += verified
             self.ignored += left_alone
+
+
+def find_references(text: str, patterns: tuple[ReferencePattern, ...]) -> list[tuple[list[tuple[int, str]], int]]:
+    """Per pattern, the (position, url) of each match collectstatic rewrites, and how many matches it
+    skips inside comments and string literals (Django 6.1). All the regular-expression work of a file."""
+    found = []
+    # The comments and string literals Django 6.1 skips, per expression: read once per file, when needed.
+    boundaries: dict[re.Pattern[str], list[int]] = {}
+    for reference_pattern in patterns:
+        references = [(match.start(), match["url"]) for match in reference_pattern.pattern.finditer(text)]
+        skipped = 0
+        ignored = reference_pattern.ignored
+        if references and ignored is not None:
+            flat = boundaries.get(ignored)
+            if flat is None:
+                flat = boundaries[ignored] = block_boundaries(ignored, text)
+            inside = inside_blocks([start for start, _ in references], flat)
+            if inside is not None:
+                skipped = sum(inside)
+                references = list(compress(references, map(not_, inside)))
+        found.append((references, skipped))
+    return found
+
+
+class TooSlow(Exception):
+    """Finding a file's references took longer than its share of the time."""
+
+
+class Deadline:
+    """Bounds the time find_references() takes per file and for all files together.
+
+    Python's regular expressions check for signals while they match, so a timer signal (SIGALRM)
+    stops even a single long match. Only the main thread receives signals: in any other thread,
+    files larger than MAX_UNTIMED_BYTES are not scanned instead.
+    """
+
+    def __init__(self) -> None:
+        self.timed = threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer")
+        self.remaining = MAX_SCAN_SECONDS
+        self.armed = False
+        self.previous_handler: Any = None
+        self.previous_timer = (0.0, 0.0)
+
+    def __enter__(self) -> Deadline:
+        if self.timed:
+            self.previous_handler = signal.signal(signal.SIGALRM, self.expire)
+            self.previous_timer = signal.setitimer(signal.ITIMER_REAL, 0)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.timed:
+            signal.signal(signal.SIGALRM, self.previous_handler)
+            signal.setitimer(signal.ITIMER_REAL, *self.previous_timer)
+
+    def expire(self, signum: int, frame: object) -> None:
+        if self.armed:
+            raise TooSlow
+
+    @contextlib.contextmanager
+    def bound(self, size: int) -> Iterator[None]:
+        """Raises TooSlow out of the block when it runs too long (or, untimed, would be too large)."""
+        if not self.timed:
+            if size > MAX_UNTIMED_BYTES:
+                raise TooSlow
+            yield
+            return
+        if self.remaining <= 0:
+            raise TooSlow
+        started = time.monotonic()
+        self.armed = True
+        signal.setitimer(signal.ITIMER_REAL, min(MAX_SCAN_SECONDS_PER_FILE, self.remaining))
+        try:
+            yield
+        finally:
+            self.armed = False
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            self.remaining -= time.monotonic() - started
 
 
 def read_text(path: str, size: int) -> tuple[str | None, str | None]:
@@ -240,6 +316,13 @@ def scan_stylesheets(context: ProjectContext, backend: str, static_url: str) -> 
     storage_class = patterns_storage(backend)
     suffixes, others = by_suffix(reference_patterns(storage_class))
     scan = Scan(listing(context), static_url)
+    with Deadline() as deadline:
+        return scanned_files(scan, deadline, suffixes, others, storage_class)
+
+
+def scanned_files(
+    scan: Scan, deadline: Deadline, suffixes: dict[str, list[Any]], others: list[tuple[str, Any]], storage_class: type
+) -> StylesheetFacts:
     for name, listed in scan.files.files.items():
         matching = suffixes.get(name[name.rfind(".") :], []) if "." in name else []
         if others:
@@ -256,8 +339,16 @@ def scan_stylesheets(context: ProjectContext, backend: str, static_url: str) -> 
             if len(scan.unread) < MAX_LISTED:
                 scan.unread.append((name, problem))
         elif text is not None:
-            for patterns in matching:
-                scan.scan(name, text, patterns)
+            try:
+                with deadline.bound(len(text)):
+                    found = [find_references(text, patterns) for patterns in matching]
+            except TooSlow:
+                # collectstatic's post-processing uses the same expressions: it is as slow on this file.
+                if len(scan.unread) < MAX_LISTED:
+                    scan.unread.append((name, NOT_VERIFIED))
+                continue
+            for references in found:
+                scan.scan(name, text, references)
     return StylesheetFacts(
         patterns_from=f"{storage_class.__module__}.{storage_class.__qualname__}",
         files=scan.scanned,
@@ -378,4 +469,7 @@ def found(facts: Facts) -> list[Fact]:
         f"{scanned.references} in {scanned.files} files: {scanned.verified} found, {scanned.missing_count} missing, "
         f"{scanned.ignored} left alone (data URIs, absolute URLs, fragments)"
     )
-    return [Fact("References in stylesheets and scripts", summary, not scanned.missing_count)]
+    return [
+        Fact("References in stylesheets and scripts", summary, not scanned.missing_count),
+        *(Fact(f"{name} not scanned", reason, None) for name, reason in scanned.unread),
+    ]

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import random
 import re
+import threading
 import unittest
 from collections.abc import Mapping
 from typing import Any
+from unittest import mock
 
 from django.contrib.staticfiles import storage as django_storage
 from django.contrib.staticfiles.storage import ManifestStaticFilesStorage
@@ -25,6 +27,7 @@ from tests.concerns.static.helpers import (
     storages,
 )
 from tests.fixtures.static.storages import ModuleScriptsStorage
+from tests.utils import SUBPROCESS_TIMEOUT
 
 
 class StylesheetReferencesTests(StaticTestCase):
@@ -209,3 +212,29 @@ class TargetTests(SimpleTestCase):
                     target = scan.target("app/css", reference)
                     ours = stylesheets.LEFT_ALONE if target is None else stylesheets.FOUND if scan.exists(target) else target
                     self.assertEqual(ours, resolved_by_django(storage_class, "/static/", listing, "app/css/a.css", reference))
+
+
+class BoundedScanTests(StaticTestCase):
+    """Django's own url() expression is quadratic on unclosed url( repeated on one line: such a file is not verified."""
+
+    def test_a_pathological_stylesheet_is_not_verified_and_the_others_are(self) -> None:
+        assets = self.sources(
+            {"css/slow.css": "a{background:url(" * 20_000, "css/fine.css": "a { background: url(../img/x.png) }", "img/x.png": ""}
+        )
+        self.assertGreater(len("a{background:url(" * 20_000), stylesheets.MAX_UNTIMED_BYTES)
+        results: list[stylesheets.StylesheetFacts] = []
+
+        def inspect() -> None:
+            results.append(self.facts(STATICFILES_DIRS=[str(assets)]).stylesheets)
+
+        # In the main thread a timer stops it; in another thread it is too large to scan.
+        with mock.patch.object(stylesheets, "MAX_SCAN_SECONDS_PER_FILE", 0.5):
+            inspect()
+            thread = threading.Thread(target=inspect)
+            thread.start()
+            thread.join(SUBPROCESS_TIMEOUT)
+        self.assertFalse(thread.is_alive())
+        for facts in results:
+            self.assertEqual(facts.unread, (("css/slow.css", stylesheets.NOT_VERIFIED),))
+            self.assertEqual((facts.files, facts.verified, facts.missing_count), (2, 1, 0))
+        self.assertIn("css/slow.css not scanned", [fact.label for fact in stylesheets.found(self.facts(STATICFILES_DIRS=[str(assets)]))])
