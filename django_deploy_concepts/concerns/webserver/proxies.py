@@ -22,6 +22,8 @@ MAX_CONFIG_BYTES = 256 * 1024
 NGINX_DEFAULT_BODY_LIMIT = 1024 * 1024
 DJANGO_DEFAULT_UPLOAD_SIZE = 2_621_440
 SIZE_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
+# nginx's tokens: quoted strings, braces and semicolons, and the words between them.
+NGINX_TOKEN = re.compile(r"\"(?:\\.|[^\"\\])*\"|'(?:\\.|[^'\\])*'|[{};]|[^\s{};\"']+")
 # Every file name candidate_server can accept ends with one of these, is "caddyfile" or holds
 # ".nginx.": a test on the bare name that skips building a path for each of the tree's files.
 CANDIDATE_ENDINGS = (".conf", ".caddy", ".caddyfile", ".nginx")
@@ -75,17 +77,61 @@ def parse_size(text: str) -> int | None:
 def parse_nginx(path: str, text: str) -> ProxyConfig:
     # Debian's proxy_params sets Host, X-Forwarded-For and X-Forwarded-Proto.
     proxy_params = re.search(r"^\s*include\s+\S*proxy_params\s*;", text, re.MULTILINE) is not None
-    limits = [parse_size(size) for size in re.findall(r"client_max_body_size\s+([^;\s]+)\s*;", text)]
-    known = [limit for limit in limits if limit is not None]
     return ProxyConfig(
         path=path,
         server="nginx",
         proxies_to_app=re.search(r"\bproxy_pass\s", text) is not None,
         sets_host=proxy_params or re.search(r"proxy_set_header\s+Host\s", text, re.IGNORECASE) is not None,
         sets_forwarded_proto=proxy_params or re.search(r"proxy_set_header\s+X-Forwarded-Proto\s", text, re.IGNORECASE) is not None,
-        body_limit=(0 if 0 in known else max(known)) if known else None,
+        body_limit=nginx_body_limit(text),
         locations=tuple(re.findall(r"\blocation\s+(?:\^~\s*|=\s*)?(/[^\s{]*)", text)),
     )
+
+
+@dataclasses.dataclass
+class NginxBlock:
+    parent: NginxBlock | None
+    # client_max_body_size set in this block, in bytes, or None when it inherits its parent's.
+    body_limit: int | None = None
+    proxies: bool = False
+
+    def effective_limit(self) -> int | None:
+        block: NginxBlock | None = self
+        while block is not None:
+            if block.body_limit is not None:
+                return block.body_limit
+            block = block.parent
+        return None
+
+
+def nginx_body_limit(text: str) -> int | None:
+    """The client_max_body_size where nginx proxies to the app (None: nginx's default of 1 MB).
+
+    Each http, server or location block inherits the value of the block around it unless it sets its
+    own; of several blocks that proxy, the smallest limit is the one uploads meet.
+    """
+    root = block = NginxBlock(None)
+    blocks = [root]
+    words: list[str] = []
+    for token in NGINX_TOKEN.findall(text):
+        if token == "{":
+            block = NginxBlock(block)
+            blocks.append(block)
+            words = []
+        elif token == "}":
+            block = block.parent or root
+            words = []
+        elif token == ";":
+            if words[:1] == ["client_max_body_size"] and len(words) == 2:
+                block.body_limit = parse_size(words[1].strip("\"'"))
+            elif words[:1] == ["proxy_pass"]:
+                block.proxies = True
+            words = []
+        else:
+            words.append(token)
+    limits = [proxying.effective_limit() for proxying in blocks if proxying.proxies]
+    # None (the default) and 0 (no limit) are compared by the size they allow.
+    return min(limits, key=lambda limit: NGINX_DEFAULT_BODY_LIMIT if limit is None else limit or float("inf"), default=None)
 
 
 def parse_apache(path: str, text: str) -> ProxyConfig:
