@@ -1,7 +1,6 @@
 """The hot loops of the static files inspection, over plain data: paths, texts, compiled patterns, known names.
 
-Standard library only, so that they can run anywhere, a worker process included; the sub-topic
-modules decide what the results mean and turn them into facts.
+Standard library only; the sub-topic modules decide what the results mean and turn them into facts.
 """
 
 from __future__ import annotations
