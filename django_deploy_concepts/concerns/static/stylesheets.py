@@ -8,7 +8,6 @@ Django: https://docs.djangoproject.com/en/stable/ref/contrib/staticfiles/#manife
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import fnmatch
 import functools
@@ -17,7 +16,6 @@ import re
 import signal
 import threading
 import time
-from collections.abc import Iterator
 from itertools import compress
 from operator import not_
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -41,6 +39,7 @@ MAX_STYLESHEET_BYTES = 16 * 1024 * 1024
 MAX_SCAN_SECONDS_PER_FILE = 2.0
 MAX_SCAN_SECONDS = 20.0
 MAX_UNTIMED_BYTES = 256 * 1024
+TICK_SECONDS = 0.1
 NOT_VERIFIED = f"not verified: finding its references takes too long (over {MAX_SCAN_SECONDS_PER_FILE:g} seconds)"
 # What HashedFilesMixin.url_converter leaves alone: "data:", "https:" and other schemes.
 SCHEME = re.compile(r"^[a-z]+:")
@@ -252,52 +251,50 @@ class TooSlow(Exception):
 class Deadline:
     """Bounds the time find_references() takes per file and for all files together.
 
-    Python's regular expressions check for signals while they match, so a timer signal (SIGALRM)
-    stops even a single long match. Only the main thread receives signals: in any other thread,
-    files larger than MAX_UNTIMED_BYTES are not scanned instead.
+    Python's regular expressions check for signals while they match, so a timer signal (SIGALRM,
+    every TICK_SECONDS while the files are scanned) stops even a single long match. Only the main
+    thread receives signals: in any other thread, files over MAX_UNTIMED_BYTES are not scanned instead.
     """
 
     def __init__(self) -> None:
         self.timed = threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer")
-        self.remaining = MAX_SCAN_SECONDS
-        self.armed = False
+        # Seconds spent on the files before this one, and when this one started (None: not bounding now).
+        self.spent = 0.0
+        self.started: float | None = None
         self.previous_handler: Any = None
         self.previous_timer = (0.0, 0.0)
 
     def __enter__(self) -> Deadline:
         if self.timed:
-            self.previous_handler = signal.signal(signal.SIGALRM, self.expire)
-            self.previous_timer = signal.setitimer(signal.ITIMER_REAL, 0)
+            self.previous_handler = signal.signal(signal.SIGALRM, self.tick)
+            self.previous_timer = signal.setitimer(signal.ITIMER_REAL, TICK_SECONDS, TICK_SECONDS)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         if self.timed:
-            signal.signal(signal.SIGALRM, self.previous_handler)
             signal.setitimer(signal.ITIMER_REAL, *self.previous_timer)
+            signal.signal(signal.SIGALRM, self.previous_handler)
 
-    def expire(self, signum: int, frame: object) -> None:
-        if self.armed:
-            raise TooSlow
-
-    @contextlib.contextmanager
-    def bound(self, size: int) -> Iterator[None]:
-        """Raises TooSlow out of the block when it runs too long (or, untimed, would be too large)."""
-        if not self.timed:
-            if size > MAX_UNTIMED_BYTES:
-                raise TooSlow
-            yield
+    def tick(self, signum: int, frame: object) -> None:
+        started = self.started
+        if started is None:
             return
-        if self.remaining <= 0:
+        elapsed = time.monotonic() - started
+        if elapsed > MAX_SCAN_SECONDS_PER_FILE or self.spent + elapsed > MAX_SCAN_SECONDS:
+            self.started = None
+            self.spent += elapsed
             raise TooSlow
-        started = time.monotonic()
-        self.armed = True
-        signal.setitimer(signal.ITIMER_REAL, min(MAX_SCAN_SECONDS_PER_FILE, self.remaining))
-        try:
-            yield
-        finally:
-            self.armed = False
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            self.remaining -= time.monotonic() - started
+
+    def allows(self, size: int) -> bool:
+        return self.spent < MAX_SCAN_SECONDS if self.timed else size <= MAX_UNTIMED_BYTES
+
+    def start(self) -> None:
+        self.started = time.monotonic()
+
+    def stop(self) -> None:
+        started, self.started = self.started, None
+        if started is not None:
+            self.spent += time.monotonic() - started
 
 
 def read_text(path: str, size: int) -> tuple[str | None, str | None]:
@@ -340,8 +337,13 @@ def scanned_files(
                 scan.unread.append((name, problem))
         elif text is not None:
             try:
-                with deadline.bound(len(text)):
+                if not deadline.allows(len(text)):
+                    raise TooSlow
+                try:
+                    deadline.start()
                     found = [find_references(text, patterns) for patterns in matching]
+                finally:
+                    deadline.stop()
             except TooSlow:
                 # collectstatic's post-processing uses the same expressions: it is as slow on this file.
                 if len(scan.unread) < MAX_LISTED:
