@@ -503,7 +503,12 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"Seed of the generated project (default: {DEFAULT_SEED}).")
     parser.add_argument("--keep", action="store_true", help="Write the projects into benchmarks/generated/ and keep them.")
     parser.add_argument("--json", type=Path, metavar="FILE", help="Also save every figure to this JSON file.")
-    parser.add_argument("--profile", choices=tuple(COMMANDS_BY_KEY), metavar="KEY", help="Profile one command once with cProfile instead.")
+    parser.add_argument(
+        "--profile",
+        choices=tuple(key for key, command in COMMANDS_BY_KEY.items() if command.script is None),
+        metavar="KEY",
+        help="Profile one manage.py command once with cProfile instead.",
+    )
     parser.add_argument("--profile-lines", type=int, default=40, help="Lines of the profile to print (default: 40).")
     options = parser.parse_args(argv)
     if options.runs < 1 or options.warmup < 0:
