@@ -398,6 +398,10 @@ def worker_setup(facts: Facts, command: StartCommand) -> tuple[int | None, str, 
     return workers, worker_class, threads
 
 
+# Bound on reading a gunicorn configuration file for the WEB_CONCURRENCY it reads.
+MAX_CONFIG_BYTES = 256 * 1024
+
+
 def w011(command: StartCommand) -> Warning:
     return Warning(
         f"{where(command)} starts one sync gunicorn worker: one request at a time.",
@@ -414,8 +418,22 @@ def check_worker_count(facts: Facts) -> list[CheckMessage]:
             continue
         workers, worker_class, threads = worker_setup(facts, command)
         if workers == 1 and worker_class.rsplit(".", 1)[-1] in ("sync", "SyncWorker") and threads <= 1:
+            if command.workers is None and config_reads_web_concurrency(facts, command):
+                # One worker here because WEB_CONCURRENCY is unset here; the platform sets it.
+                continue
             messages.append(w011(command))
     return messages
+
+
+def config_reads_web_concurrency(facts: Facts, command: StartCommand) -> bool:
+    check = check_for(facts, command)
+    if check is None or check.config_file is None:
+        return False
+    try:
+        with open(os.path.join(check.cwd, check.config_file), "rb") as handle:
+            return b"WEB_CONCURRENCY" in handle.read(MAX_CONFIG_BYTES)
+    except OSError:
+        return False
 
 
 def e012(start_file: StartFile) -> Error:

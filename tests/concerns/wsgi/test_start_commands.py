@@ -395,6 +395,8 @@ class StartCommandCheckTests(SimpleTestCase):
             ("web: gunicorn tests.wsgi --workers 1 --threads 4\n", {}, False),
             ("web: gunicorn tests.wsgi --workers 3\n", {}, False),
             ("web: gunicorn tests.wsgi --workers $WEB_CONCURRENCY\n", {}, False),
+            # One worker only where WEB_CONCURRENCY is unset, as here; Heroku and others set it.
+            ("web: gunicorn tests.wsgi\n", {"gunicorn.conf.py": 'import os\nworkers = int(os.environ.get("WEB_CONCURRENCY", 1))\n'}, False),
         ]
         for procfile, extra, fires in rows:
             with self.subTest(procfile, **extra):
