@@ -163,7 +163,14 @@ def other_django_checks(findings: tuple[Finding, ...]) -> list[Step]:
 
 
 def explain(facts: Facts, findings: tuple[Finding, ...]) -> Explanation:
-    found: list[Fact] = [Fact("Settings source read", ", ".join(facts.settings_files) or "(not found)", None)]
+    found: list[Fact] = [
+        Fact(
+            "Settings source read",
+            ", ".join(facts.settings_files)
+            or "none: the settings module has no .py source here (only compiled .pyc, or configured in code)",
+            None,
+        )
+    ]
     found += [Fact(f"Cannot parse {error.file}", error.error, False) for error in facts.source_errors]
     found += [Fact("DEPLOY_CONCEPTS", error, False) for error in facts.target_errors]
     steps: list[Step] = []
