@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from typing import Any
 
 from django_deploy_concepts.concerns.wsgi import application, gunicorn, servers, start_commands
 from django_deploy_concepts.concerns.wsgi.application import AsyncFacts, LoadedApplication, Loading
