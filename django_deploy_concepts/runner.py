@@ -1,12 +1,9 @@
-"""One run: context -> facts -> checks -> explanation -> Report, shared by commands and check adapters."""
+"""One run: context -> facts -> checks -> explanation -> Report, for the commands and the registered checks."""
 
 from __future__ import annotations
 
 import copy
 import dataclasses
-import os
-import threading
-import time
 from collections.abc import Collection, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -14,17 +11,15 @@ import django
 from django.conf import settings
 from django.core import checks
 from django.core.checks.registry import registry
-from django.core.signals import setting_changed
-from django.dispatch import receiver
 
 from django_deploy_concepts import masking
+from django_deploy_concepts.checks import TAG
 from django_deploy_concepts.context import ProjectContext, build_context
 from django_deploy_concepts.report import ConcernReport, Explanation, Finding, Hop, Report, is_ready
 
 if TYPE_CHECKING:
     from django_deploy_concepts.concerns import Concern
 
-TAG = "deploy_concepts"
 INSPECTION_FAILED_HINT = "This is a bug in django-deploy-concepts; please report it with this message."
 
 
@@ -76,108 +71,22 @@ def scrub_message(message: checks.CheckMessage, secrets: frozenset[str]) -> chec
     return scrubbed
 
 
-# One `check --deploy` calls each concern's adapter in turn, and nothing in the calls says which
-# run they belong to. So that a run reads the project once (project files, the tree, the facts one
-# concern takes from another), its adapters share one context, under this rule:
-# - only in the same thread, for the same settings object, database aliases, environment
-#   variables and working directory as when it was built;
-# - each concern takes it once: an adapter called again for a concern that already took it
-#   starts a new run, so every `check --deploy` reads the project afresh, changed or not;
-# - it is forgotten once every concern took it (its facts are not kept alive), whenever a setting
-#   changes (setting_changed, as override_settings sends), and when the adapter that used it last
-#   finished more than SHARED_CONTEXT_SECONDS ago: adapters called one at a time outside a check
-#   run never see a project older than that. Within a run only other apps' checks pass between
-#   two adapters.
-SHARED_CONTEXT_SECONDS = 2.0
+def check_messages(names: Iterable[str], databases: Collection[str] = ()) -> list[checks.CheckMessage]:
+    """The named concerns' messages for Django's check framework, from one reading of the project.
 
-
-@dataclasses.dataclass
-class SharedContext:
-    key: tuple[object, ...]
-    context: ProjectContext
-    taken_by: set[str]
-    last_used: float
-
-
-class SharedContexts:
-    """The context the adapters of one check run share; see the rule above."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._current: SharedContext | None = None
-
-    def take(self, concern_name: str, databases: tuple[str, ...]) -> ProjectContext:
-        from django_deploy_concepts.concerns import all_concerns, get_concern
-
-        key = run_key(databases)
-        with self._lock:
-            shared = self._current
-            if (
-                shared is None
-                or shared.key != key
-                or concern_name in shared.taken_by
-                or time.monotonic() - shared.last_used > SHARED_CONTEXT_SECONDS
-            ):
-                shared = None
-        if shared is None:
-            shared = SharedContext(key, build_context(databases=databases), set(), time.monotonic())
-            with self._lock:
-                self._current = shared
-            # A check run calls every concern's adapter (with aliases, only the database's): their
-            # slow outside work (gunicorn's checks) can start now and run while the first collect.
-            prepare(shared.context, [get_concern(concern_name)] if databases else all_concerns())
-        shared.taken_by.add(concern_name)
-        return shared.context
-
-    def release(self, context: ProjectContext) -> None:
-        """Called when an adapter finished with ``context``."""
-        from django_deploy_concepts.concerns import CONCERN_NAMES
-
-        with self._lock:
-            shared = self._current
-            if shared is None or shared.context is not context:
-                return
-            shared.last_used = time.monotonic()
-            if shared.taken_by >= set(CONCERN_NAMES):
-                self._current = None
-
-    def forget(self) -> None:
-        with self._lock:
-            self._current = None
-
-
-def run_key(databases: tuple[str, ...]) -> tuple[object, ...]:
-    try:
-        working_dir: str | None = os.getcwd()
-    except OSError:
-        working_dir = None
-    # override_settings puts a new object behind the settings proxy (and sends setting_changed).
-    return (threading.get_ident(), id(getattr(settings, "_wrapped", None)), databases, working_dir, dict(os.environ))
-
-
-SHARED_CONTEXTS = SharedContexts()
-
-
-@receiver(setting_changed)
-def forget_shared_context(**kwargs: Any) -> None:
-    SHARED_CONTEXTS.forget()
-
-
-def check_concern(name: str, databases: Collection[str] | None) -> list[checks.CheckMessage]:
-    """The body of every concern's ``django_check`` adapter, as Django's registry calls it."""
+    Connects only to ``databases``. Django's check command filters SILENCED_SYSTEM_CHECKS itself.
+    """
     from django_deploy_concepts.concerns import get_concern
 
-    concern = get_concern(name)
+    concerns = [get_concern(name) for name in names]
     try:
-        context = SHARED_CONTEXTS.take(name, tuple(databases or ()))
+        context = build_context(databases=tuple(databases))
     except Exception as exc:  # noqa: BLE001
-        return [inspection_failed(concern, "reading the project", exc)]
-    try:
-        _, messages = collect_messages(concern, context)
-        secrets = context.known_secrets()
-        return [scrub_message(message, secrets) for message in messages]
-    finally:
-        SHARED_CONTEXTS.release(context)
+        return [inspection_failed(concern, "reading the project", exc) for concern in concerns]
+    prepare(context, concerns)
+    messages = [message for concern in concerns for message in collect_messages(concern, context)[1]]
+    secrets = context.known_secrets()
+    return [scrub_message(message, secrets) for message in messages]
 
 
 def silenced_ids(context: ProjectContext) -> frozenset[str]:

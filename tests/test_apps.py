@@ -1,18 +1,15 @@
-"""The app registers one deploy check per concern and imports no concern until one runs."""
+"""The app registers two deploy checks, one tagged for --database, and imports no concern until they run."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
-import warnings
 
 from django.core.checks.registry import registry
 from django.test import SimpleTestCase
 
-from django_deploy_concepts.apps import CONCERN_NAMES, deferred_check
-from django_deploy_concepts.concerns import all_concerns
-from django_deploy_concepts.runner import TAG
+from django_deploy_concepts.checks import TAG, check_deploy, check_deploy_database
 from tests.utils import REPO_ROOT, SUBPROCESS_TIMEOUT
 
 # Start Django, run the checks `runserver` runs, and list what of this app got imported.
@@ -35,18 +32,11 @@ print(*sorted(name for name in sys.modules if name.startswith("django_deploy_con
 
 
 class RegistrationTests(SimpleTestCase):
-    def test_names_follow_the_concerns(self) -> None:
-        self.assertEqual(CONCERN_NAMES, tuple(concern.NAME for concern in all_concerns()))
-
-    def test_two_deploy_only_checks_per_concern_one_tagged_database(self) -> None:
+    def test_two_deploy_only_checks_one_tagged_database(self) -> None:
         deploy = [check for check in registry.get_checks(include_deployment_checks=True) if TAG in check.tags]
         plain = [check for check in registry.get_checks(include_deployment_checks=False) if TAG in check.tags]
-        self.assertEqual(
-            sorted(getattr(check, "__name__", "") for check in deploy),
-            sorted([f"check_{name}" for name in CONCERN_NAMES] + [f"check_{name}_database" for name in CONCERN_NAMES]),
-        )
-        tagged_database = sorted(getattr(check, "__name__", "") for check in deploy if "database" in check.tags)
-        self.assertEqual(tagged_database, sorted(f"check_{name}_database" for name in CONCERN_NAMES))
+        self.assertEqual(set(deploy), {check_deploy, check_deploy_database})
+        self.assertEqual([check for check in deploy if "database" in check.tags], [check_deploy_database])
         self.assertEqual(plain, [])
 
     def test_ready_again_registers_nothing_new(self) -> None:
@@ -54,23 +44,6 @@ class RegistrationTests(SimpleTestCase):
         before = set(registry.get_checks(include_deployment_checks=True))
         with self.modify_settings(INSTALLED_APPS={"append": "django.contrib.sessions"}):
             self.assertEqual(set(registry.get_checks(include_deployment_checks=True)), before)
-
-    def test_untagged_checks_never_pass_aliases_on(self) -> None:
-        # Django 6 passes every alias to untagged checks; they must still open no connection.
-        from django_deploy_concepts.apps import deferred_database_check
-
-        for concern in all_concerns():
-            with self.subTest(concern=concern.NAME), warnings.catch_warnings():
-                warnings.simplefilter("ignore", UserWarning)
-                self.assertEqual(deferred_check(concern.NAME)(databases=["default"]), concern.django_check(databases=None))
-                self.assertEqual(deferred_database_check(concern.NAME)(databases=None), [])
-
-    def test_deferred_check_gives_the_concerns_messages(self) -> None:
-        for concern in all_concerns():
-            with self.subTest(concern=concern.NAME), warnings.catch_warnings():
-                # WhiteNoise warns that the fixture's STATIC_ROOT does not exist when the WSGI concern loads the app.
-                warnings.simplefilter("ignore", UserWarning)
-                self.assertEqual(deferred_check(concern.NAME)(databases=None), concern.django_check(databases=None))
 
     def run_python(self, code: str) -> str:
         """What ``code`` prints, run in a fresh process on the test settings."""
@@ -94,4 +67,5 @@ class RegistrationTests(SimpleTestCase):
     def test_plain_checks_import_no_concern(self) -> None:
         imported = self.run_python(PLAIN_CHECKS)
         self.assertNotIn("django_deploy_concepts.concerns", imported)
-        self.assertIn("django_deploy_concepts.apps", imported)
+        self.assertNotIn("django_deploy_concepts.runner", imported)
+        self.assertIn("django_deploy_concepts.checks", imported)

@@ -7,7 +7,6 @@ import io
 import json
 import os
 import tempfile
-import threading
 from pathlib import Path
 from unittest import mock
 
@@ -17,12 +16,12 @@ from django.core.management.base import CommandError
 from django.test import SimpleTestCase, override_settings
 
 from django_deploy_concepts import runner
+from django_deploy_concepts.checks import TAG, check_deploy, check_deploy_database
 from django_deploy_concepts.concerns import all_concerns, checklist, database, static, wsgi
 from django_deploy_concepts.concerns.checklist import hosts
 from django_deploy_concepts.concerns.database import processes
 from django_deploy_concepts.concerns.static import locations
 from django_deploy_concepts.context import build_context
-from django_deploy_concepts.runner import TAG
 from tests.utils import call, message_ids
 
 # Settings that make one check of each kind fire, to follow it through the framework.
@@ -47,14 +46,28 @@ class RegistrationTests(SimpleTestCase):
                 self.assertEqual(hosts.W003.id in out.getvalue() + err.getvalue(), shown)
 
     @override_settings(STATIC_ROOT=None)
-    def test_adapters_open_no_database_connection_without_databases(self) -> None:
-        # SimpleTestCase makes any connection attempt raise; the runner would turn that into
-        # the concern's ...000 finding, so none may appear.
-        self.assertIn(locations.E001, static.django_check(databases=None))
-        for concern in all_concerns():
-            with self.subTest(concern=concern.NAME):
-                ids = message_ids(concern.django_check(databases=None))
-                self.assertNotIn(f"{concern.LABEL}.E000", ids)
+    def test_the_deploy_check_opens_no_database_connection(self) -> None:
+        # SimpleTestCase makes any connection attempt raise; the runner would turn that into the
+        # concern's ...000 finding. Django 6 passes every alias to untagged checks: still none.
+        for databases in (None, ["default"]):
+            with self.subTest(databases=databases):
+                ids = message_ids(check_deploy(databases=databases))
+                self.assertIn(locations.E001.id, ids)
+                self.assertEqual([message_id for message_id in ids if message_id.endswith(".E000")], [])
+
+    def test_the_database_check_runs_only_with_aliases(self) -> None:
+        self.assertEqual(check_deploy_database(databases=None), [])
+        self.assertEqual(check_deploy_database(databases=[]), [])
+
+    @override_settings(**WILDCARD_HOSTS)
+    def test_a_concern_that_crashes_reports_its_own_e000_and_the_others_go_on(self) -> None:
+        with mock.patch.object(wsgi, "collect_facts", side_effect=RuntimeError("planted")):
+            messages = check_deploy()
+        ids = message_ids(messages)
+        self.assertIn(f"{wsgi.LABEL}.E000", ids)
+        self.assertIn(hosts.W003.id, ids)
+        [failure] = [message for message in messages if message.id == f"{wsgi.LABEL}.E000"]
+        self.assertIn("RuntimeError: planted", failure.msg)
 
 
 class ExplainCommandTests(SimpleTestCase):
@@ -166,7 +179,7 @@ NO_WEB_PROCESS = "worker: python worker.py\n"
 E002_ID = "deploy_wsgi.E002"
 
 
-class SharedContextTests(SimpleTestCase):
+class CheckRunTests(SimpleTestCase):
     """One check run reads the project once; the next run, or changed settings, read it again."""
 
     def setUp(self) -> None:
@@ -209,44 +222,19 @@ class SharedContextTests(SimpleTestCase):
                 self.assertEqual(E002_ID in ids, runserver)
                 self.assertEqual(built.call_count, number)
 
-    def test_an_adapter_called_again_starts_a_new_run(self) -> None:
-        for procfile, runserver in [(RUNSERVER, True), (NO_WEB_PROCESS, False)]:
-            with self.subTest(procfile=procfile):
-                self.write_procfile(procfile)
-                self.assertEqual(E002_ID in message_ids(wsgi.django_check(databases=None)), runserver)
-
     def test_changed_settings_are_not_served_facts_read_before(self) -> None:
         self.write_procfile(RUNSERVER)
-        # The checklist reads the start commands, which the database concern counts workers from.
-        checklist.django_check(databases=None)
+        check_deploy()
         with tempfile.TemporaryDirectory() as other:
             self.write_procfile("web: gunicorn tests.wsgi --workers 3\n", Path(other))
             with override_settings(BASE_DIR=Path(other)):
-                messages = database.django_check(databases=None)
+                messages = check_deploy()
         self.assertIn(processes.w020(processes.Workers(3, None, "Procfile line 1")), messages)
+        self.assertNotIn(E002_ID, message_ids(messages))
 
     def test_a_changed_environment_is_not_served_facts_read_before(self) -> None:
         self.write_procfile("web: gunicorn tests.wsgi\n")
-        checklist.django_check(databases=None)
+        check_deploy()
         with mock.patch.dict(os.environ, {"WEB_CONCURRENCY": "4"}):
-            messages = database.django_check(databases=None)
+            messages = check_deploy()
         self.assertIn(processes.w020(processes.Workers(4, None, "Procfile line 1")), messages)
-
-    def test_only_adapters_called_shortly_after_each_other_share_a_context(self) -> None:
-        built = self.count_contexts()
-        rows = [(runner.SHARED_CONTEXT_SECONDS, 1), (-1.0, 2)]
-        for seconds, contexts in rows:
-            with self.subTest(seconds=seconds), mock.patch.object(runner, "SHARED_CONTEXT_SECONDS", seconds):
-                built.reset_mock()
-                checklist.django_check(databases=None)
-                database.django_check(databases=None)
-                self.assertEqual(built.call_count, contexts)
-
-    def test_another_thread_does_not_share_the_context(self) -> None:
-        built = self.count_contexts()
-        checklist.django_check(databases=None)
-        thread = threading.Thread(target=database.django_check, kwargs={"databases": None})
-        thread.start()
-        thread.join(timeout=60)
-        self.assertFalse(thread.is_alive())
-        self.assertEqual(built.call_count, 2)

@@ -36,19 +36,6 @@ def require_executable(name: str, *extra_dirs: str) -> str:
     raise unittest.SkipTest(message)
 
 
-def require_safe_fork() -> None:
-    """Skip where this process cannot fork safely (not Linux, or other threads run); in CI, which
-    runs on Linux, fail instead: the forked path must be exercised there."""
-    from django_deploy_concepts.forked import can_fork
-
-    if can_fork():
-        return
-    message = "this process cannot fork safely here (not Linux, or other threads run)"
-    if IN_CI and sys.platform == "linux":
-        raise AssertionError(message)
-    raise unittest.SkipTest(message)
-
-
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:

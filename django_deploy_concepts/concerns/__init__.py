@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 if TYPE_CHECKING:
@@ -47,8 +47,6 @@ class Concern(Protocol):
     def explain(self, facts: Any, findings: tuple[Finding, ...]) -> Explanation: ...
 
     def hops(self, facts: Any) -> tuple[Hop, ...]: ...
-
-    def django_check(self, app_configs: Any = None, databases: Collection[str] | None = None, **kwargs: Any) -> list[CheckMessage]: ...
 
 
 # A single concern's command imports only the modules it uses (a concern may use another's facts).

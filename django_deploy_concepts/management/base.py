@@ -103,7 +103,8 @@ class ExplainCommand(BaseCommand):
             "--timeout",
             type=positive_seconds,
             default=DEFAULT_TIMEOUT,
-            help=f"Bound, in seconds, on each network operation such as a database connection (default: {DEFAULT_TIMEOUT:g}).",
+            help=f"Bound, in seconds, on each network operation such as a database connection (default: {DEFAULT_TIMEOUT:g}); "
+            "gunicorn's configuration check gets at least 15.",
         )
         if self.brief_option:
             parser.add_argument("--brief", action="store_true", help="Show only the request path and one status line per concern.")

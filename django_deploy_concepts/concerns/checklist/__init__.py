@@ -9,12 +9,11 @@ Docs: docs/checks/checklist.rst; Django: https://docs.djangoproject.com/en/stabl
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from typing import Any
 
 from django.core.checks import CheckMessage, Error
 
-from django_deploy_concepts import runner
 from django_deploy_concepts.concerns.checklist import (
     debug,
     dependencies,
@@ -148,10 +147,6 @@ CHECKS: tuple[Callable[[Facts], list[CheckMessage]], ...] = (
     check_declared_target,
     *(on(part, check) for part, module in PARTS for check in module.CHECKS),
 )
-
-
-def django_check(app_configs: Any = None, databases: Collection[str] | None = None, **kwargs: Any) -> list[CheckMessage]:
-    return runner.check_concern(NAME, databases)
 
 
 # Explanation --------------------------------------------------------------------------------------

@@ -10,12 +10,7 @@ Docs: docs/checks/database.rst; Django: https://docs.djangoproject.com/en/stable
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Collection
-from typing import Any
 
-from django.core.checks import CheckMessage
-
-from django_deploy_concepts import runner
 from django_deploy_concepts.concerns.database import config, credentials, live, migrations, processes, sqlite, url
 from django_deploy_concepts.concerns.database.config import Alias
 from django_deploy_concepts.concerns.database.credentials import WrittenCredential
@@ -152,21 +147,10 @@ CHECKS = (
 )
 
 
-# What only a connection finds; django_database_check reports these, django_check never connects.
+# What only a connection finds: checks.check_deploy_database reports these, with the aliases of --database.
 LIVE_CHECK_IDS = frozenset(
     {"deploy_database.E011", "deploy_database.W012", "deploy_database.W013", "deploy_database.E023", "deploy_database.E024"}
 )
-
-
-def django_check(app_configs: Any = None, databases: Collection[str] | None = None, **kwargs: Any) -> list[CheckMessage]:
-    return runner.check_concern(NAME, databases)
-
-
-def django_database_check(app_configs: Any = None, databases: Collection[str] | None = None, **kwargs: Any) -> list[CheckMessage]:
-    """Registered with the "database" tag: `check --deploy --database ALIAS` runs it with those aliases."""
-    if not databases:
-        return []
-    return [message for message in runner.check_concern(NAME, databases) if message.id in LIVE_CHECK_IDS]
 
 
 # Explanation --------------------------------------------------------------------------------------

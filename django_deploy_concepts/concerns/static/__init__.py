@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Callable, Collection
-from typing import Any, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 from django.core.checks import CheckMessage, Error
 
@@ -64,7 +64,6 @@ __all__ = [
     "Facts",
     "IgnoredSetting",
     "collect_facts",
-    "django_check",
     "explain",
     "hops",
 ]
@@ -198,14 +197,12 @@ def collect_facts(context: ProjectContext) -> Facts:
     stored = part("storage", lambda: storage.collect(context, backend, configured), StorageFacts())
     served = part("serving", lambda: serving.collect(context, middleware, stored.manifest, errors), ServingFacts())
     sources = part("finders", lambda: finders.collect(context), SourceFacts())
-    no_stylesheets: Callable[[], StylesheetFacts] = StylesheetFacts
-    reading_stylesheets = part("stylesheets", lambda: stylesheets.start_reading(context, backend, static_url), no_stylesheets)
     template_facts = part("templates", lambda: templates.collect(context), TemplateFacts())
     collected_facts = part("collected", lambda: collected.collect(context, where.static_root, stored), CollectedFacts())
     compression_facts = part("compression", lambda: compression.collect(context), CompressionFacts())
     offline_facts = part("offline", lambda: offline.collect(context), OfflineFacts())
-    # Last, as the stylesheets may be read elsewhere meanwhile; after the templates, whose suggestions come first.
-    stylesheet_facts = part("stylesheets", reading_stylesheets, StylesheetFacts())
+    # After the templates, whose suggestions come first.
+    stylesheet_facts = part("stylesheets", lambda: stylesheets.collect(context, backend, static_url), StylesheetFacts())
     errors += [f"{error.name}: {error.error}" for error in context.setting_errors if error.name in STATIC_SETTINGS]
     platform = context.platform_info
     return Facts(
@@ -269,10 +266,6 @@ CHECKS = (
     *collected.CHECKS,
     *offline.CHECKS,
 )
-
-
-def django_check(app_configs: Any = None, databases: Collection[str] | None = None, **kwargs: Any) -> list[CheckMessage]:
-    return runner.check_concern(NAME, databases)
 
 
 # Explanation --------------------------------------------------------------------------------------

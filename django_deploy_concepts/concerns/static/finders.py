@@ -10,15 +10,13 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import difflib
-import fnmatch
 import heapq
 import os
 import posixpath
-import re
 import stat
-from collections.abc import Callable, Iterable, Iterator
-from itertools import chain, filterfalse, repeat
-from operator import attrgetter
+from collections.abc import Iterable, Iterator
+from itertools import chain, groupby, repeat
+from operator import attrgetter, itemgetter, methodcaller
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.core.checks import CheckMessage, Error, Info
@@ -40,8 +38,6 @@ LARGEST = 10
 # bounded set of candidates, so a project with many broken references stays fast.
 MAX_SUGGESTIONS = 20
 MAX_CANDIDATES = 500
-# An ignore pattern that is a name, "name*" or "*name" (no wildcard or separator in the name).
-NAME_ONLY_PATTERN = re.compile(r"\*?[^*?\[/\\]*|[^*?\[/\\]*\*")
 SIZE, MTIME, MODE = attrgetter("st_size"), attrgetter("st_mtime"), attrgetter("st_mode")
 LISTED_SIZE = attrgetter("size")
 
@@ -193,66 +189,23 @@ class Source(NamedTuple):
     storage: Any
     # Its files one by one, as (path, storage); empty when ``folders`` lists them.
     files: Iterable[tuple[str, Any]] = ()
-    # A FileSystemStorage read directly, folder by folder: (folder, the names of its files).
+    # A FileSystemStorage's files folder by folder: (folder, the names of its files).
     folders: Iterable[tuple[str, list[str]]] = ()
 
 
-def ignored_matcher(patterns: list[str]) -> Callable[[str], object]:
-    """One compiled test equal to Django's matches_patterns(name, patterns): fnmatchcase() against any pattern."""
-    if not patterns:
-        return lambda name: False
-    return re.compile("|".join(fnmatch.translate(pattern) for pattern in patterns)).match
-
-
-def path_patterns(patterns: list[str]) -> list[str]:
-    """The patterns that can match a file's path below a folder where they match neither its name nor its first folder's.
-
-    Without a wildcard or separator, "name" cannot match a path, "name*" matches one only where it
-    matches its first folder (whose files are never listed), and "*name" only where it matches the
-    file's name: collectstatic's defaults ("CVS", ".*", "*~") need no test of the path.
-    """
-    return [pattern for pattern in patterns if not NAME_ONLY_PATTERN.fullmatch(pattern)]
-
-
-def storage_folders(
-    location: str, ignored: Callable[[str], object], path_ignored: Callable[[str], object] | None
-) -> Iterator[tuple[str, list[str]]]:
-    """What get_files() yields for a FileSystemStorage at ``location``, in its order, folder by folder, read with os.scandir.
-
-    Django lists each folder whole with FileSystemStorage.listdir() (an entry that is a folder or a
-    link to one is a folder; anything else, broken links included, a file), yields its files that no
-    ignore pattern matches by name or by path, then goes into each of its folders that none matches
-    by name, depth first. Each folder comes as (its path, the names of those files); an error is
-    raised where listdir() raises it. Paths are tested with ``path_ignored`` only: the patterns
-    path_patterns() keeps (None when it keeps none).
-    """
-    sep = os.sep
-    pending = [""]
-    while pending:
-        folder = pending.pop()
-        directories: list[str] = []
-        files: list[str] = []
-        with os.scandir(f"{location}{sep}{folder}" if folder else location) as entries:
-            for entry in entries:
-                (directories if entry.is_dir() else files).append(entry.name)
-        files = list(filterfalse(ignored, files))
-        if folder and path_ignored is not None:
-            files = [name for name in files if not path_ignored(f"{folder}{sep}{name}")]
-        yield folder, files
-        # Last in, first out: the first folder is walked next, as the recursion of get_files() walks it.
-        pending += [f"{folder}{sep}{name}" if folder else name for name in reversed(directories) if not ignored(name)]
+def by_folder(paths: Iterable[str]) -> Iterator[tuple[str, list[str]]]:
+    """get_files()'s paths as (folder, the names of its files): it lists each folder's files together."""
+    for folder, group in groupby(map(methodcaller("rpartition", os.sep), paths), key=itemgetter(0)):
+        yield folder, list(map(itemgetter(2), group))
 
 
 def storage_source(label: str, kind: str, storage: Any, patterns: list[str]) -> Source:
-    """A storage's files as get_files() lists them: read directly for Django's own FileSystemStorage."""
+    """A storage's files as get_files() lists them; those of Django's own FileSystemStorage taken a folder at a time."""
     from django.contrib.staticfiles.utils import get_files
     from django.core.files.storage import FileSystemStorage
 
     if type(storage) is FileSystemStorage and isinstance(storage.location, str):
-        # get_files() over listdir() costs more than the rest of the pass: one os.scandir per folder instead.
-        by_path = path_patterns(patterns)
-        path_ignored = ignored_matcher(by_path) if by_path else None
-        return Source(label, kind, storage, folders=storage_folders(storage.location, ignored_matcher(patterns), path_ignored))
+        return Source(label, kind, storage, folders=by_folder(get_files(storage, patterns)))
     return Source(label, kind, storage, files=((path, storage) for path in get_files(storage, patterns)))
 
 
@@ -371,8 +324,7 @@ class Pass:
                 self.take_file(collected_path, full_path, label, counts)
             return
         sizes = list(map(SIZE, results))
-        # tuple.__new__ makes each ListedFile in C, where ListedFile(...) would run its Python __new__.
-        listed = map(tuple.__new__, repeat(ListedFile), zip(full_paths, repeat(label), sizes, map(MTIME, results), repeat(True)))
+        listed = map(ListedFile._make, zip(full_paths, repeat(label), sizes, map(MTIME, results), repeat(True)))
         self.files.update(zip(collected_paths, listed, strict=True))
         # A name holds no "/": the folder's files share one parent.
         self.parents.add(parent(collected_paths[0]))

@@ -1,7 +1,6 @@
 """The hot loops of the static files inspection, over plain data: paths, texts, compiled patterns, known names.
 
-Standard library only, so that they can run anywhere, a worker process included; the sub-topic
-modules decide what the results mean and turn them into facts.
+Standard library only; the sub-topic modules decide what the results mean and turn them into facts.
 """
 
 from __future__ import annotations
@@ -9,7 +8,6 @@ from __future__ import annotations
 import errno
 import os
 import re
-import sys
 from bisect import bisect_left
 from collections.abc import Container, Sequence
 from itertools import chain, repeat
@@ -139,26 +137,6 @@ def verified_static_tags(text: str, static_loaded: bool, providers: dict[str, bo
 
 
 # Stylesheets --------------------------------------------------------------------------------------
-
-# Django 6.1's comment and string literal expressions (_css_ignored_re, _js_ignored_re), each with
-# the same expression in possessive repeats. A literal's characters either continue it or end it,
-# never both, so giving none of them back finds the same blocks (a test compares the two on tricky
-# texts), a third faster: no literal is backtracked into character by character.
-QUICKER_BLOCKS = {
-    r"/\*.*?\*/" r"|\\." r"|'(?:[^'\\\n]|\\.)*'" r'|"(?:[^"\\\n]|\\.)*"': (
-        r"/\*.*?\*/" r"|\\." r"|'(?:[^'\\\n]++|\\.)*+'" r'|"(?:[^"\\\n]++|\\.)*+"'
-    ),
-    r"/\*.*?\*/" r"|//[^\n]*" r"|\\." r"|'(?:[^'\\\n]|\\.)*'" r'|"(?:[^"\\\n]|\\.)*"' r"|`(?:[^`\\]|\\.)*`": (
-        r"/\*.*?\*/" r"|//[^\n]*" r"|\\." r"|'(?:[^'\\\n]++|\\.)*+'" r'|"(?:[^"\\\n]++|\\.)*+"' r"|`(?:[^`\\]++|\\.)*+`"
-    ),
-}
-
-
-def blocks_expression(pattern: str, flags: int) -> re.Pattern[str]:
-    """``pattern`` compiled with ``flags``; one of Django's own as its quicker equal (possessive repeats: Python 3.11+)."""
-    if sys.version_info >= (3, 11):
-        pattern = QUICKER_BLOCKS.get(pattern, pattern)
-    return re.compile(pattern, flags)
 
 
 def block_boundaries(ignored: re.Pattern[str], text: str) -> list[int]:

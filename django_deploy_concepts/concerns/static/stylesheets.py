@@ -11,11 +11,11 @@ from __future__ import annotations
 import dataclasses
 import fnmatch
 import functools
-import importlib
 import posixpath
 import re
-import sys
-from collections.abc import Callable
+import signal
+import threading
+import time
 from itertools import compress
 from operator import not_
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -23,10 +23,9 @@ from urllib.parse import unquote, urldefrag, urlsplit
 
 from django.core.checks import CheckMessage, Error
 
-from django_deploy_concepts import forked
 from django_deploy_concepts.concerns.static.common import MAX_LISTED, capped, error_text
 from django_deploy_concepts.concerns.static.finders import Listing, listing, parent
-from django_deploy_concepts.concerns.static.scanning import FileTooLarge, block_boundaries, blocks_expression, inside_blocks, read_listed
+from django_deploy_concepts.concerns.static.scanning import FileTooLarge, block_boundaries, inside_blocks, read_listed
 from django_deploy_concepts.context import ProjectContext
 from django_deploy_concepts.report import Fact, Step
 
@@ -35,6 +34,13 @@ if TYPE_CHECKING:
 
 MANIFEST_STORAGE = "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
 MAX_STYLESHEET_BYTES = 16 * 1024 * 1024
+# Finding the references of one file may take this long, and of all files together this long; a file
+# over the bound is reported not verified. Where no timer can stop it, larger files are not scanned.
+MAX_SCAN_SECONDS_PER_FILE = 2.0
+MAX_SCAN_SECONDS = 20.0
+MAX_UNTIMED_BYTES = 256 * 1024
+TICK_SECONDS = 0.1
+NOT_VERIFIED = f"not verified: finding its references takes too long (over {MAX_SCAN_SECONDS_PER_FILE:g} seconds)"
 # What HashedFilesMixin.url_converter leaves alone: "data:", "https:" and other schemes.
 SCHEME = re.compile(r"^[a-z]+:")
 # A reference without these characters is a plain path: no scheme, query, fragment or escape.
@@ -50,32 +56,6 @@ class ReferencePattern(NamedTuple):
     pattern: re.Pattern[str]
     # Comments and string literals whose matches Django 6.1 leaves alone; None before 6.1.
     ignored: re.Pattern[str] | None
-    # The text every match starts with (lower case when the pattern ignores case), or "".
-    prefix: str
-    prefix_any_case: bool
-
-    def references(self, text: str, lowered: str | None) -> list[tuple[int, str]]:
-        """(position, url) of each match, in order, exactly as pattern.finditer(text) finds them.
-
-        ``lowered`` is text.lower() when the text is ASCII (same positions), else None. A match can
-        only start where its prefix is, so only those places are tried, rather than stepping a
-        case-insensitive search through every character; a file without the prefix costs one find().
-        """
-        haystack = lowered if self.prefix_any_case else text
-        if not self.prefix or haystack is None:
-            return [(match.start(), match["url"]) for match in self.pattern.finditer(text)]
-        found = []
-        prefix, match_at = self.prefix, self.pattern.match
-        position = haystack.find(prefix)
-        while position >= 0:
-            match = match_at(text, position)
-            if match is None:
-                position = haystack.find(prefix, position + 1)
-            else:
-                found.append((position, match["url"]))
-                # finditer() goes on from the end of a match; a prefix is never empty, nor the match.
-                position = haystack.find(prefix, match.end())
-        return found
 
 
 CompiledPatterns = tuple[tuple[str, tuple[ReferencePattern, ...]], ...]
@@ -132,9 +112,7 @@ def reference_patterns(storage_class: type) -> CompiledPatterns:
                     ignored = entry[2]
             else:
                 pattern = entry
-            expression = re.compile(pattern, re.IGNORECASE)
-            prefix, any_case = leading_text(expression)
-            compiled.setdefault(extension, []).append(ReferencePattern(expression, compile_ignored(ignored), prefix, any_case))
+            compiled.setdefault(extension, []).append(ReferencePattern(re.compile(pattern, re.IGNORECASE), compile_ignored(ignored)))
     return tuple((extension, tuple(entries)) for extension, entries in compiled.items())
 
 
@@ -142,45 +120,7 @@ def compile_ignored(ignored: Any) -> re.Pattern[str] | None:
     """The ignored-blocks expression compiled, as get_ignored_blocks() passes it to re.finditer() (Django's is lazy)."""
     if ignored is None:
         return None
-    if isinstance(ignored, str):
-        return blocks_expression(ignored, 0)
-    return blocks_expression(ignored.pattern, ignored.flags)
-
-
-def leading_text(pattern: re.Pattern[str]) -> tuple[str, bool]:
-    """The literal text every match of ``pattern`` starts with, and whether its letters may be in any case.
-
-    Read from the parse tree re.compile() builds (a private module: without it, ("", False) and
-    files are searched in full). Anchors consume nothing; groups are followed; anything else ends it.
-    Only an ASCII prefix is kept, so that comparing lower-cased ASCII text is exact.
-    """
-    try:
-        parser: Any = importlib.import_module("re._parser" if sys.version_info >= (3, 11) else "sre_parse")
-        tree = parser.parse(pattern.pattern, pattern.flags)
-    except Exception:  # noqa: BLE001 - a private module that may change: then every file is searched in full
-        return "", False
-    characters: list[tuple[str, bool]] = []
-
-    def follow(items: Any, any_case: bool) -> bool:
-        for operation, argument in items:
-            if operation == parser.LITERAL:
-                characters.append((chr(argument), any_case))
-            elif operation == parser.SUBPATTERN:
-                _, add_flags, del_flags, group = argument
-                case = (any_case or bool(add_flags & re.IGNORECASE)) and not del_flags & re.IGNORECASE
-                if not follow(group, case):
-                    return False
-            elif operation != parser.AT:
-                return False
-        return True
-
-    follow(tree, bool(pattern.flags & re.IGNORECASE))
-    text = "".join(character for character, _ in characters)
-    if not text.isascii():
-        return "", False
-    if any(any_case and character.lower() != character.upper() for character, any_case in characters):
-        return text.lower(), True
-    return text, False
+    return re.compile(ignored) if isinstance(ignored, str) else re.compile(ignored.pattern, ignored.flags)
 
 
 def patterns_storage(backend: str) -> type:
@@ -228,6 +168,8 @@ class Scan:
 
         Follows HashedFilesMixin.url_converter, _url, _stored_name and hashed_name step by step;
         a plain relative path (no scheme, query, fragment or escape) takes the short way to the same answer.
+        Asking the storage's own url_converter instead costs explain_static about 15% more CPU on the
+        benchmark project; tests/concerns/static/test_stylesheets.py compares the two.
         """
         if not NOT_PLAIN.search(url) and not url.startswith("/"):
             if not url:
@@ -249,32 +191,20 @@ class Scan:
         return urlsplit(unquote(posixpath.normpath(clean_name))).path.strip()
 
     def exists(self, path: str) -> bool:
-        # collectstatic checks the copy in STATIC_ROOT exists; a folder exists too (it is then left as is).
-        return path in self.files.files or path in self.files.directories
+        # collectstatic checks the copy in STATIC_ROOT exists; a folder exists too (it is then left as is),
+        # STATIC_ROOT itself ("") included.
+        return path in self.files.files or path in self.files.directories or not path
 
-    def scan(self, name: str, text: str, patterns: tuple[ReferencePattern, ...]) -> None:
+    def scan(self, name: str, text: str, found: list[tuple[list[tuple[int, str]], int]]) -> None:
+        """Count and look up what find_references() found in file ``name``."""
         folder = parent(name)
         # What each reference from this folder resolves to: files repeat references.
         resolved = self.resolved.setdefault(folder, {})
-        lowered = text.lower() if text.isascii() else None
-        # The comments and string literals Django 6.1 skips, per expression: read once per file, when needed.
-        boundaries: dict[re.Pattern[str], list[int]] = {}
-        for reference_pattern in patterns:
-            found = reference_pattern.references(text, lowered)
-            if not found:
-                continue
-            self.references += len(found)
-            ignored = reference_pattern.ignored
-            if ignored is not None:
-                flat = boundaries.get(ignored)
-                if flat is None:
-                    flat = boundaries[ignored] = block_boundaries(ignored, text)
-                inside = inside_blocks([start for start, _ in found], flat)
-                if inside is not None:
-                    self.ignored += sum(inside)
-                    found = list(compress(found, map(not_, inside)))
+        for references, skipped in found:
+            self.references += len(references) + skipped
+            self.ignored += skipped
             verified = left_alone = 0
-            for start, reference in found:
+            for start, reference in references:
                 state = resolved.get(reference)
                 if state is None:
                     target = self.target(folder, reference)
@@ -290,6 +220,81 @@ class Scan:
                         self.missing.append(BrokenReference(name, line, reference, state, None))
             self.verified += verified
             self.ignored += left_alone
+
+
+def find_references(text: str, patterns: tuple[ReferencePattern, ...]) -> list[tuple[list[tuple[int, str]], int]]:
+    """Per pattern, the (position, url) of each match collectstatic rewrites, and how many matches it
+    skips inside comments and string literals (Django 6.1). All the regular-expression work of a file."""
+    found = []
+    # The comments and string literals Django 6.1 skips, per expression: read once per file, when needed.
+    boundaries: dict[re.Pattern[str], list[int]] = {}
+    for reference_pattern in patterns:
+        references = [(match.start(), match["url"]) for match in reference_pattern.pattern.finditer(text)]
+        skipped = 0
+        ignored = reference_pattern.ignored
+        if references and ignored is not None:
+            flat = boundaries.get(ignored)
+            if flat is None:
+                flat = boundaries[ignored] = block_boundaries(ignored, text)
+            inside = inside_blocks([start for start, _ in references], flat)
+            if inside is not None:
+                skipped = sum(inside)
+                references = list(compress(references, map(not_, inside)))
+        found.append((references, skipped))
+    return found
+
+
+class TooSlow(Exception):
+    """Finding a file's references took longer than its share of the time."""
+
+
+class Deadline:
+    """Bounds the time find_references() takes per file and for all files together.
+
+    Python's regular expressions check for signals while they match, so a timer signal (SIGALRM,
+    every TICK_SECONDS while the files are scanned) stops even a single long match. Only the main
+    thread receives signals: in any other thread, files over MAX_UNTIMED_BYTES are not scanned instead.
+    """
+
+    def __init__(self) -> None:
+        self.timed = threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer")
+        # Seconds spent on the files before this one, and when this one started (None: not bounding now).
+        self.spent = 0.0
+        self.started: float | None = None
+        self.previous_handler: Any = None
+        self.previous_timer = (0.0, 0.0)
+
+    def __enter__(self) -> Deadline:
+        if self.timed:
+            self.previous_handler = signal.signal(signal.SIGALRM, self.tick)
+            self.previous_timer = signal.setitimer(signal.ITIMER_REAL, TICK_SECONDS, TICK_SECONDS)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.timed:
+            signal.setitimer(signal.ITIMER_REAL, *self.previous_timer)
+            signal.signal(signal.SIGALRM, self.previous_handler)
+
+    def tick(self, signum: int, frame: object) -> None:
+        started = self.started
+        if started is None:
+            return
+        elapsed = time.monotonic() - started
+        if elapsed > MAX_SCAN_SECONDS_PER_FILE or self.spent + elapsed > MAX_SCAN_SECONDS:
+            self.started = None
+            self.spent += elapsed
+            raise TooSlow
+
+    def allows(self, size: int) -> bool:
+        return self.spent < MAX_SCAN_SECONDS if self.timed else size <= MAX_UNTIMED_BYTES
+
+    def start(self) -> None:
+        self.started = time.monotonic()
+
+    def stop(self) -> None:
+        started, self.started = self.started, None
+        if started is not None:
+            self.spent += time.monotonic() - started
 
 
 def read_text(path: str, size: int) -> tuple[str | None, str | None]:
@@ -308,6 +313,13 @@ def scan_stylesheets(context: ProjectContext, backend: str, static_url: str) -> 
     storage_class = patterns_storage(backend)
     suffixes, others = by_suffix(reference_patterns(storage_class))
     scan = Scan(listing(context), static_url)
+    with Deadline() as deadline:
+        return scanned_files(scan, deadline, suffixes, others, storage_class)
+
+
+def scanned_files(
+    scan: Scan, deadline: Deadline, suffixes: dict[str, list[Any]], others: list[tuple[str, Any]], storage_class: type
+) -> StylesheetFacts:
     for name, listed in scan.files.files.items():
         matching = suffixes.get(name[name.rfind(".") :], []) if "." in name else []
         if others:
@@ -324,8 +336,21 @@ def scan_stylesheets(context: ProjectContext, backend: str, static_url: str) -> 
             if len(scan.unread) < MAX_LISTED:
                 scan.unread.append((name, problem))
         elif text is not None:
-            for patterns in matching:
-                scan.scan(name, text, patterns)
+            try:
+                if not deadline.allows(len(text)):
+                    raise TooSlow
+                try:
+                    deadline.start()
+                    found = [find_references(text, patterns) for patterns in matching]
+                finally:
+                    deadline.stop()
+            except TooSlow:
+                # collectstatic's post-processing uses the same expressions: it is as slow on this file.
+                if len(scan.unread) < MAX_LISTED:
+                    scan.unread.append((name, NOT_VERIFIED))
+                continue
+            for references in found:
+                scan.scan(name, text, references)
     return StylesheetFacts(
         patterns_from=f"{storage_class.__module__}.{storage_class.__qualname__}",
         files=scan.scanned,
@@ -349,18 +374,13 @@ def with_suggestions(facts: StylesheetFacts, files: Listing) -> StylesheetFacts:
     return dataclasses.replace(facts, missing=missing)
 
 
-def start_reading(context: ProjectContext, backend: str, static_url: str | None) -> Callable[[], StylesheetFacts]:
-    """Start reading the stylesheets, in a forked copy of this process where that is safe, and
-    return what waits for the facts: meanwhile this process reads the templates.
-
-    Suggestions come afterwards, here: they share one budget with the templates' suggestions.
-    """
+def collect(context: ProjectContext, backend: str, static_url: str | None) -> StylesheetFacts:
+    """The references of every stylesheet and script; read after the templates, whose suggestions come first (one budget)."""
     from django.apps import apps
 
     if not apps.is_installed("django.contrib.staticfiles") or static_url is None:
-        return StylesheetFacts
-    reading = forked.Forked(lambda: scan_stylesheets(context, backend, static_url))
-    return lambda: with_suggestions(reading.result(), listing(context))
+        return StylesheetFacts()
+    return with_suggestions(scan_stylesheets(context, backend, static_url), listing(context))
 
 
 # Checks -------------------------------------------------------------------------------------------
@@ -451,4 +471,7 @@ def found(facts: Facts) -> list[Fact]:
         f"{scanned.references} in {scanned.files} files: {scanned.verified} found, {scanned.missing_count} missing, "
         f"{scanned.ignored} left alone (data URIs, absolute URLs, fragments)"
     )
-    return [Fact("References in stylesheets and scripts", summary, not scanned.missing_count)]
+    return [
+        Fact("References in stylesheets and scripts", summary, not scanned.missing_count),
+        *(Fact(f"{name} not scanned", reason, None) for name, reason in scanned.unread),
+    ]

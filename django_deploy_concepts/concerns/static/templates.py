@@ -40,7 +40,9 @@ if TYPE_CHECKING:
     from django_deploy_concepts.concerns.static import Facts
 
 MAX_TEMPLATE_FILES = 100_000
+# Larger templates are not scanned (Django's loaders still read them): their {% static %} paths are not verified.
 MAX_TEMPLATE_BYTES = 2 * 1024 * 1024
+TOO_LARGE = "too large"
 # A quoted path with nothing Django would interpret in it: no filter, escape or nested quote.
 PLAIN_LITERAL = re.compile(r"""^(["'])([^"'\\|]*)\1$""")
 DJANGO_BACKEND = "django.template.backends.django.DjangoTemplates"
@@ -82,6 +84,8 @@ class TemplateFacts:
     problems: tuple[TemplateProblem, ...] = ()
     problems_count: int = 0
     truncated: bool = False
+    # Templates over MAX_TEMPLATE_BYTES: Django's loaders read them, this inspection does not.
+    not_scanned: tuple[str, ...] = ()
 
 
 class TemplateRoot(NamedTuple):
@@ -102,6 +106,7 @@ class Scan:
         self.missing_count = 0
         self.problems: list[TemplateProblem] = []
         self.problems_count = 0
+        self.not_scanned: list[str] = []
         # The template being scanned: its full path (None when in memory) and its name.
         self.current: tuple[str | None, str] = (None, "")
 
@@ -392,11 +397,13 @@ def describe_non_file(path: str) -> str:
 
 
 def read_template(full_path: str, charset: str) -> tuple[str | None, str | None, bool]:
-    """The text, a problem, and whether the file is binary (not a template at all)."""
+    """The text, a problem (TOO_LARGE over the size cap), and whether the file is binary (not a template at all)."""
     try:
         data = read_found(full_path, MAX_TEMPLATE_BYTES)
+    except FileTooLarge:
+        return None, TOO_LARGE, False
     except OSError as exc:
-        return None, exc.strerror if isinstance(exc, FileTooLarge) else error_text(exc), False
+        return None, error_text(exc), False
     if b"\x00" in data:
         return None, None, True
     try:
@@ -428,7 +435,10 @@ def scan_templates(context: ProjectContext) -> TemplateFacts:
                 continue
             scan.templates += 1
             scan.current = (full_path, name)
-            if problem is not None:
+            if problem == TOO_LARGE:
+                if len(scan.not_scanned) < MAX_LISTED:
+                    scan.not_scanned.append(scan.template)
+            elif problem is not None:
                 scan.problem(None, problem, "encoding" if "valid" in problem else "unreadable")
             elif text is not None and "static" in text:
                 scan_template(scan, syntax, text, engine, libraries)
@@ -449,6 +459,7 @@ def scan_templates(context: ProjectContext) -> TemplateFacts:
         problems=tuple(scan.problems),
         problems_count=scan.problems_count,
         truncated=truncated,
+        not_scanned=tuple(scan.not_scanned),
     )
 
 
@@ -555,4 +566,7 @@ def found(facts: Facts) -> list[Fact]:
         f"{scanned.references} in {scanned.templates} templates ({', '.join(scanned.engines)}): {scanned.verified} found, "
         f"{scanned.missing_count} missing, {scanned.unverifiable} built from variables (not verifiable)"
     )
-    return [Fact("{% static %} in templates", summary, not scanned.missing_count)]
+    found = [Fact("{% static %} in templates", summary, not scanned.missing_count)]
+    if scanned.not_scanned:
+        found.append(Fact(f"Templates not scanned (over {MAX_TEMPLATE_BYTES // 1024 // 1024} MB)", ", ".join(scanned.not_scanned), None))
+    return found

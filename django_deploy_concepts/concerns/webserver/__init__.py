@@ -9,12 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Collection
-from typing import Any
 
-from django.core.checks import CheckMessage
-
-from django_deploy_concepts import formats, runner
+from django_deploy_concepts import formats
 from django_deploy_concepts.concerns.webserver.configs import (
     KINDS,
     ServingFacts,
@@ -123,7 +119,6 @@ __all__ = [
     "check_upload_body_limit",
     "collect_facts",
     "collect_platform_facts",
-    "django_check",
     "e002",
     "e004",
     "e006",
@@ -337,10 +332,6 @@ CHECKS = (
     check_media_served,
     check_media_served_by_something,
 )
-
-
-def django_check(app_configs: Any = None, databases: Collection[str] | None = None, **kwargs: Any) -> list[CheckMessage]:
-    return runner.check_concern(NAME, databases)
 
 
 # Explanation --------------------------------------------------------------------------------------

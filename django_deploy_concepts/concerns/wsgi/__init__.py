@@ -11,12 +11,9 @@ the command line for this project), ``servers`` (what is installed). ``formats``
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from typing import Any
 
-from django.core.checks import CheckMessage
-
-from django_deploy_concepts import runner
 from django_deploy_concepts.concerns.wsgi import application, gunicorn, servers, start_commands
 from django_deploy_concepts.concerns.wsgi.application import AsyncFacts, LoadedApplication, Loading
 from django_deploy_concepts.concerns.wsgi.gunicorn import GunicornFacts
@@ -36,7 +33,6 @@ __all__ = [
     "Facts",
     "StartCommand",
     "collect_facts",
-    "django_check",
     "explain",
     "hops",
 ]
@@ -171,10 +167,6 @@ def collect_facts(context: ProjectContext) -> Facts:
 
 
 CHECKS = (*application.CHECKS, *start_commands.CHECKS, *gunicorn.CHECKS, *servers.CHECKS)
-
-
-def django_check(app_configs: Any = None, databases: Collection[str] | None = None, **kwargs: Any) -> list[CheckMessage]:
-    return runner.check_concern(NAME, databases)
 
 
 # Explanation --------------------------------------------------------------------------------------

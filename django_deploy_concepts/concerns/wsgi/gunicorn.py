@@ -3,15 +3,17 @@
 Each gunicorn start command (and a gunicorn.conf.py) is run for real as
 ``python -m gunicorn --check-config --print-config ...`` in the directory it runs in: gunicorn
 reads its configuration, prints the settings it ends up with, and imports the application the way
-its workers will, then exits without listening. Bounded in time; output masked.
+its workers will, then exits without listening. Bounded by --timeout, but never below
+MIN_CHECK_SECONDS (loading a project takes that long on a busy CI machine); output masked.
 https://docs.gunicorn.org/en/stable/settings.html
 """
 
 from __future__ import annotations
 
 import ast
+import concurrent.futures
+import contextlib
 import dataclasses
-import functools
 import importlib.metadata
 import math
 import os
@@ -19,10 +21,10 @@ import re
 import signal
 import subprocess
 import sys
-import weakref
+import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from django.core.checks import CheckMessage, Error
 
@@ -36,9 +38,11 @@ if TYPE_CHECKING:
     from django_deploy_concepts.concerns.wsgi import Facts
     from django_deploy_concepts.concerns.wsgi.start_commands import StartCommand
 
-MIN_CHECK_SECONDS = 15.0
+MIN_CHECK_SECONDS = 15.0  # docs/checks/wsgi.rst and --timeout's help say so
 MAX_CHECKS = 4
 MAX_ERROR = 300
+# What is read of each output: --print-config prints a few KB.
+MAX_OUTPUT_BYTES = 1 << 20
 # The port the check announces in $PORT, to see whether the configuration binds to it.
 PORT_SENTINEL = "50437"
 PRINTED_SETTING = re.compile(r"^(?P<name>[a-z_]+)\s+= (?P<value>.*)$")
@@ -204,37 +208,31 @@ def failure(stderr: str, secrets: frozenset[str]) -> tuple[str, str]:
     return stage, reason[:MAX_ERROR]
 
 
-def start_process(argv: Sequence[str], cwd: Path, environ: Mapping[str, str]) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        list(argv),
-        cwd=cwd,
-        env=dict(environ),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        errors="replace",
-        start_new_session=True,
-    )
+def run_bounded(argv: Sequence[str], cwd: Path, environ: Mapping[str, str], timeout: float) -> tuple[int | None, str, str]:
+    """(exit status, or None when killed at the bound; stdout; stderr) of one run in a session of its own.
+
+    The output goes to temporary files, not pipes: a process that gunicorn.conf.py starts in a
+    session of its own outlives the kill and would hold a pipe open. Whatever is left in the
+    process group at the end is killed, after an exit as after the bound.
+    """
+    with tempfile.TemporaryFile() as stdout, tempfile.TemporaryFile() as stderr:
+        process = subprocess.Popen(
+            list(argv), cwd=cwd, env=dict(environ), stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr, start_new_session=True
+        )
+        try:
+            status: int | None = process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            status = None
+        finally:
+            with contextlib.suppress(OSError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        return status, read_output(stdout), read_output(stderr)
 
 
-def wait_bounded(process: subprocess.Popen[str], timeout: float) -> tuple[int | None, str, str]:
-    """(exit status or None on timeout, stdout, stderr); the whole process group is killed at the bound."""
-    try:
-        stdout, stderr = process.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        kill_group(process)
-        stdout, stderr = process.communicate()
-        return None, stdout, stderr
-    return process.returncode, stdout, stderr
-
-
-def kill_group(process: subprocess.Popen[str]) -> None:
-    """Kill the check and what it started (it runs in a session of its own)."""
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except OSError:
-        process.kill()
+def read_output(file: IO[bytes]) -> str:
+    file.seek(0)
+    return file.read(MAX_OUTPUT_BYTES).decode(errors="replace")
 
 
 def check_environment(context: ProjectContext) -> dict[str, str]:
@@ -246,77 +244,47 @@ def check_environment(context: ProjectContext) -> dict[str, str]:
     return environ
 
 
-class RunningCheck:
-    """One ``gunicorn --check-config`` process; ``verdict()`` waits for it (bounded) and reads what it printed."""
-
-    def __init__(self, check: GunicornCheck, environ: Mapping[str, str], timeout: float, secrets: frozenset[str]) -> None:
-        # ``check`` says how it was started, and is the verdict when gunicorn could not even start.
-        self.check = check
-        self.environ = environ
-        self.timeout = timeout
-        self.secrets = secrets
-        self.process: subprocess.Popen[str] | None = None
-        self._verdict: GunicornCheck | None = None
-        # A check nobody waits for (the run failed first, or the process exits) is stopped, not left running.
-        self._stop = weakref.finalize(self, stop_unfinished, None)
-
-    def start(self, argv: Sequence[str]) -> None:
-        try:
-            self.process = start_process(argv, Path(self.check.cwd), self.environ)
-        except (OSError, ValueError) as exc:  # ValueError: a NUL byte in an argument
-            self._verdict = dataclasses.replace(self.check, error=f"could not run gunicorn: {exc}")
-            return
-        self._stop.detach()
-        self._stop = weakref.finalize(self, stop_unfinished, self.process)
-
-    def verdict(self) -> GunicornCheck:
-        if self._verdict is None and self.process is not None:
-            self._verdict = self.read(*wait_bounded(self.process, self.timeout))
-        return self._verdict or self.check
-
-    def read(self, status: int | None, stdout: str, stderr: str) -> GunicornCheck:
-        printed = parse_printed(stdout)
-        bind = as_words(literal(printed.get("bind")))
-        config = printed.get("config")
-        config_path = Path(self.check.cwd) / config if config and not config.startswith("python:") else None
-        result = dataclasses.replace(
-            self.check,
-            stage="timeout",
-            error=f"gunicorn did not finish within {self.timeout:g} seconds",
-            bind=bind,
-            workers=as_int(literal(printed.get("workers"))),
-            worker_class=printed.get("worker_class"),
-            threads=as_int(literal(printed.get("threads"))),
-            timeout=as_int(literal(printed.get("timeout"))),
-            forwarded_allow_ips=as_words(literal(printed.get("forwarded_allow_ips"))),
-            config_file=config if config and (config_path is None or config_path.is_file()) else None,
-            binds_to_port_env=any(PORT_SENTINEL in item for item in bind) if "PORT" in self.environ and bind else None,
-        )
-        if status is None:
-            return result
-        if status == 0:
-            return dataclasses.replace(result, loads=True, stage="ok", error=None)
-        stage, reason = failure(stderr, self.secrets)
-        return dataclasses.replace(result, loads=False, stage=stage, error=reason)
+def read_verdict(
+    check: GunicornCheck, status: int | None, stdout: str, stderr: str, environ: Mapping[str, str], secrets: frozenset[str], timeout: float
+) -> GunicornCheck:
+    """``check`` completed with what gunicorn printed and how it ended."""
+    printed = parse_printed(stdout)
+    bind = as_words(literal(printed.get("bind")))
+    config = printed.get("config")
+    config_path = Path(check.cwd) / config if config and not config.startswith("python:") else None
+    result = dataclasses.replace(
+        check,
+        stage="timeout",
+        error=f"gunicorn did not finish within {timeout:g} seconds",
+        bind=bind,
+        workers=as_int(literal(printed.get("workers"))),
+        worker_class=printed.get("worker_class"),
+        threads=as_int(literal(printed.get("threads"))),
+        timeout=as_int(literal(printed.get("timeout"))),
+        forwarded_allow_ips=as_words(literal(printed.get("forwarded_allow_ips"))),
+        config_file=config if config and (config_path is None or config_path.is_file()) else None,
+        binds_to_port_env=any(PORT_SENTINEL in item for item in bind) if "PORT" in environ and bind else None,
+    )
+    if status is None:
+        return result
+    if status == 0:
+        return dataclasses.replace(result, loads=True, stage="ok", error=None)
+    stage, reason = failure(stderr, secrets)
+    return dataclasses.replace(result, loads=False, stage=stage, error=reason)
 
 
-def stop_unfinished(process: subprocess.Popen[str] | None) -> None:
-    if process is not None and process.poll() is None:
-        kill_group(process)
-        process.communicate()
+@dataclasses.dataclass(frozen=True)
+class PlannedCheck:
+    """One ``gunicorn --check-config`` to run: ``check`` says how, and is the verdict when gunicorn cannot even start."""
+
+    check: GunicornCheck
+    argv: tuple[str, ...]
+    environ: dict[str, str]
+    timeout: float
 
 
-def start_check(
-    context: ProjectContext,
-    *,
-    source: str,
-    file: str,
-    line: int | None,
-    arguments: Sequence[str],
-    cwd: Path,
-    secrets: frozenset[str],
-) -> RunningCheck:
-    """Start ``gunicorn --check-config`` for one command, in the directory it runs in."""
+def plan_check(context: ProjectContext, *, source: str, file: str, line: int | None, arguments: Sequence[str], cwd: Path) -> PlannedCheck:
+    """``gunicorn --check-config`` for one command, in the directory it runs in."""
     environ = check_environment(context)
     words = [expand(word, environ) for word in arguments]
     # --pythonpath is applied only after --check-config returns; the real run has it earlier.
@@ -325,10 +293,20 @@ def start_check(
     if extra_paths:
         environ["PYTHONPATH"] = os.pathsep.join([*extra_paths, environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     shown = " ".join(["gunicorn", "--check-config", *arguments])
-    started = GunicornCheck(source, file, line, shown, str(cwd), None, "error", None)
-    running = RunningCheck(started, environ, max(context.timeout, MIN_CHECK_SECONDS), secrets)
-    running.start([sys.executable, "-m", "gunicorn", "--check-config", "--print-config", *words])
-    return running
+    return PlannedCheck(
+        GunicornCheck(source, file, line, shown, str(cwd), None, "error", None),
+        (sys.executable, "-m", "gunicorn", "--check-config", "--print-config", *words),
+        environ,
+        max(context.timeout, MIN_CHECK_SECONDS),
+    )
+
+
+def run_check(planned: PlannedCheck, secrets: frozenset[str]) -> GunicornCheck:
+    try:
+        status, stdout, stderr = run_bounded(planned.argv, Path(planned.check.cwd), planned.environ, planned.timeout)
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in an argument
+        return dataclasses.replace(planned.check, error=f"could not run gunicorn: {exc}")
+    return read_verdict(planned.check, status, stdout, stderr, planned.environ, secrets, planned.timeout)
 
 
 def expected_path(wsgi_application: str | None) -> str | None:
@@ -343,12 +321,12 @@ def start_gunicorn(
 ) -> Callable[[], GunicornFacts]:
     """Start checking each gunicorn command; the function returned waits for the checks' end.
 
-    The gunicorn processes start now and run on other CPUs while this process collects the rest
-    of the facts; no thread waits for them, so that this process may still fork (forked.py).
+    The checks run at once, each in a thread that waits for its bounded process, while this
+    thread collects the rest of the facts.
     """
     version = gunicorn_version()
     config_file = context.files.get("gunicorn.conf.py")
-    runs: list[functools.partial[RunningCheck]] = []
+    planned: list[PlannedCheck] = []
     not_checked: list[str] = []
     seen: set[tuple[str, tuple[str, ...]]] = set()
     for command in start_commands:
@@ -368,40 +346,29 @@ def start_gunicorn(
             not_checked.append(f"{where}: only {MAX_CHECKS} gunicorn commands are checked per run")
             continue
         seen.add(key)
-        runs.append(
-            functools.partial(
-                start_check,
-                context,
-                source=where,
-                file=command.file,
-                line=command.line,
-                arguments=command.arguments,
-                cwd=Path(command.working_dir),
-                secrets=secrets,
+        planned.append(
+            plan_check(
+                context, source=where, file=command.file, line=command.line, arguments=command.arguments, cwd=Path(command.working_dir)
             )
         )
-    if config_file is not None and config_file.text is not None and not runs and version is not None:
+    if config_file is not None and config_file.text is not None and not planned and version is not None:
         # No start command names gunicorn: check the configuration with the project's own application.
         path = expected_path(wsgi_application)
-        runs.append(
-            functools.partial(
-                start_check,
-                context,
-                source=config_file.relative_path,
-                file=config_file.relative_path,
-                line=None,
-                arguments=[path] if path else [],
-                cwd=Path(config_file.path).parent,
-                secrets=secrets,
-            )
-        )
+        arguments = [path] if path else []
+        source = config_file.relative_path
+        planned.append(plan_check(context, source=source, file=source, line=None, arguments=arguments, cwd=Path(config_file.path).parent))
 
-    running = [start() for start in runs]
+    running: list[concurrent.futures.Future[GunicornCheck]] = []
+    if planned:
+        # Not a `with` block: leaving it would wait for the checks here.
+        pool = concurrent.futures.ThreadPoolExecutor(len(planned), thread_name_prefix="gunicorn-check")
+        running = [pool.submit(run_check, check, secrets) for check in planned]
+        pool.shutdown(wait=False)
 
     def facts() -> GunicornFacts:
         return GunicornFacts(
             version=version,
-            checks=tuple(check.verdict() for check in running),
+            checks=tuple(check.result() for check in running),
             not_checked=tuple(not_checked),
             cpus=machine_cpus(),
             config_file=None if config_file is None else config_file.relative_path,

@@ -9,6 +9,7 @@ from django.core import checks
 from django.test import override_settings
 
 from django_deploy_concepts import renderers, runner
+from django_deploy_concepts.checks import check_deploy
 from django_deploy_concepts.concerns import static
 from django_deploy_concepts.context import build_context
 from tests.concerns.static.helpers import BASE_APPS, BROKEN_APP, CLEAN_APP, PLAIN_STORAGE, StaticTestCase, ids, storages
@@ -126,9 +127,9 @@ class CommandTests(StaticTestCase):
         self.assertEqual(concern["facts"]["stylesheets"]["missing"][0]["resolved"], "broken/img/hero.png")
         self.assertIn("## ", markdown)
 
-    def test_the_check_framework_adapter(self) -> None:
+    def test_the_registered_check(self) -> None:
         with override_settings(**{**self.base_settings(), "STATIC_ROOT": None}):
-            messages = static.django_check()
+            messages = check_deploy()
         self.assertIn("deploy_static.E001", ids(messages))
         self.assertTrue(all(isinstance(message, checks.CheckMessage) for message in messages))
 

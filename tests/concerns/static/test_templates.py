@@ -6,6 +6,7 @@ import os
 from typing import Any
 
 from django_deploy_concepts.concerns.static import templates
+from django_deploy_concepts.report import Fact
 from tests.concerns.static.helpers import BASE_APPS, BROKEN_APP, CLEAN_APP, StaticTestCase, django_templates, ids, make_fifo, write_tree
 
 JINJA2 = "django.template.backends.jinja2.Jinja2"
@@ -139,6 +140,15 @@ class TemplateProblemsTests(StaticTestCase):
             sorted((problem.template.rsplit("/", 1)[-1], problem.kind) for problem in facts.problems),
             [("dangling.html", "unreadable"), ("latin1.html", "encoding"), ("pipe.html", "unreadable")],
         )
+
+    def test_a_template_over_the_size_cap_is_not_scanned_not_unreadable(self) -> None:
+        large = LOADED + "{% static 'gone.css' %}" + " " * templates.MAX_TEMPLATE_BYTES
+        folder = write_tree(self.tmp / "templates", {"large.html": large, "ok.html": "ok"})
+        facts = self.facts(TEMPLATES=django_templates(folder, app_dirs=False))
+        self.assertEqual((facts.templates.problems, facts.templates.missing_count), ((), 0))
+        self.assertEqual(facts.templates.not_scanned, ("large.html",))
+        self.assertEqual(templates.check_template_problems(facts), [])
+        self.assertIn(Fact("Templates not scanned (over 2 MB)", "large.html", None), templates.found(facts))
 
     def test_jinja2_syntax_errors_are_s021(self) -> None:
         folder = write_tree(self.tmp / "jinja2", {"page.jinja": "{{ static('a.css') }}\n{% if %}"})

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-import gc
+import contextlib
+import json
+import os
+import signal
+import subprocess
 import sys
 import tempfile
-import threading
 from pathlib import Path
 
 from django.test import SimpleTestCase, override_settings
@@ -13,8 +16,24 @@ from django.test import SimpleTestCase, override_settings
 from django_deploy_concepts import runner
 from django_deploy_concepts.concerns import get_concern, wsgi
 from django_deploy_concepts.concerns.wsgi import gunicorn
-from tests.concerns.wsgi.support import context_for, ids, inspect, project_with
-from tests.utils import require_executable
+from tests.concerns.wsgi.support import context_for, ids, inspect, project_with, run_environ
+from tests.utils import REPO_ROOT, SUBPROCESS_TIMEOUT, require_executable
+
+# explain_wsgi on the project in argv[1], as JSON.
+EXPLAIN_WSGI_IN = """
+import pathlib, sys, django
+django.setup()
+from django.core.management import call_command
+from django.test.utils import override_settings
+with override_settings(BASE_DIR=pathlib.Path(sys.argv[1])):
+    call_command("explain_wsgi", "--offline", "--timeout", "2", "--format", "json")
+"""
+
+
+def stop_helper(pid: str) -> None:
+    with contextlib.suppress(OSError, ValueError):
+        os.kill(int(pid), signal.SIGKILL)
+
 
 PORT_CONFIG = 'import os\nbind = "0.0.0.0:" + os.environ.get("PORT", "8000")\nworkers = 2\ntimeout = 45\n'
 
@@ -52,32 +71,32 @@ class CheckConfigTests(SimpleTestCase):
         self.assertEqual(prepared.gunicorn, facts.gunicorn)
         self.assertEqual([check.workers for check in prepared.gunicorn.checks], [3])
 
-    def test_the_checks_run_without_a_thread_waiting_for_them(self) -> None:
-        # The static files concern forks only a single-threaded process.
-        with project_with({"Procfile": "web: gunicorn tests.wsgi\n"}) as project, override_settings(BASE_DIR=project):
-            context = context_for(project)
-            threads = threading.active_count()
-            runner.prepare(context, [get_concern(wsgi.NAME)])
-            self.assertEqual(threading.active_count(), threads)
-            self.assertEqual([check.loads for check in wsgi.collect_facts(context).gunicorn.checks], [True])
-
-    def test_a_check_nobody_waits_for_is_stopped(self) -> None:
-        with project_with({"gunicorn.conf.py": "import time\ntime.sleep(60)\n"}) as project, override_settings(BASE_DIR=project):
-            running = gunicorn.start_check(
-                context_for(project),
-                source="test",
-                file="gunicorn.conf.py",
-                line=None,
-                arguments=["tests.wsgi"],
-                cwd=project,
-                secrets=frozenset(),
+    def test_a_helper_in_its_own_session_does_not_hold_the_run(self) -> None:
+        # gunicorn.conf.py starts a helper that leaves gunicorn's process group and keeps its
+        # output open, then hangs: gunicorn is killed at the bound, and the helper's open output
+        # must not keep the run waiting.
+        conf = (
+            "import pathlib, subprocess, sys, time\n"
+            "helper = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(300)'], start_new_session=True)\n"
+            "pathlib.Path('helper.pid').write_text(str(helper.pid))\n"
+            "time.sleep(300)\n"
+        )
+        with project_with({"gunicorn.conf.py": conf}) as project:
+            result = subprocess.run(
+                [sys.executable, "-c", EXPLAIN_WSGI_IN, str(project)],
+                cwd=REPO_ROOT,
+                env=run_environ(),
+                capture_output=True,
+                text=True,
+                timeout=gunicorn.MIN_CHECK_SECONDS + SUBPROCESS_TIMEOUT,
+                check=False,
             )
-            process = running.process
-            assert process is not None
-            self.assertIsNone(process.poll())
-            del running
-            gc.collect()
-            self.assertIsNotNone(process.poll())
+            self.addCleanup(stop_helper, (project / "helper.pid").read_text())
+        self.assertEqual(result.returncode, 0, result.stderr)
+        [wsgi_report] = json.loads(result.stdout)["concerns"]
+        [check] = wsgi_report["facts"]["gunicorn"]["checks"]
+        self.assertEqual((check["loads"], check["stage"]), (None, "timeout"))
+        self.assertEqual(check["error"], f"gunicorn did not finish within {gunicorn.MIN_CHECK_SECONDS:g} seconds")
 
     def test_w009_fires_when_gunicorn_rejects_the_configuration(self) -> None:
         rows = [
