@@ -14,6 +14,7 @@ from typing import Any, cast
 from django.conf import settings
 
 from django_deploy_concepts import masking, platforms
+from django_deploy_concepts.helpers import describe_exception
 from django_deploy_concepts.target import Target, get_target
 
 # Files that say how a project is built, started and hosted, looked for at the project root and
@@ -146,7 +147,7 @@ class ProjectContext:
                 warnings.simplefilter("ignore")
                 return getattr(settings, name, default)
         except Exception as exc:  # noqa: BLE001 - any error becomes a finding, never a traceback
-            self._cache.setdefault("setting_errors", {})[name] = f"{type(exc).__name__}: {exc}"
+            self._cache.setdefault("setting_errors", {})[name] = describe_exception(exc)
             return default
 
     def has_setting(self, name: str) -> bool:

@@ -8,17 +8,15 @@ Every reader is bounded: input size, YAML aliases (counted at each use) and nest
 from __future__ import annotations
 
 import dataclasses
-import errno
-import os
 import re
-import stat
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import yaml
 from packaging.markers import Marker, default_environment
+
+from django_deploy_concepts.helpers import BOM
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -34,7 +32,6 @@ MAX_YAML_NODES = 100_000
 YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MERGE_TAG = "tag:yaml.org,2002:merge"
 NULL_TAG = "tag:yaml.org,2002:null"
-BOM = "\ufeff"
 
 
 class FormatError(ValueError):
@@ -46,26 +43,6 @@ class FormatError(ValueError):
 def check_size(text: str) -> None:
     if len(text) > MAX_TEXT_CHARS:
         raise FormatError(f"larger than {MAX_TEXT_CHARS} characters; not read")
-
-
-def read_text_file(path: Path, limit: int = MAX_TEXT_CHARS) -> str:
-    """A regular file's text, at most ``limit`` bytes. Opened non-blocking and checked with fstat()
-    before reading, so a FIFO, a device or /dev/stdin named by a project file raises OSError
-    instead of blocking the run."""
-    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
-    try:
-        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-            raise OSError(errno.EINVAL, "not a regular file; not read")
-        chunks: list[bytes] = []
-        size = 0
-        while chunk := os.read(descriptor, 1 << 16):
-            chunks.append(chunk)
-            size += len(chunk)
-            if size > limit:
-                raise OSError(errno.EFBIG, f"larger than {limit} bytes; not read")
-    finally:
-        os.close(descriptor)
-    return b"".join(chunks).decode("utf-8", errors="replace").removeprefix(BOM)
 
 
 # YAML -----------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from django.core.checks.registry import registry
 from django_deploy_concepts import masking
 from django_deploy_concepts.checks import TAG
 from django_deploy_concepts.context import ProjectContext, build_context
+from django_deploy_concepts.helpers import describe_exception
 from django_deploy_concepts.report import ConcernReport, Explanation, Finding, Hop, Report, is_ready
 
 if TYPE_CHECKING:
@@ -26,7 +27,7 @@ INSPECTION_FAILED_HINT = "This is a bug in django-deploy-concepts; please report
 def inspection_failed(concern: Concern, step: str, exc: BaseException) -> checks.CheckMessage:
     """The message for a concern whose own code failed: the run goes on, the failure is shown."""
     return checks.Error(
-        f"{concern.TITLE}: {step} failed: {type(exc).__name__}: {exc}",
+        f"{concern.TITLE}: {step} failed: {describe_exception(exc)}",
         hint=INSPECTION_FAILED_HINT,
         id=f"{concern.LABEL}.E000",
     )
@@ -127,7 +128,7 @@ def djangos_own_messages(tags: frozenset[str] | None = None) -> list[Finding]:
                 Finding(
                     id=f"{TAG}.E000",
                     level="error",
-                    msg=f"Django's own check {name} crashed: {type(exc).__name__}: {exc}",
+                    msg=f"Django's own check {name} crashed: {describe_exception(exc)}",
                     hint="Fix the cause above; `manage.py check --deploy` stops at the same point.",
                     source="django",
                 )

@@ -23,6 +23,8 @@ import traceback
 import warnings
 from typing import Any
 
+from django_deploy_concepts.helpers import describe_exception
+
 MAX_ASYNC_VIEWS_LISTED = 20
 MAX_URL_PATTERNS = 5000
 MAX_TEXT = 2000
@@ -36,7 +38,7 @@ refused: list[str] = []
 
 
 def describe(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"[:MAX_TEXT]
+    return describe_exception(exc, MAX_TEXT)
 
 
 def refuse_databases(allowed: frozenset[str]) -> None:

@@ -11,6 +11,8 @@ import re
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
+from django_deploy_concepts.helpers import read_head
+
 if TYPE_CHECKING:
     from django_deploy_concepts.context import ProjectContext
 
@@ -173,8 +175,7 @@ PARSERS = {"nginx": parse_nginx, "apache": parse_apache, "caddy": parse_caddy}
 
 def read_config(root: Path, relative_path: str, server: str, errors: list[str]) -> ProxyConfig | None:
     try:
-        with (root / relative_path).open("rb") as handle:
-            data = handle.read(MAX_CONFIG_BYTES)
+        data = read_head(root / relative_path, MAX_CONFIG_BYTES)
     except OSError as exc:
         errors.append(f"cannot read {relative_path}: {exc.strerror or exc}")
         return None

@@ -18,6 +18,7 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 
 from django_deploy_concepts import platforms
+from django_deploy_concepts.helpers import describe_exception
 
 SETTING = "DEPLOY_CONCEPTS"
 # The id of the check that reports a wrong key or value (concerns/checklist/__init__.py).
@@ -121,7 +122,7 @@ def read_setting() -> Target:
     try:
         value = getattr(settings, SETTING, None)
     except Exception as exc:  # noqa: BLE001 - a settings module that fails is reported elsewhere
-        return Target(errors=(f"{SETTING} cannot be read: {type(exc).__name__}: {exc}",))
+        return Target(errors=(f"{SETTING} cannot be read: {describe_exception(exc)}",))
     return parse(value)
 
 

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from django_deploy_concepts import masking, renderers, runner, target
 from django_deploy_concepts.context import build_context
+from django_deploy_concepts.helpers import describe_exception
 
 FAIL_LEVELS = {
     "CRITICAL": checks.CRITICAL,
@@ -121,7 +122,7 @@ class ExplainCommand(BaseCommand):
         except Exception as exc:  # noqa: BLE001 - the command explains a broken project; it never shows a traceback
             secrets = masking.known_secrets()
             raise CommandError(
-                masking.scrub_text(f"Could not inspect the project: {type(exc).__name__}: {exc}", secrets), returncode=2
+                masking.scrub_text(f"Could not inspect the project: {describe_exception(exc)}", secrets), returncode=2
             ) from None
         if "checklist" not in self.concerns:
             # The settings concern reports a wrong DEPLOY_CONCEPTS (deploy_checklist.E031); say it here too.

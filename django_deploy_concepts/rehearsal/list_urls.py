@@ -11,6 +11,8 @@ import json
 import sys
 from typing import Any
 
+from django_deploy_concepts.helpers import describe_exception
+
 MAX_PATHS = 500
 # Escapes a literal regex route may hold; anything else that is special makes it take arguments.
 ESCAPES = {"\\.": ".", "\\-": "-", "\\/": "/", "\\_": "_"}
@@ -62,13 +64,13 @@ def main() -> None:
     try:
         walk(get_resolver().url_patterns, "", found)
     except Exception as exc:  # noqa: BLE001 - the URLconf's own error is what the requests will meet
-        answer["errors"].append(f"the URLconf could not be read: {type(exc).__name__}: {exc}")
+        answer["errors"].append(f"the URLconf could not be read: {describe_exception(exc)}")
     answer["paths"] = list(dict.fromkeys(found))
     if apps.is_installed("django.contrib.admin"):
         try:
             answer["admin_login"] = reverse("admin:login")
         except Exception as exc:  # noqa: BLE001
-            answer["errors"].append(f"the admin's login URL could not be found: {type(exc).__name__}: {exc}")
+            answer["errors"].append(f"the admin's login URL could not be found: {describe_exception(exc)}")
     sys.stdout.write(json.dumps(answer) + "\n")
 
 

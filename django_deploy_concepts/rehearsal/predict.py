@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from django_deploy_concepts import runner
 from django_deploy_concepts.concerns import CONCERN_NAMES
 from django_deploy_concepts.context import ProjectContext
+from django_deploy_concepts.helpers import describe_exception
 
 # The ids that predict each rehearsal finding, and the concern it belongs to.
 PREDICTORS: Mapping[str, tuple[str, tuple[str, ...]]] = {
@@ -126,7 +127,7 @@ def inspection_ids(context: ProjectContext) -> tuple[frozenset[str], str | None]
     try:
         report = runner.build_report(context, CONCERN_NAMES)
     except Exception as exc:  # noqa: BLE001 - the rehearsal goes on; its findings are then all "not predicted"
-        return frozenset(), f"the inspection failed: {type(exc).__name__}: {exc}"
+        return frozenset(), f"the inspection failed: {describe_exception(exc)}"
     return frozenset(finding.id for finding in report.findings), None
 
 

@@ -13,6 +13,8 @@ import urllib.parse
 from html.parser import HTMLParser
 from http.cookies import CookieError, SimpleCookie
 
+from django_deploy_concepts.helpers import describe_exception
+
 MAX_BODY_BYTES = 5 * 1024 * 1024
 MAX_REDIRECTS = 10
 USER_AGENT = "django-deploy-concepts rehearse_deploy"
@@ -91,7 +93,7 @@ class Front:
         except TimeoutError:
             return Answer(None, (), b"", time.monotonic() - started, f"no answer within {timeout or self.timeout:g} seconds")
         except (OSError, http.client.HTTPException) as exc:
-            return Answer(None, (), b"", time.monotonic() - started, f"{type(exc).__name__}: {exc}".rstrip(": "))
+            return Answer(None, (), b"", time.monotonic() - started, describe_exception(exc).rstrip(": "))
         finally:
             connection.close()
         self.keep_cookies(answer)

@@ -23,7 +23,7 @@ import packaging.requirements
 from django.core.checks import CheckMessage, Error, Info, Warning
 from packaging.utils import canonicalize_name
 
-from django_deploy_concepts import formats
+from django_deploy_concepts import formats, helpers
 from django_deploy_concepts.concerns.checklist import source
 from django_deploy_concepts.concerns.wsgi import commands
 from django_deploy_concepts.concerns.wsgi.platform_files import DEVELOPMENT, PRODUCTION, BuildStep, script_lines
@@ -176,7 +176,7 @@ def requirements_file(path: Path, display: str, errors: list[str], depth: int = 
         if real in seen or depth > MAX_INCLUDE_DEPTH:
             return []
         seen.add(real)
-        text = formats.read_text_file(path, MAX_FILE_BYTES)
+        text = helpers.read_text_file(path, MAX_FILE_BYTES)
     except OSError as exc:
         errors.append(f"cannot read {display}: {getattr(exc, 'strerror', None) or exc}")
         return []
@@ -440,7 +440,7 @@ def hook_steps(context: ProjectContext) -> list[BuildStep]:
 
 def script_steps(path: Path, display: str, working_dir: Path) -> list[BuildStep]:
     try:
-        text = formats.read_text_file(path, MAX_FILE_BYTES)
+        text = helpers.read_text_file(path, MAX_FILE_BYTES)
     except OSError:
         return []
     return [BuildStep(display, number, line, working_dir) for number, line, _ in script_lines(text)]
@@ -494,7 +494,7 @@ def read_requirement_source(path: Path, display: str, errors: list[str], read: s
     if name.endswith((".txt", ".in")):
         return requirements_file(path, display, errors, seen=read)
     try:
-        text = formats.read_text_file(path, MAX_FILE_BYTES)
+        text = helpers.read_text_file(path, MAX_FILE_BYTES)
         read.add(resolved(path))
         if name.endswith(".lock"):
             return lock_requirements(name, text)

@@ -15,6 +15,7 @@ from pathlib import Path
 from django.core.checks import CheckMessage, Warning
 
 from django_deploy_concepts.context import MAX_FILE_BYTES, ProjectContext
+from django_deploy_concepts.helpers import read_head_text
 from django_deploy_concepts.report import Fact, Finding, Step
 
 VARIABLE = "DJANGO_SETTINGS_MODULE"
@@ -47,14 +48,6 @@ def module_file(base_dir: Path, dotted: str) -> Path | None:
         if candidate.is_file():
             return candidate
     return None
-
-
-def read(path: Path) -> str | None:
-    try:
-        with path.open("rb") as handle:
-            return handle.read(MAX_FILE_BYTES).decode("utf-8", errors="replace")
-    except OSError:
-        return None
 
 
 def setdefault_value(text: str) -> tuple[str, int] | None:
@@ -106,13 +99,13 @@ def collect(context: ProjectContext) -> Facts:
     defaults: list[Default] = []
     production: set[str] = set()
     for path in entry_point_files(context):
-        text = read(path)
+        text = read_head_text(path, MAX_FILE_BYTES)
         found = setdefault_value(text) if text is not None else None
         if found is None:
             continue
         module, line = found
         settings_file = module_file(base, module)
-        settings_text = read(settings_file) if settings_file is not None else None
+        settings_text = read_head_text(settings_file, MAX_FILE_BYTES) if settings_file is not None else None
         name = module.rsplit(".", 1)[-1]
         development = bool(DEVELOPMENT_NAMES.match(name)) or (settings_text is not None and assigns_debug_true(settings_text))
         defaults.append(Default(f"{path.relative_to(base).as_posix()}:{line}", module, development))

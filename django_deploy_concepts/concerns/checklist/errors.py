@@ -16,6 +16,7 @@ from django.core.checks import CheckMessage, Error, Info, Warning
 
 from django_deploy_concepts.concerns.checklist import logs, source
 from django_deploy_concepts.context import ProjectContext
+from django_deploy_concepts.helpers import describe_exception, display_path
 from django_deploy_concepts.report import Fact, Finding, Step
 
 DEFAULT_SERVER_EMAIL = "root@localhost"
@@ -129,6 +130,10 @@ def uses_manifest(context: ProjectContext) -> bool:
         return issubclass(import_string(backend), ManifestFilesMixin)
     except Exception:  # noqa: BLE001 - an unimportable backend is the static concern's finding
         return "Manifest" in backend
+
+
+# Exceptions are shown cut to this many characters.
+MAX_ERROR_CHARS = 300
 
 
 class DatabaseAccessBlocked(Exception):
@@ -250,10 +255,6 @@ def custom_handler(status: int, default: str) -> str | None:
     return None if path == default else path
 
 
-def describe_exception(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"[:300]
-
-
 def inspect_page(name: str, status: int, default_handler: str, display: Callable[[str], str]) -> ErrorPage:
     from django.template import TemplateDoesNotExist, loader
 
@@ -266,14 +267,14 @@ def inspect_page(name: str, status: int, default_handler: str, display: Callable
         return ErrorPage(name, None, False, None, None, None, ())
     except Exception as exc:  # noqa: BLE001 - TemplateSyntaxError and anything a loader raises
         path = locate_template(name)
-        return ErrorPage(name, None, True, display(path) if path else None, describe_exception(exc), None, ())
+        return ErrorPage(name, None, True, display(path) if path else None, describe_exception(exc, MAX_ERROR_CHARS), None, ())
     origin = template_origin(template)
     references = static_references(name, template)
     render_error = None
     if status == 500:
         # As django.views.defaults.server_error does: no context, no request.
         error = render_without_database(template)
-        render_error = None if error is None else describe_exception(error)
+        render_error = None if error is None else describe_exception(error, MAX_ERROR_CHARS)
     return ErrorPage(name, None, True, display(origin) if origin else None, None, render_error, references)
 
 
@@ -284,14 +285,14 @@ def collect(context: ProjectContext, parsed: tuple[source.ParsedSource, ...]) ->
     platform = context.platform_info
 
     def display(path: str) -> str:
-        return source.display_path(path, context.search_roots)
+        return display_path(path, context.search_roots, resolve=True)
 
     pages = []
     for name, status, default in ERROR_PAGES:
         try:
             pages.append(inspect_page(name, status, default, display))
         except Exception as exc:  # noqa: BLE001 - e.g. a broken TEMPLATES setting
-            errors.append(f"cannot look up {name}: {describe_exception(exc)}")
+            errors.append(f"cannot look up {name}: {describe_exception(exc, MAX_ERROR_CHARS)}")
     return Facts(
         admins=count_entries(context, "ADMINS", errors),
         managers=count_entries(context, "MANAGERS", errors),

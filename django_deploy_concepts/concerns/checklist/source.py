@@ -11,6 +11,8 @@ import dataclasses
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+from django_deploy_concepts.helpers import display_path
+
 # Calls that read an environment variable: os.environ.get, os.getenv, and their imported names.
 ENVIRON_GETTERS = frozenset({"os.environ.get", "environ.get", "os.getenv", "getenv", "os.environ.setdefault", "environ.setdefault"})
 ENVIRON_MAPPINGS = frozenset({"os.environ", "environ"})
@@ -62,19 +64,10 @@ class EnvironRead:
     default: ast.expr | None
 
 
-def display_path(path: str, roots: tuple[Path, ...]) -> str:
-    for root in roots:
-        try:
-            return Path(path).resolve().relative_to(root).as_posix()
-        except (ValueError, OSError):
-            continue
-    return path
-
-
 def parse_sources(sources: Mapping[str, str], roots: tuple[Path, ...]) -> tuple[ParsedSource, ...]:
     parsed: list[ParsedSource] = []
     for path, text in sources.items():
-        display = display_path(path, roots)
+        display = display_path(path, roots, resolve=True)
         try:
             tree = ast.parse(text, filename=display)
         except (SyntaxError, ValueError) as exc:

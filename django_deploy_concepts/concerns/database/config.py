@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.checks import CheckMessage, Error, Info, Warning
 
 from django_deploy_concepts import masking
+from django_deploy_concepts.helpers import as_text
 
 if TYPE_CHECKING:
     from django_deploy_concepts.concerns.database import Facts
@@ -76,12 +77,6 @@ class Alias:
     # Why OPTIONS["pool"] cannot work here (psycopg 3 and psycopg_pool are needed), or None.
     pool_problem: str | None
     remote: bool
-
-
-def as_text(value: object) -> str | None:
-    if value is None or value == "":
-        return None
-    return str(value)
 
 
 def vendor_of(engine: str) -> str | None:

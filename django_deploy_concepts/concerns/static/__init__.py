@@ -30,7 +30,6 @@ from django_deploy_concepts.concerns.static import (
     templates,
 )
 from django_deploy_concepts.concerns.static.collected import CollectedFacts
-from django_deploy_concepts.concerns.static.common import as_text, error_text
 from django_deploy_concepts.concerns.static.compression import CompressionFacts
 from django_deploy_concepts.concerns.static.finders import SourceFacts
 from django_deploy_concepts.concerns.static.locations import LocationFacts
@@ -46,6 +45,7 @@ from django_deploy_concepts.concerns.static.storage import (
 from django_deploy_concepts.concerns.static.stylesheets import StylesheetFacts
 from django_deploy_concepts.concerns.static.templates import TemplateFacts
 from django_deploy_concepts.context import ProjectContext
+from django_deploy_concepts.helpers import as_text, error_text
 from django_deploy_concepts.report import Explanation, Fact, Finding, Hop, Step
 
 __all__ = [

@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING
 from django.core.checks import CheckMessage, Error, Info, Warning
 
 from django_deploy_concepts import vcs
-from django_deploy_concepts.concerns.static.common import MAX_LISTED, error_text, is_within, real
+from django_deploy_concepts.concerns.static.common import MAX_LISTED, is_within, real
 from django_deploy_concepts.concerns.static.finders import listing
 from django_deploy_concepts.concerns.static.locations import Folder
 from django_deploy_concepts.concerns.static.storage import StorageFacts
 from django_deploy_concepts.context import ProjectContext
+from django_deploy_concepts.helpers import error_text, read_head
 from django_deploy_concepts.report import Fact, Step
 
 if TYPE_CHECKING:
@@ -75,8 +76,7 @@ def root_state(root: str) -> tuple[str, str | None]:
 def read_manifest(path: str) -> tuple[str, dict[str, str], str | None]:
     """The manifest's state, its paths, and why it cannot be used, as ManifestFilesMixin.load_manifest reads it."""
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_MANIFEST_BYTES)
+        data = read_head(path, MAX_MANIFEST_BYTES)
     except FileNotFoundError:
         return "absent", {}, None
     except OSError as exc:

@@ -6,10 +6,11 @@ import errno
 import os
 import stat
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import TypeVar
 
 from django.core.checks import CheckMessage
+
+from django_deploy_concepts.helpers import error_text
 
 # Facts keep at most this many items of any list (the counts stay exact), so JSON stays small.
 MAX_LISTED = 50
@@ -17,12 +18,6 @@ MAX_LISTED = 50
 MAX_MESSAGES = 20
 
 Item = TypeVar("Item")
-
-
-def as_text(value: object) -> str | None:
-    if value is None or value == "":
-        return None
-    return str(value)
 
 
 def absolute(path: object) -> str | None:
@@ -48,14 +43,6 @@ def is_within(inner: str, outer: str) -> bool:
     return inner == outer or inner.startswith(outer.rstrip(os.sep) + os.sep)
 
 
-def display_path(path: str, base_dir: Path) -> str:
-    """A path relative to the project when it lies inside it, as users write it; else absolute."""
-    base = str(base_dir)
-    if is_within(path, base) and path != base:
-        return os.path.relpath(path, base)
-    return path
-
-
 def capped(
     items: Sequence[Item], total: int, message: Callable[[Item], CheckMessage], more: Callable[[int], CheckMessage]
 ) -> list[CheckMessage]:
@@ -65,15 +52,6 @@ def capped(
     if total > len(shown):
         messages.append(more(total - len(shown)))
     return messages
-
-
-def error_text(exc: BaseException) -> str:
-    """An exception as one line: its type and its message (OSError without the noisy errno prefix)."""
-    if isinstance(exc, OSError) and exc.strerror:
-        where = f": {exc.filename}" if exc.filename else ""
-        return f"{type(exc).__name__}: {exc.strerror}{where}"
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def unreadable_reason(full_path: str, mode: int | None, exc: OSError | None) -> str | None:

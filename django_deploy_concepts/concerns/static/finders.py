@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.core.checks import CheckMessage, Error, Info
 
-from django_deploy_concepts.concerns.static.common import MAX_LISTED, capped, display_path, error_text, size, unreadable_reason
+from django_deploy_concepts.concerns.static.common import MAX_LISTED, capped, size, unreadable_reason
 from django_deploy_concepts.context import ProjectContext
+from django_deploy_concepts.helpers import display_path, error_text
 from django_deploy_concepts.report import Fact, Step
 
 if TYPE_CHECKING:
@@ -220,7 +221,7 @@ def finder_sources(finder: Any, finder_path: str, patterns: list[str], context: 
     if isinstance(finder, FileSystemFinder) and type(finder).list is FileSystemFinder.list:
         for prefix, root in finder.locations:
             if os.path.isdir(root):
-                label = display_path(os.path.abspath(root), context.base_dir) + (f" (prefix {prefix})" if prefix else "")
+                label = display_path(os.path.abspath(root), (context.base_dir,)) + (f" (prefix {prefix})" if prefix else "")
                 yield storage_source(label, "directory", finder.storages[root], patterns)
     elif isinstance(finder, AppDirectoriesFinder) and type(finder).list is AppDirectoriesFinder.list:
         for app_name, storage in finder.storages.items():
@@ -275,7 +276,7 @@ class Pass:
                 # A custom finder names each file's storage: label the file by that storage's folder.
                 root, prefix = folder_of(storage), getattr(storage, "prefix", None) or ""
                 if root:
-                    label = display_path(root.rstrip(sep), self.base_dir)
+                    label = display_path(root.rstrip(sep), (self.base_dir,))
                     counts = self.totals.setdefault(label, [source.kind, 0, 0])
             if path.count(sep) > MAX_DEPTH:
                 raise TooDeep(f"more than {MAX_DEPTH} nested folders at {path}: a symbolic link loop?")

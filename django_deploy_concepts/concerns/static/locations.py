@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING
 from django.core.checks import CheckMessage, Error
 
 from django_deploy_concepts import masking
-from django_deploy_concepts.concerns.static.common import absolute, as_text, display_path, is_within, real
+from django_deploy_concepts.concerns.static.common import absolute, is_within, real
 from django_deploy_concepts.context import ProjectContext
+from django_deploy_concepts.helpers import as_text, display_path
 from django_deploy_concepts.report import Fact, Step
 
 if TYPE_CHECKING:
@@ -102,7 +103,7 @@ def collect(context: ProjectContext) -> LocationFacts:
         media_root=media_root,
         staticfiles_dirs=staticfiles_dirs(context.setting("STATICFILES_DIRS", [])),
         app_static_dirs=app_static_dirs(),
-        static_root_display=None if static_root is None else display_path(static_root.absolute, context.base_dir),
+        static_root_display=None if static_root is None else display_path(static_root.absolute, (context.base_dir,)),
         static_root_not_a_path=not_a_path(configured_root),
     )
 

@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any
 from django.core.checks import CheckMessage, Error, Info, Warning
 
 from django_deploy_concepts import formats
-from django_deploy_concepts.concerns.static.common import MAX_LISTED, display_path, error_text, is_within, real
+from django_deploy_concepts.concerns.static.common import MAX_LISTED, is_within, real
 from django_deploy_concepts.context import MAX_FILE_BYTES, ProjectContext
+from django_deploy_concepts.helpers import display_path, error_text, read_head_text
 from django_deploy_concepts.report import Fact, Step
 
 if TYPE_CHECKING:
@@ -84,14 +85,6 @@ def requirement_includes(text: str) -> Iterable[str]:
                 break
 
 
-def read_bounded(path: str) -> str | None:
-    try:
-        with open(path, "rb") as handle:
-            return handle.read(MAX_FILE_BYTES).decode("utf-8", errors="replace")
-    except OSError:
-        return None
-
-
 def declared_dependencies(context: ProjectContext) -> tuple[tuple[str, ...], str]:
     """The dependency files found and their text, following ``-r other.txt`` includes a few levels deep."""
     names: list[str] = []
@@ -108,9 +101,9 @@ def declared_dependencies(context: ProjectContext) -> tuple[tuple[str, ...], str
             path, text, depth = pending.pop()
             for include in requirement_includes(text):
                 included_path = os.path.join(os.path.dirname(path), include)
-                included = read_bounded(included_path) if depth < MAX_INCLUDE_DEPTH else None
+                included = read_head_text(included_path, MAX_FILE_BYTES) if depth < MAX_INCLUDE_DEPTH else None
                 if included is not None:
-                    names.append(display_path(os.path.abspath(included_path), context.base_dir))
+                    names.append(display_path(os.path.abspath(included_path), (context.base_dir,)))
                     texts.append(included)
                     pending.append((included_path, included, depth + 1))
     return tuple(names), "\n".join(texts)

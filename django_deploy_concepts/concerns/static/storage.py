@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.checks import CheckMessage, Error, Info, Warning
 
-from django_deploy_concepts.concerns.static.common import error_text
 from django_deploy_concepts.context import ProjectContext
+from django_deploy_concepts.helpers import error_text
 from django_deploy_concepts.report import Fact, Step
 
 if TYPE_CHECKING:

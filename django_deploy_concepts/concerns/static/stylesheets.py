@@ -23,10 +23,11 @@ from urllib.parse import unquote, urldefrag, urlsplit
 
 from django.core.checks import CheckMessage, Error
 
-from django_deploy_concepts.concerns.static.common import MAX_LISTED, capped, error_text
+from django_deploy_concepts.concerns.static.common import MAX_LISTED, capped
 from django_deploy_concepts.concerns.static.finders import Listing, listing, parent
 from django_deploy_concepts.concerns.static.scanning import FileTooLarge, block_boundaries, inside_blocks, read_listed
 from django_deploy_concepts.context import ProjectContext
+from django_deploy_concepts.helpers import error_text
 from django_deploy_concepts.report import Fact, Step
 
 if TYPE_CHECKING:

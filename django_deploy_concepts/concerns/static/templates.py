@@ -15,13 +15,7 @@ from urllib.parse import unquote, urldefrag, urlsplit
 
 from django.core.checks import CheckMessage, Error, Warning
 
-from django_deploy_concepts.concerns.static.common import (
-    MAX_LISTED,
-    capped,
-    display_path,
-    error_text,
-    unreadable_reason,
-)
+from django_deploy_concepts.concerns.static.common import MAX_LISTED, capped, unreadable_reason
 from django_deploy_concepts.concerns.static.finders import Listing, listing
 from django_deploy_concepts.concerns.static.scanning import (
     DJANGO_TAG_PATTERN,
@@ -34,6 +28,7 @@ from django_deploy_concepts.concerns.static.scanning import (
     verified_static_tags,
 )
 from django_deploy_concepts.context import ProjectContext
+from django_deploy_concepts.helpers import display_path, error_text
 from django_deploy_concepts.report import Fact, Step
 
 if TYPE_CHECKING:
@@ -116,7 +111,7 @@ class Scan:
         full_path, name = self.current
         if full_path is None:
             return name
-        shown = display_path(full_path, self.base_dir)
+        shown = display_path(full_path, (self.base_dir,))
         return shown if shown != full_path else name
 
     def problem(self, line: int | None, problem: str, kind: str, template: str | None = None) -> None:
@@ -362,7 +357,7 @@ def walk(directory: str, scan: Scan, seen: set[tuple[int, int]]) -> Iterator[tup
             status = os.stat(folder)
             key = (status.st_dev, status.st_ino)
             if key in ancestors:
-                scan.problem(None, "a symbolic link loop; not followed", "unreadable", template=display_path(folder, scan.base_dir))
+                scan.problem(None, "a symbolic link loop; not followed", "unreadable", template=display_path(folder, (scan.base_dir,)))
                 continue
             if key in seen:
                 continue
@@ -371,7 +366,7 @@ def walk(directory: str, scan: Scan, seen: set[tuple[int, int]]) -> Iterator[tup
                 children = sorted(entries, key=lambda entry: entry.name)
         except OSError as exc:
             if folder != directory:
-                scan.problem(None, error_text(exc), "unreadable", template=display_path(folder, scan.base_dir))
+                scan.problem(None, error_text(exc), "unreadable", template=display_path(folder, (scan.base_dir,)))
             continue
         for entry in reversed(children):
             if entry.name.startswith(".") or entry.name == "__pycache__":
@@ -385,7 +380,7 @@ def walk(directory: str, scan: Scan, seen: set[tuple[int, int]]) -> Iterator[tup
             elif is_file:
                 yield f"{prefix}{entry.name}", entry.path
             else:
-                scan.problem(None, describe_non_file(entry.path), "unreadable", template=display_path(entry.path, scan.base_dir))
+                scan.problem(None, describe_non_file(entry.path), "unreadable", template=display_path(entry.path, (scan.base_dir,)))
 
 
 def describe_non_file(path: str) -> str:

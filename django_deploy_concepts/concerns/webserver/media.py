@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from django.core.checks import CheckMessage, Warning
 
 from django_deploy_concepts.context import ProjectContext
+from django_deploy_concepts.helpers import as_text, describe_exception
 
 if TYPE_CHECKING:
     from django_deploy_concepts.concerns.webserver import Facts
@@ -27,10 +28,6 @@ class MediaFacts:
     # The same for fields stored elsewhere (object storage and other custom backends).
     remote_file_fields: tuple[str, ...]
     default_storage: str
-
-
-def as_text(value: object) -> str | None:
-    return None if value is None or value == "" else str(value)
 
 
 def is_local(storage: object) -> bool:
@@ -55,7 +52,7 @@ def collect_media_facts(context: ProjectContext, errors: list[str]) -> MediaFact
         default_local = is_local(default_storage)
         default_name = storage_name(default_storage)
     except Exception as exc:  # noqa: BLE001 - a broken STORAGES setting is reported, not raised
-        errors.append(f"the default storage cannot be built: {type(exc).__name__}: {exc}")
+        errors.append(f"the default storage cannot be built: {describe_exception(exc)}")
         default_local, default_name = False, "(cannot be built)"
     local: list[str] = []
     remote: list[str] = []
@@ -68,11 +65,11 @@ def collect_media_facts(context: ProjectContext, errors: list[str]) -> MediaFact
                 try:
                     field_local = default_local if field.storage is default_storage else is_local(field.storage)
                 except Exception as exc:  # noqa: BLE001
-                    errors.append(f"the storage of {label} cannot be built: {type(exc).__name__}: {exc}")
+                    errors.append(f"the storage of {label} cannot be built: {describe_exception(exc)}")
                     continue
                 (local if field_local else remote).append(label)
     except Exception as exc:  # noqa: BLE001 - apps not ready or a broken model: say so, carry on
-        errors.append(f"cannot list the models' file fields: {type(exc).__name__}: {exc}")
+        errors.append(f"cannot list the models' file fields: {describe_exception(exc)}")
     return MediaFacts(
         media_root=as_text(context.setting("MEDIA_ROOT")),
         # Django reads an empty MEDIA_URL as the script prefix, "/": every upload URL would hit the URLconf.

@@ -17,8 +17,9 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from django_deploy_concepts import formats
+from django_deploy_concepts import formats, helpers
 from django_deploy_concepts.context import ProjectContext
+from django_deploy_concepts.helpers import describe_exception, display_path
 
 MAX_SCRIPT_BYTES = 64 * 1024
 
@@ -166,7 +167,9 @@ class Reader:
     def reference_dockerfile(self, path: Path, context_dir: Path, role: str, reason: str) -> None:
         """A platform file or a compose service builds ``path`` with ``context_dir`` as the build context."""
         path = path.resolve()
-        info = self.dockerfiles.setdefault(path, DockerfileInfo(path, display_path(self.context, path), []))
+        info = self.dockerfiles.setdefault(
+            path, DockerfileInfo(path, display_path(path, (self.context.base_dir, self.context.repository_root)), [])
+        )
         if context_dir.resolve() not in info.contexts:
             info.contexts.insert(0, context_dir.resolve())
         info.references.append((role, reason))
@@ -666,7 +669,7 @@ def read_supervisor(reader: Reader, name: str, text: str, directory: Path) -> st
     return error
 
 
-def as_text(text: str) -> str:
+def plain(text: str) -> str:
     return text
 
 
@@ -701,7 +704,7 @@ def read_file(reader: Reader, name: str, text: str, directory: Path, file_format
     except ValueError as exc:  # FormatError, JSONDecodeError
         error = str(exc)
     except Exception as exc:  # noqa: BLE001 - a reader bug must not hide the other files
-        error = f"could not be read: {type(exc).__name__}: {exc}"
+        error = f"could not be read: {describe_exception(exc)}"
     # execve() refuses a NUL byte in a command line: such a command can start nothing, and is not analysed.
     commands = reader.raws[before:]
     refused = [raw for raw in commands if "\0" in (raw.command if isinstance(raw.command, str) else "".join(raw.command))]
@@ -717,8 +720,8 @@ TOML = formats.read_toml
 
 # One format per file name in context.PROJECT_FILES that holds start commands.
 ROOT_FILES: Mapping[str, Format] = {
-    "Dockerfile": Format("Dockerfile", as_text, read_dockerfile),
-    "Procfile": Format("Procfile", as_text, read_procfile),
+    "Dockerfile": Format("Dockerfile", plain, read_dockerfile),
+    "Procfile": Format("Procfile", plain, read_procfile),
     "docker-compose.yml": Format("compose", YAML, read_compose),
     "docker-compose.yaml": Format("compose", YAML, read_compose),
     "compose.yaml": Format("compose", YAML, read_compose),
@@ -733,8 +736,8 @@ ROOT_FILES: Mapping[str, Format] = {
     ".do/app.yaml": Format("DigitalOcean app spec", YAML, read_digitalocean),
     "nixpacks.toml": Format("nixpacks.toml", TOML, read_nixpacks, needs_text=True),
 }
-SYSTEMD = Format("systemd unit", as_text, read_systemd)
-SUPERVISOR = Format("supervisor", as_text, read_supervisor, recorded_if="[program:")
+SYSTEMD = Format("systemd unit", plain, read_systemd)
+SUPERVISOR = Format("supervisor", plain, read_supervisor, recorded_if="[program:")
 
 
 # Files anywhere in the tree, and the scripts commands run ------------------------------------------
@@ -801,20 +804,9 @@ def dockerfile_role(info: DockerfileInfo, platform: str, platform_title: str) ->
 
 def read_small_file(path: Path) -> tuple[str | None, str | None]:
     try:
-        return formats.read_text_file(path, MAX_SCRIPT_BYTES), None
+        return helpers.read_text_file(path, MAX_SCRIPT_BYTES), None
     except OSError as exc:
         return None, f"cannot read {path.name}: {exc.strerror or exc}"
-
-
-def display_path(context: ProjectContext, path: Path) -> str:
-    for root in (context.base_dir, context.repository_root):
-        if root is None:
-            continue
-        try:
-            return path.relative_to(root).as_posix()
-        except ValueError:
-            continue
-    return str(path)
 
 
 def find_script(context: ProjectContext, script: str, working_dir: Path | None) -> Path | None:

@@ -37,7 +37,6 @@ from django_deploy_concepts.concerns.wsgi.platform_files import (
     RawCommand,
     Reader,
     StartFile,
-    display_path,
     dockerfile_role,
     find_script,
     path_role,
@@ -51,6 +50,7 @@ from django_deploy_concepts.concerns.wsgi.platform_files import (
 )
 from django_deploy_concepts.concerns.wsgi.servers import serves_asgi
 from django_deploy_concepts.context import ProjectContext
+from django_deploy_concepts.helpers import display_path, read_head
 from django_deploy_concepts.report import Fact, Step
 
 if TYPE_CHECKING:
@@ -220,7 +220,7 @@ def read_start_commands(context: ProjectContext) -> StartCommands:
         # A template of a unit ({{ ... }}, as this app ships) is not what a server runs.
         if "{{" in text or "{%" in text:
             continue
-        read_file(reader, display_path(context, path), text, path.parent, tree_format)
+        read_file(reader, display_path(path, (context.base_dir, context.repository_root)), text, path.parent, tree_format)
     read_tree_docker_files(context, reader)
     resolve_roles(context, reader)
 
@@ -241,7 +241,7 @@ def read_tree_docker_files(context: ProjectContext, reader: Reader) -> None:
     compose_format, dockerfile_format = ROOT_FILES["compose.yaml"], ROOT_FILES["Dockerfile"]
     root = context.repository_root or context.base_dir
     for path, file_format in [(path, compose_format) for path in composes] + [(path, dockerfile_format) for path in dockerfiles]:
-        name = display_path(context, path)
+        name = display_path(path, (context.base_dir, context.repository_root))
         named = path_role(name)
         info = reader.dockerfiles.get(path.resolve())
         referenced = info is not None and any(role == PRODUCTION for role, _ in info.references)
@@ -366,7 +366,7 @@ def make_commands(
     if not path.is_file():
         return []
     text, error = read_small_file(path)
-    name = display_path(context, path)
+    name = display_path(path, (context.base_dir, context.repository_root))
     if text is None:
         reader.errors.append(error or f"{name} could not be read")
         return []
@@ -399,7 +399,7 @@ def make_commands(
 def script_commands(context: ProjectContext, path: Path, parent: StartCommand, reader: Reader) -> list[StartCommand]:
     """The lines of a start script that start a server or run migrate, attributed to the script."""
     text, error = read_small_file(path)
-    name = display_path(context, path)
+    name = display_path(path, (context.base_dir, context.repository_root))
     if text is None:
         reader.errors.append(error or f"{name} could not be read")
         return []
@@ -648,8 +648,7 @@ def config_reads_web_concurrency(facts: Facts, command: StartCommand) -> bool:
     if check is None or check.config_file is None:
         return False
     try:
-        with open(os.path.join(check.cwd, check.config_file), "rb") as handle:
-            return b"WEB_CONCURRENCY" in handle.read(MAX_CONFIG_BYTES)
+        return b"WEB_CONCURRENCY" in read_head(os.path.join(check.cwd, check.config_file), MAX_CONFIG_BYTES)
     except OSError:
         return False
 

@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from django_deploy_concepts import masking, renderers, target
+from django_deploy_concepts.helpers import describe_exception
 from django_deploy_concepts.management.base import FAIL_LEVELS, declared_target, positive_seconds, public_hostname
 from django_deploy_concepts.rehearsal import render
 from django_deploy_concepts.rehearsal.run import DEFAULT_MAX_PAGES, DEFAULT_TIME_LIMIT, Options, rehearse
@@ -115,7 +116,7 @@ class Command(BaseCommand):
             ) from None
         except Exception as exc:  # noqa: BLE001 - never a traceback, even for a broken project
             raise CommandError(
-                masking.scrub_text(f"Could not rehearse the project: {type(exc).__name__}: {exc}", masking.known_secrets()), returncode=2
+                masking.scrub_text(f"Could not rehearse the project: {describe_exception(exc)}", masking.known_secrets()), returncode=2
             ) from None
         self.stdout.write(render.render(rehearsal, options["output_format"], style=self.style), ending="")
         fail_level = options["fail_level"]
