@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.checks import CheckMessage, Error, Info, Warning
 
-from django_deploy_concepts.concerns.static.common import MAX_LISTED, display_path, error_text, is_within, real
+from django_deploy_concepts.concerns.static.common import display_path, error_text, is_within, real
 from django_deploy_concepts.context import MAX_FILE_BYTES, ProjectContext
 from django_deploy_concepts.report import Fact, Step
 
@@ -182,7 +182,7 @@ def serve_patterns(context: ProjectContext, errors: list[str]) -> tuple[ServePat
                 found.append(ServePattern(route, view, None if root is None else str(root), serves))
 
     walk(patterns, "", 0)
-    return tuple(found[:MAX_LISTED])
+    return tuple(found)
 
 
 def collect(context: ProjectContext, middleware: tuple[str, ...], manifest: bool, errors: list[str]) -> ServingFacts:
