@@ -69,15 +69,17 @@ class ExplainCommandTests(SimpleTestCase):
         self.assertEqual(concern["silenced"], 1)
         self.assertIn("1 silenced", call("explain_checklist", offline=True))
 
-    @override_settings(**WILDCARD_HOSTS)
     def test_fail_level(self) -> None:
-        rows = [("WARNING", True), ("ERROR", None), ("CRITICAL", False)]
-        for level, fails in rows:
-            with self.subTest(level=level):
-                if level == "ERROR":
-                    # Whether an error is present depends on the rest of the test settings: compute it.
-                    data = self.explain_json("explain_checklist")
-                    fails = any(finding["level"] in ("error", "critical") for finding in data["concerns"][0]["findings"])
+        # ALLOWED_HOSTS = ["*"] is a warning (W003); the in-memory mail backend is an error (E019).
+        smtp, in_memory = "django.core.mail.backends.smtp.EmailBackend", "django.core.mail.backends.locmem.EmailBackend"
+        rows = [
+            ("WARNING", smtp, True),
+            ("ERROR", smtp, False),
+            ("ERROR", in_memory, True),
+            ("CRITICAL", in_memory, False),
+        ]
+        for level, backend, fails in rows:
+            with self.subTest(level=level, backend=backend), override_settings(**WILDCARD_HOSTS, EMAIL_BACKEND=backend):
                 if fails:
                     with self.assertRaises(CommandError) as raised:
                         call("explain_checklist", offline=True, fail_level=level)

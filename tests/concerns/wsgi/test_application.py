@@ -23,6 +23,7 @@ from django_deploy_concepts import masking
 from django_deploy_concepts.concerns.wsgi import application as application_module
 from tests.concerns.wsgi.support import ids, inspect, run_environ, urlconf
 from tests.testapp.models import Document
+from tests.utils import override_databases
 
 SECRET = "s3cr3t-licence-token-4e9b1c7d"
 
@@ -201,10 +202,8 @@ class SmokeRequestSkippedTests(SimpleTestCase):
         with tempfile.TemporaryDirectory() as directory:
             database = Path(directory) / "db.sqlite3"
             settings = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": database}}
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # Django warns that DATABASES is overridden
-                with override_settings(DATABASES=settings):
-                    facts, _ = inspect(databases=("default",))
+            with override_databases(settings):
+                facts, _ = inspect(databases=("default",))
             self.assertFalse(database.exists())
         self.assertFalse(facts.smoke_request.ran)
         self.assertIn("does not exist", facts.smoke_request.skipped_because or "")

@@ -6,6 +6,7 @@ import gc
 import sys
 import tempfile
 import threading
+import weakref
 from pathlib import Path
 
 from django.test import SimpleTestCase, override_settings
@@ -14,7 +15,7 @@ from django_deploy_concepts import runner
 from django_deploy_concepts.concerns import get_concern, wsgi
 from django_deploy_concepts.concerns.wsgi import gunicorn
 from tests.concerns.wsgi.support import context_for, ids, inspect, project_with
-from tests.utils import require_executable
+from tests.utils import SUBPROCESS_TIMEOUT, require_executable
 
 PORT_CONFIG = 'import os\nbind = "0.0.0.0:" + os.environ.get("PORT", "8000")\nworkers = 2\ntimeout = 45\n'
 
@@ -75,8 +76,29 @@ class CheckConfigTests(SimpleTestCase):
             process = running.process
             assert process is not None
             self.assertIsNone(process.poll())
+            dropped = weakref.ref(running)
             del running
             gc.collect()
+            # The check is gone (nothing else holds it), so its finalizer has stopped the process;
+            # the wait is bounded and long, so nothing here depends on when the collector runs.
+            self.assertIsNone(dropped(), "something still holds the dropped check")
+            self.assertIsNotNone(process.wait(timeout=SUBPROCESS_TIMEOUT))
+
+    def test_stopping_an_unfinished_check_ends_its_process(self) -> None:
+        with project_with({"gunicorn.conf.py": "import time\ntime.sleep(60)\n"}) as project, override_settings(BASE_DIR=project):
+            running = gunicorn.start_check(
+                context_for(project),
+                source="test",
+                file="gunicorn.conf.py",
+                line=None,
+                arguments=["tests.wsgi"],
+                cwd=project,
+                secrets=frozenset(),
+            )
+            process = running.process
+            assert process is not None
+            gunicorn.stop_unfinished(process)
+            # stop_unfinished waits for the process it kills: it has ended, with no wait here.
             self.assertIsNotNone(process.poll())
 
     def test_w009_fires_when_gunicorn_rejects_the_configuration(self) -> None:
