@@ -4,6 +4,7 @@ file of the repository (relative, or absolute on the project's URL) resolves."""
 from __future__ import annotations
 
 import io
+import os
 import tempfile
 import urllib.parse
 from pathlib import Path
@@ -70,6 +71,14 @@ class DocsTests(SimpleTestCase):
         for path in files:
             with self.subTest(str(path.relative_to(REPO_ROOT))):
                 parse(path)
+
+    def test_every_rst_file_of_the_repository_is_checked(self) -> None:
+        found = set()
+        for folder, folders, files in os.walk(REPO_ROOT):
+            # Hidden folders (.git, .venv, .tox) and build output hold no docs of ours.
+            folders[:] = [name for name in folders if not name.startswith(".") and name not in ("build", "dist", "generated")]
+            found |= {Path(folder, name) for name in files if name.endswith(".rst")}
+        self.assertEqual(found - set(rst_files()), set())
 
     def test_every_link_to_a_file_resolves(self) -> None:
         for path in rst_files():
