@@ -124,6 +124,11 @@ class Report:
         return sum(concern.silenced for concern in self.concerns)
 
 
+# Django's HSTS warnings about includeSubDomains and preload: policy choices (every subdomain on
+# https, a listing in browsers that is slow to undo), not something that fails.
+POLICY_CHECKS = frozenset({"security.W005", "security.W021"})
+
+
 def is_ready(findings: Sequence[Finding]) -> bool:
-    """A concern is ready when nothing at warning level or above is left."""
-    return not any(finding.numeric_level >= checks.WARNING for finding in findings)
+    """A concern is ready when nothing at warning level or above is left, policy choices aside."""
+    return not any(finding.numeric_level >= checks.WARNING and finding.id not in POLICY_CHECKS for finding in findings)

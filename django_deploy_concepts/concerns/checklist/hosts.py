@@ -32,6 +32,8 @@ class Facts:
     hostname_template: str
     hostname_note: str
     host_suffix: str | None
+    # The public hostnames declared in DEPLOY_CONCEPTS['hosts'] (or --host).
+    declared_hosts: tuple[str, ...] = ()
 
 
 def collect(context: ProjectContext) -> Facts:
@@ -47,6 +49,7 @@ def collect(context: ProjectContext) -> Facts:
         hostname_template=platform.hostname_template,
         hostname_note=platform.hostname_note,
         host_suffix=platform.host_suffix,
+        declared_hosts=context.target.hosts,
     )
 
 
@@ -99,14 +102,20 @@ def check_host_shapes(facts: Facts) -> list[CheckMessage]:
 def w010(host: str, title: str) -> Warning:
     return Warning(
         f"ALLOWED_HOSTS entry {host!r} accepts every app on {title}'s shared domain.",
-        hint=f"Name your own app's host instead, such as 'myapp{host}'.",
+        hint="Name your app's own host instead: the platform in use is another one.",
         obj=host,
         id="deploy_checklist.W010",
     )
 
 
 def check_shared_domain_wildcard(facts: Facts) -> list[CheckMessage]:
-    return [w010(host, SHARED_SUFFIXES[host.lower()]) for host in facts.allowed_hosts if host.lower() in SHARED_SUFFIXES]
+    # On the platform that owns the domain its router sends each app only its own hostnames, so
+    # the suffix admits nothing else; elsewhere the entry is a leftover that admits a foreign host.
+    return [
+        w010(host, SHARED_SUFFIXES[host.lower()])
+        for host in facts.allowed_hosts
+        if host.lower() in SHARED_SUFFIXES and facts.platform != "unknown" and host.lower() != (facts.host_suffix or "").lower()
+    ]
 
 
 CHECKS = (check_wildcard_host, check_host_shapes, check_shared_domain_wildcard)
@@ -116,20 +125,22 @@ CHECKS = (check_wildcard_host, check_host_shapes, check_shared_domain_wildcard)
 
 
 def platform_hosts_code(facts: Facts) -> str:
-    """Settings lines that put the platform's public hostname into ALLOWED_HOSTS."""
+    """Settings lines that put the public hostnames into ALLOWED_HOSTS: the declared ones, the
+    platform's variable, or a variable the user sets; never a placeholder host."""
+    own = (
+        repr(list(facts.declared_hosts)).replace("'", '"')
+        if facts.declared_hosts
+        else '[host for host in os.environ.get("DJANGO_ALLOWED_HOSTS", "").split(",") if host]'
+    )
     if facts.hostname_env:
         if facts.hostname_template == "{}":
             hostname = f'os.environ["{facts.hostname_env}"]'
         else:
             hostname = 'f"' + facts.hostname_template.replace("{}", f"{{os.environ['{facts.hostname_env}']}}") + '"'
-        return (
-            'ALLOWED_HOSTS = ["www.example.com"]  # your own domain, if any\n'
-            f'if "{facts.hostname_env}" in os.environ:\n'
-            f"    ALLOWED_HOSTS.append({hostname})"
-        )
-    if facts.host_suffix:
-        return f'ALLOWED_HOSTS = ["myapp{facts.host_suffix}", "www.example.com"]  # your app\'s name and own domain'
-    return 'ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "example.com,www.example.com").split(",")'
+        return f'ALLOWED_HOSTS = {own}\nif "{facts.hostname_env}" in os.environ:\n    ALLOWED_HOSTS.append({hostname})'
+    if facts.declared_hosts:
+        return f"ALLOWED_HOSTS = {own}"
+    return f"ALLOWED_HOSTS = {own}  # set DJANGO_ALLOWED_HOSTS=your.host,www.your.host where the app runs"
 
 
 def explain(facts: Facts, findings: tuple[Finding, ...]) -> tuple[list[Fact], list[Step]]:

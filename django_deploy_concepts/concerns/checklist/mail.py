@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import django
-from django.core.checks import CheckMessage, Error, Warning
+from django.core.checks import CheckMessage, Warning
 
 from django_deploy_concepts.context import ProjectContext
 from django_deploy_concepts.report import Fact, Finding, Step
@@ -108,17 +108,17 @@ def collect(context: ProjectContext) -> Facts:
 # Checks -------------------------------------------------------------------------------------------
 
 
-def e019(facts: Facts) -> Error:
-    return Error(
+def w019(facts: Facts) -> Warning:
+    return Warning(
         f"EMAIL_BACKEND is {facts.backend}, which never sends mail.",
         hint="Use the SMTP backend (or your provider's) outside development.",
-        id="deploy_checklist.E019",
+        id="deploy_checklist.W019",
     )
 
 
 def check_development_backend(facts: Facts) -> list[CheckMessage]:
     # With MAILERS, Django 6.1's own mail.E001 reports this; it is explained, not repeated.
-    return [e019(facts)] if facts.development_only and not facts.mailers_defined else []
+    return [w019(facts)] if facts.development_only and not facts.mailers_defined else []
 
 
 def w020(facts: Facts) -> Warning:
@@ -191,4 +191,4 @@ def explain(facts: Facts, findings: tuple[Finding, ...]) -> tuple[list[Fact], li
     return found, steps
 
 
-MAIL_IDS = frozenset({"deploy_checklist.E019", "deploy_checklist.W020", "mail.E001", "mail.W001"})
+MAIL_IDS = frozenset({"deploy_checklist.W019", "deploy_checklist.W020", "mail.E001", "mail.W001"})

@@ -20,13 +20,13 @@ class DevelopmentBackendTests(ChecklistTestCase):
                 warnings.simplefilter("ignore", PendingDeprecationWarning)
                 with override_settings(EMAIL_BACKEND=backend):
                     facts = self.facts()
-                    self.assertIn(mail.e019(facts.mail), self.messages())
+                    self.assertIn(mail.w019(facts.mail), self.messages())
 
     def test_quiet_for_smtp(self) -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", PendingDeprecationWarning)
             with override_settings(EMAIL_BACKEND=mail.SMTP_BACKEND):
-                self.assertNotIn("deploy_checklist.E019", self.ids())
+                self.assertNotIn("deploy_checklist.W019", self.ids())
 
     @unittest.skipUnless(HAS_MAILERS, "MAILERS exists from Django 6.1")
     def test_mailers_is_left_to_djangos_own_check(self) -> None:
@@ -35,7 +35,7 @@ class DevelopmentBackendTests(ChecklistTestCase):
         mailers = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
         with override_settings(MAILERS=mailers):
             facts = self.facts()
-            self.assertNotIn("deploy_checklist.E019", self.ids())
+            self.assertNotIn("deploy_checklist.W019", self.ids())
             self.assertEqual([message.id for message in check_mailers_production_backend(None)], ["mail.E001"])
         self.assertEqual(facts.mail.backend_setting, "MAILERS['default']")
         self.assertTrue(facts.mail.development_only)
