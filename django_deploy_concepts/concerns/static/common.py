@@ -5,18 +5,10 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TypeVar
 
-from django.core.checks import CheckMessage
-
-# Facts keep at most this many items of any list (the counts stay exact), so JSON stays small.
-MAX_LISTED = 50
-# Checks report at most this many items of one kind one by one, then one summary message.
-MAX_MESSAGES = 20
-
-Item = TypeVar("Item")
+# Facts list every instance and checks give one message for each: JSON is complete. The text and
+# markdown renderers summarise long runs of one id with a count (renderers.MAX_FINDINGS_PER_ID).
 
 
 def as_text(value: object) -> str | None:
@@ -54,17 +46,6 @@ def display_path(path: str, base_dir: Path) -> str:
     if is_within(path, base) and path != base:
         return os.path.relpath(path, base)
     return path
-
-
-def capped(
-    items: Sequence[Item], total: int, message: Callable[[Item], CheckMessage], more: Callable[[int], CheckMessage]
-) -> list[CheckMessage]:
-    """One message per item up to MAX_MESSAGES, then one that counts the rest."""
-    shown = list(items[:MAX_MESSAGES])
-    messages = [message(item) for item in shown]
-    if total > len(shown):
-        messages.append(more(total - len(shown)))
-    return messages
 
 
 def error_text(exc: BaseException) -> str:
