@@ -13,6 +13,8 @@ from typing import Any, Protocol
 from django_deploy_concepts.report import ConcernReport, Fact, Finding, Hop, Report
 
 FORMATS = ("text", "json", "markdown")
+# Text and markdown show this many findings of one id, then count the rest; JSON lists every one.
+MAX_FINDINGS_PER_ID = 20
 WIDTH = 88
 LEVEL_ORDER = ("critical", "error", "warning", "info", "debug")
 
@@ -185,16 +187,37 @@ def wrap_fact(prefix: str, value: str) -> list[str]:
     return lines
 
 
+def shown_findings(findings: Iterable[Finding]) -> tuple[list[Finding], dict[str, int]]:
+    """The findings text and markdown show (the first MAX_FINDINGS_PER_ID of each id), and how many
+    of each id they leave out. JSON shows every one."""
+    shown: list[Finding] = []
+    seen: dict[str, int] = {}
+    left_out: dict[str, int] = {}
+    for finding in findings:
+        seen[finding.id] = seen.get(finding.id, 0) + 1
+        if seen[finding.id] <= MAX_FINDINGS_PER_ID:
+            shown.append(finding)
+        else:
+            left_out[finding.id] = left_out.get(finding.id, 0) + 1
+    return shown, left_out
+
+
+def left_out_line(check_id: str, count: int) -> str:
+    return f"... and {count} more {check_id} (--format json lists every one)"
+
+
 def text_findings(concern: ConcernReport, style: TextStyle) -> list[str]:
     title = f"Findings ({count_summary(concern.findings)}"
     title += f", {concern.silenced} silenced)" if concern.silenced else ")"
     lines = [style.MIGRATE_HEADING(title)]
-    for finding in concern.findings:
+    shown, left_out = shown_findings(concern.findings)
+    for finding in shown:
         colour = style.ERROR if finding.level in ("error", "critical") else style.WARNING if finding.level == "warning" else style.NOTICE
         where = f"{finding.obj}: " if finding.obj else ""
         lines += wrap(f"{colour(finding.id)} [{finding.level}] {where}{finding.msg}", "  ")
         if finding.hint:
             lines += wrap(f"HINT: {finding.hint}", "      ")
+    lines += [f"  {left_out_line(check_id, count)}" for check_id, count in left_out.items()]
     return lines
 
 
@@ -249,10 +272,13 @@ def markdown_concern(concern: ConcernReport, *, verbosity: int, heading: str) ->
         lines.append("")
     if concern.findings:
         lines += ["| id | level | message | hint |", "|---|---|---|---|"]
-        for finding in concern.findings:
+        shown, left_out = shown_findings(concern.findings)
+        for finding in shown:
             where = f"{finding.obj}: " if finding.obj else ""
             lines.append(f"| `{finding.id}` | {finding.level} | {md_escape(where + finding.msg)} | {md_escape(finding.hint or '')} |")
         lines.append("")
+        for check_id, count in left_out.items():
+            lines += [md_escape(left_out_line(check_id, count)), ""]
     if concern.silenced:
         lines += [f"{concern.silenced} finding(s) silenced by SILENCED_SYSTEM_CHECKS.", ""]
     return lines

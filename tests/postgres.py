@@ -10,6 +10,7 @@ what a connection really did.
 from __future__ import annotations
 
 import dataclasses
+import glob
 import os
 import pwd
 import re
@@ -22,7 +23,8 @@ from typing import Any
 
 from tests.utils import free_port, require_executable
 
-POSTGRES_BIN = "/usr/lib/postgresql/15/bin"
+# Debian and Ubuntu keep the server programs off PATH, one folder per major version.
+DEBIAN_BIN_GLOB = "/usr/lib/postgresql/*/bin"
 SYSTEM_USER = "postgres"
 SUPERUSER = "postgres"
 HOST = "127.0.0.1"
@@ -44,12 +46,42 @@ class LogLine:
     message: str
 
 
+def server_bin_dirs() -> tuple[str, ...]:
+    """Folders that may hold initdb and pg_ctl, whatever the installed version: ``pg_config --bindir``,
+    then Debian's /usr/lib/postgresql/<version>/bin, newest first."""
+    found: list[str] = []
+    pg_config = shutil.which("pg_config")
+    if pg_config:
+        try:
+            result = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True, timeout=COMMAND_TIMEOUT, check=False)
+        except (OSError, subprocess.SubprocessError):
+            result = None
+        if result is not None and result.returncode == 0 and result.stdout.strip():
+            found.append(result.stdout.strip())
+
+    def major(folder: str) -> tuple[int, str]:
+        version = Path(folder).parent.name
+        return (int(version) if version.isdigit() else -1, version)
+
+    found += sorted(glob.glob(DEBIAN_BIN_GLOB), key=major, reverse=True)
+    return tuple(dict.fromkeys(found))
+
+
+def server_programs() -> tuple[str, str]:
+    """initdb and pg_ctl of one installation: from the first folder of ``server_bin_dirs`` that has
+    both, else from PATH (skipped without them, failed in CI, by ``require_executable``)."""
+    for folder in server_bin_dirs():
+        initdb, pg_ctl = Path(folder, "initdb"), Path(folder, "pg_ctl")
+        if os.access(initdb, os.X_OK) and os.access(pg_ctl, os.X_OK):
+            return str(initdb), str(pg_ctl)
+    return require_executable("initdb"), require_executable("pg_ctl")
+
+
 class PostgresServer:
     """One PostgreSQL cluster: ``start()``, create roles and databases, read its log, ``stop()``."""
 
     def __init__(self, *, tls: bool = True) -> None:
-        self.initdb = require_executable("initdb", POSTGRES_BIN)
-        self.pg_ctl = require_executable("pg_ctl", POSTGRES_BIN)
+        self.initdb, self.pg_ctl = server_programs()
         self.openssl = require_executable("openssl") if tls else None
         self.tls = tls
         self.host = HOST

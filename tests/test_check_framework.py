@@ -82,15 +82,16 @@ class ExplainCommandTests(SimpleTestCase):
         self.assertEqual(concern["silenced"], 1)
         self.assertIn("1 silenced", call("explain_checklist", offline=True))
 
-    @override_settings(**WILDCARD_HOSTS)
     def test_fail_level(self) -> None:
-        rows = [("WARNING", True), ("ERROR", None), ("CRITICAL", False)]
-        for level, fails in rows:
-            with self.subTest(level=level):
-                if level == "ERROR":
-                    # Whether an error is present depends on the rest of the test settings: compute it.
-                    data = self.explain_json("explain_checklist")
-                    fails = any(finding["level"] in ("error", "critical") for finding in data["concerns"][0]["findings"])
+        # ALLOWED_HOSTS = ["*"] is a warning (W003); a URL in it is an error (E004).
+        rows = [
+            ("WARNING", ["*"], True),
+            ("ERROR", ["*"], False),
+            ("ERROR", ["*", "https://example.com"], True),
+            ("CRITICAL", ["*", "https://example.com"], False),
+        ]
+        for level, allowed_hosts, fails in rows:
+            with self.subTest(level=level, allowed_hosts=allowed_hosts), override_settings(ALLOWED_HOSTS=allowed_hosts):
                 if fails:
                     with self.assertRaises(CommandError) as raised:
                         call("explain_checklist", offline=True, fail_level=level)

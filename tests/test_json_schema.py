@@ -1,15 +1,22 @@
-"""The JSON output keeps the documented schema (docs/json.rst)."""
+"""The JSON output keeps the documented schema (docs/json.rst), lists every instance, and is all
+that stdout carries."""
 
 from __future__ import annotations
 
 import json
+import re
+import tempfile
+from collections import Counter
+from pathlib import Path
 from typing import Any
 
 from django.test import SimpleTestCase, override_settings
 
+from benchmarks.generate import STATIC_ROOT_VARIABLE, Size, generate
 from django_deploy_concepts.concerns import all_concerns
+from django_deploy_concepts.renderers import MAX_FINDINGS_PER_ID
 from django_deploy_concepts.report import SCHEMA_VERSION
-from tests.utils import call
+from tests.utils import call, run_manage
 
 LEVELS = {"debug", "info", "warning", "error", "critical"}
 PROJECT_KEYS = {
@@ -63,3 +70,77 @@ class JsonSchemaTests(SimpleTestCase):
     def test_keys_are_sorted_for_stable_diffs(self) -> None:
         output = call("explain_static", output_format="json", offline=True)
         self.assertEqual(output, json.dumps(json.loads(output), sort_keys=True, indent=2) + "\n")
+
+
+# Well past the caps earlier versions had (50 listed per fact, 20 messages per id, then "N more").
+LARGE = Size(apps=2, static_files=60, templates=200, broken_share=0.5)
+STATIC_TAG = re.compile(r"""\{% static ["']([^"']+)["'] %\}""")
+CSS_URL = re.compile(r"""url\(\s*["']?([^"')]+)["']?\s*\)""")
+PRINTED = "printed by the project"
+
+
+class CompleteJsonTests(SimpleTestCase):
+    """A generated project with hundreds of missing references: JSON lists each one; text counts."""
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        super().setUpClass()
+        directory = tempfile.TemporaryDirectory()
+        cls.addClassCleanup(directory.cleanup)
+        cls.static_root = str(Path(directory.name) / "static_root")
+        cls.project = generate(Path(directory.name) / "project", LARGE, seed=3)
+        # The project prints when its URLconf and WSGI module are imported: none of it may reach stdout.
+        for module in ("urls.py", "wsgi.py"):
+            path = cls.project.root / "benchproject" / module
+            path.write_text(f"print({PRINTED!r})\n" + path.read_text())
+        # What the code under test must find, counted here from the files themselves.
+        cls.missing_in_templates = []
+        for label in cls.project.app_labels:
+            for template in sorted((cls.project.root / label / "templates").rglob("*.html")):
+                for path in STATIC_TAG.findall(template.read_text()):
+                    if not (cls.project.root / path.split("/", 1)[0] / "static" / path).is_file():
+                        cls.missing_in_templates.append(path)
+        cls.missing_in_stylesheets = []
+        for label in cls.project.app_labels:
+            for stylesheet in sorted((cls.project.root / label / "static").rglob("*.css")):
+                for url in CSS_URL.findall(stylesheet.read_text()):
+                    if not url.startswith(("data:", "#")) and not (stylesheet.parent / url).is_file():
+                        cls.missing_in_stylesheets.append(url)
+
+    def explain(self, *options: str) -> str:
+        result = run_manage(self.project.root, "explain_static", "--offline", *options, env={STATIC_ROOT_VARIABLE: self.static_root})
+        self.assertEqual(result.returncode, 0, result.stderr[-2000:])
+        return result.stdout
+
+    def test_the_project_is_past_the_old_caps(self) -> None:
+        self.assertGreater(len(self.missing_in_templates), 50)
+        self.assertGreater(len(self.missing_in_stylesheets), 20)
+        self.assertEqual(len(self.missing_in_templates) + len(self.missing_in_stylesheets), self.project.broken_references)
+
+    def test_stdout_carries_only_the_json_document(self) -> None:
+        result = run_manage(self.project.root, "explain_deploy", "--format", "json", env={STATIC_ROOT_VARIABLE: self.static_root})
+        self.assertEqual(result.returncode, 0, result.stderr[-2000:])
+        self.assertNotIn(PRINTED, result.stdout)
+        self.assertEqual(json.loads(result.stdout)["schema_version"], SCHEMA_VERSION)
+
+    def test_json_lists_every_missing_reference(self) -> None:
+        stdout = self.explain("--format", "json")
+        (static,) = json.loads(stdout)["concerns"]
+        ids = Counter(finding["id"] for finding in static["findings"])
+        self.assertEqual(ids["deploy_static.E020"], len(self.missing_in_templates))
+        self.assertEqual(ids["deploy_static.E022"], len(self.missing_in_stylesheets))
+        templates, stylesheets = static["facts"]["templates"], static["facts"]["stylesheets"]
+        self.assertEqual(sorted(reference["path"] for reference in templates["missing"]), sorted(self.missing_in_templates))
+        self.assertEqual(templates["missing_count"], len(self.missing_in_templates))
+        self.assertEqual(len(stylesheets["missing"]), len(self.missing_in_stylesheets))
+        self.assertEqual(stylesheets["missing_count"], len(self.missing_in_stylesheets))
+        self.assertNotIn(" more ", " ".join(finding["msg"] for finding in static["findings"]))
+
+    def test_text_and_markdown_count_what_they_leave_out(self) -> None:
+        left_out = len(self.missing_in_templates) - MAX_FINDINGS_PER_ID
+        expected = f"... and {left_out} more deploy_static.E020 (--format json lists every one)"
+        for output_format, one_finding in (("text", "deploy_static.E020 [error]"), ("markdown", "| `deploy_static.E020` | error |")):
+            with self.subTest(output_format):
+                stdout = self.explain("--format", output_format, "--no-color")
+                self.assertIn(expected, stdout)
+                self.assertEqual(stdout.count(one_finding), MAX_FINDINGS_PER_ID)

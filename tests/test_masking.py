@@ -12,6 +12,7 @@ from django.views.debug import SafeExceptionReporterFilter, get_default_exceptio
 
 from django_deploy_concepts import masking
 from django_deploy_concepts.report import Fact, Finding
+from tests.utils import override_databases
 
 
 class MaskUrlTests(SimpleTestCase):
@@ -32,12 +33,14 @@ class KnownSecretsTests(SimpleTestCase):
     @override_settings(
         SECRET_KEY="planted-secret-key-value-0123456789",
         CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"password": "planted-email-password"}}},
-        DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:", "PASSWORD": "planted-db-password"}},
     )
     def test_secret_settings_and_environment_are_known(self) -> None:
-        secrets = masking.known_secrets(
-            {"GITHUB_TOKEN": "planted-token-value", "DATABASE_URL": "postgres://u:planted-url-pw@h/d", "HOME": "/root"}
-        )
+        with override_databases(
+            {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:", "PASSWORD": "planted-db-password"}}
+        ):
+            secrets = masking.known_secrets(
+                {"GITHUB_TOKEN": "planted-token-value", "DATABASE_URL": "postgres://u:planted-url-pw@h/d", "HOME": "/root"}
+            )
         for planted in (
             "planted-secret-key-value-0123456789",
             "planted-email-password",

@@ -1,7 +1,9 @@
-"""README.rst's two commands are the ones CI runs, and every command it documents exists."""
+"""README.rst's two commands are the ones CI runs, what it says of CI and dependencies is what
+.ci/run and pyproject.toml do, and every command it documents exists."""
 
 from __future__ import annotations
 
+import importlib.metadata
 import re
 
 from django.core.management import get_commands
@@ -25,6 +27,41 @@ class ReadmeTests(SimpleTestCase):
         for command in commands:
             with self.subTest(command=command):
                 self.assertIn(f"bash -c '{command}'", CI_SCRIPT)
+
+    def test_ci_runs_the_matrix_the_readme_shows(self) -> None:
+        pythons = re.findall(r"find_python (3\.\d+)", CI_SCRIPT)
+        self.assertEqual(pythons, ["3.10", "3.12", "3.13"])
+        self.assertIn("--resolution lowest-direct", CI_SCRIPT)
+        self.assertIn("``lowest-direct``", README)
+        rows = {
+            "3.10": "lowest direct ones",
+            "3.12": "Django 6.0 ",
+            "3.13": "Django 6.1 ",
+        }
+        for python, dependencies in rows.items():
+            with self.subTest(python=python):
+                self.assertRegex(README, rf"(?m)^{re.escape(dependencies)}.*  {re.escape(python)}  ")
+        self.assertIn('"django>=6.0,<6.1"', CI_SCRIPT)
+        self.assertIn('"django>=6.1,<6.2"', CI_SCRIPT)
+
+    def test_every_django_classifier_has_a_ci_point(self) -> None:
+        classifiers = importlib.metadata.metadata("django-deploy-concepts").get_all("Classifier") or []
+        versions = [line.rsplit(" :: ", 1)[1] for line in classifiers if line.startswith("Framework :: Django :: ")]
+        self.assertEqual(versions, ["5.2", "6.0", "6.1"])
+        self.assertNotIn("Topic :: Internet :: WWW/HTTP :: WSGI :: Server", classifiers)
+
+    def test_readme_states_the_lower_bounds_of_pyproject(self) -> None:
+        requirements = importlib.metadata.requires("django-deploy-concepts") or []
+        bounds = {}
+        for requirement in requirements:
+            match = re.match(r"([A-Za-z0-9_.-]+)\s*>=\s*([0-9.]+)", requirement)
+            if match and "extra ==" not in requirement:
+                bounds[match[1].lower()] = match[2]
+        self.assertEqual(bounds.get("dj-database-url"), "3.0")
+        names = {"django": "Django", "whitenoise": "WhiteNoise", "dj-database-url": "dj-database-url", "gunicorn": "gunicorn"}
+        for name, shown in names.items():
+            with self.subTest(name):
+                self.assertIn(f"{shown} {bounds[name]}+", " ".join(README.split()))
 
     def test_documented_commands_exist(self) -> None:
         documented = set(re.findall(r"``(explain_[a-z]+)``", README))

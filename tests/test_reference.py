@@ -43,7 +43,7 @@ class ReferenceTests(SimpleTestCase):
                 segment = ast.get_source_segment(text, node) or ""
                 name = getattr(node, "name", None) or ast.unparse(getattr(node, "targets", [node])[0])
                 for check_id in DEFINED_ID.findall(segment):
-                    # e018 and e018_more (the summary past the first few) are one unit.
+                    # A factory and the helpers named after it (e018, e018_...) are one unit.
                     units[check_id].add(f"{path.name}:{name.split('_')[0].lower()}")
         self.assertTrue(units)
         self.assertEqual({check_id: places for check_id, places in units.items() if len(places) > 1}, {})

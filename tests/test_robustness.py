@@ -9,7 +9,7 @@ from django.test import SimpleTestCase, override_settings
 from django.utils.functional import SimpleLazyObject
 
 from django_deploy_concepts.renderers import FORMATS
-from tests.utils import call
+from tests.utils import call, override_databases
 
 COMMANDS = ("explain_static", "explain_database", "explain_wsgi", "explain_webserver", "explain_checklist", "explain_deploy")
 
@@ -62,7 +62,6 @@ class OddSettingsTests(SimpleTestCase):
 
     def test_broken_databases_setting_is_a_finding(self) -> None:
         for value in (None, "sqlite", {"default": "sqlite"}, {"default": {"ENGINE": None}}):
-            with self.subTest(value=repr(value)), override_settings(DATABASES=value), warnings.catch_warnings():
-                warnings.simplefilter("ignore", UserWarning)
+            with self.subTest(value=repr(value)), override_databases(value):
                 data = json.loads(call("explain_database", output_format="json", offline=True))
                 self.assertEqual(data["concerns"][0]["concern"], "database")

@@ -9,7 +9,7 @@ import django
 from django.test import SimpleTestCase, override_settings
 
 from django_deploy_concepts.renderers import FORMATS
-from tests.utils import call
+from tests.utils import call, override_databases
 
 COMMANDS = ("explain_static", "explain_database", "explain_wsgi", "explain_webserver", "explain_checklist", "explain_deploy")
 PLANTED = {
@@ -47,7 +47,7 @@ class PlantedSecretsTests(SimpleTestCase):
         databases = {
             "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:", "PASSWORD": PLANTED["db_password"]},
         }
-        with mock.patch.dict(os.environ, environ), override_settings(DATABASES=databases):
+        with mock.patch.dict(os.environ, environ), override_databases(databases):
             for command in COMMANDS:
                 for output_format in FORMATS:
                     for verbosity in (1, 2):

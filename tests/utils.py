@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
+import re
 import shutil
 import socket
 import subprocess
 import sys
 import unittest
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from django.core.management import call_command
+from django.test import override_settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_DIR = REPO_ROOT / "example"
 FIXTURES_DIR = Path(__file__).resolve().parent / "fixtures"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 SUBPROCESS_TIMEOUT = 120
+# What django.test.signals says whenever a test overrides DATABASES.
+DATABASES_OVERRIDE_WARNING = "Overriding setting DATABASES can lead to unexpected behavior."
 
 
 def require_executable(name: str, *extra_dirs: str) -> str:
@@ -34,6 +40,20 @@ def require_executable(name: str, *extra_dirs: str) -> str:
     if IN_CI:
         raise AssertionError(message)
     raise unittest.SkipTest(message)
+
+
+@contextlib.contextmanager
+def override_databases(databases: object) -> Iterator[None]:
+    """override_settings(DATABASES=...) without Django's warning that it does not reconnect.
+
+    The concerns read DATABASES from settings and open their own connections, so the warning
+    (about the test runner's connections) does not apply; only that one warning is silenced, on
+    entering and on leaving the override, and every other warning still shows.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=re.escape(DATABASES_OVERRIDE_WARNING), category=UserWarning)
+        with override_settings(DATABASES=databases):
+            yield
 
 
 def free_port() -> int:

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from django.core import checks
@@ -30,6 +34,26 @@ def positive_seconds(value: str) -> float:
     if not 0 < seconds <= 600:
         raise argparse.ArgumentTypeError("the timeout must be more than 0 and at most 600 seconds")
     return seconds
+
+
+@contextlib.contextmanager
+def stdout_to_stderr() -> Iterator[None]:
+    """Send whatever is printed meanwhile (the project's code, its loggers bound to stdout, child
+    processes) to stderr, at the Python and the file descriptor level, so stdout carries only the report."""
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+        os.dup2(2, 1)
+    except OSError:  # no usable descriptor 1 or 2: the Python-level redirect still holds
+        saved = None
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        sys.stdout.flush()
+        if saved is not None:
+            os.dup2(saved, 1)
+            os.close(saved)
 
 
 def public_hostname(value: str) -> str:
@@ -111,14 +135,17 @@ class ExplainCommand(BaseCommand):
             parser.add_argument("--brief", action="store_true", help="Show only the request path and one status line per concern.")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # JSON on stdout is read by programs: whatever runs meanwhile prints to stderr instead.
+        quiet = stdout_to_stderr() if options["output_format"] == "json" else contextlib.nullcontext()
         try:
-            context = build_context(
-                databases=self.database_aliases(options),
-                platform=options["platform"],
-                timeout=options["timeout"],
-                target=declared_target(options),
-            )
-            report = runner.build_report(context, self.concerns)
+            with quiet:
+                context = build_context(
+                    databases=self.database_aliases(options),
+                    platform=options["platform"],
+                    timeout=options["timeout"],
+                    target=declared_target(options),
+                )
+                report = runner.build_report(context, self.concerns)
         except Exception as exc:  # noqa: BLE001 - the command explains a broken project; it never shows a traceback
             secrets = masking.known_secrets()
             raise CommandError(

@@ -12,6 +12,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import django
 from django.test import SimpleTestCase
 
 from tests.utils import EXAMPLE_DIR, run_manage
@@ -40,9 +41,14 @@ CSRF_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = 31536000
 ADMINS = [("Ops", "ops@example.org")]
 SERVER_EMAIL = DEFAULT_FROM_EMAIL = "blog@example.org"
-EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-EMAIL_HOST = os.environ.get("EMAIL_HOST", "smtp.example.org")
 """
+# Django 6.1 deprecates EMAIL_BACKEND and EMAIL_HOST for MAILERS (and the suite makes deprecations errors).
+MAIL = (
+    'MAILERS = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend",'
+    ' "OPTIONS": {"host": os.environ.get("EMAIL_HOST", "smtp.example.org")}}}\n'
+    if django.VERSION >= (6, 1)
+    else 'EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"\nEMAIL_HOST = os.environ.get("EMAIL_HOST", "smtp.example.org")\n'
+)
 REQUIREMENTS = "Django>=5.2\ngunicorn>=22\ndj-database-url>=2.1\npsycopg[binary]>=3.1\ndjango-deploy-concepts\n"
 WHITENOISE_MIDDLEWARE = '    "django.middleware.security.SecurityMiddleware",\n    "whitenoise.middleware.WhiteNoiseMiddleware",\n'
 NGINX = """server {
@@ -93,7 +99,7 @@ class CorrectProjectTests(SimpleTestCase):
         text = text.replace("STATIC_STORAGE", storage)
         if whitenoise:
             text = text.replace('    "django.middleware.security.SecurityMiddleware",\n', WHITENOISE_MIDDLEWARE)
-        settings_path.write_text(text + HARDENING + settings_tail, encoding="utf-8")
+        settings_path.write_text(text + HARDENING + MAIL + settings_tail, encoding="utf-8")
         # The template's missing image (deploy_static.E020), added as the report says.
         shutil.copy(project / "blog/static/blog/img/logo.png", project / "blog/static/blog/img/empty.png")
         (project / "Procfile").unlink()

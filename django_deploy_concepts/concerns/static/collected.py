@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from django.core.checks import CheckMessage, Error, Info, Warning
 
 from django_deploy_concepts import vcs
-from django_deploy_concepts.concerns.static.common import MAX_LISTED, is_within, real
+from django_deploy_concepts.concerns.static.common import is_within, real
 from django_deploy_concepts.concerns.static.finders import listing
 from django_deploy_concepts.concerns.static.locations import Folder
 from django_deploy_concepts.concerns.static.storage import StorageFacts
@@ -195,9 +195,9 @@ def collect(context: ProjectContext, root: Folder | None, storage: StorageFacts)
         manifest_entries=len(entries),
         manifest_error=manifest_error,
         missing=len(missing),
-        missing_sample=tuple(missing[:MAX_LISTED]),
+        missing_sample=tuple(missing),
         newer=len(newer),
-        newer_sample=tuple(newer[:MAX_LISTED]),
+        newer_sample=tuple(newer),
         vcs=vcs,
         vcs_detail=vcs_detail,
         tracked_files=tracked,

@@ -5,19 +5,11 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from collections.abc import Callable, Sequence
-from typing import TypeVar
-
-from django.core.checks import CheckMessage
 
 from django_deploy_concepts.helpers import error_text
 
-# Facts keep at most this many items of any list (the counts stay exact), so JSON stays small.
-MAX_LISTED = 50
-# Checks report at most this many items of one kind one by one, then one summary message.
-MAX_MESSAGES = 20
-
-Item = TypeVar("Item")
+# Facts list every instance and checks give one message for each: JSON is complete. The text and
+# markdown renderers summarise long runs of one id with a count (renderers.MAX_FINDINGS_PER_ID).
 
 
 def absolute(path: object) -> str | None:
@@ -41,17 +33,6 @@ def real(path: object) -> str | None:
 def is_within(inner: str, outer: str) -> bool:
     """True when ``inner`` is ``outer`` or a folder below it (both absolute)."""
     return inner == outer or inner.startswith(outer.rstrip(os.sep) + os.sep)
-
-
-def capped(
-    items: Sequence[Item], total: int, message: Callable[[Item], CheckMessage], more: Callable[[int], CheckMessage]
-) -> list[CheckMessage]:
-    """One message per item up to MAX_MESSAGES, then one that counts the rest."""
-    shown = list(items[:MAX_MESSAGES])
-    messages = [message(item) for item in shown]
-    if total > len(shown):
-        messages.append(more(total - len(shown)))
-    return messages
 
 
 def unreadable_reason(full_path: str, mode: int | None, exc: OSError | None) -> str | None:

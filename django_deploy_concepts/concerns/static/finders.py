@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.core.checks import CheckMessage, Error, Info
 
-from django_deploy_concepts.concerns.static.common import MAX_LISTED, capped, size, unreadable_reason
+from django_deploy_concepts.concerns.static.common import size, unreadable_reason
 from django_deploy_concepts.context import ProjectContext
 from django_deploy_concepts.helpers import display_path, error_text
 from django_deploy_concepts.report import Fact, Step
@@ -345,8 +345,7 @@ class Pass:
                     reason = unreadable_reason(full_path, result.st_mode, None)
         if reason is not None:
             self.unreadable_count += 1
-            if len(self.unreadable) < MAX_LISTED:
-                self.unreadable.append(UnreadableFile(collected_path, label, reason))
+            self.unreadable.append(UnreadableFile(collected_path, label, reason))
         counts[1] += 1
         counts[2] += size
         winner = self.files.get(collected_path)
@@ -366,11 +365,11 @@ class Pass:
             bytes=sum(sizes),
             sources=tuple(SourceSummary(label, kind, count, size) for label, (kind, count, size) in self.totals.items()),
             largest=tuple(StaticFile(path, self.files[path].source, self.files[path].size) for path in largest),
-            shadowed=tuple(ShadowedPath(path, labels[0], tuple(labels[1:])) for path, labels in sorted(self.shadowed.items())[:MAX_LISTED]),
+            shadowed=tuple(ShadowedPath(path, labels[0], tuple(labels[1:])) for path, labels in sorted(self.shadowed.items())),
             shadowed_count=len(self.shadowed),
             unreadable=tuple(self.unreadable),
             unreadable_count=self.unreadable_count,
-            failures=tuple(self.failures[:MAX_LISTED]),
+            failures=tuple(self.failures),
             truncated=self.truncated,
         )
 
@@ -443,12 +442,8 @@ def e018(unreadable: UnreadableFile) -> Error:
     )
 
 
-def e018_more(count: int) -> Error:
-    return Error(f"{count} more static files cannot be read.", hint="explain_static lists the first of them.", id="deploy_static.E018")
-
-
 def check_unreadable_files(facts: Facts) -> list[CheckMessage]:
-    return capped(facts.sources.unreadable, facts.sources.unreadable_count, e018, e018_more)
+    return [e018(unreadable) for unreadable in facts.sources.unreadable]
 
 
 def i019(shadowed: ShadowedPath) -> Info:
@@ -459,12 +454,8 @@ def i019(shadowed: ShadowedPath) -> Info:
     )
 
 
-def i019_more(count: int) -> Info:
-    return Info(f"{count} more static paths are provided twice.", hint="explain_static lists the first of them.", id="deploy_static.I019")
-
-
 def check_shadowed_paths(facts: Facts) -> list[CheckMessage]:
-    return capped(facts.sources.shadowed, facts.sources.shadowed_count, i019, i019_more)
+    return [i019(shadowed) for shadowed in facts.sources.shadowed]
 
 
 CHECKS = (check_finders, check_unreadable_files, check_shadowed_paths)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.checks import CheckMessage, Error, Info, Warning
 
 from django_deploy_concepts import formats
-from django_deploy_concepts.concerns.static.common import MAX_LISTED, is_within, real
+from django_deploy_concepts.concerns.static.common import is_within, real
 from django_deploy_concepts.context import MAX_FILE_BYTES, ProjectContext
 from django_deploy_concepts.helpers import display_path, error_text, read_head_text
 from django_deploy_concepts.report import Fact, Step
@@ -181,7 +181,7 @@ def serve_patterns(context: ProjectContext, errors: list[str]) -> tuple[ServePat
                 found.append(ServePattern(route, view, None if root is None else str(root), serves))
 
     walk(patterns, "", 0)
-    return tuple(found[:MAX_LISTED])
+    return tuple(found)
 
 
 def url_prefix(url: object) -> str | None:
@@ -244,7 +244,7 @@ def served_elsewhere(context: ProjectContext) -> tuple[str, ...]:
     prefix = url_prefix(context.setting("STATIC_URL"))
     if prefix is None:
         return ()
-    return tuple([*router_locations(context, prefix), *web_server_locations(context, prefix)][:MAX_LISTED])
+    return (*router_locations(context, prefix), *web_server_locations(context, prefix))
 
 
 def collect(context: ProjectContext, middleware: tuple[str, ...], manifest: bool, errors: list[str]) -> ServingFacts:

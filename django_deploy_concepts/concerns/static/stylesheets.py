@@ -23,7 +23,6 @@ from urllib.parse import unquote, urldefrag, urlsplit
 
 from django.core.checks import CheckMessage, Error
 
-from django_deploy_concepts.concerns.static.common import MAX_LISTED, capped
 from django_deploy_concepts.concerns.static.finders import Listing, listing, parent
 from django_deploy_concepts.concerns.static.scanning import FileTooLarge, block_boundaries, inside_blocks, read_listed
 from django_deploy_concepts.context import ProjectContext
@@ -216,9 +215,8 @@ class Scan:
                     left_alone += 1
                 elif isinstance(state, str):
                     self.missing_count += 1
-                    if len(self.missing) < MAX_LISTED:
-                        line = text.count("\n", 0, start) + 1
-                        self.missing.append(BrokenReference(name, line, reference, state, None))
+                    line = text.count("\n", 0, start) + 1
+                    self.missing.append(BrokenReference(name, line, reference, state, None))
             self.verified += verified
             self.ignored += left_alone
 
@@ -331,11 +329,9 @@ def scanned_files(
         text, problem = read_text(listed.full_path, listed.size)
         if problem == "undecodable":
             scan.undecodable_count += 1
-            if len(scan.undecodable) < MAX_LISTED:
-                scan.undecodable.append(name)
+            scan.undecodable.append(name)
         elif problem is not None:
-            if len(scan.unread) < MAX_LISTED:
-                scan.unread.append((name, problem))
+            scan.unread.append((name, problem))
         elif text is not None:
             try:
                 if not deadline.allows(len(text)):
@@ -347,8 +343,7 @@ def scanned_files(
                     deadline.stop()
             except TooSlow:
                 # collectstatic's post-processing uses the same expressions: it is as slow on this file.
-                if len(scan.unread) < MAX_LISTED:
-                    scan.unread.append((name, NOT_VERIFIED))
+                scan.unread.append((name, NOT_VERIFIED))
                 continue
             for references in found:
                 scan.scan(name, text, references)
@@ -407,14 +402,7 @@ def check_stylesheet_references(facts: Facts) -> list[CheckMessage]:
             id="deploy_static.E022",
         )
 
-    def more(count: int) -> CheckMessage:
-        return Error(
-            f"{count} more stylesheet or script references name no file.",
-            hint="explain_static lists the first of them.",
-            id="deploy_static.E022",
-        )
-
-    return capped(stylesheets.missing, stylesheets.missing_count, message, more)
+    return [message(reference) for reference in stylesheets.missing]
 
 
 def e023(name: str) -> Error:
@@ -425,16 +413,10 @@ def e023(name: str) -> Error:
     )
 
 
-def e023_more(count: int) -> Error:
-    return Error(
-        f"{count} more stylesheets or scripts are not UTF-8.", hint="explain_static lists the first of them.", id="deploy_static.E023"
-    )
-
-
 def check_undecodable(facts: Facts) -> list[CheckMessage]:
     if not facts.storage.hashes:
         return []
-    return capped(facts.stylesheets.undecodable, facts.stylesheets.undecodable_count, e023, e023_more)
+    return [e023(name) for name in facts.stylesheets.undecodable]
 
 
 CHECKS = (check_stylesheet_references, check_undecodable)

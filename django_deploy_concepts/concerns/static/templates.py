@@ -15,7 +15,7 @@ from urllib.parse import unquote, urldefrag, urlsplit
 
 from django.core.checks import CheckMessage, Error, Warning
 
-from django_deploy_concepts.concerns.static.common import MAX_LISTED, capped, unreadable_reason
+from django_deploy_concepts.concerns.static.common import unreadable_reason
 from django_deploy_concepts.concerns.static.finders import Listing, listing
 from django_deploy_concepts.concerns.static.scanning import (
     DJANGO_TAG_PATTERN,
@@ -116,8 +116,7 @@ class Scan:
 
     def problem(self, line: int | None, problem: str, kind: str, template: str | None = None) -> None:
         self.problems_count += 1
-        if len(self.problems) < MAX_LISTED:
-            self.problems.append(TemplateProblem(template or self.template, line, problem, kind))
+        self.problems.append(TemplateProblem(template or self.template, line, problem, kind))
 
     def reference(self, line: int, path: str) -> None:
         self.references += 1
@@ -128,8 +127,7 @@ class Scan:
             self.verified += 1
         else:
             self.missing_count += 1
-            if len(self.missing) < MAX_LISTED:
-                self.missing.append(TemplateReference(self.template, line, path, self.files.suggest(key)))
+            self.missing.append(TemplateReference(self.template, line, path, self.files.suggest(key)))
 
 
 def manifest_key(path: str) -> str | None:
@@ -431,8 +429,7 @@ def scan_templates(context: ProjectContext) -> TemplateFacts:
             scan.templates += 1
             scan.current = (full_path, name)
             if problem == TOO_LARGE:
-                if len(scan.not_scanned) < MAX_LISTED:
-                    scan.not_scanned.append(scan.template)
+                scan.not_scanned.append(scan.template)
             elif problem is not None:
                 scan.problem(None, problem, "encoding" if "valid" in problem else "unreadable")
             elif text is not None and "static" in text:
@@ -496,14 +493,7 @@ def check_template_references(facts: Facts) -> list[CheckMessage]:
             id="deploy_static.E020",
         )
 
-    def more(count: int) -> CheckMessage:
-        return Error(
-            f"{count} more {{% static %}} paths name no static file.",
-            hint="explain_static lists the first of them.",
-            id="deploy_static.E020",
-        )
-
-    return capped(templates.missing, templates.missing_count, message, more)
+    return [message(reference) for reference in templates.missing]
 
 
 PROBLEM_HINTS = {
@@ -519,12 +509,8 @@ def w021(problem: TemplateProblem) -> Warning:
     return Warning(f"{where}: {problem.problem}", hint=PROBLEM_HINTS[problem.kind], id="deploy_static.W021")
 
 
-def w021_more(count: int) -> Warning:
-    return Warning(f"{count} more template problems.", hint="explain_static lists the first of them.", id="deploy_static.W021")
-
-
 def check_template_problems(facts: Facts) -> list[CheckMessage]:
-    return capped(facts.templates.problems, facts.templates.problems_count, w021, w021_more)
+    return [w021(problem) for problem in facts.templates.problems]
 
 
 CHECKS = (check_template_references, check_template_problems)

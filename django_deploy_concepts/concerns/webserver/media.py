@@ -16,8 +16,6 @@ from django_deploy_concepts.helpers import as_text, describe_exception
 if TYPE_CHECKING:
     from django_deploy_concepts.concerns.webserver import Facts
 
-MAX_FIELDS = 50
-
 
 @dataclasses.dataclass(frozen=True)
 class MediaFacts:
@@ -74,8 +72,8 @@ def collect_media_facts(context: ProjectContext, errors: list[str]) -> MediaFact
         media_root=as_text(context.setting("MEDIA_ROOT")),
         # Django reads an empty MEDIA_URL as the script prefix, "/": every upload URL would hit the URLconf.
         media_url=None if as_text(context.setting("MEDIA_URL")) in (None, "/") else as_text(context.setting("MEDIA_URL")),
-        local_file_fields=tuple(local[:MAX_FIELDS]),
-        remote_file_fields=tuple(remote[:MAX_FIELDS]),
+        local_file_fields=tuple(local),
+        remote_file_fields=tuple(remote),
         default_storage=default_name,
     )
 

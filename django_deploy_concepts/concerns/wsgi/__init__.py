@@ -71,7 +71,7 @@ class Facts:
     wsgi_application: str | None
     wsgi_application_error: str | None
     start_commands: tuple[StartCommand, ...]
-    # Names of the production servers installed here (details in ``servers``).
+    # Names of the servers installed in this environment, not production's (details in ``servers``).
     servers_installed: tuple[str, ...]
     errors: tuple[str, ...]
     wsgi: LoadedApplication

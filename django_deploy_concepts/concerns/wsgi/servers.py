@@ -1,4 +1,9 @@
-"""Which production servers are installed here, and does the one that runs fit the project (WSGI or ASGI)?"""
+"""Which servers this environment has, and does the one that runs fit the project (WSGI or ASGI)?
+
+What is installed where the command runs says nothing about production: this app itself brings
+gunicorn, WhiteNoise and dj-database-url wherever it is installed. What production runs comes from
+what production installs (its requirements, lock file or Dockerfile), which the checklist concern reads.
+"""
 
 from __future__ import annotations
 
@@ -97,6 +102,11 @@ CHECKS = (check_channels_served,)
 # Explanation ------------------------------------------------------------------------------------------
 
 
+# Said next to the servers found: they are this environment's, not production's.
+NOT_PRODUCTION = "what this environment has, not what production installs: that comes from its requirements, lock file or Dockerfile"
+
+
 def found(facts: Facts) -> list[Fact]:
     installed = ", ".join(f"{server.name} {server.version or '(on PATH)'} ({server.interface})" for server in facts.servers)
-    return [Fact("Production servers installed here", installed or "none", bool(facts.servers))]
+    # Neutral: gunicorn is always here (this app depends on it), so it proves nothing about production.
+    return [Fact("Servers installed in this environment", f"{installed or 'none'} ({NOT_PRODUCTION})", None)]

@@ -1,20 +1,30 @@
 from __future__ import annotations
 
+from django.core.checks import Error
 from django.test import override_settings
 
 from django_deploy_concepts.concerns.checklist import debug
 from tests.concerns.checklist.helpers import ChecklistTestCase
+from tests.utils import REPO_ROOT
 
 HEADER = "import os\n\n"
 
 
 class DebugIsBooleanTests(ChecklistTestCase):
     def test_fires_for_non_booleans(self) -> None:
-        for value in ("False", "0", 1, None):
+        hint = 'Convert it: DEBUG = os.environ.get("DJANGO_DEBUG", "") == "1" (or use a boolean parser).'
+        rows = [
+            ("False", "DEBUG is the str 'False', not True or False; it counts as true."),
+            ("0", "DEBUG is the str '0', not True or False; it counts as true."),
+            (1, "DEBUG is the int 1, not True or False; it counts as true."),
+        ]
+        for value, text in rows:
             with self.subTest(value=value), override_settings(DEBUG=value):
                 messages = [message for message in self.messages() if message.id == "deploy_checklist.E001"]
-                facts = self.facts()
-                self.assertEqual(messages, [debug.e001(facts.debug)])
+                expected = Error(text, hint=hint, obj=f"{REPO_ROOT / 'tests' / 'settings.py'}:7", id="deploy_checklist.E001")
+                self.assertEqual(messages, [expected])
+        with override_settings(DEBUG=None):
+            self.assertIn("deploy_checklist.E001", self.ids())
 
     def test_points_at_the_line_that_reads_the_environment(self) -> None:
         with override_settings(DEBUG="False"):

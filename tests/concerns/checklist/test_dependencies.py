@@ -4,7 +4,6 @@ import contextlib
 import os
 import sys
 import threading
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +11,7 @@ from django.test import SimpleTestCase, override_settings
 
 from django_deploy_concepts.concerns.checklist import dependencies
 from tests.concerns.checklist.helpers import ChecklistTestCase
-from tests.utils import EXAMPLE_DIR, run_manage
+from tests.utils import EXAMPLE_DIR, override_databases, run_manage
 
 PYPROJECT = """[project]
 name = "blog"
@@ -213,10 +212,8 @@ class WsgiServerTests(ChecklistTestCase):
 @contextlib.contextmanager
 def databases(engine: str) -> Iterator[None]:
     """DATABASES naming an engine; no test here connects, so Django's warning about overriding it does not apply."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Overriding setting DATABASES", category=UserWarning)
-        with override_settings(DATABASES={"default": {"ENGINE": engine, "NAME": "blog"}}):
-            yield
+    with override_databases({"default": {"ENGINE": engine, "NAME": "blog"}}):
+        yield
 
 
 class DriverTests(ChecklistTestCase):

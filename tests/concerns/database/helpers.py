@@ -2,31 +2,18 @@
 
 from __future__ import annotations
 
-import contextlib
-import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from django.core.checks import CheckMessage
-from django.test import override_settings
 
 from django_deploy_concepts.concerns import database
 from django_deploy_concepts.context import ProjectContext, build_context
 
+# Re-exported: the database tests import it from here.
+from tests.utils import override_databases as override_databases
+
 SQLITE_MEMORY = {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}
-
-
-@contextlib.contextmanager
-def override_databases(databases: object) -> Iterator[None]:
-    """override_settings(DATABASES=...) without Django's warning that it does not reconnect.
-
-    The concern reads DATABASES from settings and opens its own connections, so the warning
-    (about the test runner's connections) does not apply here.
-    """
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Overriding setting DATABASES", category=UserWarning)
-        with override_settings(DATABASES=databases):
-            yield
 
 
 def make_context(*, environ: Mapping[str, str] | None = None, **kwargs: Any) -> ProjectContext:

@@ -34,7 +34,10 @@ LITERAL_PASSWORD = "planted-literal-pw-4d1c"  # written in tests/fixtures/databa
 URL_PASSWORD = "planted-url-pw-9c2e"
 WRONG_PASSWORD = "planted-wrong-pw-0d6a"
 PLANTED = (OWNER_PASSWORD, READER_PASSWORD, LITERAL_PASSWORD, URL_PASSWORD, WRONG_PASSWORD)
-TIMEOUT = 2.0
+# A bound a healthy probe never comes near, even on a loaded machine: no test depends on a window.
+TIMEOUT = 30.0
+# The one test that waits for the timeout to expire (a server that never answers) uses this one.
+SILENT_TIMEOUT = 1.0
 # A bound no healthy run comes near; only there so a probe that ignores its timeout fails the test.
 HANG_LIMIT = 60.0
 # What a read-only probe session may send: the transaction, settings local to it, and reads.
@@ -89,10 +92,12 @@ def reader(database_name: str = "migrated", **options: Any) -> dict[str, Any]:
     return server.settings_dict(database_name, "reader", READER_PASSWORD, **options)
 
 
-def probe(alias: dict[str, Any], environ: dict[str, str] | None = None) -> tuple[database.Facts, list[CheckMessage]]:
+def probe(
+    alias: dict[str, Any], environ: dict[str, str] | None = None, timeout: float = TIMEOUT
+) -> tuple[database.Facts, list[CheckMessage]]:
     """The concern run with the live check on alias "pg" (unknown to the test runner's connections)."""
     with override_databases({"default": SQLITE_MEMORY, "pg": alias}):
-        return run(make_context(databases=("pg",), timeout=TIMEOUT, environ=environ))
+        return run(make_context(databases=("pg",), timeout=timeout, environ=environ))
 
 
 def assert_no_planted_password(test: SimpleTestCase, text: str) -> None:
@@ -222,9 +227,9 @@ class MigrationPlanTests(SimpleTestCase):
 
 
 class UnreachableTests(SimpleTestCase):
-    def assert_unreachable(self, alias: dict[str, Any], reason: str) -> None:
+    def assert_unreachable(self, alias: dict[str, Any], reason: str, timeout: float = TIMEOUT) -> None:
         outcome: dict[str, Any] = {}
-        thread = threading.Thread(target=lambda: outcome.update(result=probe(alias)))
+        thread = threading.Thread(target=lambda: outcome.update(result=probe(alias, timeout=timeout)))
         thread.start()
         thread.join(HANG_LIMIT)
         self.assertFalse(thread.is_alive(), "the live check did not return within its timeout")
@@ -241,7 +246,9 @@ class UnreachableTests(SimpleTestCase):
         silent = SilentServer()
         self.addCleanup(silent.close)
         self.assert_unreachable(
-            server.settings_dict("app", "reader", READER_PASSWORD) | {"PORT": str(silent.port)}, f"no answer within {TIMEOUT:g} s"
+            server.settings_dict("app", "reader", READER_PASSWORD) | {"PORT": str(silent.port)},
+            f"no answer within {SILENT_TIMEOUT:g} s",
+            timeout=SILENT_TIMEOUT,
         )
 
     def test_wrong_password_and_missing_database_are_d011(self) -> None:

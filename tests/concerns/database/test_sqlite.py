@@ -54,7 +54,8 @@ class SqliteProjectTestCase(SimpleTestCase):
         # have, so SimpleTestCase still refuses any use of theirs.
         aliases = {"default": alias, **({"production": dict(alias)} if databases else {})}
         with override_databases(aliases):
-            return run(make_context(platform=platform, databases=databases, timeout=2))
+            # A bound no healthy local probe comes near, so no result depends on the machine's load.
+            return run(make_context(platform=platform, databases=databases, timeout=30))
 
 
 class EphemeralDiskTests(SqliteProjectTestCase):
@@ -184,7 +185,8 @@ class LiveSqliteTests(SqliteProjectTestCase):
         self.assertTrue(probe.connected, probe)
         self.assertEqual(probe.server_version, sqlite3.sqlite_version)
         self.assertTrue(probe.read_only)
-        self.assertGreaterEqual(probe.round_trip_ms or 0, 0)
+        # Measured once connected: a number (its size is the machine's, not the code's).
+        self.assertIsInstance(probe.round_trip_ms, float)
         # No django_migrations table: every migration is still to apply, and the table was not created.
         self.assertIn("contenttypes.0001_initial", probe.unapplied)
         self.assertIn("deploy_database.W013", ids(messages))

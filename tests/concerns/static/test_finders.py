@@ -131,14 +131,15 @@ class ShadowedPathsTests(StaticTestCase):
         self.assertEqual(facts.sources.shadowed, (shadowed,))
         self.assertEqual(finders.check_shadowed_paths(facts), [finders.i019(shadowed)])
 
-    def test_many_are_reported_up_to_a_bound(self) -> None:
-        first = self.sources({f"css/{index}.css": "" for index in range(30)})
+    def test_every_one_is_listed_and_reported(self) -> None:
+        first = self.sources({f"css/{index}.css": "" for index in range(60)})
         second = write_tree_copy(first, self.tmp / "second")
         facts = self.facts(STATICFILES_DIRS=[str(first), str(second)])
         messages = finders.check_shadowed_paths(facts)
-        self.assertEqual(facts.sources.shadowed_count, 30)
-        self.assertEqual(len(messages), 21)
-        self.assertEqual(messages[-1], finders.i019_more(10))
+        self.assertEqual(facts.sources.shadowed_count, 60)
+        self.assertEqual(len(facts.sources.shadowed), 60)
+        self.assertEqual(len(messages), 60)
+        self.assertEqual(messages[0], finders.i019(finders.ShadowedPath("css/0.css", str(first), (str(second),))))
 
     def test_unique_paths_are_quiet(self) -> None:
         self.assertEqual(self.messages(finders.check_shadowed_paths, INSTALLED_APPS=[*BASE_APPS, CLEAN_APP]), [])

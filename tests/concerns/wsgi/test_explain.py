@@ -78,6 +78,17 @@ class ExplanationTests(SimpleTestCase):
         )
         self.assertIn("release: python manage.py migrate --noinput", codes)
 
+    def test_installed_servers_are_this_environments_not_productions(self) -> None:
+        """gunicorn is always here (this app depends on it): the fact says so and judges nothing."""
+        with project_with({"Procfile": "web: gunicorn tests.wsgi\n"}) as project:
+            facts, messages = inspect(project)
+        found = explanation(facts, messages).found  # type: ignore[attr-defined]
+        [fact] = [fact for fact in found if fact.label.startswith("Servers installed")]
+        self.assertEqual(fact.label, "Servers installed in this environment")
+        self.assertIsNone(fact.ok)
+        self.assertIn("gunicorn ", fact.value)
+        self.assertIn("not what production installs: that comes from its requirements, lock file or Dockerfile", fact.value)
+
     def test_a_typo_gets_the_corrected_line(self) -> None:
         with project_with({"Procfile": "web: gunicorn tests.wgsi --workers 3\n"}) as project:
             facts, messages = inspect(project)
