@@ -10,7 +10,6 @@ to files), ``collected`` (STATIC_ROOT now) and ``compression``. This module puts
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Callable
 from typing import TypeVar
@@ -29,21 +28,21 @@ from django_deploy_concepts.concerns.static import (
     stylesheets,
     templates,
 )
-from django_deploy_concepts.concerns.static.collected import CollectedFacts
-from django_deploy_concepts.concerns.static.compression import CompressionFacts
-from django_deploy_concepts.concerns.static.finders import SourceFacts
-from django_deploy_concepts.concerns.static.locations import LocationFacts
-from django_deploy_concepts.concerns.static.offline import OfflineFacts
-from django_deploy_concepts.concerns.static.serving import SECURITY_MIDDLEWARE, WHITENOISE_MIDDLEWARE, ServingFacts
-from django_deploy_concepts.concerns.static.storage import (
-    DEFAULT_STATIC_STORAGE,
-    RECOMMENDED_STORAGE,
-    REMOVED_STORAGE_SETTINGS,
+from django_deploy_concepts.concerns.static.facts import (
+    CollectedFacts,
+    CompressionFacts,
+    Facts,
     IgnoredSetting,
+    LocationFacts,
+    OfflineFacts,
+    ServingFacts,
+    SourceFacts,
     StorageFacts,
+    StylesheetFacts,
+    TemplateFacts,
 )
-from django_deploy_concepts.concerns.static.stylesheets import StylesheetFacts
-from django_deploy_concepts.concerns.static.templates import TemplateFacts
+from django_deploy_concepts.concerns.static.serving import SECURITY_MIDDLEWARE, WHITENOISE_MIDDLEWARE
+from django_deploy_concepts.concerns.static.storage import DEFAULT_STATIC_STORAGE, RECOMMENDED_STORAGE, REMOVED_STORAGE_SETTINGS
 from django_deploy_concepts.context import ProjectContext
 from django_deploy_concepts.helpers import as_text, error_text
 from django_deploy_concepts.report import Explanation, Fact, Finding, Hop, Step
@@ -104,41 +103,6 @@ STATIC_SETTINGS = (
 
 
 # Facts --------------------------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class Facts:
-    staticfiles_installed: bool
-    debug: bool
-    static_url: str | None
-    static_root: str | None
-    staticfiles_storage: str
-    ignored_settings: tuple[IgnoredSetting, ...]
-    middleware: tuple[str, ...]
-    whitenoise_installed: bool
-    whitenoise_index: int | None
-    security_index: int | None
-    # The detected platform's advice on serving static files, and whether it puts a web server in front.
-    platform_title: str
-    platform_has_web_server: bool
-    platform_static_advice: str
-    # Settings or code of the project that could not be read (each a finding, E030).
-    errors: tuple[str, ...]
-    locations: LocationFacts = dataclasses.field(default_factory=LocationFacts)
-    storage: StorageFacts = dataclasses.field(default_factory=StorageFacts)
-    serving: ServingFacts = dataclasses.field(default_factory=ServingFacts)
-    sources: SourceFacts = dataclasses.field(default_factory=SourceFacts)
-    templates: TemplateFacts = dataclasses.field(default_factory=TemplateFacts)
-    stylesheets: StylesheetFacts = dataclasses.field(default_factory=StylesheetFacts)
-    collected: CollectedFacts = dataclasses.field(default_factory=CollectedFacts)
-    compression: CompressionFacts = dataclasses.field(default_factory=CompressionFacts)
-    offline: OfflineFacts = dataclasses.field(default_factory=OfflineFacts)
-    # Declared in DEPLOY_CONCEPTS['static_served_by'] (or --static-served-by), or None.
-    static_served_by: str | None = None
-    # The detected or declared platform's kind: "paas", "container", "server" or "unknown".
-    platform_kind: str = "unknown"
-    # Parts of this inspection that failed unexpectedly (a bug here, E000); the rest still ran.
-    failures: tuple[str, ...] = ()
 
 
 def module_available(name: str) -> bool:

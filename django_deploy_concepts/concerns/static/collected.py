@@ -6,26 +6,20 @@ Django: https://docs.djangoproject.com/en/stable/ref/contrib/staticfiles/#collec
 
 from __future__ import annotations
 
-import dataclasses
 import fnmatch
 import json
 import os
 import stat
-from typing import TYPE_CHECKING
 
 from django.core.checks import CheckMessage, Error, Info, Warning
 
 from django_deploy_concepts import vcs
 from django_deploy_concepts.concerns.static.common import is_within, real
+from django_deploy_concepts.concerns.static.facts import CollectedFacts, Facts, Folder, StorageFacts
 from django_deploy_concepts.concerns.static.finders import listing
-from django_deploy_concepts.concerns.static.locations import Folder
-from django_deploy_concepts.concerns.static.storage import StorageFacts
 from django_deploy_concepts.context import ProjectContext
 from django_deploy_concepts.helpers import error_text, read_head
 from django_deploy_concepts.report import Fact, Step
-
-if TYPE_CHECKING:
-    from django_deploy_concepts.concerns.static import Facts
 
 MAX_MANIFEST_BYTES = 64 * 1024 * 1024
 # A source counts as newer than its copy beyond this many seconds (file systems round times).
@@ -33,28 +27,6 @@ MTIME_TOLERANCE = 2.0
 
 
 # Facts --------------------------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class CollectedFacts:
-    # "not set", "remote storage", "absent", "not a directory", "unreadable", "empty" or "collected".
-    state: str = "not set"
-    error: str | None = None
-    # "not used" (no manifest storage), "present", "absent" or "invalid".
-    manifest: str = "not used"
-    manifest_entries: int = 0
-    manifest_error: str | None = None
-    # Source files with no copy in STATIC_ROOT, and those changed since they were collected.
-    missing: int = 0
-    missing_sample: tuple[str, ...] = ()
-    newer: int = 0
-    newer_sample: tuple[str, ...] = ()
-    # "ignored", "not ignored", "committed", "outside the repository", "no repository" or "unknown".
-    vcs: str = "unknown"
-    vcs_detail: str = ""
-    tracked_files: int = 0
-    # STATIC_ROOT relative to the repository root, as .gitignore and git name it.
-    repository_path: str = ""
 
 
 def root_state(root: str) -> tuple[str, str | None]:

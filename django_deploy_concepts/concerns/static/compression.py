@@ -7,20 +7,17 @@ WhiteNoise: https://whitenoise.readthedocs.io/en/stable/django.html#add-compress
 
 from __future__ import annotations
 
-import dataclasses
 import gzip
 import importlib.util
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django_deploy_concepts.concerns.static.common import size
+from django_deploy_concepts.concerns.static.facts import CompressionFacts, Facts
 from django_deploy_concepts.concerns.static.finders import listing
 from django_deploy_concepts.concerns.static.scanning import read_listed
 from django_deploy_concepts.context import ProjectContext
 from django_deploy_concepts.report import Fact
-
-if TYPE_CHECKING:
-    from django_deploy_concepts.concerns.static import Facts
 
 # WhiteNoise's own list (whitenoise.compress.Compressor.SKIP_COMPRESS_EXTENSIONS), for when it is absent.
 SKIP_COMPRESS_EXTENSIONS = (
@@ -39,19 +36,6 @@ EFFECTIVE_RATIO = 0.95
 
 
 # Facts --------------------------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class CompressionFacts:
-    # Files whose extension WhiteNoise compresses, and their total size.
-    text_files: int = 0
-    text_bytes: int = 0
-    sampled_files: int = 0
-    sampled_bytes: int = 0
-    # Estimated total size of those files once compressed (None: not estimated).
-    gzip_bytes: int | None = None
-    brotli_bytes: int | None = None
-    brotli_available: bool = False
 
 
 def skip_pattern(extensions: object) -> re.Pattern[str]:

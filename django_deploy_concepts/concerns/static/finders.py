@@ -8,7 +8,6 @@ Django: https://docs.djangoproject.com/en/stable/ref/settings/#staticfiles-finde
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import difflib
 import heapq
 import os
@@ -17,17 +16,23 @@ import stat
 from collections.abc import Iterable, Iterator
 from itertools import chain, groupby, repeat
 from operator import attrgetter, itemgetter, methodcaller
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 from django.core.checks import CheckMessage, Error, Info
 
 from django_deploy_concepts.concerns.static.common import size, unreadable_reason
+from django_deploy_concepts.concerns.static.facts import (
+    Facts,
+    FinderFailure,
+    ShadowedPath,
+    SourceFacts,
+    SourceSummary,
+    StaticFile,
+    UnreadableFile,
+)
 from django_deploy_concepts.context import ProjectContext
 from django_deploy_concepts.helpers import display_path, error_text
 from django_deploy_concepts.report import Fact, Step
-
-if TYPE_CHECKING:
-    from django_deploy_concepts.concerns.static import Facts
 
 DEFAULT_IGNORE_PATTERNS = ("CVS", ".*", "*~")
 # Deeper than this, a listing is taken for a symbolic link loop (collectstatic would recurse until
@@ -44,59 +49,6 @@ LISTED_SIZE = attrgetter("size")
 
 
 # Facts --------------------------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class SourceSummary:
-    source: str
-    # "app" (an app's static/ folder), "directory" (a STATICFILES_DIRS entry) or "finder" (a custom one).
-    kind: str
-    files: int
-    bytes: int
-
-
-@dataclasses.dataclass(frozen=True)
-class StaticFile:
-    path: str
-    source: str
-    bytes: int
-
-
-@dataclasses.dataclass(frozen=True)
-class ShadowedPath:
-    path: str
-    winner: str
-    hidden: tuple[str, ...]
-
-
-@dataclasses.dataclass(frozen=True)
-class UnreadableFile:
-    path: str
-    source: str
-    reason: str
-
-
-@dataclasses.dataclass(frozen=True)
-class FinderFailure:
-    finder: str
-    source: str | None
-    error: str
-
-
-@dataclasses.dataclass(frozen=True)
-class SourceFacts:
-    finders: tuple[str, ...] = ()
-    # Files collectstatic would copy (the first of each path), and their total size.
-    files: int = 0
-    bytes: int = 0
-    sources: tuple[SourceSummary, ...] = ()
-    largest: tuple[StaticFile, ...] = ()
-    shadowed: tuple[ShadowedPath, ...] = ()
-    shadowed_count: int = 0
-    unreadable: tuple[UnreadableFile, ...] = ()
-    unreadable_count: int = 0
-    failures: tuple[FinderFailure, ...] = ()
-    truncated: bool = False
 
 
 class ListedFile(NamedTuple):

@@ -5,47 +5,18 @@ Django: https://docs.djangoproject.com/en/stable/ref/settings/#static-root
 
 from __future__ import annotations
 
-import dataclasses
 import os
-from typing import TYPE_CHECKING
 
 from django.core.checks import CheckMessage, Error
 
 from django_deploy_concepts import masking
 from django_deploy_concepts.concerns.static.common import absolute, is_within, real
+from django_deploy_concepts.concerns.static.facts import Facts, Folder, LocationFacts
 from django_deploy_concepts.context import ProjectContext
 from django_deploy_concepts.helpers import as_text, display_path
 from django_deploy_concepts.report import Fact, Step
 
-if TYPE_CHECKING:
-    from django_deploy_concepts.concerns.static import Facts
-
-
 # Facts --------------------------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class Folder:
-    """A folder as configured, made absolute as Django does, and with symbolic links resolved."""
-
-    configured: str
-    absolute: str
-    real: str
-    # The app whose static/ folder this is, or the STATICFILES_DIRS prefix.
-    owner: str = ""
-
-
-@dataclasses.dataclass(frozen=True)
-class LocationFacts:
-    static_root: Folder | None = None
-    media_url: str | None = None
-    media_root: Folder | None = None
-    staticfiles_dirs: tuple[Folder, ...] = ()
-    app_static_dirs: tuple[Folder, ...] = ()
-    # Shown as the project knows them: relative to BASE_DIR when inside it.
-    static_root_display: str | None = None
-    # STATIC_ROOT set to something that is not a path (42, a list): its repr and type, capped.
-    static_root_not_a_path: str | None = None
 
 
 def folder(path: object, owner: str = "") -> Folder | None:

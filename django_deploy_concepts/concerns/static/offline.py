@@ -9,28 +9,11 @@ https://django-compressor.readthedocs.io/en/stable/usage/#offline-compression
 
 from __future__ import annotations
 
-import dataclasses
-from typing import TYPE_CHECKING
-
 from django.core.checks import CheckMessage, Error, Warning
 
+from django_deploy_concepts.concerns.static.facts import Facts, OfflineFacts, OfflineTool
 from django_deploy_concepts.context import ProjectContext
 from django_deploy_concepts.report import Fact, Step
-
-if TYPE_CHECKING:
-    from django_deploy_concepts.concerns.static import Facts
-
-
-@dataclasses.dataclass(frozen=True)
-class OfflineTool:
-    """One tool that needs a management command run before the site serves pages."""
-
-    app: str
-    setting: str
-    command: str
-    # What a visitor sees without it.
-    failure: str
-
 
 COMPRESSOR = OfflineTool(
     "compressor",
@@ -44,16 +27,6 @@ SASS_PROCESSOR = OfflineTool(
     "compilescss",
     "the .css files {% sass_src %} points to are missing (404, or a 500 under a manifest storage)",
 )
-
-
-@dataclasses.dataclass(frozen=True)
-class OfflineFacts:
-    # The tools whose offline step the settings ask for.
-    tools: tuple[OfflineTool, ...] = ()
-    # Files read for build steps, relative to the project or repository root.
-    build_files: tuple[str, ...] = ()
-    # "file:line" of each command found, by command name ("compress", "compilescss").
-    steps: tuple[tuple[str, str], ...] = ()
 
 
 def installed(app: str) -> bool:

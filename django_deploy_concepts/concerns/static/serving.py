@@ -5,21 +5,18 @@ WhiteNoise: https://whitenoise.readthedocs.io/en/stable/django.html
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.core.checks import CheckMessage, Error, Info, Warning
 
 from django_deploy_concepts import formats
 from django_deploy_concepts.concerns.static.common import is_within, real
+from django_deploy_concepts.concerns.static.facts import Facts, ServePattern, ServingFacts
 from django_deploy_concepts.context import MAX_FILE_BYTES, ProjectContext
 from django_deploy_concepts.helpers import display_path, error_text, read_head_text
 from django_deploy_concepts.report import Fact, Step
-
-if TYPE_CHECKING:
-    from django_deploy_concepts.concerns.static import Facts
 
 WHITENOISE_MIDDLEWARE = "whitenoise.middleware.WhiteNoiseMiddleware"
 SECURITY_MIDDLEWARE = "django.middleware.security.SecurityMiddleware"
@@ -43,34 +40,6 @@ MAX_URLCONF_DEPTH = 20
 
 
 # Facts --------------------------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class ServePattern:
-    route: str
-    view: str
-    document_root: str | None
-    # "static", "media" or "files": what the pattern serves, judged by its folder and prefix.
-    serves: str
-
-
-@dataclasses.dataclass(frozen=True)
-class ServingFacts:
-    # Dependency files read (requirements.txt, pyproject.toml, ...) and whether any names whitenoise;
-    # None when the project has none of them.
-    dependency_files: tuple[str, ...] = ()
-    whitenoise_declared: bool | None = None
-    runserver_nostatic_index: int | None = None
-    staticfiles_app_index: int | None = None
-    development_settings: tuple[tuple[str, str], ...] = ()
-    # The Cache-Control header WhiteNoise sends in production for hashed and for other files.
-    cache_control_hashed: str | None = None
-    cache_control_other: str | None = None
-    urlconf: str | None = None
-    serve_patterns: tuple[ServePattern, ...] = ()
-    # "file:line /prefix" of each location a platform's router or a web server config in the
-    # project serves STATIC_URL from (.platform.app.yaml web.locations, app.yaml static_dir, nginx).
-    served_elsewhere: tuple[str, ...] = ()
 
 
 def requirement_includes(text: str) -> Iterable[str]:

@@ -5,17 +5,14 @@ Django: https://docs.djangoproject.com/en/stable/ref/contrib/staticfiles/#manife
 
 from __future__ import annotations
 
-import dataclasses
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.core.checks import CheckMessage, Error, Info, Warning
 
+from django_deploy_concepts.concerns.static.facts import Facts, IgnoredSetting, StorageFacts
 from django_deploy_concepts.context import ProjectContext
 from django_deploy_concepts.helpers import error_text
 from django_deploy_concepts.report import Fact, Step
-
-if TYPE_CHECKING:
-    from django_deploy_concepts.concerns.static import Facts
 
 # Settings removed in Django 5.1 that older tutorials still set; Django ignores them silently.
 REMOVED_STORAGE_SETTINGS = {"STATICFILES_STORAGE": "staticfiles", "DEFAULT_FILE_STORAGE": "default"}
@@ -32,41 +29,6 @@ WHITENOISE_STORAGE_SETTINGS = {
 
 
 # Facts --------------------------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class IgnoredSetting:
-    name: str
-    value: str
-    storages_key: str
-
-
-@dataclasses.dataclass(frozen=True)
-class StorageFacts:
-    # False when STORAGES lacks a "staticfiles" entry (Django's staticfiles.E005).
-    configured: bool = True
-    import_error: str | None = None
-    # Names carry a content hash (HashedFilesMixin): browsers may cache them forever.
-    hashes: bool = False
-    # A manifest (staticfiles.json) maps names to hashed names; a name missing from it is a ValueError.
-    manifest: bool = False
-    manifest_name: str | None = None
-    manifest_strict: bool = True
-    # WhiteNoise writes .gz (and .br) beside each file it can compress.
-    compresses: bool = False
-    # The files land in STATIC_ROOT on this disk (FileSystemStorage), not in a bucket.
-    local: bool = True
-    # The WhiteNoise storages this backend is or inherits from.
-    whitenoise_storages: tuple[str, ...] = ()
-    # WhiteNoise storage settings the project sets, with their values.
-    whitenoise_settings: tuple[tuple[str, str], ...] = ()
-    # The project's STORAGES sets a "staticfiles" backend itself: a plain one is a choice.
-    chosen: bool = False
-    # django-compressor is installed: it hashes what it compresses itself.
-    compressor: bool = False
-    # STORAGES is set but has no "default" entry; and the model file fields that use the default storage.
-    default_missing: bool = False
-    default_storage_fields: tuple[str, ...] = ()
 
 
 def storage_backend(storages: object) -> tuple[str, bool, str | None]:

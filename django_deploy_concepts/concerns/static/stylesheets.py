@@ -18,19 +18,17 @@ import threading
 import time
 from itertools import compress
 from operator import not_
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 from urllib.parse import unquote, urldefrag, urlsplit
 
 from django.core.checks import CheckMessage, Error
 
+from django_deploy_concepts.concerns.static.facts import BrokenReference, Facts, StylesheetFacts
 from django_deploy_concepts.concerns.static.finders import Listing, listing, parent
 from django_deploy_concepts.concerns.static.scanning import FileTooLarge, block_boundaries, inside_blocks, read_listed
 from django_deploy_concepts.context import ProjectContext
 from django_deploy_concepts.helpers import error_text
 from django_deploy_concepts.report import Fact, Step
-
-if TYPE_CHECKING:
-    from django_deploy_concepts.concerns.static import Facts
 
 MANIFEST_STORAGE = "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
 MAX_STYLESHEET_BYTES = 16 * 1024 * 1024
@@ -62,34 +60,6 @@ CompiledPatterns = tuple[tuple[str, tuple[ReferencePattern, ...]], ...]
 
 
 # Facts --------------------------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class BrokenReference:
-    file: str
-    line: int
-    reference: str
-    # The static path the reference resolves to, as collectstatic looks it up.
-    resolved: str
-    suggestion: str | None
-
-
-@dataclasses.dataclass(frozen=True)
-class StylesheetFacts:
-    # The storage class whose patterns were used: the configured one when it hashes names.
-    patterns_from: str = ""
-    files: int = 0
-    references: int = 0
-    verified: int = 0
-    # Data URIs, absolute URLs, fragments, and (Django 6.1+) references inside comments or strings.
-    ignored: int = 0
-    missing: tuple[BrokenReference, ...] = ()
-    missing_count: int = 0
-    # Files the post-processing must decode as UTF-8 but cannot.
-    undecodable: tuple[str, ...] = ()
-    undecodable_count: int = 0
-    # Files that could not be read at all, with the reason.
-    unread: tuple[tuple[str, str], ...] = ()
 
 
 @functools.lru_cache(maxsize=8)

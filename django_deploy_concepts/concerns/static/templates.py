@@ -6,16 +6,16 @@ Django: https://docs.djangoproject.com/en/stable/ref/templates/builtins/#static
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 from urllib.parse import unquote, urldefrag, urlsplit
 
 from django.core.checks import CheckMessage, Error, Warning
 
 from django_deploy_concepts.concerns.static.common import unreadable_reason
+from django_deploy_concepts.concerns.static.facts import Facts, TemplateFacts, TemplateProblem, TemplateReference
 from django_deploy_concepts.concerns.static.finders import Listing, listing
 from django_deploy_concepts.concerns.static.scanning import (
     DJANGO_TAG_PATTERN,
@@ -31,9 +31,6 @@ from django_deploy_concepts.context import ProjectContext
 from django_deploy_concepts.helpers import display_path, error_text
 from django_deploy_concepts.report import Fact, Step
 
-if TYPE_CHECKING:
-    from django_deploy_concepts.concerns.static import Facts
-
 MAX_TEMPLATE_FILES = 100_000
 # Larger templates are not scanned (Django's loaders still read them): their {% static %} paths are not verified.
 MAX_TEMPLATE_BYTES = 2 * 1024 * 1024
@@ -45,42 +42,6 @@ JINJA2_BACKEND = "django.template.backends.jinja2.Jinja2"
 
 
 # Facts --------------------------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class TemplateReference:
-    template: str
-    line: int
-    path: str
-    suggestion: str | None
-
-
-@dataclasses.dataclass(frozen=True)
-class TemplateProblem:
-    template: str
-    line: int | None
-    problem: str
-    # "syntax" (rendering raises TemplateSyntaxError), "encoding", "unreadable" or "engine".
-    kind: str
-
-
-@dataclasses.dataclass(frozen=True)
-class TemplateFacts:
-    engines: tuple[str, ...] = ()
-    directories: int = 0
-    templates: int = 0
-    # {% static %} tags (and Jinja2 static() calls); those with a literal path are checked.
-    references: int = 0
-    verified: int = 0
-    # Built from variables or filters: only rendering would tell the path.
-    unverifiable: int = 0
-    missing: tuple[TemplateReference, ...] = ()
-    missing_count: int = 0
-    problems: tuple[TemplateProblem, ...] = ()
-    problems_count: int = 0
-    truncated: bool = False
-    # Templates over MAX_TEMPLATE_BYTES: Django's loaders read them, this inspection does not.
-    not_scanned: tuple[str, ...] = ()
 
 
 class TemplateRoot(NamedTuple):

@@ -11,7 +11,8 @@ from django.template.base import tag_re
 from django.test import SimpleTestCase
 
 from django_deploy_concepts.concerns.static import scanning, templates
-from django_deploy_concepts.concerns.static.finders import Listing, SourceFacts
+from django_deploy_concepts.concerns.static.facts import SourceFacts
+from django_deploy_concepts.concerns.static.finders import Listing
 
 try:
     from django.contrib.staticfiles.storage import _css_ignored_re, _js_ignored_re  # type: ignore[attr-defined]

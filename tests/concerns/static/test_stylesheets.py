@@ -15,7 +15,8 @@ from django.contrib.staticfiles.storage import ManifestStaticFilesStorage
 from django.test import SimpleTestCase, override_settings
 
 from django_deploy_concepts.concerns.static import stylesheets
-from django_deploy_concepts.concerns.static.finders import Listing, SourceFacts
+from django_deploy_concepts.concerns.static.facts import SourceFacts
+from django_deploy_concepts.concerns.static.finders import Listing
 from tests.concerns.static.helpers import (
     BASE_APPS,
     BROKEN_APP,
