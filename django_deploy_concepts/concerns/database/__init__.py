@@ -9,16 +9,8 @@ Docs: docs/checks/database.rst; Django: https://docs.djangoproject.com/en/stable
 
 from __future__ import annotations
 
-import dataclasses
-
 from django_deploy_concepts.concerns.database import config, credentials, live, migrations, processes, sqlite, url
-from django_deploy_concepts.concerns.database.config import Alias
-from django_deploy_concepts.concerns.database.credentials import WrittenCredential
-from django_deploy_concepts.concerns.database.live import Probe
-from django_deploy_concepts.concerns.database.migrations import Migrations
-from django_deploy_concepts.concerns.database.processes import Processes
-from django_deploy_concepts.concerns.database.sqlite import SqliteFile
-from django_deploy_concepts.concerns.database.url import DatabaseUrl
+from django_deploy_concepts.concerns.database.facts import Facts, Processes
 from django_deploy_concepts.context import ProjectContext
 from django_deploy_concepts.report import Explanation, Fact, Finding, Hop, Step
 
@@ -56,34 +48,6 @@ DJANGO_CHECK_TAGS: tuple[str, ...] | None = ("database", "models")
 
 
 # Facts --------------------------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class Facts:
-    platform: str
-    platform_title: str
-    ephemeral_disk: bool
-    aliases: tuple[Alias, ...]
-    # What about DATABASES' shape stops Django from using it.
-    config_errors: tuple[str, ...]
-    # Aliases passed with --database that DATABASES does not define.
-    requested_missing: tuple[str, ...]
-    database_url: DatabaseUrl
-    sqlite_files: tuple[SqliteFile, ...]
-    written_credentials: tuple[WrittenCredential, ...]
-    migrations: Migrations
-    # One per alias the run may connect to (context.databases); empty when offline.
-    live: tuple[Probe, ...]
-    processes: Processes
-    # What could not be read; shown, never raised.
-    errors: tuple[str, ...]
-    # "file:line" of a build, release or start command that runs migrate, and the files read for it.
-    migrate_step: str | None = None
-    build_files: tuple[str, ...] = ()
-
-    @property
-    def default(self) -> Alias | None:
-        return next((alias for alias in self.aliases if alias.alias == "default"), None)
 
 
 def collect_facts(context: ProjectContext) -> Facts:

@@ -5,19 +5,16 @@ Docs: https://docs.djangoproject.com/en/stable/ref/settings/#databases
 
 from __future__ import annotations
 
-import dataclasses
 import importlib
 import ipaddress
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.core.checks import CheckMessage, Error, Info, Warning
 
 from django_deploy_concepts import masking
+from django_deploy_concepts.concerns.database.facts import Alias, Facts, Option
 from django_deploy_concepts.helpers import as_text
-
-if TYPE_CHECKING:
-    from django_deploy_concepts.concerns.database import Facts
 
 # Django's "no database configured" engine, and the prefix it treats the same way.
 MISSING_ENGINES = frozenset({"", "django.db.backends.", "django.db.backends.dummy"})
@@ -45,38 +42,6 @@ MAX_OPTION_LENGTH = 80
 
 
 # Facts --------------------------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class Option:
-    name: str
-    # repr() of the value, secret-named options masked.
-    value: str
-
-
-@dataclasses.dataclass(frozen=True)
-class Alias:
-    alias: str
-    engine: str | None
-    vendor: str | None
-    name: str | None
-    host: str | None
-    port: str | None
-    user: str | None
-    password_set: bool
-    options: tuple[Option, ...]
-    driver_modules: tuple[str, ...]
-    # The first of driver_modules that imports, or None.
-    driver_module: str | None
-    driver_available: bool | None
-    driver_package: str | None
-    # Seconds a connection is kept between requests; None keeps it forever.
-    conn_max_age: int | None
-    conn_health_checks: bool
-    pool: bool
-    # Why OPTIONS["pool"] cannot work here (psycopg 3 and psycopg_pool are needed), or None.
-    pool_problem: str | None
-    remote: bool
 
 
 def vendor_of(engine: str) -> str | None:

@@ -6,18 +6,14 @@ Only where they are is recorded (file and line), never the value.
 from __future__ import annotations
 
 import ast
-import dataclasses
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from django.core.checks import CheckMessage, Warning
 
 from django_deploy_concepts import masking
+from django_deploy_concepts.concerns.database.facts import Facts, WrittenCredential
 from django_deploy_concepts.concerns.database.url import SCHEME
-
-if TYPE_CHECKING:
-    from django_deploy_concepts.concerns.database import Facts
 
 PASSWORD_KEY = "PASSWORD"
 LITERAL_PASSWORD = "a literal PASSWORD"
@@ -26,14 +22,6 @@ URL_WITH_PASSWORD = "a database URL with its password"
 
 
 # Facts --------------------------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class WrittenCredential:
-    file: str
-    line: int
-    # One of the descriptions above.
-    what: str
 
 
 def is_text(node: ast.AST | None) -> bool:

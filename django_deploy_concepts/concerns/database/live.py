@@ -25,13 +25,12 @@ from django.core.checks import CheckMessage, Error, Warning
 
 from django_deploy_concepts import masking
 from django_deploy_concepts.concerns.database import migrations
-from django_deploy_concepts.concerns.database.config import POSTGRESQL, SQLITE, Alias
-from django_deploy_concepts.concerns.database.sqlite import SqliteFile
+from django_deploy_concepts.concerns.database.config import POSTGRESQL, SQLITE
+from django_deploy_concepts.concerns.database.facts import Alias, Facts, Inspection, Probe, SqliteFile
 
 if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
 
-    from django_deploy_concepts.concerns.database import Facts
 
 # How the probe shows up in the server's pg_stat_activity and logs.
 APPLICATION_NAME = "django-deploy-concepts"
@@ -50,42 +49,6 @@ T = TypeVar("T")
 
 
 # Facts --------------------------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class Probe:
-    alias: str
-    vendor: str | None
-    # host:port, or the sqlite file's path.
-    address: str | None
-    # Why no connection was attempted, or None when one was.
-    skipped: str | None
-    connected: bool
-    # Why the connection failed, in words that never contain the password.
-    error: str | None
-    server_version: str | None
-    round_trip_ms: float | None
-    tls: bool | None
-    read_only: bool | None
-    migrations_checked: bool
-    unapplied: tuple[str, ...]
-    inconsistent_history: str | None
-    migrations_error: str | None
-    remote: bool
-
-
-@dataclasses.dataclass(frozen=True)
-class Inspection:
-    """What an open connection tells; the part of a Probe found while connected."""
-
-    server_version: str | None = None
-    round_trip_ms: float | None = None
-    tls: bool | None = None
-    read_only: bool | None = None
-    migrations_checked: bool = False
-    unapplied: tuple[str, ...] = ()
-    inconsistent_history: str | None = None
-    migrations_error: str | None = None
 
 
 def address_of(alias: Alias, file: SqliteFile | None) -> str | None:

@@ -7,41 +7,20 @@ Docs: https://docs.djangoproject.com/en/stable/topics/migrations/
 
 from __future__ import annotations
 
-import dataclasses
 from typing import TYPE_CHECKING
 
 from django.core.checks import CheckMessage, Error, Warning
 
+from django_deploy_concepts.concerns.database.facts import Conflict, Facts, Migrations, ModelChange, Probe
+
 if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
 
-    from django_deploy_concepts.concerns.database import Facts
-    from django_deploy_concepts.concerns.database.live import Probe
 
 MAX_LISTED = 3
 
 
 # Facts --------------------------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class ModelChange:
-    app_label: str
-    # What makemigrations would write, in its own words ("Add field x to post").
-    operations: tuple[str, ...]
-
-
-@dataclasses.dataclass(frozen=True)
-class Conflict:
-    app_label: str
-    leaves: tuple[str, ...]
-
-
-@dataclasses.dataclass(frozen=True)
-class Migrations:
-    model_changes: tuple[ModelChange, ...]
-    conflicts: tuple[Conflict, ...]
-    error: str | None
 
 
 def read_migrations() -> Migrations:

@@ -5,18 +5,15 @@ Docs: https://docs.djangoproject.com/en/stable/topics/cache/#local-memory-cachin
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.core.checks import CheckMessage, Warning
 
+from django_deploy_concepts.concerns.database.facts import Caches, Facts, Workers
 from django_deploy_concepts.concerns.wsgi.start_commands import project_start_commands
-
-if TYPE_CHECKING:
-    from django_deploy_concepts.concerns.database import Facts
-    from django_deploy_concepts.context import ProjectContext
+from django_deploy_concepts.context import ProjectContext
 
 LOCMEM = "django.core.cache.backends.locmem.LocMemCache"
 CACHE_SESSIONS = "django.contrib.sessions.backends.cache"
@@ -35,36 +32,7 @@ DEFAULT_THREADS: Mapping[str, int] = {"waitress": 4}
 # Facts --------------------------------------------------------------------------------------------
 
 
-@dataclasses.dataclass(frozen=True)
-class Workers:
-    processes: int | None
-    threads: int | None
-    # Where the numbers come from, e.g. "Procfile line 1".
-    source: str | None
-
-    @property
-    def concurrency(self) -> int | None:
-        """How many requests can touch the database at once."""
-        if self.processes is None:
-            return None
-        return self.processes * (self.threads or 1)
-
-
 UNKNOWN_WORKERS = Workers(None, None, None)
-
-
-@dataclasses.dataclass(frozen=True)
-class Caches:
-    default_backend: str | None
-    session_engine: str | None
-    session_cache_backend: str | None
-    sessions_used: bool
-
-
-@dataclasses.dataclass(frozen=True)
-class Processes:
-    workers: Workers
-    caches: Caches
 
 
 def as_count(value: object) -> int | None:

@@ -5,21 +5,18 @@ Docs: https://docs.djangoproject.com/en/stable/ref/databases/#sqlite-notes
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.core.checks import CheckMessage, Error, Warning
 
 from django_deploy_concepts import vcs
 from django_deploy_concepts.concerns.database.config import SQLITE
-
-if TYPE_CHECKING:
-    from django_deploy_concepts.concerns.database import Facts
-    from django_deploy_concepts.context import ProjectContext
+from django_deploy_concepts.concerns.database.facts import Facts, SqliteFile
+from django_deploy_concepts.context import ProjectContext
 
 WAL = re.compile(r"journal_mode\s*=\s*'?wal", re.IGNORECASE)
 HEADER = b"SQLite format 3\x00"
@@ -28,29 +25,6 @@ JOURNAL_MODES = {1: "rollback journal", 2: "wal"}
 
 
 # Facts --------------------------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class SqliteFile:
-    alias: str
-    name: str
-    # Absolute path as sqlite opens it (relative names are relative to the working directory).
-    path: str | None
-    in_memory: bool
-    # The NAME is a "file:" URI, which is never opened (its mode cannot be forced to read-only).
-    uri: bool
-    exists: bool | None
-    # From the file's header, read as bytes: "wal" or "rollback journal"; None when unknown.
-    journal_mode: str | None
-    # Relative to the repository root or BASE_DIR when the file is inside the project tree.
-    project_path: str | None
-    tracked_by_git: bool | None
-    wal: bool
-    immediate: bool
-    # OPTIONS["timeout"]: seconds a writer waits for the lock (Python's default is 5).
-    busy_timeout: float | None
-    # False when the file exists but does not start with sqlite's header (an empty file is a new database).
-    is_database: bool | None = None
 
 
 def is_in_memory(name: str) -> bool:

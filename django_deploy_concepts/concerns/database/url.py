@@ -10,15 +10,12 @@ import re
 import urllib.parse
 from collections.abc import Mapping
 from pathlib import PurePath
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.core.checks import CheckMessage, Error, Warning
 
 from django_deploy_concepts import masking
-from django_deploy_concepts.concerns.database.config import Alias
-
-if TYPE_CHECKING:
-    from django_deploy_concepts.concerns.database import Facts
+from django_deploy_concepts.concerns.database.facts import Alias, DatabaseUrl, Facts
 
 VARIABLE = "DATABASE_URL"
 SQLITE_ENGINE = "django.db.backends.sqlite3"
@@ -39,32 +36,6 @@ UNPARSABLE = "dj-database-url cannot parse it"
 
 
 # Facts --------------------------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class DatabaseUrl:
-    present: bool
-    # Rebuilt from its parts with the password masked; only the scheme when it cannot be parsed.
-    display: str | None
-    engine: str | None
-    name: str | None
-    host: str | None
-    port: str | None
-    # One of the reasons above, or None when dj-database-url can use it.
-    error: str | None
-    # "sqlite://" with no path: dj-database-url gives an in-memory database.
-    in_memory: bool
-    # What differs from DATABASES["default"]: "ENGINE", "NAME", "HOST", "PORT".
-    differences: tuple[str, ...]
-    # The settings source mentions DATABASE_URL or dj_database_url.
-    settings_read_it: bool
-
-    @property
-    def used(self) -> bool | None:
-        """True when DATABASES["default"] is what the URL describes; None when that cannot be said."""
-        if not self.present or self.error is not None:
-            return None
-        return not self.differences
 
 
 NOT_SET = DatabaseUrl(False, None, None, None, None, None, None, False, (), False)
