@@ -18,8 +18,9 @@ from pathlib import Path
 from django_deploy_concepts.concerns.webserver import configs
 from django_deploy_concepts.concerns.webserver.media import url_path
 from django_deploy_concepts.concerns.wsgi import commands
+from django_deploy_concepts.concerns.wsgi.facts import StartCommand
 from django_deploy_concepts.concerns.wsgi.gunicorn import expand, expected_path
-from django_deploy_concepts.concerns.wsgi.start_commands import StartCommand, project_start_commands
+from django_deploy_concepts.concerns.wsgi.start_commands import project_start_commands
 from django_deploy_concepts.context import ProjectContext
 from django_deploy_concepts.rehearsal.build import Workspace, forces_settings
 

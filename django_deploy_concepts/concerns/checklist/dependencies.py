@@ -26,7 +26,8 @@ from packaging.utils import canonicalize_name
 from django_deploy_concepts import formats, helpers
 from django_deploy_concepts.concerns.checklist import source
 from django_deploy_concepts.concerns.wsgi import commands
-from django_deploy_concepts.concerns.wsgi.platform_files import DEVELOPMENT, PRODUCTION, BuildStep, script_lines
+from django_deploy_concepts.concerns.wsgi.facts import DEVELOPMENT, PRODUCTION, BuildStep
+from django_deploy_concepts.concerns.wsgi.platform_files import script_lines
 from django_deploy_concepts.concerns.wsgi.start_commands import project_start_commands
 from django_deploy_concepts.context import MAX_FILE_BYTES, ProjectContext
 from django_deploy_concepts.report import Fact, Finding, Step

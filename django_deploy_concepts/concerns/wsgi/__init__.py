@@ -15,10 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django_deploy_concepts.concerns.wsgi import application, gunicorn, servers, start_commands
-from django_deploy_concepts.concerns.wsgi.application import AsyncFacts, LoadedApplication, Loading
-from django_deploy_concepts.concerns.wsgi.gunicorn import GunicornFacts
-from django_deploy_concepts.concerns.wsgi.servers import InstalledServer
-from django_deploy_concepts.concerns.wsgi.start_commands import FlyService, StartCommand, StartFile
+from django_deploy_concepts.concerns.wsgi.facts import Facts, GunicornFacts, StartCommand
 from django_deploy_concepts.context import ProjectContext
 from django_deploy_concepts.report import Explanation, Fact, Finding, Hop
 
@@ -64,32 +61,6 @@ DJANGO_CHECK_TAGS: tuple[str, ...] | None = ("async_support",)
 
 
 # Facts --------------------------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class Facts:
-    wsgi_application: str | None
-    wsgi_application_error: str | None
-    start_commands: tuple[StartCommand, ...]
-    # Names of the servers installed in this environment, not production's (details in ``servers``).
-    servers_installed: tuple[str, ...]
-    errors: tuple[str, ...]
-    wsgi: LoadedApplication
-    # The child process that loaded the applications.
-    loading: Loading
-    start_files: tuple[StartFile, ...]
-    fly: FlyService | None
-    gunicorn: GunicornFacts
-    servers: tuple[InstalledServer, ...]
-    asgi: AsyncFacts
-    # The package holding settings and wsgi.py ("mysite"), for the code in the steps.
-    project_package: str
-    platform: str
-    platform_title: str
-    platform_kind: str
-    port_env: str | None
-    terminates_tls: bool
-    timeout: float
 
 
 def project_package(context: ProjectContext, wsgi_path: str | None) -> str:

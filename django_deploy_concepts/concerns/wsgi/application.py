@@ -11,7 +11,6 @@ that leaves unverified is said. Real requests are the business of ``manage.py re
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import json
 import os
 import shutil
@@ -22,18 +21,16 @@ import tempfile
 import weakref
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.core.checks import CheckMessage, Error, Info, Warning
 
 from django_deploy_concepts import masking
+from django_deploy_concepts.concerns.wsgi.facts import AsyncFacts, Facts, LoadedApplication, Loading
 from django_deploy_concepts.concerns.wsgi.gunicorn import asgi_path, command_for, wants_asgi
 from django_deploy_concepts.concerns.wsgi.servers import gunicorn_has_asgi_worker
 from django_deploy_concepts.context import ProjectContext
 from django_deploy_concepts.report import Fact, Step
-
-if TYPE_CHECKING:
-    from django_deploy_concepts.concerns.wsgi import Facts
 
 MAX_TEXT = 300
 MAX_OUTPUT_BYTES = 64 * 1024
@@ -44,52 +41,6 @@ CHILD_MARGIN_SECONDS = 2.0
 REHEARSAL = "`manage.py rehearse_deploy` tries real requests"
 # What sqlite and PostgreSQL say when the child's read-only connection is asked to write.
 READ_ONLY_ERRORS = ("attempt to write a readonly database", "read-only transaction")
-
-
-@dataclasses.dataclass(frozen=True)
-class LoadedApplication:
-    """One of WSGI_APPLICATION and ASGI_APPLICATION, loaded in the child the way Django and the servers load it."""
-
-    setting: str
-    path: str | None
-    # Why it cannot be loaded, None when it loads (or is not set, or was not verified).
-    error: str | None
-    # The module Python could not find, for a ModuleNotFoundError.
-    missing_module: str | None
-    # Warnings emitted while loading, e.g. WhiteNoise's "No directory at: ...".
-    warnings: tuple[str, ...]
-    # Why loading says nothing either way: the child ran out of time, or this run refused a connection it makes.
-    unverified: str | None = None
-    # What the child refused while loading it ("database 'default'", "network connection to ...").
-    refused: tuple[str, ...] = ()
-
-
-@dataclasses.dataclass(frozen=True)
-class Loading:
-    """The child process that loaded the applications: how it ended and what it left behind."""
-
-    ran: bool
-    # Why it was not started (settings configured in code, nothing to load).
-    skipped_because: str | None
-    timed_out: bool
-    bound: float
-    # Non-daemon threads the project's code started while loading (they keep a process from exiting).
-    threads: tuple[str, ...]
-    # What the project printed while loading, first lines, masked.
-    output: tuple[str, ...]
-    # Why the child ended without reporting (killed, exited by itself), or None.
-    error: str | None
-
-
-@dataclasses.dataclass(frozen=True)
-class AsyncFacts:
-    asgi: LoadedApplication
-    # The project's asgi module next to its wsgi module (mysite.asgi), if it exists.
-    asgi_module: str | None
-    async_views: tuple[str, ...]
-    async_view_count: int
-    url_error: str | None
-    channels_installed: bool
 
 
 # Loading, in the child process ---------------------------------------------------------------------

@@ -24,19 +24,16 @@ import sys
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO
 
 from django.core.checks import CheckMessage, Error
 
 from django_deploy_concepts import masking
 from django_deploy_concepts.concerns.wsgi import commands
+from django_deploy_concepts.concerns.wsgi.facts import Cpus, Facts, GunicornCheck, GunicornFacts, StartCommand
 from django_deploy_concepts.concerns.wsgi.servers import gunicorn_has_asgi_worker
 from django_deploy_concepts.context import ProjectContext
 from django_deploy_concepts.report import Fact, Step
-
-if TYPE_CHECKING:
-    from django_deploy_concepts.concerns.wsgi import Facts
-    from django_deploy_concepts.concerns.wsgi.start_commands import StartCommand
 
 MIN_CHECK_SECONDS = 15.0  # docs/checks/wsgi.rst and --timeout's help say so
 MAX_CHECKS = 4
@@ -47,52 +44,6 @@ MAX_OUTPUT_BYTES = 1 << 20
 PORT_SENTINEL = "50437"
 PRINTED_SETTING = re.compile(r"^(?P<name>[a-z_]+)\s+= (?P<value>.*)$")
 EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Warning)\b.*")
-
-
-@dataclasses.dataclass(frozen=True)
-class GunicornCheck:
-    """One run of ``gunicorn --check-config``: the start command it stands for and what happened."""
-
-    source: str
-    file: str
-    line: int | None
-    command_line: str
-    cwd: str
-    # True: the configuration and the application load; False: gunicorn would stop; None: not known.
-    loads: bool | None
-    # "ok", "config" (configuration or command line rejected), "application", "timeout", "error".
-    stage: str
-    error: str | None
-    bind: tuple[str, ...] = ()
-    workers: int | None = None
-    worker_class: str | None = None
-    threads: int | None = None
-    timeout: int | None = None
-    forwarded_allow_ips: tuple[str, ...] = ()
-    config_file: str | None = None
-    # The printed bind contains the port announced in $PORT.
-    binds_to_port_env: bool | None = None
-
-
-@dataclasses.dataclass(frozen=True)
-class Cpus:
-    os_count: int | None
-    # CPUs this process may run on (sched_getaffinity), None where the OS does not say.
-    affinity: int | None
-    # The container's CPU quota in cores (cgroup cpu.max), None when there is none.
-    cgroup_quota: float | None
-    usable: int
-    recommended_workers: int
-
-
-@dataclasses.dataclass(frozen=True)
-class GunicornFacts:
-    version: str | None
-    checks: tuple[GunicornCheck, ...]
-    # Why some gunicorn command was not checked, for the explanation.
-    not_checked: tuple[str, ...]
-    cpus: Cpus
-    config_file: str | None
 
 
 # CPUs -------------------------------------------------------------------------------------------------

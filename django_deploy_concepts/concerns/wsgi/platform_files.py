@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from django_deploy_concepts import formats, helpers
+from django_deploy_concepts.concerns.wsgi.facts import DEVELOPMENT, PRODUCTION, UNKNOWN, BuildStep, FlyService, StartFile
 from django_deploy_concepts.context import ProjectContext
 from django_deploy_concepts.helpers import describe_exception, display_path
 
@@ -29,11 +30,7 @@ MAX_TREE_CONFIGS = 30
 
 MAX_MAKE_DEPTH = 3
 
-# Which files are production's, by evidence: a platform file, the file the platform builds from,
-# a file named for production; or development's: a file named for it, a service mounting the source.
-PRODUCTION = "production"
-DEVELOPMENT = "development"
-UNKNOWN = "unknown"
+# Words in a file's name or folders that say whose it is (the roles are in facts.py).
 DEVELOPMENT_WORDS = frozenset({"dev", "devel", "develop", "development", "local", "override", "debug", "test", "testing"})
 PRODUCTION_WORDS = frozenset({"prod", "production", "live"})
 # Platforms that build the Dockerfile at the root of the project when there is one.
@@ -54,19 +51,6 @@ PROCFILE_LINE = re.compile(r"^(?P<process>[A-Za-z0-9_-]+):\s*(?P<command>.+)$")
 SUPERVISOR_PROGRAM = re.compile(r"^\[program:(?P<name>[^\]]+)\]")
 
 
-@dataclasses.dataclass(frozen=True)
-class StartFile:
-    path: str
-    kind: str
-    commands: int
-    error: str | None = None
-    # Whether it is production's: "production", "development" or "unknown", and the evidence.
-    role: str = PRODUCTION
-    role_reason: str = ""
-    # A production Dockerfile with no CMD or ENTRYPOINT: its final FROM line and image.
-    missing_start: tuple[int, str] | None = None
-
-
 def path_role(relative_path: str) -> tuple[str, str] | None:
     """A file's role from its name and folders: ``docker-compose.dev.yml``, ``compose/local/``, ``Dockerfile.prod``."""
     words = set(re.split(r"[^a-z0-9]+", relative_path.lower()))
@@ -75,14 +59,6 @@ def path_role(relative_path: str) -> tuple[str, str] | None:
         if found:
             return role, f"its path says {found[0]!r}"
     return None
-
-
-@dataclasses.dataclass(frozen=True)
-class FlyService:
-    """What fly.toml says about where Fly's proxy sends requests."""
-
-    internal_port: int | None
-    line: int | None
 
 
 @dataclasses.dataclass
@@ -102,40 +78,6 @@ class RawCommand:
     role_reason: str = ""
     # Why the line may not run: "inside an if branch (line 3)", or None when it always runs.
     conditional: str | None = None
-
-
-@dataclasses.dataclass(frozen=True)
-class BuildStep:
-    """A command the build runs (a Dockerfile RUN, a platform build hook), for what it installs."""
-
-    file: str
-    line: int
-    command: str
-    # Local directory the command runs in, when known.
-    working_dir: Path | None
-    role: str = PRODUCTION
-    # A Dockerfile's copies so far, (local path, container path), to find the files a RUN line names.
-    copies: tuple[tuple[str, str], ...] = ()
-    # The WORKDIR of a Dockerfile's RUN line (a path in the image).
-    container_dir: str | None = None
-
-    def local_file(self, name: str) -> Path | None:
-        """The local file that ``name``, as this command sees it, is; None when it cannot be known."""
-        if self.container_dir is None:
-            if self.working_dir is None or name.startswith(("/", "$", "~")):
-                return None
-            candidate = (self.working_dir / name).resolve()
-            return candidate if candidate.is_file() else None
-        target = posixpath.normpath(posixpath.join(self.container_dir, name))
-        for local_text, destination in reversed(self.copies):
-            local = Path(local_text)
-            if local.is_file() and target in (destination, posixpath.join(destination, local.name)):
-                return local
-            if local.is_dir() and target.startswith(destination.rstrip("/") + "/"):
-                candidate = (local / posixpath.relpath(target, destination)).resolve()
-                if candidate.is_file():
-                    return candidate
-        return None
 
 
 @dataclasses.dataclass

@@ -7,19 +7,14 @@ what production installs (its requirements, lock file or Dockerfile), which the 
 
 from __future__ import annotations
 
-import dataclasses
 import importlib.metadata
 import shutil
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
 from django.core.checks import CheckMessage, Warning
 
+from django_deploy_concepts.concerns.wsgi.facts import Facts, InstalledServer, StartCommand
 from django_deploy_concepts.report import Fact
-
-if TYPE_CHECKING:
-    from django_deploy_concepts.concerns.wsgi import Facts
-    from django_deploy_concepts.concerns.wsgi.start_commands import StartCommand
 
 # Server name -> (distributions that provide it, the interface it serves).
 SERVERS: Mapping[str, tuple[tuple[str, ...], str]] = {
@@ -37,14 +32,6 @@ WSGI_ONLY = frozenset({"uwsgi", "waitress", "mod_wsgi"})
 ASGI_WORKER_CLASSES = ("asgi", "uvicorn", "gunicorn.workers.gasgi")
 # gunicorn's own ASGI worker ("-k asgi") arrived in gunicorn 24.
 GUNICORN_ASGI_WORKER_SINCE = 24
-
-
-@dataclasses.dataclass(frozen=True)
-class InstalledServer:
-    name: str
-    # The installed distribution's version; None when only an executable is on PATH.
-    version: str | None
-    interface: str
 
 
 def installed_servers() -> tuple[InstalledServer, ...]:

@@ -14,29 +14,33 @@ import shlex
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from django.core.checks import CheckMessage, Error, Warning
 
 from django_deploy_concepts import masking
 from django_deploy_concepts.concerns.wsgi import commands
+from django_deploy_concepts.concerns.wsgi.facts import (
+    DEVELOPMENT,
+    PRODUCTION,
+    UNKNOWN,
+    BuildStep,
+    Facts,
+    FlyService,
+    StartCommand,
+    StartCommands,
+    StartFile,
+)
 from django_deploy_concepts.concerns.wsgi.gunicorn import PORT_SENTINEL, check_for, expected_path, serving_path
 from django_deploy_concepts.concerns.wsgi.platform_files import (
-    DEVELOPMENT,
     MAX_MAKE_DEPTH,
     MAX_SCRIPTS,
     NON_SERVER_IMAGES,
-    PRODUCTION,
     ROOT_FILES,
     SUPERVISOR,
     SYSTEMD,
-    UNKNOWN,
-    BuildStep,
     DockerfileInfo,
-    FlyService,
     RawCommand,
     Reader,
-    StartFile,
     dockerfile_role,
     find_script,
     path_role,
@@ -53,74 +57,10 @@ from django_deploy_concepts.context import ProjectContext
 from django_deploy_concepts.helpers import display_path, read_head
 from django_deploy_concepts.report import Fact, Step
 
-if TYPE_CHECKING:
-    from django_deploy_concepts.concerns.wsgi import Facts
-
 __all__ = ["BuildStep", "FlyService", "StartCommand", "StartCommands", "StartFile", "project_start_commands", "read_start_commands"]
 
 
 # Facts --------------------------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class StartCommand:
-    """One command that starts (part of) the site, as found in ``file`` at ``line``."""
-
-    file: str
-    line: int
-    process: str
-    command: str
-    server: str | None
-    # The module:object path the server serves, if the command names one.
-    application_path: str | None
-    workers: int | None = None
-    # The variable a worker count comes from, e.g. "${WEB_CONCURRENCY:-3}".
-    workers_from: str | None = None
-    threads: int | None = None
-    worker_class: str | None = None
-    # Listening addresses as written ("0.0.0.0:$PORT"); empty when the server's default applies.
-    binds: tuple[str, ...] = ()
-    config_file: str | None = None
-    # Local directory the command runs in, or None when it cannot be known (container paths).
-    working_dir: str | None = None
-    # True for the process that answers HTTP requests (Procfile "web", Dockerfile CMD, ...).
-    is_web: bool = False
-    runs_migrate: bool = False
-    # Words after the server's program name, as written.
-    arguments: tuple[str, ...] = ()
-    # Shell syntax passed on literally because no shell runs the command.
-    unexpanded: tuple[str, ...] = ()
-    # Environment the file itself sets for the command (Dockerfile ENV, compose environment).
-    sets_port: bool = False
-    # Why application_path cannot be imported, checked in this process.
-    import_error: str | None = None
-    # "production" when a platform file, the file the platform builds from or a production name says
-    # so; "unknown" when nothing does (development commands are not start commands at all).
-    role: str = PRODUCTION
-    role_reason: str = ""
-    # Why the line may not run (a branch of a start script), or None when it runs whenever the file does.
-    conditional: str | None = None
-
-    @property
-    def judged(self) -> bool:
-        """Checked for errors: production's, or in a file at the root (a compose.yaml, a Dockerfile) as
-        before; a file found deeper in the tree (docker/Dockerfile) needs evidence that production uses it."""
-        return self.role == PRODUCTION or "/" not in self.file
-
-    @property
-    def certain(self) -> bool:
-        """Production runs this line: its file is production's and no branch may skip it."""
-        return self.role == PRODUCTION and self.conditional is None
-
-
-@dataclasses.dataclass(frozen=True)
-class StartCommands:
-    commands: tuple[StartCommand, ...]
-    files: tuple[StartFile, ...]
-    fly: FlyService | None
-    errors: tuple[str, ...]
-    # What the build runs (Dockerfile RUN lines, platform build commands and hooks), for what it installs.
-    builds: tuple[BuildStep, ...] = ()
 
 
 def find_module(module: str, search_paths: list[str]) -> bool:
