@@ -7,21 +7,12 @@ Docs: docs/checks/webserver.rst and docs/platforms.rst.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 
 from django_deploy_concepts import formats
-from django_deploy_concepts.concerns.webserver.configs import (
-    KINDS,
-    ServingFacts,
-    Upstream,
-    collect_serving_facts,
-    emit,
-    parse_upstream,
-    render,
-)
+from django_deploy_concepts.concerns.webserver.configs import KINDS, Upstream, collect_serving_facts, emit, parse_upstream, render
+from django_deploy_concepts.concerns.webserver.facts import Facts, HostFacts, HttpsFacts, MediaFacts, PlatformFacts, ServingFacts
 from django_deploy_concepts.concerns.webserver.hosts import (
-    HostFacts,
     check_allowed_hosts_empty,
     check_csrf_trusted_origin,
     check_public_host_allowed,
@@ -38,7 +29,6 @@ from django_deploy_concepts.concerns.webserver.https import (
     FORWARDED_PROTO_LINE,
     I016,
     W008,
-    HttpsFacts,
     check_forwarded_host,
     check_proxy_header_matches,
     check_proxy_header_shape,
@@ -55,7 +45,6 @@ from django_deploy_concepts.concerns.webserver.https import (
     w005,
 )
 from django_deploy_concepts.concerns.webserver.media import (
-    MediaFacts,
     check_media_on_ephemeral_disk,
     check_media_served,
     check_media_served_by_something,
@@ -195,48 +184,6 @@ DJANGO_CHECK_TAGS: tuple[str, ...] | None = ("security", "compatibility")
 
 
 # Facts --------------------------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class PlatformFacts:
-    """The detected platform's row of platforms.PLATFORMS, as far as the web server is concerned."""
-
-    name: str
-    title: str
-    kind: str
-    evidence: tuple[str, ...]
-    terminates_tls: bool
-    forwarded_proto_header: str | None
-    passes_host: bool
-    # Only a detected platform's disk counts as ephemeral: unknown means "do not judge".
-    ephemeral_disk: bool
-    host_suffix: str | None
-    hostname_env: str | None
-    hostname_template: str
-    hostname_note: str
-    port_env: str | None
-    port_note: str
-    disk_note: str
-    media_advice: str
-    simple_deploy_plugin: str | None
-
-
-@dataclasses.dataclass(frozen=True)
-class Facts:
-    platform: PlatformFacts
-    https: HttpsFacts
-    hosts: HostFacts
-    media: MediaFacts
-    # Web server configurations kept in the project tree.
-    proxies: tuple[ProxyConfig, ...]
-    serving: ServingFacts
-    errors: tuple[str, ...]
-    # Declared in DEPLOY_CONCEPTS (or on the command line): where the proxy runs, who serves uploads.
-    proxy: str | None = None
-    media_served_by: str | None = None
-    # Where the proxy topology comes from: the declaration, or a compose file whose proxy service
-    # ("compose.yaml:9 service nginx (nginx:1.27)") runs in a container of its own.
-    proxy_source: str | None = None
 
 
 def collect_platform_facts(context: ProjectContext) -> PlatformFacts:

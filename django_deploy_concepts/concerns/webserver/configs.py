@@ -13,17 +13,15 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.template import Context, Engine
 
+from django_deploy_concepts.concerns.webserver.facts import Facts, ServingFacts
 from django_deploy_concepts.concerns.webserver.hosts import usable_hostnames
 from django_deploy_concepts.concerns.webserver.media import url_path
 from django_deploy_concepts.concerns.webserver.proxies import DJANGO_DEFAULT_UPLOAD_SIZE
 from django_deploy_concepts.context import ProjectContext
-
-if TYPE_CHECKING:
-    from django_deploy_concepts.concerns.webserver import Facts
 
 KINDS = ("nginx", "apache", "caddy", "systemd")
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent.parent / "templates"
@@ -33,22 +31,6 @@ DEFAULT_SOCKET = "/run/gunicorn.sock"
 UPLOADS_BODY_SIZE = 10 * 1024**2
 MEBIBYTE = 1024**2
 SAFE_VALUE = re.compile(r"^[A-Za-z0-9/._~+@:=,-]+$")
-
-
-@dataclasses.dataclass(frozen=True)
-class ServingFacts:
-    """What a web server config and a gunicorn service need from the project."""
-
-    project_name: str
-    base_dir: str
-    settings_module: str
-    wsgi_application: str | None
-    static_url: str | None
-    static_root: str | None
-    data_upload_max_memory_size: int | None
-    file_upload_max_memory_size: int | None
-    # gunicorn next to the running Python, when it is installed there.
-    gunicorn_path: str | None
 
 
 def int_setting(context: ProjectContext, name: str) -> int | None:

@@ -5,34 +5,16 @@ Docs: docs/checks/webserver.rst (E002, E004, E013); Django: https://docs.djangop
 
 from __future__ import annotations
 
-import dataclasses
 import re
-from typing import TYPE_CHECKING
 
 from django.core.checks import CheckMessage, Error
 
 from django_deploy_concepts import platforms
+from django_deploy_concepts.concerns.webserver.facts import Facts, HostFacts
 from django_deploy_concepts.context import ProjectContext
-
-if TYPE_CHECKING:
-    from django_deploy_concepts.concerns.webserver import Facts
 
 # Hostnames that only ever reach a development server; a production config never lists them.
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]", "0.0.0.0", "testserver"})
-
-
-@dataclasses.dataclass(frozen=True)
-class HostFacts:
-    public_hostname: str | None
-    # The environment variable the public hostname was read from.
-    public_hostname_source: str | None
-    allowed_hosts: tuple[str, ...]
-    csrf_trusted_origins: tuple[str, ...]
-    use_x_forwarded_host: bool
-    # The public hostnames declared in DEPLOY_CONCEPTS['hosts'] (or --host).
-    declared_hosts: tuple[str, ...] = ()
-    # DEBUG is False: ALLOWED_HOSTS is enforced (with DEBUG on, localhost names pass).
-    debug_off: bool = False
 
 
 def string_list(context: ProjectContext, name: str, errors: list[str]) -> tuple[str, ...]:

@@ -5,31 +5,17 @@ Docs: docs/checks/webserver.rst (E001, W005-W008); Django: https://docs.djangopr
 
 from __future__ import annotations
 
-import dataclasses
 import re
-from typing import TYPE_CHECKING
 
 from django.core.checks import CheckMessage, Error, Info, Warning
 
+from django_deploy_concepts.concerns.webserver.facts import Facts, HttpsFacts
 from django_deploy_concepts.context import ProjectContext
-
-if TYPE_CHECKING:
-    from django_deploy_concepts.concerns.webserver import Facts
-    from django_deploy_concepts.concerns.webserver.proxies import ProxyConfig
+from django_deploy_concepts.server_configs import ProxyConfig
 
 FORWARDED_PROTO = ("HTTP_X_FORWARDED_PROTO", "https")
 FORWARDED_PROTO_LINE = 'SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")'
 META_KEY = re.compile(r"^[A-Z0-9_]+$")
-
-
-@dataclasses.dataclass(frozen=True)
-class HttpsFacts:
-    secure_ssl_redirect: bool
-    # The (META key, value) pair Django trusts, or None when unset or unusable (see the error).
-    proxy_ssl_header: tuple[str, str] | None
-    # repr() of a SECURE_PROXY_SSL_HEADER that is set but not a (str, str) pair.
-    proxy_ssl_header_malformed: str | None
-    security_middleware: bool
 
 
 def collect_https_facts(context: ProjectContext) -> HttpsFacts:

@@ -5,27 +5,11 @@ Docs: docs/checks/webserver.rst (W003, W011, W012); Django: https://docs.djangop
 
 from __future__ import annotations
 
-import dataclasses
-from typing import TYPE_CHECKING
-
 from django.core.checks import CheckMessage, Warning
 
+from django_deploy_concepts.concerns.webserver.facts import Facts, MediaFacts
 from django_deploy_concepts.context import ProjectContext
 from django_deploy_concepts.helpers import as_text, describe_exception
-
-if TYPE_CHECKING:
-    from django_deploy_concepts.concerns.webserver import Facts
-
-
-@dataclasses.dataclass(frozen=True)
-class MediaFacts:
-    media_root: str | None
-    media_url: str | None
-    # "app_label.Model.field" of each FileField/ImageField whose storage writes to the local disk.
-    local_file_fields: tuple[str, ...]
-    # The same for fields stored elsewhere (object storage and other custom backends).
-    remote_file_fields: tuple[str, ...]
-    default_storage: str
 
 
 def is_local(storage: object) -> bool:

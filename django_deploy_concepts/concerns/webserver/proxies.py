@@ -5,10 +5,9 @@ Docs: docs/checks/webserver.rst (E009, W010); nginx: https://nginx.org/en/docs/h
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.core.checks import CheckMessage, Error, Warning
 
+from django_deploy_concepts.concerns.webserver.facts import Facts
 from django_deploy_concepts.server_configs import (
     MAX_CONFIG_BYTES,
     MAX_CONFIGS,
@@ -22,9 +21,6 @@ from django_deploy_concepts.server_configs import (
     parse_size,
     read_config,
 )
-
-if TYPE_CHECKING:
-    from django_deploy_concepts.concerns.webserver import Facts
 
 __all__ = [
     "MAX_CONFIGS",
