@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 from collections.abc import Collection, Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import django
 from django.conf import settings
@@ -14,12 +14,10 @@ from django.core.checks.registry import registry
 
 from django_deploy_concepts import masking
 from django_deploy_concepts.checks import TAG
+from django_deploy_concepts.concerns.base import Concern
 from django_deploy_concepts.context import ProjectContext, build_context
 from django_deploy_concepts.helpers import describe_exception
 from django_deploy_concepts.report import ConcernReport, Explanation, Finding, Hop, Report, is_ready
-
-if TYPE_CHECKING:
-    from django_deploy_concepts.concerns import Concern
 
 INSPECTION_FAILED_HINT = "This is a bug in django-deploy-concepts; please report it with this message."
 

@@ -161,9 +161,9 @@ class ExplainCommandTests(SimpleTestCase):
                         self.assertFalse(other_pattern == pattern or (other_pattern.endswith(".") and pattern.startswith(other_pattern)))
 
     def test_only_the_checklist_takes_unclaimed_django_ids(self) -> None:
-        self.assertIs(runner.concern_for_django_check("templates.W003", all_concerns()), checklist)
-        self.assertIsNone(runner.concern_for_django_check("templates.W003", [static, database]))
-        self.assertIs(runner.concern_for_django_check("staticfiles.W004", [static, database]), static)
+        self.assertIs(runner.concern_for_django_check("templates.W003", all_concerns()), checklist.CONCERN)
+        self.assertIsNone(runner.concern_for_django_check("templates.W003", [static.CONCERN, database.CONCERN]))
+        self.assertIs(runner.concern_for_django_check("staticfiles.W004", [static.CONCERN, database.CONCERN]), static.CONCERN)
 
     def test_platform_option_overrides_detection(self) -> None:
         data = self.explain_json(platform="render")

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.checks import CheckMessage, Error
 
+from django_deploy_concepts.concerns.base import Concern
 from django_deploy_concepts.concerns.checklist import (
     debug,
     dependencies,
@@ -187,3 +188,21 @@ def explain(facts: Facts, findings: tuple[Finding, ...]) -> Explanation:
 
 def hops(facts: Facts) -> tuple[Hop, ...]:
     return ()
+
+
+class ChecklistConcern(Concern):
+    NAME, TITLE, LABEL, ABOUT = NAME, TITLE, LABEL, ABOUT
+    DJANGO_CHECKS, DJANGO_CHECK_TAGS, CHECKS = DJANGO_CHECKS, DJANGO_CHECK_TAGS, CHECKS
+
+    # Looked up when called, so the module's functions stay the one place to change (or patch).
+    def collect_facts(self, context: ProjectContext) -> Facts:
+        return collect_facts(context)
+
+    def explain(self, facts: Facts, findings: tuple[Finding, ...]) -> Explanation:
+        return explain(facts, findings)
+
+    def hops(self, facts: Facts) -> tuple[Hop, ...]:
+        return hops(facts)
+
+
+CONCERN = ChecklistConcern()

@@ -9,6 +9,7 @@ Docs: docs/checks/database.rst; Django: https://docs.djangoproject.com/en/stable
 
 from __future__ import annotations
 
+from django_deploy_concepts.concerns.base import Concern
 from django_deploy_concepts.concerns.database import config, credentials, live, migrations, processes, sqlite, url
 from django_deploy_concepts.concerns.database.facts import Facts, Processes
 from django_deploy_concepts.context import ProjectContext
@@ -291,3 +292,21 @@ def hops(facts: Facts) -> tuple[Hop, ...]:
     if probe is not None:
         broken = broken or probe.error is not None or bool(probe.unapplied)
     return (Hop("database", "Database", detail, not broken),)
+
+
+class DatabaseConcern(Concern):
+    NAME, TITLE, LABEL, ABOUT = NAME, TITLE, LABEL, ABOUT
+    DJANGO_CHECKS, DJANGO_CHECK_TAGS, CHECKS = DJANGO_CHECKS, DJANGO_CHECK_TAGS, CHECKS
+
+    # Looked up when called, so the module's functions stay the one place to change (or patch).
+    def collect_facts(self, context: ProjectContext) -> Facts:
+        return collect_facts(context)
+
+    def explain(self, facts: Facts, findings: tuple[Finding, ...]) -> Explanation:
+        return explain(facts, findings)
+
+    def hops(self, facts: Facts) -> tuple[Hop, ...]:
+        return hops(facts)
+
+
+CONCERN = DatabaseConcern()

@@ -17,6 +17,7 @@ from typing import TypeVar
 from django.core.checks import CheckMessage, Error
 
 from django_deploy_concepts import masking, runner
+from django_deploy_concepts.concerns.base import Concern
 from django_deploy_concepts.concerns.static import (
     collected,
     compression,
@@ -50,6 +51,7 @@ from django_deploy_concepts.report import Explanation, Fact, Finding, Hop, Step
 __all__ = [
     "ABOUT",
     "CHECKS",
+    "CONCERN",
     "DEFAULT_STATIC_STORAGE",
     "DJANGO_CHECKS",
     "DJANGO_CHECK_TAGS",
@@ -273,3 +275,21 @@ def hops(facts: Facts) -> tuple[Hop, ...]:
     )
     detail = f"{serving.served_by(facts)}; STATIC_ROOT {facts.static_root or 'not set'}"
     return (Hop("static", "Static files", detail, ready),)
+
+
+class StaticConcern(Concern):
+    NAME, TITLE, LABEL, ABOUT = NAME, TITLE, LABEL, ABOUT
+    DJANGO_CHECKS, DJANGO_CHECK_TAGS, CHECKS = DJANGO_CHECKS, DJANGO_CHECK_TAGS, CHECKS
+
+    # Looked up when called, so the module's functions stay the one place to change (or patch).
+    def collect_facts(self, context: ProjectContext) -> Facts:
+        return collect_facts(context)
+
+    def explain(self, facts: Facts, findings: tuple[Finding, ...]) -> Explanation:
+        return explain(facts, findings)
+
+    def hops(self, facts: Facts) -> tuple[Hop, ...]:
+        return hops(facts)
+
+
+CONCERN = StaticConcern()

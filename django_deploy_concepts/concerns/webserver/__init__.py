@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from django_deploy_concepts import formats
+from django_deploy_concepts.concerns.base import Concern
 from django_deploy_concepts.concerns.webserver.configs import KINDS, Upstream, collect_serving_facts, emit, parse_upstream, render
 from django_deploy_concepts.concerns.webserver.facts import Facts, HostFacts, HttpsFacts, MediaFacts, PlatformFacts, ServingFacts
 from django_deploy_concepts.concerns.webserver.hosts import (
@@ -70,6 +71,7 @@ from django_deploy_concepts.report import Explanation, Fact, Finding, Hop, Step
 __all__ = [
     "ABOUT",
     "CHECKS",
+    "CONCERN",
     "DJANGO_CHECKS",
     "DJANGO_CHECK_TAGS",
     "E001",
@@ -535,3 +537,21 @@ def hops(facts: Facts) -> tuple[Hop, ...]:
             or check_media_served_by_something(facts)
         )
     return (router, Hop("media", "Media files", media_server(facts), media_ready))
+
+
+class WebserverConcern(Concern):
+    NAME, TITLE, LABEL, ABOUT = NAME, TITLE, LABEL, ABOUT
+    DJANGO_CHECKS, DJANGO_CHECK_TAGS, CHECKS = DJANGO_CHECKS, DJANGO_CHECK_TAGS, CHECKS
+
+    # Looked up when called, so the module's functions stay the one place to change (or patch).
+    def collect_facts(self, context: ProjectContext) -> Facts:
+        return collect_facts(context)
+
+    def explain(self, facts: Facts, findings: tuple[Finding, ...]) -> Explanation:
+        return explain(facts, findings)
+
+    def hops(self, facts: Facts) -> tuple[Hop, ...]:
+        return hops(facts)
+
+
+CONCERN = WebserverConcern()

@@ -14,6 +14,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
+from django_deploy_concepts.concerns.base import Concern
 from django_deploy_concepts.concerns.wsgi import application, gunicorn, servers, start_commands
 from django_deploy_concepts.concerns.wsgi.facts import Facts, GunicornFacts, StartCommand
 from django_deploy_concepts.context import ProjectContext
@@ -22,6 +23,7 @@ from django_deploy_concepts.report import Explanation, Fact, Finding, Hop
 __all__ = [
     "ABOUT",
     "CHECKS",
+    "CONCERN",
     "DJANGO_CHECKS",
     "DJANGO_CHECK_TAGS",
     "LABEL",
@@ -184,3 +186,21 @@ def hops(facts: Facts) -> tuple[Hop, ...]:
         detail += " - loads"
     detail += f"; {application.REHEARSAL}"
     return (server, Hop("application", "Django application", detail, ready))
+
+
+class WsgiConcern(Concern):
+    NAME, TITLE, LABEL, ABOUT = NAME, TITLE, LABEL, ABOUT
+    DJANGO_CHECKS, DJANGO_CHECK_TAGS, CHECKS = DJANGO_CHECKS, DJANGO_CHECK_TAGS, CHECKS
+
+    # Looked up when called, so the module's functions stay the one place to change (or patch).
+    def collect_facts(self, context: ProjectContext) -> Facts:
+        return collect_facts(context)
+
+    def explain(self, facts: Facts, findings: tuple[Finding, ...]) -> Explanation:
+        return explain(facts, findings)
+
+    def hops(self, facts: Facts) -> tuple[Hop, ...]:
+        return hops(facts)
+
+
+CONCERN = WsgiConcern()

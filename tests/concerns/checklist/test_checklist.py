@@ -54,7 +54,7 @@ class DjangoChecksExplainedTests(ChecklistTestCase):
 
         for check_id in ("mail.E001", "mail.W001", "security.W009", "security.W018", "security.W020", "security.W025", "admin.E403"):
             with self.subTest(check_id):
-                self.assertIs(concern_for_django_check(check_id, all_concerns()), checklist)
+                self.assertIs(concern_for_django_check(check_id, all_concerns()), checklist.CONCERN)
 
 
 class NeverCrashTests(ChecklistTestCase):

@@ -1,0 +1,43 @@
+"""The small base class every concern subclasses: what the runner, the commands and the checks use.
+
+A concern reads the project into frozen facts (``collect_facts``), judges them with pure check
+functions (``CHECKS``), and explains them (``explain``). Each concern package defines one subclass,
+an instance of which is its ``CONCERN``; concerns/__init__.py lists them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from django.core.checks import CheckMessage
+
+from django_deploy_concepts.context import ProjectContext
+from django_deploy_concepts.report import Explanation, Finding, Hop
+
+
+class Concern:
+    NAME: ClassVar[str]
+    TITLE: ClassVar[str]
+    # Label of the concern's check ids: <LABEL>.<level letter><NNN>, as Django's own ids.
+    LABEL: ClassVar[str]
+    ABOUT: ClassVar[tuple[str, ...]]
+    # Django's own check ids (or prefixes ending in ".") whose messages belong to this concern.
+    DJANGO_CHECKS: ClassVar[tuple[str, ...]] = ()
+    # The tags of the Django checks that can report DJANGO_CHECKS. None: the concern takes every
+    # Django message no other concern claims, so it needs every check.
+    DJANGO_CHECK_TAGS: ClassVar[tuple[str, ...] | None] = ()
+    # Pure functions of the facts, in the order their messages are reported.
+    CHECKS: ClassVar[tuple[Callable[[Any], list[CheckMessage]], ...]] = ()
+
+    def collect_facts(self, context: ProjectContext) -> Any:
+        raise NotImplementedError
+
+    def explain(self, facts: Any, findings: tuple[Finding, ...]) -> Explanation:
+        raise NotImplementedError
+
+    def hops(self, facts: Any) -> tuple[Hop, ...]:
+        return ()
+
+    def __repr__(self) -> str:
+        return f"<concern {self.NAME}>"
