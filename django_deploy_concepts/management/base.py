@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shutil
 from typing import Any, ClassVar
 
 from django.core import checks
@@ -29,6 +30,11 @@ def positive_seconds(value: str) -> float:
     if not 0 < seconds <= 600:
         raise argparse.ArgumentTypeError("the timeout must be more than 0 and at most 600 seconds")
     return seconds
+
+
+def terminal_width() -> int:
+    """The terminal's width (COLUMNS first, as shutil reads it), or renderers.WIDTH when not a terminal."""
+    return shutil.get_terminal_size((renderers.WIDTH, 24)).columns
 
 
 class ExplainCommand(BaseCommand):
@@ -67,6 +73,11 @@ class ExplainCommand(BaseCommand):
         )
         if self.brief_option:
             parser.add_argument("--brief", action="store_true", help="Show only the request path and one status line per concern.")
+            parser.add_argument(
+                "--full",
+                action="store_true",
+                help="After the items to fix first, explain every concern: the concept, what was found, and each step.",
+            )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -87,6 +98,8 @@ class ExplainCommand(BaseCommand):
             style=self.style,
             brief=options.get("brief", False),
             verbosity=options["verbosity"],
+            full=options.get("full", False),
+            width=terminal_width(),
         )
         self.stdout.write(output, ending="")
         fail_level = options["fail_level"]
