@@ -136,7 +136,7 @@ def render_text(
             mark = style.SUCCESS("ok") if concern.ready else style.ERROR("!!")
             lines += wrap(f"[{mark}] {status_line(concern)}", "  ", width, subsequent="       ")
         lines.append("")
-    if (not several or full or verbosity < 1) and not brief:
+    if (not several or full or verbosity != 1) and not brief:
         for concern in report.concerns:
             lines += text_concern(concern, style, verbosity=verbosity, show_status=not several, width=width)
     if several and not brief and verbosity >= 1:
@@ -307,7 +307,7 @@ def render_markdown(report: Report, *, brief: bool = False, verbosity: int = 1, 
         for concern in report.concerns:
             lines.append(f"| {'✅' if concern.ready else '❌'} | {concern.title} | {md_escape(status_line(concern).split(': ', 1)[1])} |")
         lines.append("")
-    if not brief and (not several or full or verbosity < 1):
+    if not brief and (not several or full or verbosity != 1):
         for concern in report.concerns:
             lines += markdown_concern(concern, verbosity=verbosity, heading="###" if several else "##")
     if several and not brief and verbosity >= 1:

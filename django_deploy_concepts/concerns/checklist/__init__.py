@@ -14,9 +14,10 @@ from typing import Any
 
 from django.core.checks import CheckMessage, Error
 
-from django_deploy_concepts import runner
+from django_deploy_concepts import plan, runner
 from django_deploy_concepts.concerns.checklist import debug, dependencies, errors, hosts, mail, secret_key, simple_deploy, source
 from django_deploy_concepts.context import ProjectContext
+from django_deploy_concepts.plan import Plan
 from django_deploy_concepts.report import Explanation, Fact, Finding, Hop, Step
 
 NAME = "checklist"
@@ -127,6 +128,24 @@ def django_check(app_configs: Any = None, databases: Collection[str] | None = No
 # Explanation --------------------------------------------------------------------------------------
 
 
+def variables_step(steps: list[Step], deployment: Plan) -> list[Step]:
+    """Where the settings above read the environment: what to set where the site runs, and locally."""
+    if not any("os.environ" in step.code for step in steps):
+        return []
+    platform = deployment.platform
+    where = platform.title if platform.name != "unknown" else "your platform"
+    return [
+        Step(
+            "Set the environment variables where the site runs; set nothing on your machine.",
+            f"An environment variable is a name and a value the platform gives the running process; os.environ reads it. "
+            f"On {where}: {platform.set_variables}. On your machine leave them unset: the settings then fall back to "
+            "development values (DEBUG on, a development-only key, localhost), so runserver keeps working.",
+            "\n".join(f"{name}  # {what}" for name, what in deployment.variables),
+            "text",
+        )
+    ]
+
+
 def other_django_checks(findings: tuple[Finding, ...]) -> list[Step]:
     """One step per Django check id this concern received without a topic of its own."""
     steps: dict[str, Step] = {}
@@ -137,15 +156,22 @@ def other_django_checks(findings: tuple[Finding, ...]) -> list[Step]:
     return list(steps.values())
 
 
-def explain(facts: Facts, findings: tuple[Finding, ...]) -> Explanation:
+def explain(facts: Facts, findings: tuple[Finding, ...], deployment: Plan | None = None) -> Explanation:
+    deployment = deployment or plan.for_platform(
+        facts.hosts.platform,
+        debug_variable=facts.debug.variable or plan.DEBUG_VARIABLE,
+        secret_key_variable=facts.secret_key.variable or plan.SECRET_KEY_VARIABLE,
+        allowed_hosts=facts.hosts.allowed_hosts,
+    )
     found: list[Fact] = [Fact("Settings source read", ", ".join(facts.settings_files) or "(not found)", None)]
     found += [Fact(f"Cannot parse {error.file}", error.error, False) for error in facts.source_errors]
     steps: list[Step] = []
     for part, module in PARTS:
-        part_found, part_steps = module.explain(getattr(facts, part), findings)
+        part_found, part_steps = module.explain(getattr(facts, part), findings, deployment)
         found += part_found
         steps += part_steps
     steps += other_django_checks(findings)
+    steps += variables_step(steps, deployment)
     steps.append(
         Step("Run Django's own deployment checks with this app's checks included.", "", "python manage.py check --deploy", "shell")
     )

@@ -17,6 +17,7 @@ import django
 from django.core.checks import CheckMessage, Error, Warning
 
 from django_deploy_concepts.context import ProjectContext
+from django_deploy_concepts.plan import Plan
 from django_deploy_concepts.report import Fact, Finding, Step
 
 SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
@@ -161,7 +162,7 @@ EMAIL_HOST_PASSWORD = os.environ["EMAIL_HOST_PASSWORD"]
 EMAIL_USE_TLS = True"""
 
 
-def explain(facts: Facts, findings: tuple[Finding, ...]) -> tuple[list[Fact], list[Step]]:
+def explain(facts: Facts, findings: tuple[Finding, ...], deployment: Plan) -> tuple[list[Fact], list[Step]]:
     ids = {finding.id for finding in findings}
     backend = facts.backend or "(no 'default' mailer)"
     host = f", host {facts.host}" if facts.backend == SMTP_BACKEND else ""

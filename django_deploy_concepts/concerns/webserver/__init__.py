@@ -13,7 +13,7 @@ from typing import Any
 
 from django.core.checks import CheckMessage
 
-from django_deploy_concepts import runner
+from django_deploy_concepts import plan, runner
 from django_deploy_concepts.concerns.webserver.configs import (
     KINDS,
     ServingFacts,
@@ -68,6 +68,7 @@ from django_deploy_concepts.concerns.webserver.proxies import (
     w010,
 )
 from django_deploy_concepts.context import ProjectContext
+from django_deploy_concepts.plan import Plan
 from django_deploy_concepts.report import Explanation, Fact, Finding, Hop, Step
 
 __all__ = [
@@ -378,22 +379,9 @@ def found_facts(facts: Facts) -> list[Fact]:
     return found
 
 
-def hostname_expression(facts: Facts) -> tuple[str, str]:
-    """The public hostname as settings code, and as text: read from the platform's variable when it has one."""
-    platform, host = facts.platform, facts.hosts.public_hostname
-    # The variable is used only where this environment has it: elsewhere os.environ[...] would fail.
-    if not facts.hosts.public_hostname_source or facts.hosts.public_hostname_source != platform.hostname_env:
-        text = host or (f"myapp{platform.host_suffix}" if platform.host_suffix else "www.example.com")
-        return repr(text).replace("'", '"'), text
-    if platform.hostname_template == "{}":
-        return f'os.environ["{platform.hostname_env}"]', host or platform.hostname_env
-    prefix, _, suffix = platform.hostname_template.partition("{}")
-    return f'"{prefix}" + os.environ["{platform.hostname_env}"] + "{suffix}"'.replace('"" + ', ""), host or platform.hostname_env
-
-
-def host_steps(facts: Facts) -> list[Step]:
-    code, host = hostname_expression(facts)
-    lines = f'ALLOWED_HOSTS = [{code}]\nCSRF_TRUSTED_ORIGINS = ["https://" + {code}]'
+def host_steps(facts: Facts, deployment: Plan) -> list[Step]:
+    host = deployment.hostname.text
+    lines = deployment.snippet("ALLOWED_HOSTS")
     if "*" in facts.hosts.allowed_hosts:
         title = "Replace '*' in ALLOWED_HOSTS with your real hostnames (deploy_checklist.W003)."
     elif facts.hosts.public_hostname is not None:
@@ -404,49 +392,60 @@ def host_steps(facts: Facts) -> list[Step]:
         title = f"Allow the public hostname ({host} here)."
     else:
         return []
-    return [Step(title, "Entries are bare hostnames (apex and www); CSRF_TRUSTED_ORIGINS entries need the scheme.", lines, "python")]
+    detail = (
+        f"{deployment.hostname.sentence} ALLOWED_HOSTS entries are bare "
+        "hostnames (the apex domain and www are two); CSRF_TRUSTED_ORIGINS entries need the scheme."
+    )
+    return [Step(title, detail, lines, "python")]
 
 
-def https_steps(facts: Facts) -> list[Step]:
+def https_steps(facts: Facts, deployment: Plan) -> list[Step]:
     https = facts.https
     wrong = bool(check_proxy_header_shape(facts) or check_proxy_header_matches(facts))
     if facts.platform.terminates_tls and (https.proxy_ssl_header is None or wrong):
         return [
             Step(
                 f"Trust the X-Forwarded-Proto header that {facts.platform.title} sets.",
-                "Its router ends TLS and always sets this header, so Django can believe it there (and only there).",
-                FORWARDED_PROTO_LINE,
+                f"{facts.platform.title}'s router ends TLS (the encryption behind https) and passes the request on to your app "
+                "over plain http, with an X-Forwarded-Proto header that says which scheme the browser used. It always sets "
+                "that header, so Django can believe it there (and only there).",
+                deployment.snippet("SECURE_PROXY_SSL_HEADER") or FORWARDED_PROTO_LINE,
                 "python",
             )
         ]
     return []
 
 
-def django_security_step(facts: Facts, findings: tuple[Finding, ...]) -> list[Step]:
+HTTPS_IDS = frozenset({"security.W004", "security.W008", "security.W010", "security.W011", "security.W012", "security.W016"})
+
+
+def django_security_step(facts: Facts, findings: tuple[Finding, ...], deployment: Plan) -> list[Step]:
     fired = [finding.id for finding in findings if finding.source == "django" and finding.id in DJANGO_CHECKS]
     if not fired:
         return []
-    lines = [DJANGO_FIXES[check_id] for check_id in fired if check_id in DJANGO_FIXES]
-    if "security.W008" in fired:
-        if facts.platform.kind != "paas":
-            lines.append("# certbot's nginx/Apache setup already redirects http to https; otherwise:")
-        lines.append("SECURE_SSL_REDIRECT = True")
+    lines = [DJANGO_FIXES[check_id] for check_id in fired if check_id in DJANGO_FIXES and check_id not in HTTPS_IDS]
+    if HTTPS_IDS & set(fired):
+        if "security.W008" in fired and facts.platform.kind != "paas":
+            lines.append("# certbot's nginx/Apache setup already redirects http to https; the setting does it otherwise:")
+        lines.append(deployment.snippet("HTTPS"))
         # A platform's own step already asks for the header (https_steps); a server's proxy sets it too.
-        if facts.https.proxy_ssl_header is None and not facts.platform.terminates_tls:
-            lines.append(FORWARDED_PROTO_LINE + "  # with the generated config; the redirect loops without it")
+        if facts.https.proxy_ssl_header is None and not facts.platform.terminates_tls and "SECURE_PROXY_SSL_HEADER" in deployment.settings:
+            lines.append(deployment.settings["SECURE_PROXY_SSL_HEADER"] + "  # with the generated config; the redirect loops without it")
     if "4_0.E001" in fired:
-        lines.append('CSRF_TRUSTED_ORIGINS = ["https://' + hostname_expression(facts)[1] + '"]  # with the scheme')
+        lines.append(deployment.settings["ALLOWED_HOSTS"])
     return [
         Step(
             "Turn on the HTTPS protections Django's check --deploy asks for.",
-            f"Secure cookies and HSTS work behind {front(facts)} once Django knows requests arrive over https.",
+            f"Secure cookies (sent by the browser over https only) and HSTS (a header that tells browsers to use https "
+            f"only, for SECURE_HSTS_SECONDS) work behind {front(facts)} once Django knows requests arrive over https. "
+            "They follow DEBUG, so runserver on your machine keeps plain http.",
             "\n".join(dict.fromkeys(lines)),
             "python",
         )
     ]
 
 
-def media_steps(facts: Facts) -> list[Step]:
+def media_steps(facts: Facts, deployment: Plan) -> list[Step]:
     media, platform = facts.media, facts.platform
     if not media.local_file_fields:
         return []
@@ -458,10 +457,11 @@ def media_steps(facts: Facts) -> list[Step]:
         return [
             Step(
                 "Keep uploads in object storage, not on the disk.",
-                f"On {platform.title}, {platform.media_advice}. For example, with pip install django-storages[s3]:",
-                'STORAGES = {\n    "default": {"BACKEND": "storages.backends.s3.S3Storage"},\n'
-                '    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},\n}\n'
-                'AWS_STORAGE_BUCKET_NAME = os.environ["AWS_STORAGE_BUCKET_NAME"]',
+                f"On {platform.title}, {platform.media_advice}: the disk is ephemeral ({platform.disk_note}). "
+                f"For example, with django-storages[s3] in {deployment.requirements_file}: set {plan.BUCKET_VARIABLE} (and "
+                "the storage's AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY) where the site runs; without it, as on your "
+                "machine, uploads stay in MEDIA_ROOT.",
+                deployment.snippet("STORAGES"),
                 "python",
             )
         ]
@@ -472,16 +472,7 @@ def media_steps(facts: Facts) -> list[Step]:
 
 def server_steps(facts: Facts) -> list[Step]:
     if facts.platform.kind == "paas":
-        if facts.platform.simple_deploy_plugin:
-            plugin = facts.platform.simple_deploy_plugin
-            return [
-                Step(
-                    f"Optionally, let django-simple-deploy write the {facts.platform.title} configuration.",
-                    "Add django_simple_deploy to INSTALLED_APPS, then:",
-                    f"pip install {plugin}\npython manage.py deploy",
-                    "shell",
-                )
-            ]
+        # django-simple-deploy, where it supports the platform, is offered once, by explain_checklist.
         return []
     where = "Next to the container (a compose service), or on the server, put" if facts.platform.kind == "container" else "Put"
     return [
@@ -494,8 +485,22 @@ def server_steps(facts: Facts) -> list[Step]:
     ]
 
 
-def explain(facts: Facts, findings: tuple[Finding, ...]) -> Explanation:
-    steps = [*https_steps(facts), *host_steps(facts), *django_security_step(facts, findings), *media_steps(facts), *server_steps(facts)]
+def explain(facts: Facts, findings: tuple[Finding, ...], deployment: Plan | None = None) -> Explanation:
+    deployment = deployment or plan.for_platform(
+        facts.platform.name,
+        has_file_fields=bool(facts.media.local_file_fields),
+        environ={facts.hosts.public_hostname_source: facts.hosts.public_hostname}
+        if facts.hosts.public_hostname and facts.hosts.public_hostname_source
+        else {},
+        allowed_hosts=tuple(facts.hosts.allowed_hosts),
+    )
+    steps = [
+        *https_steps(facts, deployment),
+        *host_steps(facts, deployment),
+        *django_security_step(facts, findings, deployment),
+        *media_steps(facts, deployment),
+        *server_steps(facts),
+    ]
     return Explanation(about=ABOUT, found=tuple(found_facts(facts)), steps=tuple(steps))
 
 

@@ -16,13 +16,14 @@ from typing import Any
 
 from django.core.checks import CheckMessage
 
-from django_deploy_concepts import runner
+from django_deploy_concepts import plan, runner
 from django_deploy_concepts.concerns.wsgi import application, gunicorn, servers, start_commands
 from django_deploy_concepts.concerns.wsgi.application import AsyncFacts, LoadedApplication, SmokeRequest
 from django_deploy_concepts.concerns.wsgi.gunicorn import GunicornFacts
 from django_deploy_concepts.concerns.wsgi.servers import InstalledServer
 from django_deploy_concepts.concerns.wsgi.start_commands import FlyService, StartCommand, StartFile
 from django_deploy_concepts.context import ProjectContext
+from django_deploy_concepts.plan import Plan
 from django_deploy_concepts.report import Explanation, Fact, Finding, Hop
 
 __all__ = [
@@ -179,7 +180,14 @@ def django_check(app_configs: Any = None, databases: Collection[str] | None = No
 # Explanation --------------------------------------------------------------------------------------
 
 
-def explain(facts: Facts, findings: tuple[Finding, ...]) -> Explanation:
+def explain(facts: Facts, findings: tuple[Finding, ...], deployment: Plan | None = None) -> Explanation:
+    deployment = deployment or plan.for_platform(
+        facts.platform,
+        project_package=facts.project_package or "mysite",
+        wsgi_application=facts.wsgi_application,
+        workers=facts.gunicorn.cpus.recommended_workers,
+        fly_port=facts.fly.internal_port if facts.fly else None,
+    )
     ids = {finding.id for finding in findings}
     web = start_commands.web_command(facts)
     serving = web is not None and web.server not in (None, "runserver")
@@ -193,7 +201,7 @@ def explain(facts: Facts, findings: tuple[Finding, ...]) -> Explanation:
     ]
     steps = [
         *application.loading_steps(facts, ids),
-        *start_commands.steps(facts, ids, gunicorn.command_for(facts)),
+        *start_commands.steps(facts, ids, deployment.start_command, deployment.platform_file),
         *gunicorn.steps(facts),
         *application.request_steps(facts, ids),
         *application.asgi_steps(facts),
@@ -204,7 +212,9 @@ def explain(facts: Facts, findings: tuple[Finding, ...]) -> Explanation:
 def hops(facts: Facts) -> tuple[Hop, ...]:
     command = start_commands.web_command(facts)
     if command is None:
-        server = Hop("wsgi_server", "WSGI server", "no start command found", None)
+        # A platform or a container starts nothing by itself: there, no start command means no site.
+        needs_one = facts.platform_kind in ("paas", "container") and facts.platform != "pythonanywhere"
+        server = Hop("wsgi_server", "WSGI server", "no start command found", False if needs_one else None)
     else:
         check = gunicorn.check_for(facts, command)
         starts = "" if check is None or check.loads is None else " - starts" if check.loads else " - does not start"

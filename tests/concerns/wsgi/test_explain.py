@@ -97,11 +97,12 @@ class ExplanationTests(SimpleTestCase):
         guidance = explanation(facts, messages)
         codes = [step.code for step in guidance.steps]  # type: ignore[attr-defined]
         workers = facts.gunicorn.cpus.recommended_workers
+        # The whole Procfile, as `explain_deploy --emit platform` writes it.
         self.assertIn(
+            "release: python manage.py migrate --noinput\n"
             f"web: gunicorn tests.wsgi:application --bind 0.0.0.0:$PORT --workers ${{WEB_CONCURRENCY:-{workers}}} --timeout 30 --forwarded-allow-ips='*'",
             codes,
         )
-        self.assertIn("release: python manage.py migrate --noinput", codes)
 
     def test_a_typo_gets_the_corrected_line(self) -> None:
         with project_with({"Procfile": "web: gunicorn tests.wgsi --workers 3\n"}) as project:
