@@ -77,7 +77,7 @@ IMPACTS: Mapping[str, Effect] = {
         LOOKS_BROKEN,
         'collectstatic: "You\'re using the staticfiles app without having set the STATIC_ROOT setting to a filesystem path."',
     ),
-    "deploy_static.W002": e(LOOKS_BROKEN, "the storage you chose is never used: no hashed names, no compression"),
+    "deploy_static.W002": e(ADVICE, "the storage you chose is never used: no hashed names, no compression"),
     "deploy_static.E003": e(LOOKS_BROKEN, STATIC_404),
     "deploy_static.W004": e(LOOKS_BROKEN, "static files answered late or not at all for some requests"),
     "deploy_static.E005": e(DOES_NOT_START, 'collectstatic: "The STATICFILES_DIRS setting should not contain the STATIC_ROOT setting."'),
@@ -230,7 +230,7 @@ IMPACTS: Mapping[str, Effect] = {
     "security.W004": e(
         HARDENING,
         "browsers may still try plain http first (no HSTS)",
-        "Set SECURE_HSTS_SECONDS = 3600 once every page works over https (HSTS: browsers then refuse plain http for that long).",
+        "Set SECURE_HSTS_SECONDS = 0 if DEBUG else 3600 once every page works over https.",
     ),
     "security.W005": e(
         HARDENING,
@@ -241,18 +241,18 @@ IMPACTS: Mapping[str, Effect] = {
     "security.W008": e(
         HARDENING,
         "plain http pages are served and not redirected",
-        "Set SECURE_SSL_REDIRECT = True (behind a proxy, with SECURE_PROXY_SSL_HEADER).",
+        "Set SECURE_SSL_REDIRECT = not DEBUG (behind a proxy, with SECURE_PROXY_SSL_HEADER).",
     ),
     "security.W009": e(
         HARDENING, "a weak or published SECRET_KEY", "Generate a new key and read it from the environment (see explain_checklist)."
     ),
-    "security.W010": e(HARDENING, "the session cookie is readable by scripts", "Set SESSION_COOKIE_SECURE = True."),
-    "security.W011": e(HARDENING, "the session cookie is readable by scripts", "Set SESSION_COOKIE_SECURE = True."),
-    "security.W012": e(HARDENING, "the session cookie may travel over plain http", "Set SESSION_COOKIE_SECURE = True."),
+    "security.W010": e(HARDENING, "the session cookie may travel over plain http", "Set SESSION_COOKIE_SECURE = not DEBUG."),
+    "security.W011": e(HARDENING, "the session cookie may travel over plain http", "Set SESSION_COOKIE_SECURE = not DEBUG."),
+    "security.W012": e(HARDENING, "the session cookie may travel over plain http", "Set SESSION_COOKIE_SECURE = not DEBUG."),
     "security.W013": e(HARDENING, "the session cookie is readable by scripts", "Set SESSION_COOKIE_HTTPONLY = True."),
-    "security.W014": e(HARDENING, "the CSRF cookie may travel over plain http", "Set CSRF_COOKIE_SECURE = True."),
-    "security.W015": e(HARDENING, "the CSRF cookie is readable by scripts", "Set CSRF_COOKIE_HTTPONLY = True."),
-    "security.W016": e(HARDENING, "the CSRF cookie may travel over plain http", "Set CSRF_COOKIE_SECURE = True."),
+    "security.W014": e(HARDENING, "the session cookie is readable by scripts", "Set SESSION_COOKIE_HTTPONLY = True."),
+    "security.W015": e(HARDENING, "the session cookie is readable by scripts", "Set SESSION_COOKIE_HTTPONLY = True."),
+    "security.W016": e(HARDENING, "the CSRF cookie may travel over plain http", "Set CSRF_COOKIE_SECURE = not DEBUG."),
     "security.W017": e(HARDENING, "the CSRF cookie is readable by scripts", "Set CSRF_COOKIE_HTTPONLY = True."),
     "security.W018": e(
         HARDENING,
@@ -273,6 +273,13 @@ IMPACTS: Mapping[str, Effect] = {
     "4_0.E001": e(PART_FAILS, 'forms: "Forbidden (403) CSRF verification failed"'),
 }
 
+# Where one id words two situations with different effects: (words of the message, effect), first match wins.
+VARIANTS: Mapping[str, tuple[tuple[str, Effect], ...]] = {
+    # "lists no WSGI server such as gunicorn": nothing starts one yet (runserver, or no start command); the
+    # start command's own finding leads, and gunicorn is part of its fix.
+    "deploy_checklist.E023": (("lists no WSGI server", e(ADVICE, "nothing yet: the start command does not run gunicorn")),),
+}
+
 # Ids no row names: the level decides, the strictest reading of an unknown check being "part fails".
 BY_LEVEL: Mapping[str, Impact] = {
     "critical": DOES_NOT_START,
@@ -283,8 +290,11 @@ BY_LEVEL: Mapping[str, Impact] = {
 }
 
 
-def effect_of(check_id: str, level: str) -> Effect:
-    """The row for ``check_id``: exact, then by the longest claimed prefix, then by its level."""
+def effect_of(check_id: str, level: str, msg: str = "") -> Effect:
+    """The row for ``check_id``: a variant its message matches, exact, then by the longest claimed prefix, then by its level."""
+    for words, effect in VARIANTS.get(check_id, ()):
+        if words in msg:
+            return effect
     if check_id in IMPACTS:
         return IMPACTS[check_id]
     if check_id.endswith(".E000"):

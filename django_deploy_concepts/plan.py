@@ -112,6 +112,11 @@ class Plan:
     debug_variable: str = DEBUG_VARIABLE
     secret_key_variable: str = SECRET_KEY_VARIABLE
 
+    @property
+    def where(self) -> str:
+        """The platform as a sentence names it: "Heroku", or "your platform" when none is known."""
+        return self.platform.title if self.platform.name != platforms.UNKNOWN.name else "your platform"
+
     def snippet(self, *names: str) -> str:
         """The settings lines for ``names``, with the imports they need, exactly as in the block."""
         body = "\n".join(self.settings[name] for name in names if name in self.settings)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import textwrap
 from collections import Counter
 from collections.abc import Iterable
@@ -62,6 +63,43 @@ def render_json(report: Report) -> str:
 # Shared wording ------------------------------------------------------------------------------------
 
 FIX_FIRST = 5
+
+# Terms a newcomer may not know, explained in the sentence where a report first uses them.
+GLOSSARY: tuple[tuple[str, str], ...] = (
+    ("TLS", "the encryption behind https"),
+    ("X-Forwarded-Proto", "the header in which a proxy tells the app whether the browser used https"),
+    ("HSTS", "a header that tells browsers to use only https for a while"),
+    ("ephemeral", "wiped at every deploy or restart"),
+    ("manifest", "staticfiles.json, which maps each file to a copy whose name carries a hash of its content"),
+    ("cache busting", "a new file name whenever the content changes, so browsers fetch the new file"),
+    ("WEB_CONCURRENCY", "the variable some platforms set to the number of workers their machine can run"),
+)
+
+
+class Glossary:
+    """Explains each term of GLOSSARY once, at its first use outside quotes, in one rendering."""
+
+    def __init__(self) -> None:
+        self.explained: set[str] = set()
+
+    def __call__(self, text: str) -> str:
+        for term, meaning in GLOSSARY:
+            if term in self.explained:
+                continue
+            for match in re.finditer(rf"(?<![\w-]){re.escape(term)}(?![\w-])", text):
+                # Never inside a quoted error message or setting value, whose exact text matters.
+                if text.count('"', 0, match.start()) % 2 or meaning.split(",")[0] in text:
+                    continue
+                # Inside parentheses already, the meaning goes between commas.
+                nested = text.count("(", 0, match.start()) > text.count(")", 0, match.start())
+                closes = text[match.end() : match.end() + 1] in (")", ",", ";", "")
+                insert = (f", {meaning}" if closes else f", {meaning},") if nested else f" ({meaning})"
+                text = f"{text[: match.end()]}{insert}{text[match.end() :]}"
+                self.explained.add(term)
+                break
+        return text
+
+
 OBJ_SHOWN = 40
 
 
@@ -124,13 +162,14 @@ def render_text(
     report: Report, *, style: TextStyle, brief: bool = False, verbosity: int = 1, full: bool = False, width: int = WIDTH
 ) -> str:
     width = max(MIN_WIDTH, width)
+    gloss = Glossary()
     lines: list[str] = []
     several = len(report.concerns) > 1
     if several:
         if not brief and verbosity >= 1:
-            lines += text_fix_first(report, style, width)
+            lines += text_fix_first(report, style, width, gloss)
             lines.append("")
-        lines += text_map(report, style, width)
+        lines += text_map(report, style, width, gloss)
         lines += ["", style.MIGRATE_HEADING("Status")]
         for concern in report.concerns:
             mark = style.SUCCESS("ok") if concern.ready else style.ERROR("!!")
@@ -138,20 +177,20 @@ def render_text(
         lines.append("")
     if (not several or full or verbosity != 1) and not brief:
         for concern in report.concerns:
-            lines += text_concern(concern, style, verbosity=verbosity, show_status=not several, width=width)
+            lines += text_concern(concern, style, verbosity=verbosity, show_status=not several, width=width, gloss=gloss)
     if several and not brief and verbosity >= 1:
         lines += wrap(closing_line(report), "", width)
     return "\n".join(lines).rstrip() + "\n"
 
 
-def text_fix_first(report: Report, style: TextStyle, width: int) -> list[str]:
+def text_fix_first(report: Report, style: TextStyle, width: int, gloss: Glossary) -> list[str]:
     ranked = report.ranked()
     if not ranked:
         return [style.MIGRATE_HEADING("Fix these first"), "  Nothing: no findings."]
     shown, rest = ranked[:FIX_FIRST], ranked[FIX_FIRST:]
     lines = heading(f"Fix these first ({len(shown)} of {len(ranked)} findings, worst first)", style, width)
     for number, (concern, finding) in enumerate(shown, start=1):
-        lines += text_item(number, concern, finding, style, width)
+        lines += text_item(number, concern, finding, style, width, gloss=gloss)
     if rest:
         lines += wrap(f"{len(rest)} more: {count_summary(finding for _, finding in rest)}.", "  ", width)
         for _, finding in rest:
@@ -172,27 +211,36 @@ def rest_by_impact(rest: Iterable[tuple[ConcernReport, Finding]]) -> list[tuple[
 
 
 def text_item(
-    number: int, concern: ConcernReport, finding: Finding, style: TextStyle, width: int, *, with_command: bool = True
+    number: int,
+    concern: ConcernReport,
+    finding: Finding,
+    style: TextStyle,
+    width: int,
+    *,
+    with_command: bool = True,
+    gloss: Glossary | None = None,
 ) -> list[str]:
+    gloss = gloss or Glossary()
     colour = style.ERROR if finding.blocking else style.WARNING if finding.impact == "errors_unheard" else style.NOTICE
     more = f" (more: explain_{concern.concern})" if with_command else ""
     lines = wrap(f"{number}. {colour(finding.impact_info.title)}: {finding.id}{more}", "  ", width, subsequent="     ")
     if finding.shows:
-        lines += wrap(f"You will see: {finding.shows}", "     ", width, subsequent="       ")
-    lines += wrap(f"Cause: {cause(finding)}", "     ", width, subsequent="       ")
+        lines += wrap(gloss(f"You will see: {finding.shows}"), "     ", width, subsequent="       ")
+    lines += wrap(gloss(f"Cause: {cause(finding)}"), "     ", width, subsequent="       ")
     if finding.fix:
-        lines += wrap(f"Fix: {finding.fix}", "     ", width, subsequent="       ")
+        lines += wrap(gloss(f"Fix: {finding.fix}"), "     ", width, subsequent="       ")
     return lines
 
 
-def text_map(report: Report, style: TextStyle, width: int = WIDTH) -> list[str]:
+def text_map(report: Report, style: TextStyle, width: int = WIDTH, gloss: Glossary | None = None) -> list[str]:
+    gloss = gloss or Glossary()
     lines = [
         style.MIGRATE_HEADING("Request path of this project"),
         *wrap(platform_line(report), "  ", width, subsequent="    "),
         "  browser",
     ]
     for hop in report.request_path:
-        lines += wrap(f"-> [{text_hop_mark(hop, style)}] {hop.name}: {hop.detail}", "    ", width, subsequent="         ")
+        lines += wrap(gloss(f"-> [{text_hop_mark(hop, style)}] {hop.name}: {hop.detail}"), "    ", width, subsequent="         ")
     return lines
 
 
@@ -211,18 +259,21 @@ def heading(text: str, style: TextStyle, width: int) -> list[str]:
     return [style.MIGRATE_HEADING(line) for line in wrap(text, "", width, subsequent="  ")]
 
 
-def text_problems(concern: ConcernReport, style: TextStyle, width: int) -> list[str]:
+def text_problems(concern: ConcernReport, style: TextStyle, width: int, gloss: Glossary) -> list[str]:
     title = f"Problems in your project ({count_summary(concern.findings)}"
     title += f", {concern.silenced} silenced)" if concern.silenced else ")"
     lines = heading(title, style, width)
     for number, finding in enumerate(by_impact(concern.findings), start=1):
-        lines += text_item(number, concern, finding, style, width, with_command=False)
+        lines += text_item(number, concern, finding, style, width, with_command=False, gloss=gloss)
     if not concern.findings:
         lines.append("  None.")
     return lines
 
 
-def text_concern(concern: ConcernReport, style: TextStyle, *, verbosity: int, show_status: bool, width: int = WIDTH) -> list[str]:
+def text_concern(
+    concern: ConcernReport, style: TextStyle, *, verbosity: int, show_status: bool, width: int = WIDTH, gloss: Glossary | None = None
+) -> list[str]:
+    gloss = gloss or Glossary()
     heading = f"== {concern.title} =="
     lines = [style.MIGRATE_HEADING(heading)]
     if show_status:
@@ -232,23 +283,23 @@ def text_concern(concern: ConcernReport, style: TextStyle, *, verbosity: int, sh
         lines += text_findings(concern, style, width)
         lines.append("")
         return lines
-    lines += ["", *text_problems(concern, style, width)]
+    lines += ["", *text_problems(concern, style, width, gloss)]
     lines += ["", style.MIGRATE_HEADING("What this is about")]
     for paragraph in guidance.about:
-        lines += wrap(paragraph, "  ", width)
+        lines += wrap(gloss(paragraph), "  ", width)
         lines.append("")
     lines.append(style.MIGRATE_HEADING("What we found in your project"))
     for fact in guidance.found:
         mark = fact_mark(fact)
         coloured = style.SUCCESS(mark) if fact.ok else style.ERROR(mark) if fact.ok is False else mark
-        lines += wrap_fact(f"[{coloured}] {fact.label}: ", fact.value, width)
+        lines += wrap_fact(f"[{coloured}] {fact.label}: ", gloss(fact.value), width)
     if not guidance.found:
         lines.append("  (nothing could be read)")
     lines += ["", style.MIGRATE_HEADING("What to do next")]
     for number, step in enumerate(guidance.steps, start=1):
-        lines += wrap(f"{number}. {step.title}", "  ", width, subsequent="     ")
+        lines += wrap(gloss(f"{number}. {step.title}"), "  ", width, subsequent="     ")
         if step.detail:
-            lines += wrap(step.detail, "     ", width)
+            lines += wrap(gloss(step.detail), "     ", width)
         if step.code:
             lines += ["", *(f"       {line}".rstrip() for line in step.code.splitlines()), ""]
     if not guidance.steps:

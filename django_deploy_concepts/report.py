@@ -47,7 +47,7 @@ class Finding:
 
     def __post_init__(self) -> None:
         if not self.impact or self.impact not in impacts.BY_KEY:
-            effect = impacts.effect_of(self.id, self.level)
+            effect = impacts.effect_of(self.id, self.level, self.msg)
             object.__setattr__(self, "impact", effect.impact.key)
             if not self.shows:
                 object.__setattr__(self, "shows", effect.shows)

@@ -71,6 +71,14 @@ class ImpactTableTests(SimpleTestCase):
                 self.assertTrue(effect.shows.strip())
                 self.assertIn(effect.impact, impact.SCALE)
 
+    def test_a_variant_follows_the_message(self) -> None:
+        started = Finding("deploy_checklist.E023", "error", "requirements.txt does not list gunicorn, which the start command runs.")
+        not_yet = Finding("deploy_checklist.E023", "error", "requirements.txt lists no WSGI server such as gunicorn.")
+        self.assertEqual((started.impact, not_yet.impact), ("does_not_start", "advice"))
+
+    def test_every_variant_is_of_an_id_with_its_row(self) -> None:
+        self.assertLessEqual(set(impact.VARIANTS), set(impact.IMPACTS))
+
     def test_an_unknown_id_takes_its_impact_from_its_level(self) -> None:
         rows = [("error", "part_fails"), ("warning", "hardening"), ("info", "advice"), ("critical", "does_not_start")]
         for level, expected in rows:

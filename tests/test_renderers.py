@@ -128,7 +128,7 @@ class FixFirstTests(SimpleTestCase):
             {},
             (ConcernReport("webserver", "Web server", True, {}, (Finding("security.W012", "warning", "m"),), Explanation((), (), ())),) * 2,
         )
-        self.assertIn("Fix: Set SESSION_COOKIE_SECURE = True.", renderers.render(report, "text"))
+        self.assertIn("Fix: Set SESSION_COOKIE_SECURE = not DEBUG.", renderers.render(report, "text"))
 
     def test_the_last_line_repeats_the_count(self) -> None:
         text = renderers.render(report_of(*ELEVEN), "text", width=200)

@@ -175,7 +175,11 @@ def explain(facts: Facts, findings: tuple[Finding, ...], deployment: Plan | None
     steps.append(
         Step("Run Django's own deployment checks with this app's checks included.", "", "python manage.py check --deploy", "shell")
     )
-    return Explanation(about=ABOUT, found=tuple(found), steps=tuple(steps))
+    situation = (
+        f"On {deployment.where}, what differs from your machine comes from environment variables: "
+        f"{deployment.platform.set_variables}. {deployment.platform.build_step[0].upper()}{deployment.platform.build_step[1:]}."
+    )
+    return Explanation(about=(situation, *ABOUT), found=tuple(found), steps=tuple(steps))
 
 
 def hops(facts: Facts) -> tuple[Hop, ...]:

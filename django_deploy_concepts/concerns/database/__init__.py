@@ -331,7 +331,11 @@ def explain_steps(facts: Facts, ids: set[str], deployment: Plan) -> list[Step]:
 def explain(facts: Facts, findings: tuple[Finding, ...], deployment: Plan | None = None) -> Explanation:
     deployment = deployment or plan.for_platform(facts.platform)
     ids = {finding.id for finding in findings}
-    return Explanation(about=ABOUT, found=tuple(found_facts(facts)), steps=tuple(explain_steps(facts, ids, deployment)))
+    situation = (
+        f"On {deployment.where}, the database to use: {deployment.platform.database_offering}. "
+        f"The disk there: {deployment.platform.disk_note}."
+    )
+    return Explanation(about=(situation, *ABOUT), found=tuple(found_facts(facts)), steps=tuple(explain_steps(facts, ids, deployment)))
 
 
 def hops(facts: Facts) -> tuple[Hop, ...]:

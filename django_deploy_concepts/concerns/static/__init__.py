@@ -294,7 +294,20 @@ def explain(facts: Facts, findings: tuple[Finding, ...], deployment: Plan | None
                 "shell",
             )
         )
-    return Explanation(about=ABOUT, found=tuple(found), steps=tuple(steps))
+    return Explanation(about=(situation(deployment), *ABOUT), found=tuple(found), steps=tuple(steps))
+
+
+def situation(deployment: Plan) -> str:
+    """What serves static files where this project goes, as the report found it."""
+    if deployment.static_server == "whitenoise":
+        return (
+            f"On {deployment.where}, WhiteNoise inside the Django process will send your static files, from the folder "
+            f"collectstatic fills in the build step: {deployment.platform.build_step}."
+        )
+    return (
+        f"On {deployment.where}, the web server in front (nginx, Apache or Caddy) sends the static files itself, from the "
+        f"folder collectstatic fills: {deployment.platform.build_step}."
+    )
 
 
 def hops(facts: Facts) -> tuple[Hop, ...]:

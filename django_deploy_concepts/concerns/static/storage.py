@@ -204,9 +204,8 @@ def steps(facts: Facts, deployment: Plan | None = None) -> list[Step]:
     if not facts.staticfiles_installed or (storage.hashes and not storage.import_error and not facts.ignored_settings):
         return []
     detail = (
-        "A manifest storage writes a manifest (staticfiles.json) that maps each file to a copy whose name carries a hash "
-        "of its content (css/site.3f2a1b.css): browsers may then cache files forever, and a changed file gets a new "
-        "name, so they fetch it again (cache busting)."
+        "A manifest storage gives each file a copy whose name carries a hash of its content (css/site.3f2a1b.css): "
+        "browsers may then cache files forever, and a changed file gets a new name, so they fetch it again."
         + (" WhiteNoise's storage also compresses them." if deployment.static_server == "whitenoise" else "")
     )
     removed = facts.ignored_settings

@@ -406,9 +406,8 @@ def https_steps(facts: Facts, deployment: Plan) -> list[Step]:
         return [
             Step(
                 f"Trust the X-Forwarded-Proto header that {facts.platform.title} sets.",
-                f"{facts.platform.title}'s router ends TLS (the encryption behind https) and passes the request on to your app "
-                "over plain http, with an X-Forwarded-Proto header that says which scheme the browser used. It always sets "
-                "that header, so Django can believe it there (and only there).",
+                f"{facts.platform.title}'s router ends TLS and passes the request on to your app over plain http, with the "
+                "X-Forwarded-Proto header. It always sets that header, so Django can believe it there (and only there).",
                 deployment.snippet("SECURE_PROXY_SSL_HEADER") or FORWARDED_PROTO_LINE,
                 "python",
             )
@@ -436,8 +435,8 @@ def django_security_step(facts: Facts, findings: tuple[Finding, ...], deployment
     return [
         Step(
             "Turn on the HTTPS protections Django's check --deploy asks for.",
-            f"Secure cookies (sent by the browser over https only) and HSTS (a header that tells browsers to use https "
-            f"only, for SECURE_HSTS_SECONDS) work behind {front(facts)} once Django knows requests arrive over https. "
+            f"Secure cookies (sent by the browser over https only) and HSTS work behind {front(facts)} once Django knows "
+            "requests arrive over https. "
             "They follow DEBUG, so runserver on your machine keeps plain http.",
             "\n".join(dict.fromkeys(lines)),
             "python",
@@ -501,7 +500,33 @@ def explain(facts: Facts, findings: tuple[Finding, ...], deployment: Plan | None
         *media_steps(facts, deployment),
         *server_steps(facts),
     ]
-    return Explanation(about=ABOUT, found=tuple(found_facts(facts)), steps=tuple(steps))
+    return Explanation(about=(situation(deployment), *ABOUT), found=tuple(found_facts(facts)), steps=tuple(steps))
+
+
+def situation(deployment: Plan) -> str:
+    """Who stands in front of the app where this project goes."""
+    platform = deployment.platform
+    if platform.kind == "paas":
+        return (
+            f"On {platform.title}, {platform.title}'s router is the web server in front: it accepts https, ends TLS and "
+            "forwards each request to your app over plain http with X-Forwarded-Proto. You configure none of it; Django "
+            "must only be told to trust that header and which hostnames are yours."
+        )
+    if platform.kind == "server":
+        return (
+            "On a server of your own, nginx (or Apache, Caddy) is the web server in front: you install and configure it, "
+            "it holds the https certificate, serves the static files and passes every other request to gunicorn on "
+            "127.0.0.1 or a unix socket."
+        )
+    if platform.kind == "container":
+        return (
+            "In a container, what stands in front is whatever routes traffic to it: a platform's router, or nginx in a "
+            "container next to it. The container itself runs gunicorn only."
+        )
+    return (
+        "No platform was detected, so both cases follow: a platform's router in front (Heroku, Render, Fly.io, ...), or "
+        "nginx on a server of your own. Name yours with --platform, or declare it in DEPLOY_CONCEPTS."
+    )
 
 
 def hops(facts: Facts) -> tuple[Hop, ...]:

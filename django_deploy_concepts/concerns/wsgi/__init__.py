@@ -206,7 +206,17 @@ def explain(facts: Facts, findings: tuple[Finding, ...], deployment: Plan | None
         *application.request_steps(facts, ids),
         *application.asgi_steps(facts),
     ]
-    return Explanation(about=ABOUT, found=tuple(found), steps=tuple(steps))
+    return Explanation(about=(situation(deployment), *ABOUT), found=tuple(found), steps=tuple(steps))
+
+
+def situation(deployment: Plan) -> str:
+    platform = deployment.platform
+    if platform.name == "pythonanywhere":
+        return f"On {platform.title} no WSGI server is yours to start: {platform.port_note}."
+    return (
+        f"On {deployment.where}, the command that starts the site is written in {deployment.platform_file.name}, and "
+        f"{platform.port_note}. A release step runs migrate once per deploy: {platform.release_step}."
+    )
 
 
 def hops(facts: Facts) -> tuple[Hop, ...]:

@@ -580,8 +580,7 @@ def steps(facts: Facts, ids: set[str], gunicorn_line: str, complete: PlatformFil
             code, language = complete.text.rstrip("\n"), complete.language
         detail = (
             "runserver is for development only. This is the exact command for this project: the workers come from this "
-            f"machine's CPUs ({facts.gunicorn.cpus.usable}); on a platform, WEB_CONCURRENCY (an environment variable "
-            "some platforms set to the number of workers their machine can run) takes their place."
+            f"machine's CPUs ({facts.gunicorn.cpus.usable}); on a platform, WEB_CONCURRENCY takes their place."
         )
         if web is None:
             detail = (
