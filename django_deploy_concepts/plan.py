@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import functools
 import importlib.metadata
 import json
 import re
@@ -102,15 +103,38 @@ class Plan:
     # The requirements the project does not list yet (what a step asks to add).
     missing_requirements: tuple[str, ...]
     requirements_file: str
-    start_command: str
     release_command: str
     build_commands: tuple[str, ...]
     # Setting name -> its lines, in the order of the settings block.
     settings: Mapping[str, str]
-    platform_file: PlatformFile
     middleware: tuple[str, ...] = ()
     debug_variable: str = DEBUG_VARIABLE
     secret_key_variable: str = SECRET_KEY_VARIABLE
+    fly_port: int | None = None
+    # gunicorn workers; None: 2 x this machine's CPUs + 1, as the WSGI concern counts them.
+    workers: int | None = None
+
+    # The start command and the platform file need the WSGI concern's gunicorn helpers: they are
+    # made when a step asks for them, so that a command about static files alone imports no other concern.
+    @functools.cached_property
+    def start_command(self) -> str:
+        from django_deploy_concepts.concerns.wsgi.gunicorn import machine_cpus, recommended_command
+
+        platform = self.platform
+        if platform.name in NO_WSGI_SERVER:
+            return f"(the Web tab's WSGI file imports {self.wsgi_path.replace(':', '.')})"
+        return recommended_command(
+            self.wsgi_path,
+            platform_kind=platform.kind if platform.kind != "unknown" else "paas",
+            port_env=platform.port_env if platform.kind != "unknown" else "PORT",
+            fly_port=self.fly_port or (8000 if platform.name == "fly" else None),
+            terminates_tls=platform.terminates_tls or platform.kind == "unknown",
+            workers=self.workers or machine_cpus().recommended_workers,
+        )
+
+    @functools.cached_property
+    def platform_file(self) -> PlatformFile:
+        return platform_file(self, self.fly_port)
 
     @property
     def where(self) -> str:
@@ -303,15 +327,13 @@ class Inputs:
     modules: tuple[str, ...] = ()
     local_modules: frozenset[str] = frozenset()
     fly_port: int | None = None
-    workers: int = 3
+    workers: int | None = None
     # The variables the project's settings already read DEBUG and SECRET_KEY from, kept.
     debug_variable: str = DEBUG_VARIABLE
     secret_key_variable: str = SECRET_KEY_VARIABLE
 
 
 def build(inputs: Inputs) -> Plan:
-    from django_deploy_concepts.concerns.wsgi.gunicorn import recommended_command
-
     platform = inputs.platform
     hostname = find_hostname(platform, inputs.environ, list(inputs.declared_hosts), inputs.allowed_hosts)
     static_server = inputs.static_server or ("web server" if platform.kind == "server" else "whitenoise")
@@ -336,18 +358,6 @@ def build(inputs: Inputs) -> Plan:
     missing = [item for item in dict.fromkeys(needed) if requirement_name(item) not in listed_names]
     requirements = tuple(dict.fromkeys([*listed, *missing]))
 
-    start = (
-        recommended_command(
-            wsgi_path,
-            platform_kind=platform.kind if platform.kind != "unknown" else "paas",
-            port_env=platform.port_env if platform.kind != "unknown" else "PORT",
-            fly_port=inputs.fly_port or (8000 if platform.name == "fly" else None),
-            terminates_tls=platform.terminates_tls or platform.kind == "unknown",
-            workers=inputs.workers,
-        )
-        if platform.name not in NO_WSGI_SERVER
-        else f"(the Web tab's WSGI file imports {wsgi_path.replace(':', '.')})"
-    )
     build_commands = ("python -m pip install -r requirements.txt", COLLECTSTATIC_COMMAND)
     settings = settings_lines(platform, hostname, static_server, media_remote, driver, inputs.middleware)
     settings["SECRET_KEY"] = settings["SECRET_KEY"].replace(f'"{SECRET_KEY_VARIABLE}"', f'"{inputs.secret_key_variable}"')
@@ -367,16 +377,16 @@ def build(inputs: Inputs) -> Plan:
         requirements=requirements,
         missing_requirements=tuple(missing),
         requirements_file=inputs.requirements_file,
-        start_command=start,
         release_command=RELEASE_COMMAND,
         build_commands=build_commands,
         settings=settings,
-        platform_file=PlatformFile("", "", ""),
         middleware=inputs.middleware,
         debug_variable=inputs.debug_variable,
         secret_key_variable=inputs.secret_key_variable,
+        fly_port=inputs.fly_port,
+        workers=inputs.workers,
     )
-    return dataclasses.replace(plan, platform_file=platform_file(plan, inputs.fly_port))
+    return plan
 
 
 def expected_wsgi_path(wsgi_application: str | None, package: str) -> str:
@@ -582,8 +592,6 @@ def built_or_default(context: ProjectContext) -> Plan:
 def inputs_from(context: ProjectContext) -> Inputs:
     from django.apps import apps
 
-    from django_deploy_concepts.concerns.wsgi.gunicorn import machine_cpus
-
     setting = context.setting
     databases = setting("DATABASES", {})
     default = databases.get("default") if isinstance(databases, Mapping) else None
@@ -634,23 +642,36 @@ def inputs_from(context: ProjectContext) -> Inputs:
         modules=tuple([*settings_modules(setting), *imported_modules(context.settings_sources())]),
         local_modules=local,
         fly_port=fly_internal_port(fly.text if fly is not None else None),
-        workers=machine_cpus().recommended_workers,
     )
+
+
+def environ_variable(node: ast.AST) -> str | None:
+    """The variable an expression reads: os.environ["X"], os.environ.get("X"), os.getenv("X"), env("X")."""
+    if isinstance(node, ast.Subscript) and ast.unparse(node.value) == "os.environ" and isinstance(node.slice, ast.Constant):
+        return str(node.slice.value)
+    if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+        name = ast.unparse(node.func)
+        if name in ("os.environ.get", "os.getenv", "environ.get", "getenv") or name.startswith("env"):
+            return node.args[0].value
+    return None
 
 
 def project_variables(context: ProjectContext) -> tuple[str, str]:
     """The environment variables the settings already read DEBUG and SECRET_KEY from (else ours)."""
-    from django_deploy_concepts.concerns.checklist import source
-
-    parsed = source.parse_sources(context.settings_sources(), context.search_roots)
-    found = {DEBUG_VARIABLE: DEBUG_VARIABLE, SECRET_KEY_VARIABLE: SECRET_KEY_VARIABLE}
-    for setting, default in (("DEBUG", DEBUG_VARIABLE), ("SECRET_KEY", SECRET_KEY_VARIABLE)):
-        for _, value in source.assignments(parsed, setting):
-            for node in ast.walk(value):
-                read = source.environ_read(node)
-                if read is not None and read.variable:
-                    found[default] = read.variable
-    return found[DEBUG_VARIABLE], found[SECRET_KEY_VARIABLE]
+    found = {"DEBUG": DEBUG_VARIABLE, "SECRET_KEY": SECRET_KEY_VARIABLE}
+    for text in context.settings_sources().values():
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError):
+            continue
+        for node in tree.body:
+            if not isinstance(node, ast.Assign) or len(node.targets) != 1 or not isinstance(node.targets[0], ast.Name):
+                continue
+            if node.targets[0].id in found:
+                variable = next((name for inner in ast.walk(node.value) if (name := environ_variable(inner))), None)
+                if variable:
+                    found[node.targets[0].id] = variable
+    return found["DEBUG"], found["SECRET_KEY"]
 
 
 def for_title(title: str) -> Plan:

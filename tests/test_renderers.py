@@ -90,7 +90,7 @@ ELEVEN = (
     "deploy_webserver.W004",  # part fails
     "deploy_webserver.E002",  # every request fails
     "deploy_wsgi.E010",  # does not start
-    "deploy_static.W002",  # looks broken
+    "deploy_static.I019",  # looks broken
     "deploy_static.E020",  # part fails
     "deploy_checklist.I016",  # advice
 )
@@ -112,7 +112,7 @@ class FixFirstTests(SimpleTestCase):
         )
         self.assertIn("6 more: 1 looks broken, 1 data lost, 1 errors unheard, 1 hardening, 2 advice.", text)
         # The rest of the first four classes is still named before the request path.
-        self.assertLess(text.index("deploy_static.W002"), text.index("Request path of this project"))
+        self.assertLess(text.index("deploy_static.I019"), text.index("Request path of this project"))
         self.assertNotIn("What this is about", text)
 
     def test_each_item_shows_what_is_seen_the_cause_the_fix_and_the_command(self) -> None:
