@@ -152,6 +152,8 @@ IMPACTS: Mapping[str, Effect] = {
     "deploy_wsgi.E012": e(DOES_NOT_START, "the platform cannot read its start command"),
     "deploy_wsgi.W013": e(PART_FAILS, "websocket connections fail (404 or closed at once)"),
     "deploy_wsgi.E014": e(DOES_NOT_START, "the server gets '$PORT' literally and exits"),
+    "deploy_wsgi.E015": e(DOES_NOT_START, 'the platform: no web process runs; every visit: "Application error" or 503'),
+    "deploy_wsgi.W016": e(DOES_NOT_START, "no web process runs unless the dashboard sets a start command"),
     # Web server ---------------------------------------------------------------------------------
     "deploy_webserver.E000": e(PART_FAILS, "this report misses part of its inspection"),
     "deploy_webserver.E001": e(EVERY_REQUEST_FAILS, 'every page: "ERR_TOO_MANY_REDIRECTS" (a redirect loop)'),

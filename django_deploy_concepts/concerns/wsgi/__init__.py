@@ -14,7 +14,7 @@ import dataclasses
 from collections.abc import Callable, Collection
 from typing import Any
 
-from django.core.checks import CheckMessage
+from django.core.checks import CheckMessage, Error, Warning
 
 from django_deploy_concepts import plan, runner
 from django_deploy_concepts.concerns.wsgi import application, gunicorn, servers, start_commands
@@ -170,7 +170,37 @@ def collect_facts(context: ProjectContext) -> Facts:
 # Checks -------------------------------------------------------------------------------------------
 
 
-CHECKS = (*application.CHECKS, *start_commands.CHECKS, *gunicorn.CHECKS, *servers.CHECKS)
+# Platforms where only a file of the repository can start the web process (Heroku runs no web
+# dyno without a Procfile), and those where a start command may instead be set in their dashboard.
+START_FILE_REQUIRED = frozenset({"heroku"})
+START_COMMAND_EXPECTED = frozenset({"render", "fly", "railway", "digitalocean", "cloudrun", "container"})
+
+
+def e015(facts: Facts) -> Error:
+    return Error(
+        f"No start command found for {facts.platform_title}: no web process starts.",
+        hint=f"Add a Procfile with web: gunicorn {facts.project_package}.wsgi (python manage.py explain_deploy --emit platform).",
+        id="deploy_wsgi.E015",
+    )
+
+
+def w016(facts: Facts) -> Warning:
+    return Warning(
+        f"No start command in the repository for {facts.platform_title}; unless its dashboard sets one, nothing starts.",
+        hint="Write it in the platform's file: python manage.py explain_deploy --emit platform.",
+        id="deploy_wsgi.W016",
+    )
+
+
+def check_start_command_exists(facts: Facts) -> list[CheckMessage]:
+    if facts.start_commands:
+        return []
+    if facts.platform in START_FILE_REQUIRED:
+        return [e015(facts)]
+    return [w016(facts)] if facts.platform in START_COMMAND_EXPECTED else []
+
+
+CHECKS = (*application.CHECKS, *start_commands.CHECKS, *gunicorn.CHECKS, *servers.CHECKS, check_start_command_exists)
 
 
 def django_check(app_configs: Any = None, databases: Collection[str] | None = None, **kwargs: Any) -> list[CheckMessage]:
