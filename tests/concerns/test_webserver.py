@@ -550,13 +550,24 @@ class ExplanationTests(WebserverTestCase):
             ("loop", {"SECURE_SSL_REDIRECT": True}, "heroku", (False, False)),
             ("ready platform", {"SECURE_PROXY_SSL_HEADER": HEADER, "STORAGES": NOT_ON_DISK}, "heroku", (True, True)),
             ("nothing known", {"STORAGES": NOT_ON_DISK}, None, (None, True)),
-            ("plain server", {}, "vps", (True, True)),
+            # Uploads on a server with no web server config in the project: nothing known serves them.
+            ("plain server", {}, "vps", (True, None)),
         ]
         for case, settings, platform, expected in rows:
             with self.subTest(case), override_settings(**settings):
                 router, media = webserver.hops(self.facts(platform))
                 self.assertEqual((router.key, media.key), ("router", "media"))
                 self.assertEqual((router.ready, media.ready), expected)
+
+
+    def test_media_is_ok_only_when_a_known_config_serves_it(self) -> None:
+        self.write("nginx.conf", NGINX_FULL.replace("location / {", "location /media/ { alias /srv/blog/media/; }\n    location / {"))
+        _, media = webserver.hops(self.facts("vps"))
+        self.assertIs(media.ready, True)
+        self.assertIn("nginx.conf", media.detail)
+        self.write("nginx.conf", NGINX_FULL)
+        _, media = webserver.hops(self.facts("vps"))
+        self.assertIs(media.ready, False)
 
 
 class IntegrationTests(WebserverTestCase):

@@ -330,7 +330,18 @@ def media_server(facts: Facts) -> str:
     ]
     if serving:
         return f"{serving[0]}, at MEDIA_URL {path}"
-    return "your web server, at MEDIA_URL (WhiteNoise does not serve uploads)"
+    return "nothing known: no web server config in the project serves MEDIA_URL (WhiteNoise does not serve uploads)"
+
+
+def media_known_served(facts: Facts) -> bool:
+    """Something this report knows (a storage backend, or a web server config of the project) serves uploads."""
+    media = facts.media
+    if not media.local_file_fields:
+        return True
+    path = url_path(media.media_url)
+    return bool(path) and any(
+        path.startswith(location.rstrip("/") + "/") for config in facts.proxies for location in config.locations if location.strip("/")
+    )
 
 
 def header_fact(facts: Facts) -> Fact:
@@ -544,5 +555,7 @@ def hops(facts: Facts) -> tuple[Hop, ...]:
     media = facts.media
     media_ready: bool | None = None
     if media.local_file_fields or media.remote_file_fields:
-        media_ready = not (check_media_on_ephemeral_disk(facts) or check_media_settings(facts) or check_media_served(facts))
+        broken = bool(check_media_on_ephemeral_disk(facts) or check_media_settings(facts) or check_media_served(facts))
+        # [ok] only when something known serves them; otherwise not known (--), or a gap (!!).
+        media_ready = False if broken else True if media_known_served(facts) else None
     return (router, Hop("media", "Media files", media_server(facts), media_ready))
