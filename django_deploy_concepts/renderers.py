@@ -76,6 +76,20 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
 )
 
 
+# Error messages quoted without quotation marks in hints; a term inside them is left alone.
+MESSAGES = ("Missing staticfiles manifest entry",)
+
+
+def within_message(text: str, position: int) -> bool:
+    for message in MESSAGES:
+        start = text.find(message)
+        while start != -1:
+            if start <= position < start + len(message):
+                return True
+            start = text.find(message, start + 1)
+    return False
+
+
 class Glossary:
     """Explains each term of GLOSSARY once, at its first use outside quotes, in one rendering."""
 
@@ -88,7 +102,7 @@ class Glossary:
                 continue
             for match in re.finditer(rf"(?<![\w-]){re.escape(term)}(?![\w-])", text):
                 # Never inside a quoted error message or setting value, whose exact text matters.
-                if text.count('"', 0, match.start()) % 2 or meaning.split(",")[0] in text:
+                if text.count('"', 0, match.start()) % 2 or meaning.split(",")[0] in text or within_message(text, match.start()):
                     continue
                 # Inside parentheses already, the meaning goes between commas.
                 nested = text.count("(", 0, match.start()) > text.count(")", 0, match.start())

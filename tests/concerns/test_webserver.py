@@ -559,7 +559,6 @@ class ExplanationTests(WebserverTestCase):
                 self.assertEqual((router.key, media.key), ("router", "media"))
                 self.assertEqual((router.ready, media.ready), expected)
 
-
     def test_media_is_ok_only_when_a_known_config_serves_it(self) -> None:
         self.write("nginx.conf", NGINX_FULL.replace("location / {", "location /media/ { alias /srv/blog/media/; }\n    location / {"))
         _, media = webserver.hops(self.facts("vps"))
