@@ -339,7 +339,9 @@ def media_known_served(facts: Facts) -> bool:
     if not media.local_file_fields:
         return True
     path = url_path(media.media_url)
-    return bool(path) and any(
+    if not path:
+        return False
+    return any(
         path.startswith(location.rstrip("/") + "/") for config in facts.proxies for location in config.locations if location.strip("/")
     )
 
@@ -555,7 +557,7 @@ def hops(facts: Facts) -> tuple[Hop, ...]:
     media = facts.media
     media_ready: bool | None = None
     if media.local_file_fields or media.remote_file_fields:
-        broken = bool(check_media_on_ephemeral_disk(facts) or check_media_settings(facts) or check_media_served(facts))
+        gap = bool(check_media_on_ephemeral_disk(facts) or check_media_settings(facts) or check_media_served(facts))
         # [ok] only when something known serves them; otherwise not known (--), or a gap (!!).
-        media_ready = False if broken else True if media_known_served(facts) else None
+        media_ready = False if gap else True if media_known_served(facts) else None
     return (router, Hop("media", "Media files", media_server(facts), media_ready))
