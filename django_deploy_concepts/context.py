@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import sys
 import warnings
 from collections.abc import Callable, Mapping
@@ -13,6 +14,7 @@ from typing import Any, cast
 from django.conf import settings
 
 from django_deploy_concepts import masking, platforms
+from django_deploy_concepts.target import Target, get_target
 
 # Files that say how a project is built, started and hosted, looked for at the project root and
 # at the repository root. Read once, bounded in size.
@@ -117,6 +119,8 @@ class ProjectContext:
     databases: tuple[str, ...] = ()
     # Bound, in seconds, on each network operation (database connect, HTTP probe).
     timeout: float = 5.0
+    # What the user declared in DEPLOY_CONCEPTS, with the command-line options applied.
+    target: Target = dataclasses.field(default_factory=Target)
     _cache: dict[str, Any] = dataclasses.field(default_factory=dict, repr=False)
 
     @property
@@ -177,9 +181,74 @@ class ProjectContext:
         """``masking.known_secrets`` for this run's environment, gathered once (it reads every setting)."""
         return self.memo("known_secrets", lambda: masking.known_secrets(self.environ))  # type: ignore[no-any-return]
 
+    def build_files(self) -> Mapping[str, str]:
+        """Text of the files that build, release or start the project (platform files, Dockerfiles,
+        shell scripts, Makefile, CI workflows), by relative path; read once, bounded."""
+        return self.memo("build_files", lambda: read_build_files(self))  # type: ignore[no-any-return]
+
+    def runs_command(self, command: str) -> str | None:
+        """ "file:line" of the first build file that runs ``manage.py <command>``, or None."""
+        pattern = re.compile(
+            rf"""(?:manage\.py|django-admin)\b[^\n]*?\s{re.escape(command)}\b|call_command\(\s*["']{re.escape(command)}["']""",
+            re.IGNORECASE,
+        )
+        for name, text in self.build_files().items():
+            match = pattern.search(text)
+            if match:
+                return f"{name}:{text.count(chr(10), 0, match.start()) + 1}"
+        return None
+
     def settings_sources(self) -> Mapping[str, str]:
         """Source text of the settings module and its sibling modules, by path."""
         return self.memo("settings_sources", lambda: read_settings_sources(self.settings_module))  # type: ignore[no-any-return]
+
+
+# Build files beyond PROJECT_FILES: found by name in the project tree.
+BUILD_FILE_NAMES = frozenset({"makefile", "justfile", "taskfile.yml", "post_compile", "pre_compile", "release", "build"})
+BUILD_FILE_ENDINGS = (".sh", ".bash")
+MAX_BUILD_FILES = 40
+# Project files that build nothing (dependency lists, ignore files).
+NOT_BUILD_FILES = frozenset(
+    {
+        "requirements.txt",
+        "pyproject.toml",
+        "Pipfile",
+        "Pipfile.lock",
+        "poetry.lock",
+        "uv.lock",
+        ".gitignore",
+        ".dockerignore",
+        "runtime.txt",
+        ".python-version",
+    }
+)
+
+
+def is_build_file(relative_path: str) -> bool:
+    parts = [part.lower() for part in relative_path.replace("\\", "/").split("/")]
+    name = parts[-1]
+    if name in BUILD_FILE_NAMES or name.endswith(BUILD_FILE_ENDINGS) or name.startswith("dockerfile"):
+        return True
+    return len(parts) >= 3 and parts[0] == ".github" and parts[1] == "workflows"
+
+
+def read_build_files(context: ProjectContext) -> dict[str, str]:
+    texts = {
+        name: project_file.text
+        for name, project_file in context.files.items()
+        if project_file.text is not None and name not in NOT_BUILD_FILES
+    }
+    tree = context.tree()
+    for relative_path in tree.files:
+        if len(texts) >= MAX_BUILD_FILES:
+            break
+        name = relative_path.replace("\\", "/")
+        if name in texts or not is_build_file(name):
+            continue
+        project_file = read_project_file(Path(tree.root), relative_path)
+        if project_file is not None and project_file.text is not None:
+            texts[name] = project_file.text
+    return texts
 
 
 def find_base_dir() -> tuple[Path, str]:
@@ -304,13 +373,19 @@ def build_context(
     platform: str | None = None,
     timeout: float = 5.0,
     environ: Mapping[str, str] | None = None,
+    target: Target | None = None,
 ) -> ProjectContext:
+    """The context of one run; ``target`` defaults to DEPLOY_CONCEPTS, ``platform`` (--platform) overrides its platform."""
     environ = dict(os.environ if environ is None else environ)
+    if target is None:
+        target = get_target()
     base_dir, base_dir_source = find_base_dir()
     repository_root = find_repository_root(base_dir)
     roots = (base_dir,) if repository_root is None or repository_root == base_dir else (base_dir, repository_root)
     files = read_project_files(roots)
-    detection = platforms.detect(environ, tuple(files), override=platform)
+    detection = platforms.detect(environ, tuple(files), override=platform or target.platform)
+    if not platform and target.platform:
+        detection = dataclasses.replace(detection, evidence=(f"declared in {target.source('platform')}",))
     return ProjectContext(
         base_dir=base_dir,
         base_dir_source=base_dir_source,
@@ -321,4 +396,5 @@ def build_context(
         environ=environ,
         databases=databases,
         timeout=timeout,
+        target=target,
     )

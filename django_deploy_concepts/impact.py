@@ -79,7 +79,7 @@ IMPACTS: Mapping[str, Effect] = {
     ),
     "deploy_static.W002": e(ADVICE, "the storage you chose is never used: no hashed names, no compression"),
     "deploy_static.E003": e(LOOKS_BROKEN, STATIC_404),
-    "deploy_static.W004": e(LOOKS_BROKEN, "static files answered late or not at all for some requests"),
+    "deploy_static.I004": e(ADVICE, "other middleware runs (and may fail) for every static file"),
     "deploy_static.E005": e(DOES_NOT_START, 'collectstatic: "The STATICFILES_DIRS setting should not contain the STATIC_ROOT setting."'),
     "deploy_static.E006": e(DATA_LOST, "collectstatic --clear deletes uploads, or uploads overwrite static files"),
     "deploy_static.E007": e(DOES_NOT_START, '"ImproperlyConfigured: The MEDIA_URL and STATIC_URL settings must have different values"'),
@@ -87,7 +87,7 @@ IMPACTS: Mapping[str, Effect] = {
     "deploy_static.E009": e(
         PART_FAILS, '"ImproperlyConfigured: You\'re using the staticfiles app without having set the required STATIC_URL setting."'
     ),
-    "deploy_static.W010": e(ADVICE, "browsers keep old CSS and JavaScript after a deploy"),
+    "deploy_static.I010": e(ADVICE, "browsers keep old CSS and JavaScript after a deploy"),
     "deploy_static.E011": e(DOES_NOT_START, '"ModuleNotFoundError" or "ImportError" at collectstatic'),
     "deploy_static.E012": e(DOES_NOT_START, "\"ModuleNotFoundError: No module named 'whitenoise'\" at start-up"),
     "deploy_static.I013": e(ADVICE, "runserver serves static files itself, unlike production"),
@@ -108,6 +108,13 @@ IMPACTS: Mapping[str, Effect] = {
     "deploy_static.I028": e(ADVICE, "nothing yet: collectstatic has not run on this machine"),
     "deploy_static.E029": e(DOES_NOT_START, "\"ModuleNotFoundError: No module named 'whitenoise'\" at start-up"),
     "deploy_static.E030": e(DOES_NOT_START, "Django stops on this setting"),
+    "deploy_static.W031": e(LOOKS_BROKEN, STATIC_404 + ", unless something outside the repository serves them"),
+    "deploy_static.E032": e(EVERY_REQUEST_FAILS, 'every page: "Server Error (500)", "OfflineGenerationError"'),
+    "deploy_static.W033": e(EVERY_REQUEST_FAILS, 'every page: "Server Error (500)", "OfflineGenerationError", unless the build compresses'),
+    "deploy_static.E034": e(
+        PART_FAILS, "the first upload: \"InvalidStorageError: Could not find config for 'default' in settings.STORAGES.\""
+    ),
+    "deploy_static.W035": e(PART_FAILS, 'an app that stores a file: "InvalidStorageError"'),
     # Database -----------------------------------------------------------------------------------
     "deploy_database.E000": e(PART_FAILS, "this report misses part of its inspection"),
     "deploy_database.E001": e(DOES_NOT_START, '"Error loading psycopg2 or psycopg module" at start-up'),
@@ -135,6 +142,7 @@ IMPACTS: Mapping[str, Effect] = {
     "deploy_database.E023": e(ADVICE, "this report could not inspect that alias"),
     "deploy_database.E024": e(DOES_NOT_START, 'migrate: "InconsistentMigrationHistory"'),
     "deploy_database.E025": e(DOES_NOT_START, "Django stops on DATABASES"),
+    "deploy_database.E027": e(PART_FAILS, 'pages on those tables: "ProgrammingError: relation ... does not exist" (500)'),
     "deploy_database.E026": e(DOES_NOT_START, "migrate stops while loading the migrations"),
     # WSGI server --------------------------------------------------------------------------------
     "deploy_wsgi.E000": e(PART_FAILS, "this report misses part of its inspection"),
@@ -159,7 +167,7 @@ IMPACTS: Mapping[str, Effect] = {
     "deploy_webserver.E001": e(EVERY_REQUEST_FAILS, 'every page: "ERR_TOO_MANY_REDIRECTS" (a redirect loop)'),
     "deploy_webserver.E002": e(EVERY_REQUEST_FAILS, BAD_REQUEST),
     "deploy_webserver.W003": e(DATA_LOST, "uploads disappear at the next deploy or restart (then 404)"),
-    "deploy_webserver.W004": e(PART_FAILS, 'forms: "Forbidden (403) CSRF verification failed. Origin checking failed"'),
+    "deploy_webserver.E004": e(PART_FAILS, 'forms: "Forbidden (403) CSRF verification failed. Origin checking failed"'),
     "deploy_webserver.W005": e(HARDENING, "any client can claim https"),
     "deploy_webserver.E006": e(
         EVERY_REQUEST_FAILS, SERVER_ERROR + ': "ImproperlyConfigured: The SECURE_PROXY_SSL_HEADER setting must be a tuple"'
@@ -170,6 +178,11 @@ IMPACTS: Mapping[str, Effect] = {
     "deploy_webserver.W010": e(PART_FAILS, 'larger uploads: "413 Request Entity Too Large"'),
     "deploy_webserver.W011": e(PART_FAILS, 'uploads: "SuspiciousFileOperation" or files under the wrong folder'),
     "deploy_webserver.W012": e(PART_FAILS, "every uploaded file: 404"),
+    "deploy_webserver.E013": e(EVERY_REQUEST_FAILS, BAD_REQUEST),
+    "deploy_webserver.E014": e(EVERY_REQUEST_FAILS, 'every page: "ERR_TOO_MANY_REDIRECTS" (a redirect loop)'),
+    "deploy_webserver.E015": e(EVERY_REQUEST_FAILS, 'every page: "ERR_TOO_MANY_REDIRECTS" (a redirect loop)'),
+    "deploy_webserver.I016": e(ADVICE, "a redirect loop or not, depending on where the proxy runs"),
+    "deploy_webserver.W017": e(PART_FAILS, "every uploaded file: 404, unless something outside the repository serves them"),
     # Settings and operations --------------------------------------------------------------------
     "deploy_checklist.E000": e(PART_FAILS, "this report misses part of its inspection"),
     "deploy_checklist.E001": e(HARDENING, "any error shows your settings and code to the visitor (DEBUG is on)"),
@@ -190,7 +203,7 @@ IMPACTS: Mapping[str, Effect] = {
     "deploy_checklist.I016": e(ADVICE, "Django's bare error page"),
     "deploy_checklist.E017": e(PART_FAILS, "an error page that itself fails: a blank 500"),
     "deploy_checklist.E018": e(PART_FAILS, '"ValueError: Missing staticfiles manifest entry" inside the error page'),
-    "deploy_checklist.E019": e(ERRORS_UNHEARD, "password-reset and error mail never leave the server"),
+    "deploy_checklist.W019": e(ERRORS_UNHEARD, "password-reset and error mail never leave the server"),
     "deploy_checklist.W020": e(ERRORS_UNHEARD, 'mail: "ConnectionRefusedError: [Errno 111] Connection refused"'),
     "deploy_checklist.W021": e(DOES_NOT_START, "the platform does not know it is a Python app, or installs nothing"),
     "deploy_checklist.W022": e(ADVICE, "this report could not read the requirements"),
@@ -200,6 +213,10 @@ IMPACTS: Mapping[str, Effect] = {
     "deploy_checklist.E026": e(DOES_NOT_START, "\"ModuleNotFoundError: No module named 'dj_database_url'\" at start-up"),
     "deploy_checklist.W027": e(ADVICE, "a Django that is not meant for production"),
     "deploy_checklist.E028": e(DOES_NOT_START, 'pip: "No matching distribution found for Django" in the build'),
+    "deploy_checklist.E031": e(ADVICE, "a DEPLOY_CONCEPTS value this report ignores"),
+    "deploy_checklist.W032": e(PART_FAILS, "users logged out at random wherever the key's variable is unset"),
+    "deploy_checklist.W033": e(HARDENING, "the site runs with development settings (DEBUG on) where the variable is unset"),
+    "deploy_checklist.W037": e(ERRORS_UNHEARD, "when mail fails: an empty reply or 502 instead of the 500 page"),
     "deploy_checklist.W029": e(ADVICE, "a Python version Django is not tested with"),
     "deploy_checklist.I030": e(ADVICE, "nothing"),
     # Django's own checks that the concerns claim ------------------------------------------------

@@ -47,6 +47,23 @@ def is_secret_name(name: str) -> bool:
     return name not in NOT_SECRET_NAMES and bool(SECRET_NAME.search(name))
 
 
+def looks_like_secret(text: str) -> bool:
+    """A token's shape: long, no spaces, letters and digits mixed, not a hostname, path or dotted name."""
+    return (
+        len(text) >= 16
+        and not any(char.isspace() for char in text)
+        and any(char.isdigit() for char in text)
+        and any(char.isalpha() for char in text)
+        and len(set(text)) >= 10
+        and not text.startswith(("/", "."))
+        and DOTTED_NAME.fullmatch(text) is None
+    )
+
+
+# Hostnames, module paths and file names: words joined by dots (a token has no such structure).
+DOTTED_NAME = re.compile(r"[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)+")
+
+
 def mask_url(url: str) -> str:
     """``postgres://user:pw@host/db`` -> ``postgres://user:********@host/db``; other text unchanged."""
     return URL_PASSWORD.sub(lambda match: f"{match['scheme']}{match['user']}:{MASK}@", url)
@@ -129,7 +146,9 @@ def known_secrets(environ: Mapping[str, str] | None = None) -> frozenset[str]:
         setting_values = {}
     for name, value in setting_values.items():
         if is_secret_name(name):
-            add(value)
+            # The setting itself is the secret; inside a container only what has a secret's key
+            # (below) or shape is: hostnames, ports and module names next to it are not.
+            add(value if isinstance(value, str) else [text for text in _strings_in(value) if looks_like_secret(text)])
         for secret in _secret_values_in(value):
             add(secret)
         for text in _strings_in(value):

@@ -181,18 +181,6 @@ GENERATE_KEY_COMMAND = 'python -c "from django.core.management.utils import get_
 # Reading the project --------------------------------------------------------------------------------
 
 
-def declared_hosts(target: object) -> list[str]:
-    """The hostnames DEPLOY_CONCEPTS declares ("hosts": a string or a list of strings)."""
-    if not isinstance(target, Mapping):
-        return []
-    value = target.get("hosts", target.get("hostnames"))
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, (list, tuple)):
-        return []
-    return [host for item in value if isinstance(item, str) and (host := platforms.bare_hostname(item))]
-
-
 def is_real_host(host: str) -> bool:
     host = host.strip().lower().lstrip(".")
     return bool(host) and host not in LOCAL_HOSTS and "*" not in host and host not in ("[::1]", "0.0.0.0") and "." in host
@@ -200,7 +188,7 @@ def is_real_host(host: str) -> bool:
 
 def find_hostname(platform: platforms.Platform, environ: Mapping[str, str], declared: list[str], allowed: Iterable[str]) -> Hostname:
     if declared:
-        return Hostname(declared[0], 'declared in DEPLOY_CONCEPTS["hosts"]')
+        return Hostname(declared[0], "declared in DEPLOY_CONCEPTS")
     detected, variable = platforms.public_hostname(platform, environ)
     if detected and variable:
         # Detected here; the settings still read it where the site runs.
@@ -618,11 +606,9 @@ def inputs_from(context: ProjectContext) -> Inputs:
         has_file_fields = False
     requirements = context.files.get("requirements.txt")
     fly = context.files.get("fly.toml")
-    target = setting("DEPLOY_CONCEPTS", {})
-    static_server = None
-    if isinstance(target, Mapping) and target.get("static") in ("whitenoise", "web server", "webserver", "nginx"):
-        static_server = "whitenoise" if target.get("static") == "whitenoise" else "web server"
-    if isinstance(middleware, (list, tuple)) and WHITENOISE_MIDDLEWARE in middleware:
+    target = context.target
+    static_server = {"whitenoise": "whitenoise", "web-server": "web server"}.get(target.static_served_by or "")
+    if static_server is None and isinstance(middleware, (list, tuple)) and WHITENOISE_MIDDLEWARE in middleware:
         static_server = "whitenoise"
     debug_variable, secret_key_variable = project_variables(context)
     return Inputs(
@@ -632,7 +618,7 @@ def inputs_from(context: ProjectContext) -> Inputs:
         project_package=package,
         wsgi_application=setting("WSGI_APPLICATION") if isinstance(setting("WSGI_APPLICATION"), str) else None,
         environ=context.environ,
-        declared_hosts=tuple(declared_hosts(target)),
+        declared_hosts=tuple(host for host in target.hosts if platforms.bare_hostname(host)),
         allowed_hosts=tuple(str(host) for host in allowed) if isinstance(allowed, (list, tuple)) else (),
         middleware=tuple(str(item) for item in middleware) if isinstance(middleware, (list, tuple)) else (),
         engine=engine,

@@ -107,12 +107,12 @@ class ImpactScaleTests(SimpleTestCase):
             ("deploy_wsgi.E010", "does_not_start"),
             ("deploy_webserver.E002", "every_request_fails"),
             ("security.W020", "every_request_fails"),
-            ("deploy_webserver.W004", "part_fails"),
+            ("deploy_webserver.E004", "part_fails"),
             ("deploy_static.E003", "looks_broken"),
             ("deploy_database.E002", "data_lost"),
             ("deploy_checklist.W011", "errors_unheard"),
             ("security.W004", "hardening"),
-            ("deploy_static.W010", "advice"),
+            ("deploy_static.I010", "advice"),
             ("mail.E001", "errors_unheard"),
         ]
         for check_id, expected in rows:
@@ -122,7 +122,7 @@ class ImpactScaleTests(SimpleTestCase):
     def test_ready_means_nothing_of_the_first_five_classes(self) -> None:
         rows = [
             ((), True),
-            ((finding("security.W004"), finding("deploy_static.W010")), True),
+            ((finding("security.W004"), finding("deploy_static.I010")), True),
             ((finding("deploy_checklist.W011"),), True),
             ((finding("deploy_database.E002", "error"),), False),
             ((finding("deploy_static.E003", "error"),), False),
@@ -141,7 +141,7 @@ class ImpactScaleTests(SimpleTestCase):
             "5.2",
             {},
             (
-                concern("static", "deploy_static.W010", "deploy_static.E003"),
+                concern("static", "deploy_static.I010", "deploy_static.E003"),
                 concern("checklist", "deploy_checklist.W011", "deploy_checklist.E023"),
                 concern("webserver", "security.W004", "security.W020"),
             ),
@@ -154,6 +154,6 @@ class ImpactScaleTests(SimpleTestCase):
                 "deploy_static.E003",
                 "deploy_checklist.W011",
                 "security.W004",
-                "deploy_static.W010",
+                "deploy_static.I010",
             ],
         )

@@ -59,3 +59,26 @@ class ScrubTests(SimpleTestCase):
 
     def test_longest_secret_is_masked_whole(self) -> None:
         self.assertEqual(masking.scrub_text("key abcd-efgh end", {"abcd", "abcd-efgh"}), f"key {masking.MASK} end")
+
+
+class SecretNamedContainerTests(SimpleTestCase):
+    """A setting named like a secret whose values are ordinary: mask by the value's key and shape."""
+
+    @override_settings(
+        SECRETS_BACKEND={"HOST": "vault.internal.example.org", "PORT": "8200", "APP": "mysite", "TOKEN": "s.Zq81hN2xV"},
+        AWS_SECRET_ACCESS_KEY="wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        SECRET_SETTINGS={"modules": ["mysite.settings", "localhost"], "signing": "9fQ2x7LkPz3WmB8vR1tY"},
+    )
+    def test_ordinary_values_stay_visible_secrets_masked(self) -> None:
+        from django_deploy_concepts import masking
+
+        secrets = masking.known_secrets({})
+        text = masking.scrub_text(
+            "mysite at vault.internal.example.org:8200 token s.Zq81hN2xV key wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY "
+            "signing 9fQ2x7LkPz3WmB8vR1tY settings mysite.settings",
+            secrets,
+        )
+        self.assertEqual(
+            text,
+            "mysite at vault.internal.example.org:8200 token ******** key ******** signing ******** settings mysite.settings",
+        )

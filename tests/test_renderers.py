@@ -82,12 +82,12 @@ def report_of(*ids: str, concerns: int = 2) -> Report:
 
 
 ELEVEN = (
-    "deploy_static.W010",  # advice
+    "deploy_static.I010",  # advice
     "security.W004",  # hardening
     "deploy_checklist.W011",  # errors unheard
     "deploy_database.E002",  # data lost
     "deploy_static.E003",  # looks broken
-    "deploy_webserver.W004",  # part fails
+    "deploy_webserver.E004",  # part fails
     "deploy_webserver.E002",  # every request fails
     "deploy_wsgi.E010",  # does not start
     "deploy_static.I019",  # looks broken
@@ -105,7 +105,7 @@ class FixFirstTests(SimpleTestCase):
             [
                 ("1", "The site does not start", "deploy_wsgi.E010 (more: explain_static)"),
                 ("2", "Every request fails", "deploy_webserver.E002 (more: explain_static)"),
-                ("3", "Part of the site fails", "deploy_webserver.W004 (more: explain_static)"),
+                ("3", "Part of the site fails", "deploy_webserver.E004 (more: explain_static)"),
                 ("4", "Part of the site fails", "deploy_static.E020 (more: explain_static)"),
                 ("5", "The site looks broken", "deploy_static.E003 (more: explain_static)"),
             ][: len(items)],

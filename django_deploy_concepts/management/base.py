@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 from django.core import checks
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from django_deploy_concepts import masking, platforms, renderers, runner
+from django_deploy_concepts import masking, renderers, runner, target
 from django_deploy_concepts.context import build_context
 
 FAIL_LEVELS = {
@@ -37,6 +37,17 @@ def terminal_width() -> int:
     return shutil.get_terminal_size((renderers.WIDTH, 24)).columns
 
 
+def public_hostname(value: str) -> str:
+    if not target.is_bare_hostname(value):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a bare public hostname such as shop.example.org")
+    return value.lower()
+
+
+def declared_target(options: dict[str, Any]) -> target.Target:
+    """DEPLOY_CONCEPTS with the command-line options that override it."""
+    return target.with_options(target.get_target(), **{key: options.get(key) for key in target.KEYS})
+
+
 class ExplainCommand(BaseCommand):
     concerns: ClassVar[tuple[str, ...]] = ()
     # They must run on a broken project to explain it, so Django's checks must not stop them first.
@@ -54,8 +65,37 @@ class ExplainCommand(BaseCommand):
         )
         parser.add_argument(
             "--platform",
-            choices=sorted(name for name in platforms.PLATFORMS_BY_NAME if name != platforms.UNKNOWN.name),
-            help="Explain for this hosting platform instead of the detected one.",
+            choices=target.PLATFORMS,
+            help="Explain for this hosting platform instead of the detected or declared one (DEPLOY_CONCEPTS['platform']).",
+        )
+        parser.add_argument(
+            "--host",
+            action="append",
+            dest="hosts",
+            type=public_hostname,
+            metavar="HOSTNAME",
+            help="A public hostname of the site (repeatable); overrides DEPLOY_CONCEPTS['hosts'].",
+        )
+        parser.add_argument(
+            "--proxy",
+            choices=target.PROXIES,
+            help="Where the proxy in front of the WSGI server runs; overrides DEPLOY_CONCEPTS['proxy'].",
+        )
+        parser.add_argument(
+            "--static-served-by",
+            choices=target.SERVERS,
+            help="Who serves static files in production; overrides DEPLOY_CONCEPTS['static_served_by'].",
+        )
+        parser.add_argument(
+            "--media-served-by",
+            choices=target.SERVERS,
+            help="Who serves uploads (media) in production; overrides DEPLOY_CONCEPTS['media_served_by'].",
+        )
+        parser.add_argument(
+            "--requirements",
+            action="append",
+            metavar="FILE",
+            help="A requirements file the build installs (repeatable); overrides DEPLOY_CONCEPTS['requirements'].",
         )
         parser.add_argument(
             "--database",
@@ -85,6 +125,7 @@ class ExplainCommand(BaseCommand):
                 databases=self.database_aliases(options),
                 platform=options["platform"],
                 timeout=options["timeout"],
+                target=declared_target(options),
             )
             report = runner.build_report(context, self.concerns)
         except Exception as exc:  # noqa: BLE001 - the command explains a broken project; it never shows a traceback
@@ -92,6 +133,10 @@ class ExplainCommand(BaseCommand):
             raise CommandError(
                 masking.scrub_text(f"Could not inspect the project: {type(exc).__name__}: {exc}", secrets), returncode=2
             ) from None
+        if "checklist" not in self.concerns:
+            # The settings concern reports a wrong DEPLOY_CONCEPTS (deploy_checklist.E031); say it here too.
+            for error in context.target.errors:
+                self.stderr.write(f"{target.ERROR_ID}: {error}")
         output = renderers.render(
             report,
             options["output_format"],

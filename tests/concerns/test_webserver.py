@@ -100,7 +100,22 @@ class HostTests(WebserverTestCase):
             webserver.check_public_host_allowed,
             [
                 ("other host", {"ALLOWED_HOSTS": ["example.com"]}, None, RENDER, ["deploy_webserver.E002"]),
-                ("empty", {"ALLOWED_HOSTS": []}, None, RENDER, ["deploy_webserver.E002"]),
+                ("empty, DEBUG off: E013's", {"ALLOWED_HOSTS": []}, None, RENDER, []),
+                ("empty, DEBUG on", {"ALLOWED_HOSTS": [], "DEBUG": True}, None, RENDER, ["deploy_webserver.E002"]),
+                (
+                    "declared host missing",
+                    {"ALLOWED_HOSTS": ["example.com"], "DEPLOY_CONCEPTS": {"hosts": ["shop.example.org"]}},
+                    "vps",
+                    {},
+                    ["deploy_webserver.E002"],
+                ),
+                (
+                    "declared host listed",
+                    {"ALLOWED_HOSTS": ["shop.example.org"], "DEPLOY_CONCEPTS": {"hosts": ["shop.example.org"]}},
+                    "vps",
+                    {},
+                    [],
+                ),
                 ("listed", {"ALLOWED_HOSTS": ["myblog.onrender.com"]}, None, RENDER, []),
                 ("listed in capitals", {"ALLOWED_HOSTS": ["MyBlog.onrender.com"]}, None, RENDER, []),
                 ("domain pattern", {"ALLOWED_HOSTS": [".onrender.com"]}, None, RENDER, []),
@@ -119,15 +134,15 @@ class HostTests(WebserverTestCase):
         self.assertFires(
             webserver.check_csrf_trusted_origin,
             [
-                ("origin missing", {}, None, RENDER, ["deploy_webserver.W004"]),
+                ("origin missing", {}, None, RENDER, ["deploy_webserver.E004"]),
                 (
                     "origin without scheme (4_0.E001 too)",
                     {"CSRF_TRUSTED_ORIGINS": ["myblog.onrender.com"]},
                     None,
                     RENDER,
-                    ["deploy_webserver.W004"],
+                    ["deploy_webserver.E004"],
                 ),
-                ("http origin", {"CSRF_TRUSTED_ORIGINS": ["http://myblog.onrender.com"]}, None, RENDER, ["deploy_webserver.W004"]),
+                ("http origin", {"CSRF_TRUSTED_ORIGINS": ["http://myblog.onrender.com"]}, None, RENDER, ["deploy_webserver.E004"]),
                 ("https origin", {"CSRF_TRUSTED_ORIGINS": ["https://myblog.onrender.com"]}, None, RENDER, []),
                 ("subdomain wildcard", {"CSRF_TRUSTED_ORIGINS": ["https://*.onrender.com"]}, None, RENDER, []),
                 ("Django told about https", {"SECURE_PROXY_SSL_HEADER": HEADER}, None, RENDER, []),
@@ -136,7 +151,7 @@ class HostTests(WebserverTestCase):
         )
         with override_settings(CSRF_TRUSTED_ORIGINS=[]):
             self.assertEqual(
-                webserver.check_csrf_trusted_origin(self.facts(environ=RENDER)), [webserver.w004("https://myblog.onrender.com")]
+                webserver.check_csrf_trusted_origin(self.facts(environ=RENDER)), [webserver.e004("https://myblog.onrender.com")]
             )
 
 
@@ -494,13 +509,22 @@ class ExplanationTests(WebserverTestCase):
                 None,
                 'ALLOWED_HOSTS += [host for host in os.environ.get("DJANGO_ALLOWED_HOSTS", "").split(",") if host]',
             ),
+            (
+                "wildcard host, declared host",
+                {"ALLOWED_HOSTS": ["*"], "DEPLOY_CONCEPTS": {"hosts": ["shop.example.org"]}},
+                "vps",
+                None,
+                'ALLOWED_HOSTS = ["localhost", "127.0.0.1", "shop.example.org"]',
+            ),
             ("plain server", {}, "vps", None, "python manage.py explain_webserver --emit nginx"),
             ("uploads on an ephemeral disk", {}, "heroku", None, "storages.backends.s3.S3Storage"),
             ("uploads without settings", {"MEDIA_ROOT": ""}, "vps", None, 'MEDIA_ROOT = BASE_DIR / "media"'),
         ]
         for case, settings, platform, environ, expected in rows:
             with self.subTest(case), override_settings(**settings):
-                self.assertIn(expected, self.explanation_code(self.facts(platform, environ)))
+                code = self.explanation_code(self.facts(platform, environ))
+                self.assertIn(expected, code)
+                self.assertNotIn("www.example.com", code)
 
     def test_quiet_project_gets_no_https_or_host_steps(self) -> None:
         with override_settings(ALLOWED_HOSTS=["myblog.onrender.com"], SECURE_PROXY_SSL_HEADER=HEADER, STORAGES=NOT_ON_DISK):
@@ -550,8 +574,8 @@ class ExplanationTests(WebserverTestCase):
             ("loop", {"SECURE_SSL_REDIRECT": True}, "heroku", (False, False)),
             ("ready platform", {"SECURE_PROXY_SSL_HEADER": HEADER, "STORAGES": NOT_ON_DISK}, "heroku", (True, True)),
             ("nothing known", {"STORAGES": NOT_ON_DISK}, None, (None, True)),
-            # Uploads on a server with no web server config in the project: nothing known serves them.
-            ("plain server", {}, "vps", (True, None)),
+            ("plain server, nothing found serves media (W017)", {}, "vps", (True, False)),
+            ("plain server, media served by the web server", {"DEPLOY_CONCEPTS": {"media_served_by": "web-server"}}, "vps", (True, True)),
         ]
         for case, settings, platform, expected in rows:
             with self.subTest(case), override_settings(**settings):
@@ -598,3 +622,151 @@ class IntegrationTests(WebserverTestCase):
             output = call("explain_webserver", "--platform", "render", "--offline")
         self.assertIn("deploy_webserver.E001", output)
         self.assertIn("Render", output)
+
+
+NGINX_TLS = """
+server {
+    listen 443 ssl;
+    server_name shop.example.org;
+    ssl_certificate /etc/ssl/shop.pem;
+    location / {
+        proxy_pass http://unix:/run/gunicorn.sock;
+        proxy_set_header Host $http_host;
+        %s
+    }
+}
+"""
+REDIRECT = {"SECURE_SSL_REDIRECT": True}
+
+
+class DeclaredTargetTests(WebserverTestCase):
+    """The proxy topology and the public hosts declared in DEPLOY_CONCEPTS."""
+
+    def test_e013_allowed_hosts_empty_with_debug_off(self) -> None:
+        self.assertFires(
+            webserver.check_allowed_hosts_empty,
+            [
+                ("empty, DEBUG off", {"ALLOWED_HOSTS": []}, "vps", None, ["deploy_webserver.E013"]),
+                ("empty, DEBUG on", {"ALLOWED_HOSTS": [], "DEBUG": True}, "vps", None, []),
+                ("listed", {"ALLOWED_HOSTS": ["shop.example.org"]}, "vps", None, []),
+            ],
+        )
+        with override_settings(ALLOWED_HOSTS=[], DEPLOY_CONCEPTS={"hosts": ["shop.example.org"]}):
+            facts = self.facts("vps")
+        self.assertEqual(webserver.check_allowed_hosts_empty(facts), [webserver.e013(facts)])
+        self.assertIn("ALLOWED_HOSTS = ['shop.example.org']", webserver.e013(facts).hint)
+        with override_settings(ALLOWED_HOSTS=[]):
+            facts = self.facts("vps")
+        self.assertIn('os.environ["DJANGO_ALLOWED_HOSTS"]', webserver.e013(facts).hint)
+        self.assertNotIn("example.com", webserver.e013(facts).hint)
+
+    def test_e014_redirect_loop_behind_a_proxy_on_another_host(self) -> None:
+        other = {"DEPLOY_CONCEPTS": {"proxy": "other-host"}}
+        self.assertFires(
+            webserver.check_redirect_loop_other_host,
+            [
+                ("other host, no header", {**REDIRECT, **other}, "vps", None, ["deploy_webserver.E014"]),
+                ("other host, header set", {**REDIRECT, **other, "SECURE_PROXY_SSL_HEADER": HEADER}, "vps", None, []),
+                ("same host", {**REDIRECT, "DEPLOY_CONCEPTS": {"proxy": "same-host"}}, "vps", None, []),
+                ("not declared", REDIRECT, "vps", None, []),
+                ("platform router is E001's", {**REDIRECT, **other}, "heroku", None, []),
+                ("no redirect", other, "vps", None, []),
+            ],
+        )
+        with override_settings(**REDIRECT, DEPLOY_CONCEPTS={"proxy": "other-host"}):
+            self.assertEqual(webserver.check_redirect_loop_other_host(self.facts("vps")), [webserver.e014("DEPLOY_CONCEPTS 'other-host'")])
+
+    def test_e014_nginx_in_a_compose_service_of_its_own(self) -> None:
+        compose = (
+            "services:\n"
+            "  web:\n"
+            "    build: .\n"
+            "    command: gunicorn tests.wsgi --bind 0.0.0.0:8000\n"
+            "  proxy:\n"
+            "    image: nginx:1.27-alpine\n"
+            "    ports: ['443:443']\n"
+        )
+        self.write("compose.yaml", compose)
+        with override_settings(**REDIRECT):
+            facts = self.facts("container")
+            self.assertEqual(
+                webserver.check_redirect_loop_other_host(facts), [webserver.e014("compose.yaml:6 service proxy (nginx:1.27-alpine)")]
+            )
+            self.assertEqual(webserver.check_proxy_topology_declared(facts), [])
+        with override_settings(**REDIRECT, DEPLOY_CONCEPTS={"proxy": "same-host"}):
+            self.assertEqual(webserver.check_redirect_loop_other_host(self.facts("container")), [])
+        # gunicorn told to trust the proxy container takes its X-Forwarded-Proto.
+        self.write("compose.yaml", compose.replace("--bind 0.0.0.0:8000", "--bind 0.0.0.0:8000 --forwarded-allow-ips '*'"))
+        with override_settings(**REDIRECT):
+            self.assertEqual(webserver.check_redirect_loop_other_host(self.facts("container")), [])
+
+    def test_e015_proxy_config_without_forwarded_proto(self) -> None:
+        self.assertFires(
+            webserver.check_proxy_sets_scheme,
+            [
+                ("nginx sets no X-Forwarded-Proto", REDIRECT, "vps", None, ["deploy_webserver.E015"]),
+                ("nginx sets it", REDIRECT, "vps", None, []),
+                ("no redirect", {}, "vps", None, []),
+            ],
+            files={
+                "nginx sets no X-Forwarded-Proto": {"deploy/nginx.conf": NGINX_TLS % ""},
+                "nginx sets it": {"deploy/nginx.conf": NGINX_TLS % "proxy_set_header X-Forwarded-Proto $scheme;"},
+                "no redirect": {"deploy/nginx.conf": NGINX_TLS % ""},
+            },
+        )
+        self.write("nginx.conf", NGINX_TLS % "")
+        with override_settings(**REDIRECT):
+            facts = self.facts("vps")
+        self.assertEqual(webserver.check_proxy_sets_scheme(facts), [webserver.e015(facts.proxies[0])])
+        self.assertTrue(facts.proxies[0].terminates_tls)
+
+    def test_i016_topology_to_declare(self) -> None:
+        self.assertFires(
+            webserver.check_proxy_topology_declared,
+            [
+                ("server, not declared", REDIRECT, "vps", None, ["deploy_webserver.I016"]),
+                ("declared", {**REDIRECT, "DEPLOY_CONCEPTS": {"proxy": "same-host"}}, "vps", None, []),
+                ("header set", {**REDIRECT, "SECURE_PROXY_SSL_HEADER": HEADER}, "vps", None, []),
+                ("platform router", REDIRECT, "render", None, []),
+                ("nothing known", REDIRECT, None, None, []),
+            ],
+        )
+        with override_settings(**REDIRECT):
+            self.assertEqual(webserver.check_proxy_topology_declared(self.facts("vps")), [webserver.I016])
+
+    def test_csrf_origin_behind_a_proxy_on_another_host(self) -> None:
+        declared = {"hosts": ["shop.example.org"], "proxy": "other-host"}
+        self.assertFires(
+            webserver.check_csrf_trusted_origin,
+            [
+                ("other host", {"DEPLOY_CONCEPTS": declared}, "vps", None, ["deploy_webserver.E004"]),
+                (
+                    "other host, origin listed",
+                    {"DEPLOY_CONCEPTS": declared, "CSRF_TRUSTED_ORIGINS": ["https://shop.example.org"]},
+                    "vps",
+                    None,
+                    [],
+                ),
+                ("same host", {"DEPLOY_CONCEPTS": {**declared, "proxy": "same-host"}}, "vps", None, []),
+            ],
+        )
+
+    def test_w017_nothing_serves_media(self) -> None:
+        self.assertFires(
+            webserver.check_media_served_by_something,
+            [
+                ("no config, nothing declared", {}, "vps", None, ["deploy_webserver.W017"]),
+                ("declared whitenoise", {"DEPLOY_CONCEPTS": {"media_served_by": "whitenoise"}}, "vps", None, ["deploy_webserver.W017"]),
+                ("declared web server", {"DEPLOY_CONCEPTS": {"media_served_by": "web-server"}}, "vps", None, []),
+                ("declared object storage", {"DEPLOY_CONCEPTS": {"media_served_by": "object-storage"}}, None, None, []),
+                ("config in the project is W012's", {}, "vps", None, []),
+                ("ephemeral disk is W003's", {}, "heroku", None, []),
+                ("no file fields on disk", {"STORAGES": NOT_ON_DISK}, "vps", None, []),
+            ],
+            files={"config in the project is W012's": {"nginx.conf": NGINX_FULL}},
+        )
+        facts = self.facts("vps")
+        self.assertEqual(webserver.check_media_served_by_something(facts), [webserver.w017(facts, "/media/")])
+        media_hop = next(hop for hop in webserver.hops(facts) if hop.key == "media")
+        self.assertIs(media_hop.ready, False)
+        self.assertTrue(media_hop.detail.startswith("nothing found"), media_hop.detail)

@@ -15,7 +15,17 @@ from typing import Any
 from django.core.checks import CheckMessage, Error
 
 from django_deploy_concepts import plan, runner
-from django_deploy_concepts.concerns.checklist import debug, dependencies, errors, hosts, mail, secret_key, simple_deploy, source
+from django_deploy_concepts.concerns.checklist import (
+    debug,
+    dependencies,
+    entry_points,
+    errors,
+    hosts,
+    mail,
+    secret_key,
+    simple_deploy,
+    source,
+)
 from django_deploy_concepts.context import ProjectContext
 from django_deploy_concepts.plan import Plan
 from django_deploy_concepts.report import Explanation, Fact, Finding, Hop, Step
@@ -62,6 +72,9 @@ class Facts:
     mail: mail.Facts
     dependencies: dependencies.Facts
     simple_deploy: simple_deploy.Facts
+    # What is wrong with DEPLOY_CONCEPTS, one sentence each (django_deploy_concepts.target).
+    target_errors: tuple[str, ...] = ()
+    entry_points: entry_points.Facts = dataclasses.field(default_factory=entry_points.Facts)
 
 
 def collect_facts(context: ProjectContext) -> Facts:
@@ -77,6 +90,8 @@ def collect_facts(context: ProjectContext) -> Facts:
         mail=mail.collect(context),
         dependencies=dependency_facts,
         simple_deploy=simple_deploy.collect(context, parsed, dependency_facts.names),
+        target_errors=context.target.errors,
+        entry_points=entry_points.collect(context),
     )
 
 
@@ -96,6 +111,19 @@ def check_settings_source_parses(facts: Facts) -> list[CheckMessage]:
     return [e005(error) for error in facts.source_errors]
 
 
+def e031(error: str) -> Error:
+    return Error(
+        error,
+        hint="The wrong value is ignored; the README lists each DEPLOY_CONCEPTS key.",
+        obj="DEPLOY_CONCEPTS",
+        id="deploy_checklist.E031",
+    )
+
+
+def check_declared_target(facts: Facts) -> list[CheckMessage]:
+    return [e031(error) for error in facts.target_errors]
+
+
 def on(part: str, check: Callable[[Any], list[CheckMessage]]) -> Callable[[Facts], list[CheckMessage]]:
     """A sub-topic's check, run on its part of the facts; keeps the check's name for failure reports."""
 
@@ -108,6 +136,7 @@ def on(part: str, check: Callable[[Any], list[CheckMessage]]) -> Callable[[Facts
 
 PARTS = (
     ("debug", debug),
+    ("entry_points", entry_points),
     ("secret_key", secret_key),
     ("hosts", hosts),
     ("errors", errors),
@@ -117,6 +146,7 @@ PARTS = (
 )
 CHECKS: tuple[Callable[[Facts], list[CheckMessage]], ...] = (
     check_settings_source_parses,
+    check_declared_target,
     *(on(part, check) for part, module in PARTS for check in module.CHECKS),
 )
 
@@ -165,6 +195,7 @@ def explain(facts: Facts, findings: tuple[Finding, ...], deployment: Plan | None
     )
     found: list[Fact] = [Fact("Settings source read", ", ".join(facts.settings_files) or "(not found)", None)]
     found += [Fact(f"Cannot parse {error.file}", error.error, False) for error in facts.source_errors]
+    found += [Fact("DEPLOY_CONCEPTS", error, False) for error in facts.target_errors]
     steps: list[Step] = []
     for part, module in PARTS:
         part_found, part_steps = module.explain(getattr(facts, part), findings, deployment)

@@ -1,21 +1,24 @@
 """Dependencies as deployed: does the requirements file install what the settings use, on a Python Django supports?
 
 A platform installs what the requirements file (or Pipfile, or pyproject.toml and its lock) lists,
-not what your virtual environment happens to hold. Files are read tolerantly, never executed.
+not what your virtual environment happens to hold. Files are read the way the installers read
+them (packaging, tomllib), for a Linux deploy, and never executed.
 Docs: docs/checks/checklist.rst; Django: https://docs.djangoproject.com/en/stable/faq/install/
 """
 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import django
+import packaging.requirements
 from django.core.checks import CheckMessage, Error, Warning
+from packaging.utils import canonicalize_name
 
 from django_deploy_concepts import formats
 from django_deploy_concepts.concerns.checklist import source
@@ -49,9 +52,7 @@ URL_SCHEMES = {
 OWN_WSGI_SERVER = frozenset({"pythonanywhere"})
 WHITENOISE_MIDDLEWARE = "whitenoise.middleware.WhiteNoiseMiddleware"
 PRERELEASE = re.compile(r"\d(?:\.\d+)*\s*(?:a|b|c|rc|alpha|beta|pre|preview|\.?dev)\d*", re.IGNORECASE)
-REQUIREMENT = re.compile(r"^\s*(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*(?P<spec>[^;]*)")
 EGG = re.compile(r"#egg=(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)")
-LOCK_PACKAGE = re.compile(r'^\[\[package\]\]\s*\nname\s*=\s*"(?P<name>[^"]+)"\s*\nversion\s*=\s*"(?P<version>[^"]*)"', re.MULTILINE)
 PYTHON_VERSION = re.compile(r"(?:^|[^\d.])(?P<major>3)\.(?P<minor>\d{1,2})(?:\.\d+)?")
 DOCKER_PYTHON = re.compile(r"^\s*FROM\s+(?:--\S+\s+)*(?:\S*/)?python:(?P<tag>\S+)", re.IGNORECASE | re.MULTILINE)
 MAX_INCLUDE_DEPTH = 5
@@ -103,68 +104,73 @@ class Facts:
         return frozenset(requirement.name for requirement in self.requirements)
 
 
-def normalize(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
-def parse_requirement(text: str, where: str) -> Requirement | None:
+def parse_requirement(text: str, where: str, errors: list[str] | None = None) -> Requirement | None:
+    """A requirement as pip reads it, or None for one that installs nothing on Linux (a marker) or names
+    no package (a path or URL without ``#egg=``). A line pip would refuse is added to ``errors``."""
     egg = EGG.search(text)
     if egg:
-        return Requirement(normalize(egg["name"]), "", where)
-    if "://" in text.split("@", 1)[0] or text.startswith((".", "/")):
+        return Requirement(canonicalize_name(egg["name"]), "", where)
+    if "@" not in text and (text.startswith((".", "/", "~")) or "://" in text or text.endswith((".whl", ".zip", ".tar.gz"))):
+        return None  # a path or URL without a name: nothing to compare with the settings
+    try:
+        requirement = packaging.requirements.Requirement(text)
+    except packaging.requirements.InvalidRequirement as exc:
+        if errors is not None and "://" not in text and "/" not in text:
+            errors.append(f"{where}: {str(exc).splitlines()[0][:200]}")
         return None
-    match = REQUIREMENT.match(text)
-    if match is None:
+    if not formats.on_linux(requirement.marker):
         return None
-    spec = match["spec"].split("@", 1)[0] if match["spec"].lstrip().startswith("@") else match["spec"]
-    return Requirement(normalize(match["name"]), spec.strip()[:100], where)
+    return Requirement(canonicalize_name(requirement.name), written_spec(text, requirement), where)
 
 
-def read_text(path: Path) -> str:
-    with path.open("rb") as handle:
-        data = handle.read(MAX_FILE_BYTES + 1)
-    if len(data) > MAX_FILE_BYTES:
-        raise OSError(f"larger than {MAX_FILE_BYTES} bytes")
-    return data.decode("utf-8", errors="replace")
+def written_spec(text: str, requirement: packaging.requirements.Requirement) -> str:
+    """The version specifier as written (``>=5.2,<6``), for the messages that quote it."""
+    if requirement.url or not requirement.specifier:
+        return ""
+    rest = text.split(";", 1)[0].strip()[len(requirement.name) :].strip()
+    if rest.startswith("["):
+        rest = rest[rest.find("]") + 1 :]
+    return rest.strip()[:100]
 
 
 def requirements_file(path: Path, display: str, errors: list[str], depth: int = 0, seen: set[Path] | None = None) -> list[Requirement]:
-    """A pip requirements file, following ``-r other.txt`` includes."""
+    """A pip requirements file, following ``-r other.txt`` includes (constraints files list nothing to install)."""
     seen = set() if seen is None else seen
     try:
         resolved = path.resolve()
         if resolved in seen or depth > MAX_INCLUDE_DEPTH:
             return []
         seen.add(resolved)
-        text = read_text(path)
+        text = formats.read_text_file(path, MAX_FILE_BYTES)
     except OSError as exc:
         errors.append(f"cannot read {display}: {getattr(exc, 'strerror', None) or exc}")
         return []
     found: list[Requirement] = []
-    logical = text.replace("\\\n", " ")
-    for number, raw in enumerate(logical.splitlines(), start=1):
-        line = re.split(r"(?:^|\s)#", raw, maxsplit=1)[0].strip()
-        line = line.split(" --hash", 1)[0].strip()
-        if not line:
-            continue
-        include = re.match(r"^(?:-r|--requirement)(?:\s+|=)(?P<file>\S+)", line)
+    for number, line in formats.pip_lines(text):
+        include = re.match(r"^(?:-r|--requirement)(?:\s*|=)(?P<file>\S+)", line)
         if include:
-            target = path.parent / include["file"]
-            found += requirements_file(target, f"{Path(display).parent / include['file']}", errors, depth + 1, seen)
+            target = include["file"]
+            if "://" in target:
+                errors.append(f"{display}:{number}: -r {target} is a URL; not fetched")
+                continue
+            found += requirements_file(path.parent / target, f"{Path(display).parent / target}", errors, depth + 1, seen)
             continue
         editable = re.match(r"^(?:-e|--editable)(?:\s+|=)(?P<target>\S+)", line)
         if editable:
             line = editable["target"]
         elif line.startswith("-"):
             continue
-        requirement = parse_requirement(line, f"{display}:{number}")
-        if requirement is not None:
-            found.append(requirement)
+        # Options after a requirement (--hash=..., --config-settings ...) are pip's, not the requirement's.
+        words = line.split(" ")
+        requirement = " ".join(itertools.takewhile(lambda word: not word.startswith("-"), words))
+        parsed = parse_requirement(requirement, f"{display}:{number}", errors)
+        if parsed is not None:
+            found.append(parsed)
     return found
 
 
-def toml_requirements(text: str, display: str, loads: Callable[[str], dict[str, Any]] = formats.read_toml) -> list[Requirement]:
-    data = loads(text)
+def toml_requirements(text: str, display: str) -> list[Requirement]:
+    data = formats.read_toml(text)
     found: list[Requirement] = []
     project = data.get("project")
     if isinstance(project, Mapping):
@@ -179,9 +185,9 @@ def toml_requirements(text: str, display: str, loads: Callable[[str], dict[str, 
     for table in tables:
         if isinstance(table, Mapping):
             found += [
-                Requirement(normalize(name), spec if isinstance(spec, str) else "", display)
+                Requirement(canonicalize_name(name), spec if isinstance(spec, str) else "", display)
                 for name, spec in table.items()
-                if normalize(name) != "python"
+                if canonicalize_name(name) != "python" and (not isinstance(spec, Mapping) or formats.on_linux(spec.get("markers")))
             ]
     return found
 
@@ -193,11 +199,16 @@ def lock_requirements(name: str, text: str) -> list[Requirement]:
         if not isinstance(default, Mapping):
             return []
         return [
-            Requirement(normalize(package), str(info.get("version", "")) if isinstance(info, Mapping) else "", name)
+            Requirement(canonicalize_name(package), str(info.get("version", "")) if isinstance(info, Mapping) else "", name)
             for package, info in default.items()
+            if not isinstance(info, Mapping) or formats.on_linux(info.get("markers"))
         ]
+    # poetry.lock and uv.lock: one [[package]] table per locked package.
+    packages = formats.read_toml(text).get("package")
     return [
-        Requirement(normalize(match["name"]), f"=={match['version']}", name) for match in LOCK_PACKAGE.finditer(text.replace("\r\n", "\n"))
+        Requirement(canonicalize_name(package["name"]), f"=={package.get('version', '')}", name)
+        for package in (packages if isinstance(packages, list) else ())
+        if isinstance(package, Mapping) and isinstance(package.get("name"), str)
     ]
 
 
@@ -285,7 +296,9 @@ def started_servers(context: ProjectContext) -> tuple[str, ...]:
     except Exception:  # noqa: BLE001 - the WSGI concern reports its own failure
         return ()
     servers = (command.server for command in start_commands)
-    return tuple(sorted({normalize(server) for server in servers if isinstance(server, str) and normalize(server) in WSGI_SERVERS}))
+    return tuple(
+        sorted({canonicalize_name(server) for server in servers if isinstance(server, str) and canonicalize_name(server) in WSGI_SERVERS})
+    )
 
 
 def database_backends(context: ProjectContext) -> tuple[str, ...]:

@@ -33,6 +33,8 @@ class Facts:
     hostname_template: str
     hostname_note: str
     host_suffix: str | None
+    # The public hostnames declared in DEPLOY_CONCEPTS['hosts'] (or --host).
+    declared_hosts: tuple[str, ...] = ()
 
 
 def collect(context: ProjectContext) -> Facts:
@@ -48,6 +50,7 @@ def collect(context: ProjectContext) -> Facts:
         hostname_template=platform.hostname_template,
         hostname_note=platform.hostname_note,
         host_suffix=platform.host_suffix,
+        declared_hosts=context.target.hosts,
     )
 
 
@@ -100,14 +103,20 @@ def check_host_shapes(facts: Facts) -> list[CheckMessage]:
 def w010(host: str, title: str) -> Warning:
     return Warning(
         f"ALLOWED_HOSTS entry {host!r} accepts every app on {title}'s shared domain.",
-        hint=f"Name your own app's host instead, such as 'myapp{host}'.",
+        hint="Name your app's own host instead: the platform in use is another one.",
         obj=host,
         id="deploy_checklist.W010",
     )
 
 
 def check_shared_domain_wildcard(facts: Facts) -> list[CheckMessage]:
-    return [w010(host, SHARED_SUFFIXES[host.lower()]) for host in facts.allowed_hosts if host.lower() in SHARED_SUFFIXES]
+    # On the platform that owns the domain its router sends each app only its own hostnames, so
+    # the suffix admits nothing else; elsewhere the entry is a leftover that admits a foreign host.
+    return [
+        w010(host, SHARED_SUFFIXES[host.lower()])
+        for host in facts.allowed_hosts
+        if host.lower() in SHARED_SUFFIXES and facts.platform != "unknown" and host.lower() != (facts.host_suffix or "").lower()
+    ]
 
 
 CHECKS = (check_wildcard_host, check_host_shapes, check_shared_domain_wildcard)

@@ -41,6 +41,8 @@ class Facts:
     variable_set: bool
     fallbacks_count: int | None
     fallbacks_error: str | None
+    # The line of os.environ.get("VAR") or get_random_secret_key(): a random key per process whenever VAR is unset.
+    generated_fallback_at: str | None = None
 
 
 def is_weak(key: str | bytes) -> bool:
@@ -62,7 +64,7 @@ def collect(context: ProjectContext, parsed: tuple[source.ParsedSource, ...]) ->
     error = next((item.error for item in context.setting_errors if item.name == "SECRET_KEY"), None)
     if error is None and not key:
         error = EMPTY_KEY_ERROR
-    literal_at = fallback_at = generated_at = None
+    literal_at = fallback_at = generated_at = generated_fallback_at = None
     variable = None
     for location, value in source.assignments(parsed, "SECRET_KEY"):
         read = key_read(value)
@@ -75,6 +77,9 @@ def collect(context: ProjectContext, parsed: tuple[source.ParsedSource, ...]) ->
             literal_at = str(location)
         elif read is not None and default is not None and default == key and not variable_set:
             fallback_at = str(location)
+        elif source.generates_key(value) and read is not None and read.variable:
+            # The key comes from the environment where the variable is set: only the fallback is a risk.
+            generated_fallback_at = str(location)
         elif source.generates_key(value) and not variable_set:
             generated_at = str(location)
     fallbacks = context.setting("SECRET_KEY_FALLBACKS", [])
@@ -90,6 +95,7 @@ def collect(context: ProjectContext, parsed: tuple[source.ParsedSource, ...]) ->
         variable_set=bool(variable) and variable in context.environ,
         fallbacks_count=len(fallbacks) if fallbacks_ok else None,
         fallbacks_error=None if fallbacks_ok else f"SECRET_KEY_FALLBACKS should be a list, not {type(fallbacks).__name__}",
+        generated_fallback_at=generated_fallback_at,
     )
 
 
@@ -149,7 +155,28 @@ def check_secret_key_generated(facts: Facts) -> list[CheckMessage]:
     return [e009(facts)] if facts.generated_at else []
 
 
-CHECKS = (check_secret_key_usable, check_secret_key_literal, check_secret_key_fallback_default, check_secret_key_generated)
+def w032(facts: Facts) -> Warning:
+    variable = facts.variable or DEFAULT_VARIABLE
+    where = "is set here" if facts.variable_set else "is not set here"
+    return Warning(
+        f"SECRET_KEY is random per process wherever {variable} is unset ({variable} {where}).",
+        hint=f'Drop the fallback: SECRET_KEY = os.environ["{variable}"] fails loudly instead of logging users out.',
+        obj=facts.generated_fallback_at,
+        id="deploy_checklist.W032",
+    )
+
+
+def check_secret_key_generated_fallback(facts: Facts) -> list[CheckMessage]:
+    return [w032(facts)] if facts.generated_fallback_at else []
+
+
+CHECKS = (
+    check_secret_key_usable,
+    check_secret_key_literal,
+    check_secret_key_fallback_default,
+    check_secret_key_generated,
+    check_secret_key_generated_fallback,
+)
 
 
 # Explanation --------------------------------------------------------------------------------------

@@ -83,6 +83,9 @@ class Facts:
     processes: Processes
     # What could not be read; shown, never raised.
     errors: tuple[str, ...]
+    # "file:line" of a build, release or start command that runs migrate, and the files read for it.
+    migrate_step: str | None = None
+    build_files: tuple[str, ...] = ()
 
     @property
     def default(self) -> Alias | None:
@@ -112,6 +115,8 @@ def collect_facts(context: ProjectContext) -> Facts:
         live=live.probe_databases(context.databases, aliases, databases, sqlite_files, context.timeout),
         processes=Processes(processes.count_workers(context), processes.read_caches(context)),
         errors=source_errors,
+        migrate_step=context.runs_command("migrate"),
+        build_files=tuple(sorted(context.build_files())),
     )
 
 

@@ -183,7 +183,7 @@ def inspect_connection(alias: str, settings: dict[str, Any], vendor: str, timeou
             read_only = True
         round_trip = median_round_trip(connection)
         try:
-            unapplied, inconsistent = migrations.unapplied_migrations(connection)
+            unapplied, inconsistent = migrations.unapplied_migrations(connection, alias)
             migrations_error = None
         except Exception as exc:  # noqa: BLE001 - e.g. no permission to read django_migrations
             unapplied, inconsistent, migrations_error = (), None, reason(exc, timeout)

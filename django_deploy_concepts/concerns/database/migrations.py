@@ -70,10 +70,11 @@ def read_migrations() -> Migrations:
     return Migrations(model_changes, (), None)
 
 
-def unapplied_migrations(connection: BaseDatabaseWrapper) -> tuple[tuple[str, ...], str | None]:
+def unapplied_migrations(connection: BaseDatabaseWrapper, alias: str | None = None) -> tuple[tuple[str, ...], str | None]:
     """The migrations `migrate` would apply on this connection, and an inconsistent history if any.
 
     Reads the django_migrations table (recorder.has_table() only looks, it does not create it).
+    ``alias`` is the DATABASES alias the routers know the connection by (default: its own).
     """
     from django.db.migrations.exceptions import InconsistentMigrationHistory
     from django.db.migrations.executor import MigrationExecutor
@@ -84,7 +85,22 @@ def unapplied_migrations(connection: BaseDatabaseWrapper) -> tuple[tuple[str, ..
     except InconsistentMigrationHistory as exc:
         return (), str(exc)
     plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
-    return tuple(f"{migration.app_label}.{migration.name}" for migration, backwards in plan if not backwards), None
+    return tuple(
+        f"{migration.app_label}.{migration.name}"
+        for migration, backwards in plan
+        if not backwards and migrates_here(alias or connection.alias, migration.app_label)
+    ), None
+
+
+def migrates_here(alias: str, app_label: str) -> bool:
+    """False when the database routers keep this app's tables off ``alias`` (allow_migrate):
+    migrate would only record its migrations there, and no page queries those tables on it."""
+    from django.db import router
+
+    try:
+        return router.allow_migrate(alias, app_label) is not False
+    except Exception:  # noqa: BLE001 - a router that needs hints we cannot give: count the migration
+        return True
 
 
 # Checks -------------------------------------------------------------------------------------------
@@ -104,7 +120,22 @@ def w013(probe: Probe) -> Warning:
     )
 
 
+def e027(probe: Probe, files: tuple[str, ...]) -> Error:
+    read = ", ".join(files[:3]) + (f" and {len(files) - 3} more" if len(files) > 3 else "")
+    return Error(
+        f"{probe.alias!r} has {len(probe.unapplied)} unapplied migrations and no step runs migrate ({read} read).",
+        hint="Add `python manage.py migrate --noinput` to the release step, or pages fail with 'relation does not exist'.",
+        obj=probe.alias,
+        id="deploy_database.E027",
+    )
+
+
 def check_unapplied_migrations(facts: Facts) -> list[CheckMessage]:
+    # A release or start command that runs migrate applies them at the next deploy: nothing fails.
+    if facts.migrate_step is not None:
+        return []
+    if facts.build_files:
+        return [e027(probe, facts.build_files) for probe in facts.live if probe.unapplied]
     return [w013(probe) for probe in facts.live if probe.unapplied]
 
 

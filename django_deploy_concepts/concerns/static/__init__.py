@@ -23,6 +23,7 @@ from django_deploy_concepts.concerns.static import (
     compression,
     finders,
     locations,
+    offline,
     serving,
     storage,
     stylesheets,
@@ -33,6 +34,7 @@ from django_deploy_concepts.concerns.static.common import as_text, error_text
 from django_deploy_concepts.concerns.static.compression import CompressionFacts
 from django_deploy_concepts.concerns.static.finders import SourceFacts
 from django_deploy_concepts.concerns.static.locations import LocationFacts
+from django_deploy_concepts.concerns.static.offline import OfflineFacts
 from django_deploy_concepts.concerns.static.serving import SECURITY_MIDDLEWARE, WHITENOISE_MIDDLEWARE, ServingFacts
 from django_deploy_concepts.concerns.static.storage import (
     DEFAULT_STATIC_STORAGE,
@@ -132,6 +134,11 @@ class Facts:
     stylesheets: StylesheetFacts = dataclasses.field(default_factory=StylesheetFacts)
     collected: CollectedFacts = dataclasses.field(default_factory=CollectedFacts)
     compression: CompressionFacts = dataclasses.field(default_factory=CompressionFacts)
+    offline: OfflineFacts = dataclasses.field(default_factory=OfflineFacts)
+    # Declared in DEPLOY_CONCEPTS['static_served_by'] (or --static-served-by), or None.
+    static_served_by: str | None = None
+    # The detected or declared platform's kind: "paas", "container", "server" or "unknown".
+    platform_kind: str = "unknown"
     # Parts of this inspection that failed unexpectedly (a bug here, E000); the rest still ran.
     failures: tuple[str, ...] = ()
 
@@ -197,6 +204,7 @@ def collect_facts(context: ProjectContext) -> Facts:
     template_facts = part("templates", lambda: templates.collect(context), TemplateFacts())
     collected_facts = part("collected", lambda: collected.collect(context, where.static_root, stored), CollectedFacts())
     compression_facts = part("compression", lambda: compression.collect(context), CompressionFacts())
+    offline_facts = part("offline", lambda: offline.collect(context), OfflineFacts())
     # Last, as the stylesheets may be read elsewhere meanwhile; after the templates, whose suggestions come first.
     stylesheet_facts = part("stylesheets", reading_stylesheets, StylesheetFacts())
     errors += [f"{error.name}: {error.error}" for error in context.setting_errors if error.name in STATIC_SETTINGS]
@@ -224,6 +232,9 @@ def collect_facts(context: ProjectContext) -> Facts:
         stylesheets=stylesheet_facts,
         collected=collected_facts,
         compression=compression_facts,
+        offline=offline_facts,
+        static_served_by=context.target.static_served_by,
+        platform_kind=platform.kind,
         failures=tuple(failures),
     )
 
@@ -257,6 +268,7 @@ CHECKS = (
     *templates.CHECKS,
     *stylesheets.CHECKS,
     *collected.CHECKS,
+    *offline.CHECKS,
 )
 
 
@@ -273,6 +285,7 @@ def explain(facts: Facts, findings: tuple[Finding, ...], deployment: Plan | None
     found += [*locations.found(facts), *collected.found(facts), *storage.found(facts), *serving.found(facts)]
     if facts.staticfiles_installed:
         found += [*finders.found(facts), *templates.found(facts), *stylesheets.found(facts), *compression.found(facts)]
+        found += offline.found(facts)
     found += [Fact("Could not read", error, False) for error in facts.errors]
     steps = [
         *locations.steps(facts, deployment),
@@ -282,6 +295,7 @@ def explain(facts: Facts, findings: tuple[Finding, ...], deployment: Plan | None
         *templates.steps(facts),
         *stylesheets.steps(facts),
         *collected.steps(facts),
+        *offline.steps(facts),
     ]
     if facts.staticfiles_installed and facts.storage.local:
         steps.append(

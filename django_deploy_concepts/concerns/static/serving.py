@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.checks import CheckMessage, Error, Info, Warning
 
+from django_deploy_concepts import formats
 from django_deploy_concepts.concerns.static.common import MAX_LISTED, display_path, error_text, is_within, real
 from django_deploy_concepts.context import MAX_FILE_BYTES, ProjectContext
 from django_deploy_concepts.plan import Plan, for_title
@@ -67,6 +68,9 @@ class ServingFacts:
     cache_control_other: str | None = None
     urlconf: str | None = None
     serve_patterns: tuple[ServePattern, ...] = ()
+    # "file:line /prefix" of each location a platform's router or a web server config in the
+    # project serves STATIC_URL from (.platform.app.yaml web.locations, app.yaml static_dir, nginx).
+    served_elsewhere: tuple[str, ...] = ()
 
 
 def requirement_includes(text: str) -> Iterable[str]:
@@ -186,6 +190,69 @@ def serve_patterns(context: ProjectContext, errors: list[str]) -> tuple[ServePat
     return tuple(found[:MAX_LISTED])
 
 
+def url_prefix(url: object) -> str | None:
+    """ "static/" -> "/static/"; None for a full URL or nothing."""
+    text = str(url or "")
+    if not text.strip("/") or "://" in text or text.startswith("//"):
+        return None
+    return "/" + text.strip("/") + "/"
+
+
+def covers(location: str, prefix: str) -> bool:
+    location = location.strip()
+    return location.strip("/") != "" and prefix.startswith(location.rstrip("/") + "/")
+
+
+def yaml_map(node: object, *keys: str) -> formats.YamlMap | None:
+    for key in keys:
+        if not isinstance(node, formats.YamlMap):
+            return None
+        node = node.get(key)
+    return node if isinstance(node, formats.YamlMap) else None
+
+
+def router_locations(context: ProjectContext, prefix: str) -> list[str]:
+    """Locations of a platform's own config that serve ``prefix`` from files (never passed to the app)."""
+    found: list[str] = []
+    for name in (".platform.app.yaml", ".upsun/config.yaml", "app.yaml"):
+        project_file = context.files.get(name)
+        if project_file is None or project_file.text is None:
+            continue
+        try:
+            document = formats.read_yaml(project_file.text)
+        except formats.FormatError:
+            continue
+        webs = [yaml_map(document, "web")]
+        applications = yaml_map(document, "applications")
+        if applications is not None:
+            webs += [yaml_map(app, "web") for app in applications.items.values()]
+        for web in webs:
+            locations = yaml_map(web, "locations")
+            for location, rules in locations.items.items() if locations is not None else ():
+                if isinstance(rules, formats.YamlMap) and rules.get("root") is not None and covers(location, prefix):
+                    found.append(f"{name}:{rules.line} {location}")
+        handlers = document.get("handlers") if isinstance(document, formats.YamlMap) else None
+        for handler in handlers.items if isinstance(handlers, formats.YamlList) else ():
+            url = formats.yaml_text(handler.get("url")) if isinstance(handler, formats.YamlMap) else None
+            if url and isinstance(handler, formats.YamlMap) and handler.get("static_dir") is not None and covers(url, prefix):
+                found.append(f"{name}:{handler.line} {url}")
+    return found
+
+
+def web_server_locations(context: ProjectContext, prefix: str) -> list[str]:
+    from django_deploy_concepts.server_configs import collect_proxy_configs
+
+    configs = context.memo("server_configs", lambda: collect_proxy_configs(context, []))
+    return [f"{config.path} {location}" for config in configs for location in config.locations if covers(location, prefix)]
+
+
+def served_elsewhere(context: ProjectContext) -> tuple[str, ...]:
+    prefix = url_prefix(context.setting("STATIC_URL"))
+    if prefix is None:
+        return ()
+    return tuple([*router_locations(context, prefix), *web_server_locations(context, prefix)][:MAX_LISTED])
+
+
 def collect(context: ProjectContext, middleware: tuple[str, ...], manifest: bool, errors: list[str]) -> ServingFacts:
     from django.apps import apps
 
@@ -208,6 +275,7 @@ def collect(context: ProjectContext, middleware: tuple[str, ...], manifest: bool
         cache_control_other=other,
         urlconf=None if not context.setting("ROOT_URLCONF") else str(context.setting("ROOT_URLCONF")),
         serve_patterns=serve_patterns(context, errors),
+        served_elsewhere=served_elsewhere(context),
     )
 
 
@@ -227,29 +295,48 @@ E003 = Error(
     hint=f"Add {WHITENOISE_MIDDLEWARE!r} to MIDDLEWARE, right after SecurityMiddleware.",
     id="deploy_static.E003",
 )
+W031 = Warning(
+    "Nothing found serves static files with DEBUG = False: no WhiteNoise, no web server config.",
+    hint="Add WhiteNoise; if a web server or CDN outside the repository serves them, declare DEPLOY_CONCEPTS['static_served_by'].",
+    id="deploy_static.W031",
+)
+
+
+def static_needs_a_server(facts: Facts) -> bool:
+    """Static files on this disk, and neither WhiteNoise, a known web server, a router nor a declaration serves them."""
+    if not facts.staticfiles_installed or facts.whitenoise_index is not None or facts.platform_has_web_server:
+        return False
+    # A bucket or CDN serves what a remote storage collected.
+    if not facts.storage.local or static_url_is_remote(facts) or facts.serving.served_elsewhere:
+        return False
+    return facts.static_served_by in (None, "whitenoise")
 
 
 def check_something_serves_static(facts: Facts) -> list[CheckMessage]:
-    if not facts.staticfiles_installed or facts.whitenoise_index is not None or facts.platform_has_web_server:
+    if not static_needs_a_server(facts):
         return []
-    # A bucket or CDN serves what a remote storage collected.
-    if not facts.storage.local or static_url_is_remote(facts):
-        return []
-    return [E003]
+    # An error only where the platform is known to put nothing in front that serves files.
+    return [E003] if facts.platform_kind == "paas" or facts.static_served_by == "whitenoise" else [W031]
 
 
-W004 = Warning(
+# Middleware that belongs above WhiteNoise: CorsMiddleware must answer preflight requests for
+# static files too (django-cors-headers' docs: "as high as possible").
+ABOVE_WHITENOISE = frozenset(
+    {SECURITY_MIDDLEWARE, "corsheaders.middleware.CorsMiddleware", "django_prometheus.middleware.PrometheusBeforeMiddleware"}
+)
+
+I004 = Info(
     "WhiteNoiseMiddleware is not directly after SecurityMiddleware.",
     hint="Move it up: other middleware would otherwise run (and may fail) for every static file.",
-    id="deploy_static.W004",
+    id="deploy_static.I004",
 )
 
 
 def check_whitenoise_position(facts: Facts) -> list[CheckMessage]:
     if facts.whitenoise_index is None:
         return []
-    expected = 0 if facts.security_index is None else facts.security_index + 1
-    return [] if facts.whitenoise_index == expected else [W004]
+    above = facts.middleware[: facts.whitenoise_index]
+    return [] if all(name in ABOVE_WHITENOISE for name in above) else [I004]
 
 
 E012 = Error(
@@ -344,13 +431,17 @@ def served_by(facts: Facts) -> str:
         return "WhiteNoise, inside the Django process"
     if not facts.storage.local or static_url_is_remote(facts):
         return f"the storage's own host ({facts.static_url or 'STATIC_URL not set'})"
+    if facts.serving.served_elsewhere:
+        return ", ".join(facts.serving.served_elsewhere[:3])
+    if facts.static_served_by not in (None, "whitenoise"):
+        return f"{facts.static_served_by} (declared in DEPLOY_CONCEPTS), from STATIC_ROOT"
     if facts.platform_has_web_server:
         return "your web server (nginx, Apache or Caddy), from STATIC_ROOT"
-    return "nobody (no WhiteNoise, no web server detected)"
+    return "nobody found (no WhiteNoise, no web server config, nothing declared)"
 
 
 def is_served(facts: Facts) -> bool:
-    return facts.whitenoise_index is not None or facts.platform_has_web_server or not facts.storage.local or static_url_is_remote(facts)
+    return not static_needs_a_server(facts)
 
 
 def web_server_steps(facts: Facts, deployment: Plan) -> list[Step]:

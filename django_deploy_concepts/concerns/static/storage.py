@@ -6,9 +6,9 @@ Django: https://docs.djangoproject.com/en/stable/ref/contrib/staticfiles/#manife
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from django.core.checks import CheckMessage, Error, Warning
+from django.core.checks import CheckMessage, Error, Info, Warning
 
 from django_deploy_concepts.concerns.static.common import error_text
 from django_deploy_concepts.context import ProjectContext
@@ -61,6 +61,13 @@ class StorageFacts:
     whitenoise_storages: tuple[str, ...] = ()
     # WhiteNoise storage settings the project sets, with their values.
     whitenoise_settings: tuple[tuple[str, str], ...] = ()
+    # The project's STORAGES sets a "staticfiles" backend itself: a plain one is a choice.
+    chosen: bool = False
+    # django-compressor is installed: it hashes what it compresses itself.
+    compressor: bool = False
+    # STORAGES is set but has no "default" entry; and the model file fields that use the default storage.
+    default_missing: bool = False
+    default_storage_fields: tuple[str, ...] = ()
 
 
 def storage_backend(storages: object) -> tuple[str, bool, str | None]:
@@ -85,6 +92,34 @@ def ignored_settings(context: ProjectContext) -> tuple[IgnoredSetting, ...]:
     )
 
 
+def default_storage_fields() -> tuple[str, ...]:
+    """ "app.Model.field" of each FileField whose storage is the default one (not built here)."""
+    from django.apps import apps
+    from django.core.files.storage import default_storage
+    from django.db import models
+
+    fields = []
+    for model in apps.get_models():
+        for field in model._meta.get_fields():
+            if isinstance(field, models.FileField) and field.storage is default_storage:
+                fields.append(f"{model._meta.label}.{field.name}")
+    return tuple(fields[:20])
+
+
+def default_facts(context: ProjectContext) -> dict[str, object]:
+    from django.apps import apps
+
+    storages = context.setting("STORAGES") if context.has_setting("STORAGES") else None
+    entry = storages.get("staticfiles") if isinstance(storages, dict) else None
+    missing = isinstance(storages, dict) and "default" not in storages
+    return {
+        "chosen": isinstance(entry, dict) and isinstance(entry.get("BACKEND"), str),
+        "compressor": apps.is_installed("compressor"),
+        "default_missing": missing,
+        "default_storage_fields": default_storage_fields() if missing else (),
+    }
+
+
 def whitenoise_bases(storage_class: type) -> tuple[str, ...]:
     names = {f"{cls.__module__}.{cls.__qualname__}" for cls in storage_class.__mro__}
     return tuple(name for name in WHITENOISE_COMPRESSED_STORAGES if name in names)
@@ -96,12 +131,13 @@ def collect(context: ProjectContext, backend: str, configured: bool) -> StorageF
     from django.utils.module_loading import import_string
 
     settings = tuple((name, repr(context.setting(name))) for name in WHITENOISE_STORAGE_SETTINGS if context.has_setting(name))
+    extra: Any = default_facts(context)
     try:
         storage_class = import_string(backend)
     except Exception as exc:  # noqa: BLE001 - a missing package or a typo is the finding
-        return StorageFacts(configured=configured, import_error=error_text(exc), whitenoise_settings=settings)
+        return StorageFacts(configured=configured, import_error=error_text(exc), whitenoise_settings=settings, **extra)
     if not isinstance(storage_class, type):
-        return StorageFacts(configured=configured, import_error=f"{backend} is not a class", whitenoise_settings=settings)
+        return StorageFacts(configured=configured, import_error=f"{backend} is not a class", whitenoise_settings=settings, **extra)
     bases = whitenoise_bases(storage_class)
     manifest = issubclass(storage_class, ManifestFilesMixin)
     strict = bool(getattr(storage_class, "manifest_strict", True))
@@ -117,6 +153,7 @@ def collect(context: ProjectContext, backend: str, configured: bool) -> StorageF
         local=issubclass(storage_class, FileSystemStorage),
         whitenoise_storages=bases,
         whitenoise_settings=settings,
+        **extra,
     )
 
 
@@ -135,11 +172,11 @@ def check_removed_storage_settings(facts: Facts) -> list[CheckMessage]:
     return [w002(setting) for setting in facts.ignored_settings]
 
 
-def w010(backend: str) -> Warning:
-    return Warning(
+def i010(backend: str) -> Info:
+    return Info(
         f"Static storage {backend} does not hash file names: no cache busting.",
         hint=f'Use STORAGES["staticfiles"] = {{"BACKEND": "{RECOMMENDED_STORAGE}"}}.',
-        id="deploy_static.W010",
+        id="deploy_static.I010",
     )
 
 
@@ -147,10 +184,36 @@ def check_hashing_storage(facts: Facts) -> list[CheckMessage]:
     storage = facts.storage
     if not facts.staticfiles_installed or not storage.configured or storage.import_error or storage.hashes:
         return []
-    # An ignored STATICFILES_STORAGE is the root cause; W002 already names it.
-    if any(setting.storages_key == "staticfiles" for setting in facts.ignored_settings):
+    # An ignored STATICFILES_STORAGE is the root cause; W002 already names it. A plain storage
+    # named in STORAGES, or beside django-compressor (which hashes its own output), is a choice.
+    if any(setting.storages_key == "staticfiles" for setting in facts.ignored_settings) or storage.chosen or storage.compressor:
         return []
-    return [w010(facts.staticfiles_storage)]
+    return [i010(facts.staticfiles_storage)]
+
+
+def e034(fields: tuple[str, ...]) -> Error:
+    more = f" and {len(fields) - 1} more" if len(fields) > 1 else ""
+    return Error(
+        f'STORAGES has no "default" entry, and {fields[0]}{more} uses the default storage.',
+        hint=f'Add "default": {{"BACKEND": "{DEFAULT_FILE_STORAGE}"}}, or the first upload raises InvalidStorageError.',
+        obj="STORAGES",
+        id="deploy_static.E034",
+    )
+
+
+W035 = Warning(
+    'STORAGES has no "default" entry: default_storage raises InvalidStorageError.',
+    hint=f'Add "default": {{"BACKEND": "{DEFAULT_FILE_STORAGE}"}}; an app that stores a file fails without it.',
+    obj="STORAGES",
+    id="deploy_static.W035",
+)
+
+
+def check_default_storage(facts: Facts) -> list[CheckMessage]:
+    storage = facts.storage
+    if not storage.default_missing:
+        return []
+    return [e034(storage.default_storage_fields)] if storage.default_storage_fields else [W035]
 
 
 def e011(backend: str, error: str) -> Error:
@@ -185,7 +248,13 @@ def check_whitenoise_storage_settings(facts: Facts) -> list[CheckMessage]:
     ]
 
 
-CHECKS = (check_removed_storage_settings, check_storage_importable, check_hashing_storage, check_whitenoise_storage_settings)
+CHECKS = (
+    check_removed_storage_settings,
+    check_storage_importable,
+    check_hashing_storage,
+    check_whitenoise_storage_settings,
+    check_default_storage,
+)
 
 
 # Explanation --------------------------------------------------------------------------------------

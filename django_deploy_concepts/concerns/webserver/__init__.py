@@ -8,12 +8,13 @@ Docs: docs/checks/webserver.rst and docs/platforms.rst.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Collection
 from typing import Any
 
 from django.core.checks import CheckMessage
 
-from django_deploy_concepts import plan, runner
+from django_deploy_concepts import formats, plan, runner
 from django_deploy_concepts.concerns.webserver.configs import (
     KINDS,
     ServingFacts,
@@ -25,39 +26,50 @@ from django_deploy_concepts.concerns.webserver.configs import (
 )
 from django_deploy_concepts.concerns.webserver.hosts import (
     HostFacts,
+    check_allowed_hosts_empty,
     check_csrf_trusted_origin,
     check_public_host_allowed,
     collect_host_facts,
     e002,
+    e004,
+    e013,
+    public_hosts,
     usable_hostnames,
-    w004,
 )
 from django_deploy_concepts.concerns.webserver.https import (
     E001,
     FORWARDED_PROTO,
     FORWARDED_PROTO_LINE,
+    I016,
     W008,
     HttpsFacts,
     check_forwarded_host,
     check_proxy_header_matches,
     check_proxy_header_shape,
+    check_proxy_sets_scheme,
+    check_proxy_topology_declared,
     check_redirect_loop,
+    check_redirect_loop_other_host,
     check_spoofable_proxy_header,
     collect_https_facts,
     e006,
     e007,
+    e014,
+    e015,
     w005,
 )
 from django_deploy_concepts.concerns.webserver.media import (
     MediaFacts,
     check_media_on_ephemeral_disk,
     check_media_served,
+    check_media_served_by_something,
     check_media_settings,
     collect_media_facts,
     url_path,
     w003,
     w011,
     w012,
+    w017,
 )
 from django_deploy_concepts.concerns.webserver.proxies import (
     ProxyConfig,
@@ -79,6 +91,7 @@ __all__ = [
     "E001",
     "FORWARDED_PROTO",
     "FORWARDED_PROTO_LINE",
+    "I016",
     "KINDS",
     "LABEL",
     "NAME",
@@ -92,40 +105,50 @@ __all__ = [
     "ProxyConfig",
     "ServingFacts",
     "Upstream",
+    "check_allowed_hosts_empty",
     "check_csrf_trusted_origin",
     "check_forwarded_host",
     "check_media_on_ephemeral_disk",
     "check_media_served",
+    "check_media_served_by_something",
     "check_media_settings",
     "check_proxy_header_matches",
     "check_proxy_header_shape",
     "check_proxy_passes_host",
+    "check_proxy_sets_scheme",
+    "check_proxy_topology_declared",
     "check_public_host_allowed",
     "check_redirect_loop",
+    "check_redirect_loop_other_host",
     "check_spoofable_proxy_header",
     "check_upload_body_limit",
     "collect_facts",
     "collect_platform_facts",
     "django_check",
     "e002",
+    "e004",
     "e006",
     "e007",
     "e009",
+    "e013",
+    "e014",
+    "e015",
     "emit",
     "explain",
     "front",
     "hops",
     "media_server",
     "parse_upstream",
+    "public_hosts",
     "render",
     "url_path",
     "usable_hostnames",
     "w003",
-    "w004",
     "w005",
     "w010",
     "w011",
     "w012",
+    "w017",
 ]
 
 NAME = "webserver"
@@ -214,6 +237,12 @@ class Facts:
     proxies: tuple[ProxyConfig, ...]
     serving: ServingFacts
     errors: tuple[str, ...]
+    # Declared in DEPLOY_CONCEPTS (or on the command line): where the proxy runs, who serves uploads.
+    proxy: str | None = None
+    media_served_by: str | None = None
+    # Where the proxy topology comes from: the declaration, or a compose file whose proxy service
+    # ("compose.yaml:9 service nginx (nginx:1.27)") runs in a container of its own.
+    proxy_source: str | None = None
 
 
 def collect_platform_facts(context: ProjectContext) -> PlatformFacts:
@@ -239,6 +268,39 @@ def collect_platform_facts(context: ProjectContext) -> PlatformFacts:
     )
 
 
+COMPOSE_FILES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
+PROXY_IMAGES = re.compile(r"^(?:[\w.-]+/)*(nginx|caddy|httpd|traefik|haproxy)(?:[:@].*)?$", re.IGNORECASE)
+
+
+def compose_proxy(context: ProjectContext) -> str | None:
+    """A compose service running a web server image: a proxy in a container of its own."""
+    for name in COMPOSE_FILES:
+        project_file = context.files.get(name)
+        if project_file is None or project_file.text is None:
+            continue
+        try:
+            document = formats.read_yaml(project_file.text)
+        except formats.FormatError:
+            continue
+        services = document.get("services") if isinstance(document, formats.YamlMap) else None
+        for service, definition in services.items.items() if isinstance(services, formats.YamlMap) else ():
+            image = formats.yaml_text(definition.get("image")) if isinstance(definition, formats.YamlMap) else None
+            if image and PROXY_IMAGES.match(image.strip()):
+                return f"{name}:{definition.line} service {service} ({image.strip()})"
+    return None
+
+
+def proxy_topology(context: ProjectContext) -> dict[str, str | None]:
+    declared = context.target.proxy
+    if declared is not None:
+        return {"proxy": declared, "proxy_source": f"{context.target.source('proxy')} {declared!r}"}
+    found = compose_proxy(context)
+    # gunicorn told to trust the proxy's address (--forwarded-allow-ips, FORWARDED_ALLOW_IPS or
+    # gunicorn.conf.py) takes X-Forwarded-Proto from it as from a proxy on the same host.
+    trusted = any(re.search(r"forwarded[-_]allow[-_]ips", text, re.IGNORECASE) for text in context.build_files().values())
+    return {"proxy": "other-host" if found and not trusted else None, "proxy_source": found}
+
+
 def collect_facts(context: ProjectContext) -> Facts:
     errors: list[str] = []
     return Facts(
@@ -249,6 +311,8 @@ def collect_facts(context: ProjectContext) -> Facts:
         proxies=collect_proxy_configs(context, errors),
         serving=collect_serving_facts(context),
         errors=tuple(errors),
+        media_served_by=context.target.media_served_by,
+        **proxy_topology(context),
     )
 
 
@@ -257,6 +321,10 @@ def collect_facts(context: ProjectContext) -> Facts:
 
 CHECKS = (
     check_redirect_loop,
+    check_redirect_loop_other_host,
+    check_proxy_sets_scheme,
+    check_proxy_topology_declared,
+    check_allowed_hosts_empty,
     check_public_host_allowed,
     check_media_on_ephemeral_disk,
     check_csrf_trusted_origin,
@@ -268,6 +336,7 @@ CHECKS = (
     check_upload_body_limit,
     check_media_settings,
     check_media_served,
+    check_media_served_by_something,
 )
 
 
@@ -330,13 +399,15 @@ def media_server(facts: Facts) -> str:
     ]
     if serving:
         return f"{serving[0]}, at MEDIA_URL {path}"
-    return "nothing known: no web server config in the project serves MEDIA_URL (WhiteNoise does not serve uploads)"
+    if facts.media_served_by not in (None, "whitenoise"):
+        return f"{facts.media_served_by} (declared in DEPLOY_CONCEPTS), at MEDIA_URL {path}"
+    return "nothing found: no web server config in the project serves MEDIA_URL, and WhiteNoise does not serve uploads"
 
 
 def media_known_served(facts: Facts) -> bool:
-    """Something this report knows (a storage backend, or a web server config of the project) serves uploads."""
+    """Something this report knows serves uploads: a storage backend, a declared server, or a web server config of the project."""
     media = facts.media
-    if not media.local_file_fields:
+    if not media.local_file_fields or facts.media_served_by not in (None, "whitenoise"):
         return True
     path = url_path(media.media_url)
     if not path:
@@ -505,6 +576,7 @@ def explain(facts: Facts, findings: tuple[Finding, ...], deployment: Plan | None
         if facts.hosts.public_hostname and facts.hosts.public_hostname_source
         else {},
         allowed_hosts=tuple(facts.hosts.allowed_hosts),
+        declared_hosts=tuple(facts.hosts.declared_hosts),
     )
     steps = [
         *https_steps(facts, deployment),
@@ -545,6 +617,9 @@ def situation(deployment: Plan) -> str:
 def hops(facts: Facts) -> tuple[Hop, ...]:
     broken = [
         check_redirect_loop,
+        check_redirect_loop_other_host,
+        check_proxy_sets_scheme,
+        check_allowed_hosts_empty,
         check_public_host_allowed,
         check_proxy_header_shape,
         check_proxy_header_matches,
@@ -557,7 +632,12 @@ def hops(facts: Facts) -> tuple[Hop, ...]:
     media = facts.media
     media_ready: bool | None = None
     if media.local_file_fields or media.remote_file_fields:
-        gap = bool(check_media_on_ephemeral_disk(facts) or check_media_settings(facts) or check_media_served(facts))
+        gap = bool(
+            check_media_on_ephemeral_disk(facts)
+            or check_media_settings(facts)
+            or check_media_served(facts)
+            or check_media_served_by_something(facts)
+        )
         # [ok] only when something known serves them; otherwise not known (--), or a gap (!!).
         media_ready = False if gap else True if media_known_served(facts) else None
     return (router, Hop("media", "Media files", media_server(facts), media_ready))

@@ -152,7 +152,7 @@ def template_context(facts: Facts, upstream: Upstream, listen: str | None) -> di
     # What could not be known, said at the top of the files it concerns.
     notes: list[str] = []
     service_notes: list[str] = []
-    names = list(usable_hostnames(facts.hosts.allowed_hosts))
+    names = list(usable_hostnames(facts.hosts.allowed_hosts)) or list(facts.hosts.declared_hosts)
     if not names:
         names = [f"{PLACEHOLDER}.example.com"]
         notes.append(f"ALLOWED_HOSTS {list(facts.hosts.allowed_hosts)!r} names no public host; put your domain here and there")

@@ -9,12 +9,13 @@ import dataclasses
 import re
 from typing import TYPE_CHECKING
 
-from django.core.checks import CheckMessage, Error, Warning
+from django.core.checks import CheckMessage, Error, Info, Warning
 
 from django_deploy_concepts.context import ProjectContext
 
 if TYPE_CHECKING:
     from django_deploy_concepts.concerns.webserver import Facts
+    from django_deploy_concepts.concerns.webserver.proxies import ProxyConfig
 
 FORWARDED_PROTO = ("HTTP_X_FORWARDED_PROTO", "https")
 FORWARDED_PROTO_LINE = 'SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")'
@@ -63,13 +64,72 @@ E001 = Error(
 )
 
 
-def check_redirect_loop(facts: Facts) -> list[CheckMessage]:
-    https = facts.https
-    unset = https.proxy_ssl_header is None and https.proxy_ssl_header_malformed is None
+def redirects(facts: Facts) -> bool:
     # Without SecurityMiddleware the setting does nothing; Django's security.W001 says so.
-    if https.secure_ssl_redirect and https.security_middleware and facts.platform.terminates_tls and unset:
+    return facts.https.secure_ssl_redirect and facts.https.security_middleware
+
+
+def header_unset(facts: Facts) -> bool:
+    return facts.https.proxy_ssl_header is None and facts.https.proxy_ssl_header_malformed is None
+
+
+def check_redirect_loop(facts: Facts) -> list[CheckMessage]:
+    if redirects(facts) and facts.platform.terminates_tls and header_unset(facts):
         return [E001]
     return []
+
+
+def e014(evidence: str) -> Error:
+    return Error(
+        "SECURE_SSL_REDIRECT is on, the proxy runs on another host, and SECURE_PROXY_SSL_HEADER is unset.",
+        hint='gunicorn ignores X-Forwarded-Proto from other hosts: add SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https").',
+        obj=evidence,
+        id="deploy_webserver.E014",
+    )
+
+
+def app_proxies(facts: Facts) -> list[ProxyConfig]:
+    return [config for config in facts.proxies if config.server in ("nginx", "apache", "caddy") and config.proxies_to_app]
+
+
+def check_redirect_loop_other_host(facts: Facts) -> list[CheckMessage]:
+    # On a platform whose router ends TLS, E001 says it already.
+    if facts.platform.terminates_tls or not (redirects(facts) and header_unset(facts)):
+        return []
+    return [e014(facts.proxy_source or "DEPLOY_CONCEPTS['proxy']")] if facts.proxy == "other-host" else []
+
+
+def e015(config: ProxyConfig) -> Error:
+    fix = "proxy_set_header X-Forwarded-Proto $scheme;" if config.server == "nginx" else 'RequestHeader set X-Forwarded-Proto "https"'
+    return Error(
+        f"{config.path} proxies to Django without X-Forwarded-Proto while SECURE_SSL_REDIRECT is on.",
+        hint=f"Add {fix}, or Django never sees https and redirects every page forever.",
+        obj=config.path,
+        id="deploy_webserver.E015",
+    )
+
+
+def check_proxy_sets_scheme(facts: Facts) -> list[CheckMessage]:
+    if facts.platform.terminates_tls or not redirects(facts):
+        return []
+    return [e015(config) for config in app_proxies(facts) if not config.sets_forwarded_proto]
+
+
+I016 = Info(
+    "SECURE_SSL_REDIRECT is on without SECURE_PROXY_SSL_HEADER; where the proxy runs decides if it loops.",
+    hint="Declare DEPLOY_CONCEPTS['proxy'] ('none', 'same-host' or 'other-host'); gunicorn trusts only 127.0.0.1.",
+    id="deploy_webserver.I016",
+)
+
+
+def check_proxy_topology_declared(facts: Facts) -> list[CheckMessage]:
+    if facts.platform.terminates_tls or facts.proxy is not None or not (redirects(facts) and header_unset(facts)):
+        return []
+    proxies = app_proxies(facts)
+    # A proxy config that never sets the header is E015's; nothing in front at all is judged by Django's own checks.
+    if proxies and not all(config.sets_forwarded_proto for config in proxies):
+        return []
+    return [I016] if proxies or facts.platform.kind in ("server", "container") else []
 
 
 def w005(config_paths: str | None) -> Warning:
@@ -89,7 +149,7 @@ def check_spoofable_proxy_header(facts: Facts) -> list[CheckMessage]:
         return []
     proxies = [config for config in facts.proxies if config.server in ("nginx", "apache", "caddy")]
     if proxies:
-        if any(config.sets_forwarded_proto for config in proxies):
+        if any(config.sets_forwarded_proto for config in proxies) or check_proxy_sets_scheme(facts):
             return []
         return [w005(", ".join(config.path for config in proxies[:3]))]
     # Only a plain server with no proxy in sight is known to have nothing in front; a container

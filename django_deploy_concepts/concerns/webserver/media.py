@@ -141,6 +141,31 @@ def check_media_served(facts: Facts) -> list[CheckMessage]:
     # or missing settings (W011) come first.
     if not (media.local_file_fields and media.media_root and path and servers) or facts.platform.ephemeral_disk:
         return []
+    if facts.media_served_by in ("platform", "cdn", "object-storage"):
+        return []
     prefixes = [location.rstrip("/") + "/" for config in servers for location in config.locations if location.strip("/")]
     served = any(path.startswith(prefix) for prefix in prefixes)
     return [] if served else [w012(facts, path)]
+
+
+def w017(facts: Facts, path: str) -> Warning:
+    declared = facts.media_served_by == "whitenoise"
+    return Warning(
+        f"Nothing found serves MEDIA_URL {path}: {'WhiteNoise serves only static files' if declared else 'no web server config in the project'}.",
+        hint="Serve MEDIA_ROOT from your web server or object storage; if one outside the repository does, declare DEPLOY_CONCEPTS['media_served_by'].",
+        obj="MEDIA_URL",
+        id="deploy_webserver.W017",
+    )
+
+
+def check_media_served_by_something(facts: Facts) -> list[CheckMessage]:
+    """Uploads on a lasting disk, and neither a web server config in the project nor a declaration says who serves them."""
+    media = facts.media
+    path = url_path(media.media_url)
+    servers = [config for config in facts.proxies if config.server in ("nginx", "apache", "caddy")]
+    # A platform's wiped disk is W003's, missing settings W011's, a config in the project W012's.
+    if not (media.local_file_fields and media.media_root and path) or facts.platform.ephemeral_disk or servers:
+        return []
+    if facts.media_served_by not in (None, "whitenoise"):
+        return []
+    return [w017(facts, path)]

@@ -5,11 +5,13 @@ Pure text analysis, shared by every file format: shell words in, a ``CommandAnal
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import functools
 import re
 import shlex
 from collections.abc import Iterable, Mapping, Sequence
+from typing import NoReturn
 
 # The executables (or ``python -m`` modules) of production servers, and the name of the server.
 SERVER_EXECUTABLES: Mapping[str, str] = {
@@ -39,7 +41,7 @@ SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ash"})
 OPERATORS = frozenset({"&&", "||", ";", "|", "&", ";;"})
 
 
-# Options of each server that take a value (the rest are flags); gunicorn's come from gunicorn.
+# Options of each server that take a value (the rest are flags); gunicorn's come from its own parser.
 def option_names(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
@@ -104,27 +106,40 @@ DEFAULT_BINDS: Mapping[str, str] = {
 DEFAULT_ATTRIBUTES: Mapping[str, str] = {"gunicorn": "application", "uwsgi": "application", "hypercorn": "app"}
 
 
+class OptionsParser(argparse.ArgumentParser):
+    """An argument parser that raises instead of printing and exiting: a command line is data here."""
+
+    def error(self, message: str) -> NoReturn:
+        raise argparse.ArgumentError(None, message)
+
+    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
+        raise argparse.ArgumentError(None, message or f"exit {status}")
+
+
 @functools.cache
-def gunicorn_option_arity() -> tuple[frozenset[str], frozenset[str]]:
-    """gunicorn's own (flags without a value, flags with an optional value), from its settings table."""
+def gunicorn_parser() -> argparse.ArgumentParser:
+    """gunicorn's own command-line options (``gunicorn.config.Config().parser()``), read as written:
+    values are kept as text (``--workers $WEB_CONCURRENCY`` is not an int yet), and --version and
+    --help are flags that print nothing."""
+    from gunicorn.config import Config  # type: ignore[import-untyped]
+
+    config = Config()
+    parser = OptionsParser(parents=[config.parser()], add_help=False, conflict_handler="resolve")
+    parser.add_argument("-v", "--version", "-h", "--help", action="store_true", dest="prints_and_exits")
+    for setting in config.settings.values():
+        if setting.type is not None:
+            parser.register("type", setting.type, str)
+    return parser
+
+
+def gunicorn_options(arguments: Sequence[str]) -> tuple[argparse.Namespace, list[str]] | None:
+    """(options, positional words) of the words after ``gunicorn``, or None when gunicorn would refuse them."""
     try:
-        from gunicorn.config import KNOWN_SETTINGS  # type: ignore[import-untyped]
-    except ImportError:
-        fallback = option_names(
-            "--reload --spew --check-config --print-config --preload --no-sendfile --reuse-port -D --daemon "
-            "--initgroups --capture-output --log-syslog -R --enable-stdio-inheritance --suppress-ragged-eofs "
-            "--do-handshake-on-connect --strip-header-spaces -v --version -h --help"
-        )
-        return fallback, frozenset({"--proxy-protocol"})
-    flags: set[str] = {"-v", "--version", "-h", "--help"}
-    optional: set[str] = set()
-    for setting in KNOWN_SETTINGS:
-        cli = getattr(setting, "cli", None) or []
-        if getattr(setting, "action", None) in ("store_true", "store_false", "store_const", "count"):
-            flags.update(cli)
-        elif getattr(setting, "nargs", None) == "?":
-            optional.update(cli)
-    return frozenset(flags), frozenset(optional)
+        # parse_args, as gunicorn does: an unknown option stops gunicorn before it serves anything.
+        options = gunicorn_parser().parse_args(list(arguments))
+    except argparse.ArgumentError:
+        return None
+    return options, list(options.args)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -310,18 +325,9 @@ def server_in(segment: Sequence[str]) -> tuple[str | None, list[str]]:
     return None, []
 
 
-def parse_options(
-    arguments: Sequence[str],
-    valued: Iterable[str],
-    *,
-    flags: Iterable[str] = (),
-    optional: Iterable[str] = (),
-    unknown_takes_value: bool = False,
-) -> tuple[dict[str, list[str]], list[str]]:
-    """Options (each flag -> its values) and positional words, the way argparse reads them."""
+def parse_options(arguments: Sequence[str], valued: Iterable[str]) -> tuple[dict[str, list[str]], list[str]]:
+    """Options (each flag -> its values) and positional words, the way argparse reads them; ``valued``: the options that take a value."""
     valued = frozenset(valued)
-    flags = frozenset(flags)
-    optional = frozenset(optional)
     options: dict[str, list[str]] = {}
     positional: list[str] = []
     index = 0
@@ -338,21 +344,10 @@ def parse_options(
             flag, value = word.split("=", 1)
             options.setdefault(flag, []).append(value)
             continue
-        if word in flags:
-            options.setdefault(word, []).append("")
-            continue
-        if word in optional:
-            if index < len(arguments) and not arguments[index].startswith("-"):
-                options.setdefault(word, []).append(arguments[index])
-                index += 1
-            else:
-                options.setdefault(word, []).append("")
-            continue
-        takes_value = word in valued or (unknown_takes_value and word not in flags)
-        if not word.startswith("--") and len(word) > 2 and (word[:2] in valued or (unknown_takes_value and word[:2] not in flags)):
+        if not word.startswith("--") and len(word) > 2 and word[:2] in valued:
             options.setdefault(word[:2], []).append(word[2:])
             continue
-        if takes_value and index < len(arguments):
+        if word in valued and index < len(arguments):
             options.setdefault(word, []).append(arguments[index])
             index += 1
             continue
@@ -380,19 +375,21 @@ def count(value: str | None) -> tuple[int | None, str | None]:
 def server_details(server: str, arguments: list[str]) -> CommandAnalysis:
     """What the arguments after a server's program name say it serves, where, and with how many workers."""
     if server == "gunicorn":
-        flags, optional = gunicorn_option_arity()
-        options, positional = parse_options(arguments, (), flags=flags, optional=optional, unknown_takes_value=True)
-        workers, workers_from = count(first(options, "-w", "--workers"))
+        parsed = gunicorn_options(arguments)
+        if parsed is None:
+            return CommandAnalysis(server=server, arguments=tuple(arguments))
+        gunicorn, positional = parsed
+        workers, workers_from = count(gunicorn.workers)
         return CommandAnalysis(
             server=server,
             application_path=positional[0] if positional else None,
-            binds=tuple(options.get("-b", []) + options.get("--bind", [])),
+            binds=tuple(gunicorn.bind or ()),
             workers=workers,
             workers_from=workers_from,
-            threads=count(first(options, "--threads"))[0],
-            worker_class=first(options, "-k", "--worker-class"),
-            config_file=first(options, "-c", "--config"),
-            chdir=first(options, "--chdir"),
+            threads=count(gunicorn.threads)[0],
+            worker_class=gunicorn.worker_class,
+            config_file=gunicorn.config,
+            chdir=gunicorn.chdir,
             arguments=tuple(arguments),
         )
     options, positional = parse_options(arguments, SERVER_OPTIONS.get(server, ()))

@@ -263,7 +263,7 @@ class RunningCheck:
     def start(self, argv: Sequence[str]) -> None:
         try:
             self.process = start_process(argv, Path(self.check.cwd), self.environ)
-        except OSError as exc:
+        except (OSError, ValueError) as exc:  # ValueError: a NUL byte in an argument
             self._verdict = dataclasses.replace(self.check, error=f"could not run gunicorn: {exc}")
             return
         self._stop.detach()

@@ -13,7 +13,7 @@ import json
 import posixpath
 import re
 import shlex
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -77,8 +77,7 @@ class Reader:
 # Formats -------------------------------------------------------------------------------------------
 
 
-def read_procfile(reader: Reader, name: str, text: str, directory: Path) -> None:
-    before = len(reader.raws)
+def read_procfile(reader: Reader, name: str, text: str, directory: Path) -> str | None:
     error = None
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
@@ -90,7 +89,7 @@ def read_procfile(reader: Reader, name: str, text: str, directory: Path) -> None
             continue
         process = match["process"]
         reader.raws.append(RawCommand(name, number, process, match["command"], process == "web", directory))
-    reader.add_file(name, "Procfile", before, error)
+    return error
 
 
 def dockerfile_instructions(text: str) -> Iterator[tuple[int, str, str]]:
@@ -128,8 +127,7 @@ def dockerfile_instructions(text: str) -> Iterator[tuple[int, str, str]]:
         yield start, instruction.upper(), arguments.strip()
 
 
-def read_dockerfile(reader: Reader, name: str, text: str, directory: Path) -> None:
-    before = len(reader.raws)
+def read_dockerfile(reader: Reader, name: str, text: str, directory: Path) -> str | None:
     error = None
     workdir = "/"
     copies: list[tuple[str, str]] = []
@@ -169,7 +167,7 @@ def read_dockerfile(reader: Reader, name: str, text: str, directory: Path) -> No
                 )
         process = "web" if instruction == "CMD" else "web (ENTRYPOINT)"
         reader.raws.append(RawCommand(name, line, process, command, True, reader.docker_workdir, shell, sets_port))
-    reader.add_file(name, "Dockerfile", before, error)
+    return error
 
 
 def shlex_words(text: str) -> list[str]:
@@ -194,23 +192,15 @@ def map_container_dir(workdir: str, copies: Sequence[tuple[str, str]], directory
     return None
 
 
-def read_compose(reader: Reader, name: str, text: str, directory: Path) -> None:
-    before = len(reader.raws)
-    try:
-        document = formats.read_yaml(text)
-    except formats.FormatError as exc:
-        reader.add_file(name, "compose", before, str(exc))
-        return
+def read_compose(reader: Reader, name: str, document: formats.YamlNode | None, directory: Path) -> str | None:
     services = document.get("services") if isinstance(document, formats.YamlMap) else None
     if not isinstance(services, formats.YamlMap):
-        reader.add_file(name, "compose", before, None if document is None else "no 'services:' mapping")
-        return
+        return None if document is None else "no 'services:' mapping"
     for service_name, service in services.items.items():
         if not isinstance(service, formats.YamlMap):
             continue
         has_ports = service.get("ports") is not None
-        environment = service.get("environment")
-        sets_port = environment is not None and re.search(r"(^|\W)PORT\W", yaml_dump(environment)) is not None
+        sets_port = sets_port_variable(service.get("environment"))
         for key in ("entrypoint", "command"):
             node = service.get(key)
             words = formats.yaml_words(node)
@@ -221,24 +211,21 @@ def read_compose(reader: Reader, name: str, text: str, directory: Path) -> None:
             command: str | list[str] = words if words is not None else (text_value or "")
             # Compose splits a string into words itself and runs no shell.
             reader.raws.append(RawCommand(name, node.line, process, command, True if has_ports else None, None, False, sets_port))
-    reader.add_file(name, "compose", before)
+    return None
 
 
-def yaml_dump(node: formats.YamlNode) -> str:
-    if isinstance(node, formats.YamlScalar):
-        return f" {node.value} "
-    if isinstance(node, formats.YamlList):
-        return " ".join(yaml_dump(item) for item in node.items)
-    return " ".join(f" {key}= {yaml_dump(value)}" for key, value in node.items.items())
+def sets_port_variable(environment: formats.YamlNode | None) -> bool:
+    """Whether a compose ``environment`` (a mapping, or a list of ``NAME=value``) sets PORT."""
+    if isinstance(environment, formats.YamlMap):
+        return "PORT" in environment.items
+    if isinstance(environment, formats.YamlList):
+        return any(
+            isinstance(item, formats.YamlScalar) and (item.value or "").split("=", 1)[0].strip() == "PORT" for item in environment.items
+        )
+    return False
 
 
-def read_fly(reader: Reader, name: str, text: str, directory: Path) -> None:
-    before = len(reader.raws)
-    try:
-        data = formats.read_toml(text)
-    except formats.FormatError as exc:
-        reader.add_file(name, "fly.toml", before, str(exc))
-        return
+def read_fly(reader: Reader, name: str, data: dict[str, Any], directory: Path, text: str) -> str | None:
     lines = formats.toml_key_lines(text)
     working_dir = reader.docker_workdir or directory
     http_service: dict[str, Any] = data["http_service"] if isinstance(data.get("http_service"), dict) else {}
@@ -264,7 +251,7 @@ def read_fly(reader: Reader, name: str, text: str, directory: Path) -> None:
     if isinstance(deploy, dict) and isinstance(deploy.get("release_command"), str):
         line = lines.get(("deploy", "release_command"), 1)
         reader.raws.append(RawCommand(name, line, "release", deploy["release_command"], False, working_dir, None))
-    reader.add_file(name, "fly.toml", before)
+    return None
 
 
 def words_or_text(value: Any) -> str | list[str]:
@@ -273,13 +260,7 @@ def words_or_text(value: Any) -> str | list[str]:
     return str(value)
 
 
-def read_render(reader: Reader, name: str, text: str, directory: Path) -> None:
-    before = len(reader.raws)
-    try:
-        document = formats.read_yaml(text)
-    except formats.FormatError as exc:
-        reader.add_file(name, "render.yaml", before, str(exc))
-        return
+def read_render(reader: Reader, name: str, document: formats.YamlNode | None, directory: Path) -> str | None:
     services = document.get("services") if isinstance(document, formats.YamlMap) else None
     for service in services.items if isinstance(services, formats.YamlList) else []:
         if not isinstance(service, formats.YamlMap):
@@ -297,21 +278,13 @@ def read_render(reader: Reader, name: str, text: str, directory: Path) -> None:
             value = formats.yaml_text(node)
             if node is not None and value:
                 reader.raws.append(RawCommand(name, node.line, label, value, is_web, working_dir))
-    reader.add_file(name, "render.yaml", before)
+    return None
 
 
-def read_railway(reader: Reader, name: str, text: str, directory: Path) -> None:
-    before = len(reader.raws)
-    try:
-        if name.endswith(".json"):
-            data = json.loads(text)
-            lines = {}
-        else:
-            data = formats.read_toml(text)
-            lines = {key[-1]: line for key, line in formats.toml_key_lines(text).items() if key[:1] == ("deploy",)}
-    except ValueError as exc:
-        reader.add_file(name, name, before, str(exc))
-        return
+def read_railway(reader: Reader, name: str, data: Any, directory: Path, text: str) -> str | None:
+    lines = (
+        {} if name.endswith(".json") else {key[-1]: line for key, line in formats.toml_key_lines(text).items() if key[:1] == ("deploy",)}
+    )
     deploy = data.get("deploy") if isinstance(data, dict) else None
     if isinstance(deploy, dict):
         for key, process, is_web in (("startCommand", "web", True), ("preDeployCommand", "preDeployCommand", False)):
@@ -321,7 +294,7 @@ def read_railway(reader: Reader, name: str, text: str, directory: Path) -> None:
             if isinstance(value, str) and value:
                 line = lines.get(key) or line_of(text, f'"{key}"') or 1
                 reader.raws.append(RawCommand(name, line, process, value, is_web, directory))
-    reader.add_file(name, name, before)
+    return None
 
 
 def line_of(text: str, needle: str) -> int | None:
@@ -331,13 +304,7 @@ def line_of(text: str, needle: str) -> int | None:
     return None
 
 
-def read_app_engine(reader: Reader, name: str, text: str, directory: Path) -> None:
-    before = len(reader.raws)
-    try:
-        document = formats.read_yaml(text)
-    except formats.FormatError as exc:
-        reader.add_file(name, "app.yaml", before, str(exc))
-        return
+def read_app_engine(reader: Reader, name: str, document: formats.YamlNode | None, directory: Path) -> str | None:
     if isinstance(document, formats.YamlMap):
         entrypoint = document.get("entrypoint")
         runtime = formats.yaml_text(document.get("runtime")) or ""
@@ -348,16 +315,10 @@ def read_app_engine(reader: Reader, name: str, text: str, directory: Path) -> No
             reader.raws.append(
                 RawCommand(name, document.line, "web (App Engine's default)", "gunicorn -b :$PORT main:app", True, directory)
             )
-    reader.add_file(name, "app.yaml", before)
+    return None
 
 
-def read_upsun(reader: Reader, name: str, text: str, directory: Path) -> None:
-    before = len(reader.raws)
-    try:
-        document = formats.read_yaml(text)
-    except formats.FormatError as exc:
-        reader.add_file(name, "Upsun", before, str(exc))
-        return
+def read_upsun(reader: Reader, name: str, document: formats.YamlNode | None, directory: Path) -> str | None:
     applications: list[tuple[str, formats.YamlMap, Path]] = []
     if isinstance(document, formats.YamlMap):
         nested = document.get("applications")
@@ -385,16 +346,10 @@ def read_upsun(reader: Reader, name: str, text: str, directory: Path) -> None:
                     for offset, line in enumerate(value.splitlines(), start=1):
                         if line.strip() and not line.strip().startswith("#"):
                             reader.raws.append(RawCommand(name, node.line + offset, f"{hook} hook", line.strip(), False, working_dir))
-    reader.add_file(name, "Upsun", before)
+    return None
 
 
-def read_digitalocean(reader: Reader, name: str, text: str, directory: Path) -> None:
-    before = len(reader.raws)
-    try:
-        document = formats.read_yaml(text)
-    except formats.FormatError as exc:
-        reader.add_file(name, "DigitalOcean app spec", before, str(exc))
-        return
+def read_digitalocean(reader: Reader, name: str, document: formats.YamlNode | None, directory: Path) -> str | None:
     root = directory.parent if directory.name == ".do" else directory
     for group, is_web in (("services", True), ("workers", False), ("jobs", False)):
         entries = document.get(group) if isinstance(document, formats.YamlMap) else None
@@ -411,41 +366,24 @@ def read_digitalocean(reader: Reader, name: str, text: str, directory: Path) -> 
                 label = f"{label} ({kind})"
             source_dir = formats.yaml_text(entry.get("source_dir"))
             reader.raws.append(RawCommand(name, node.line, label, value, is_web, root / source_dir.strip("/") if source_dir else root))
-    reader.add_file(name, "DigitalOcean app spec", before)
+    return None
 
 
-def read_nixpacks(reader: Reader, name: str, text: str, directory: Path) -> None:
-    before = len(reader.raws)
-    try:
-        data = formats.read_toml(text)
-    except formats.FormatError as exc:
-        reader.add_file(name, "nixpacks.toml", before, str(exc))
-        return
+def read_nixpacks(reader: Reader, name: str, data: dict[str, Any], directory: Path, text: str) -> str | None:
     start = data.get("start")
     if isinstance(start, dict) and isinstance(start.get("cmd"), str):
         line = formats.toml_key_lines(text).get(("start", "cmd"), 1)
         reader.raws.append(RawCommand(name, line, "web", start["cmd"], True, directory))
-    reader.add_file(name, "nixpacks.toml", before)
+    return None
 
 
-def read_systemd(reader: Reader, name: str, text: str) -> None:
-    before = len(reader.raws)
+def read_systemd(reader: Reader, name: str, text: str, directory: Path) -> str | None:
     unit = Path(name).name.rsplit(".", 1)[0]
     error = None
     section = ""
     sets_port = False
     pending: list[tuple[int, str, str]] = []
-    lines = text.splitlines()
-    index = 0
-    while index < len(lines):
-        number = index + 1
-        line = lines[index].strip()
-        index += 1
-        while line.endswith("\\") and index < len(lines):
-            line = line[:-1] + " " + lines[index].strip()
-            index += 1
-        if not line or line.startswith(("#", ";")):
-            continue
+    for number, line in continued_lines(text, comments=("#", ";")):
         if line.startswith("["):
             if not line.endswith("]"):
                 error = error or f"line {number}: unclosed section header {line[:40]!r}"
@@ -464,11 +402,10 @@ def read_systemd(reader: Reader, name: str, text: str) -> None:
         process = unit if key == "ExecStart" else f"{unit} ({key})"
         # systemd splits ExecStart into words itself and runs no shell.
         reader.raws.append(RawCommand(name, number, process, value, None if key == "ExecStart" else False, None, False, sets_port))
-    reader.add_file(name, "systemd unit", before, error)
+    return error
 
 
-def read_supervisor(reader: Reader, name: str, text: str) -> None:
-    before = len(reader.raws)
+def read_supervisor(reader: Reader, name: str, text: str, directory: Path) -> str | None:
     program = None
     error = None
     for number, raw in enumerate(text.splitlines(), start=1):
@@ -487,28 +424,78 @@ def read_supervisor(reader: Reader, name: str, text: str) -> None:
         if program and re.match(r"^command\s*[=:]", line):
             value = re.split(r"[=:]", line, maxsplit=1)[1].strip()
             reader.raws.append(RawCommand(name, number, program, value, None, None, False))
-    if len(reader.raws) > before or "[program:" in text or error:
-        reader.add_file(name, "supervisor", before, error)
+    return error
 
 
-# One reader per file name in context.PROJECT_FILES that holds start commands.
-ROOT_FILES: Mapping[str, Any] = {
-    "Dockerfile": read_dockerfile,
-    "Procfile": read_procfile,
-    "docker-compose.yml": read_compose,
-    "docker-compose.yaml": read_compose,
-    "compose.yaml": read_compose,
-    "compose.yml": read_compose,
-    "fly.toml": read_fly,
-    "render.yaml": read_render,
-    "railway.json": read_railway,
-    "railway.toml": read_railway,
-    "app.yaml": read_app_engine,
-    ".platform.app.yaml": read_upsun,
-    ".upsun/config.yaml": read_upsun,
-    ".do/app.yaml": read_digitalocean,
-    "nixpacks.toml": read_nixpacks,
+def as_text(text: str) -> str:
+    return text
+
+
+def read_json(text: str) -> Any:
+    return json.loads(text)
+
+
+@dataclasses.dataclass(frozen=True)
+class Format:
+    """How one kind of start file is parsed and what its reader takes from the parsed document.
+
+    ``read(reader, name, document, directory[, text])`` adds the file's commands and returns the
+    first problem found, or None.
+    """
+
+    kind: str
+    parse: Callable[[str], Any]
+    read: Callable[..., str | None]
+    # TOML and JSON readers also get the text, to find the line of each key.
+    needs_text: bool = False
+    # A file without this text, commands or problems is no start file (supervisord.conf itself).
+    recorded_if: str | None = None
+
+
+def read_file(reader: Reader, name: str, text: str, directory: Path, file_format: Format) -> None:
+    """Parse a file and read its commands; a parse error or a reader's failure is recorded on its StartFile (check E012)."""
+    before = len(reader.raws)
+    try:
+        document = file_format.parse(text)
+        extra = (text,) if file_format.needs_text else ()
+        error = file_format.read(reader, name, document, directory, *extra)
+    except ValueError as exc:  # FormatError, JSONDecodeError
+        error = str(exc)
+    except Exception as exc:  # noqa: BLE001 - a reader bug must not hide the other files
+        error = f"could not be read: {type(exc).__name__}: {exc}"
+    # execve() refuses a NUL byte in a command line: such a command can start nothing, and is not analysed.
+    commands = reader.raws[before:]
+    refused = [raw for raw in commands if "\0" in (raw.command if isinstance(raw.command, str) else "".join(raw.command))]
+    if refused:
+        reader.raws[before:] = [raw for raw in commands if raw not in refused]
+        error = error or f"line {refused[0].line}: a NUL byte in the command; no program can be started with it"
+    if len(reader.raws) > before or error or file_format.recorded_if is None or file_format.recorded_if in text:
+        reader.add_file(name, file_format.kind, before, error)
+
+
+YAML = formats.read_yaml
+TOML = formats.read_toml
+
+# One format per file name in context.PROJECT_FILES that holds start commands.
+ROOT_FILES: Mapping[str, Format] = {
+    "Dockerfile": Format("Dockerfile", as_text, read_dockerfile),
+    "Procfile": Format("Procfile", as_text, read_procfile),
+    "docker-compose.yml": Format("compose", YAML, read_compose),
+    "docker-compose.yaml": Format("compose", YAML, read_compose),
+    "compose.yaml": Format("compose", YAML, read_compose),
+    "compose.yml": Format("compose", YAML, read_compose),
+    "fly.toml": Format("fly.toml", TOML, read_fly, needs_text=True),
+    "render.yaml": Format("render.yaml", YAML, read_render),
+    "railway.json": Format("railway.json", read_json, read_railway, needs_text=True),
+    "railway.toml": Format("railway.toml", TOML, read_railway, needs_text=True),
+    "app.yaml": Format("app.yaml", YAML, read_app_engine),
+    ".platform.app.yaml": Format("Upsun", YAML, read_upsun),
+    ".upsun/config.yaml": Format("Upsun", YAML, read_upsun),
+    ".do/app.yaml": Format("DigitalOcean app spec", YAML, read_digitalocean),
+    "nixpacks.toml": Format("nixpacks.toml", TOML, read_nixpacks, needs_text=True),
 }
+SYSTEMD = Format("systemd unit", as_text, read_systemd)
+SUPERVISOR = Format("supervisor", as_text, read_supervisor, recorded_if="[program:")
 
 
 # Files anywhere in the tree, and the scripts commands run ------------------------------------------
@@ -531,13 +518,9 @@ def tree_config_files(context: ProjectContext) -> tuple[list[Path], list[Path]]:
 
 def read_small_file(path: Path) -> tuple[str | None, str | None]:
     try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_SCRIPT_BYTES + 1)
+        return formats.read_text_file(path, MAX_SCRIPT_BYTES), None
     except OSError as exc:
         return None, f"cannot read {path.name}: {exc.strerror or exc}"
-    if len(data) > MAX_SCRIPT_BYTES:
-        return None, f"{path.name} is larger than {MAX_SCRIPT_BYTES} bytes; not read"
-    return data.decode("utf-8", errors="replace"), None
 
 
 def display_path(context: ProjectContext, path: Path) -> str:
@@ -571,7 +554,8 @@ def is_inside(path: Path, context: ProjectContext) -> bool:
     return any(path == root or root in path.parents for root in context.search_roots)
 
 
-def script_lines(text: str) -> Iterator[tuple[int, str]]:
+def continued_lines(text: str, comments: tuple[str, ...] = ("#",)) -> Iterator[tuple[int, str]]:
+    """(line, text) of each line that is not blank or a comment, ``\\`` continuations joined (shell scripts, systemd)."""
     lines = text.splitlines()
     index = 0
     while index < len(lines):
@@ -581,5 +565,5 @@ def script_lines(text: str) -> Iterator[tuple[int, str]]:
         while line.endswith("\\") and index < len(lines):
             line = line[:-1] + " " + lines[index].strip()
             index += 1
-        if line and not line.startswith("#"):
+        if line and not line.startswith(comments):
             yield number, line

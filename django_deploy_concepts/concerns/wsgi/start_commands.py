@@ -23,16 +23,17 @@ from django_deploy_concepts.concerns.wsgi.gunicorn import PORT_SENTINEL, check_f
 from django_deploy_concepts.concerns.wsgi.platform_files import (
     MAX_SCRIPTS,
     ROOT_FILES,
+    SUPERVISOR,
+    SYSTEMD,
     FlyService,
     RawCommand,
     Reader,
     StartFile,
+    continued_lines,
     display_path,
     find_script,
+    read_file,
     read_small_file,
-    read_supervisor,
-    read_systemd,
-    script_lines,
     shlex_words,
     tree_config_files,
 )
@@ -169,19 +170,16 @@ def analysed(raw: RawCommand) -> tuple[StartCommand, commands.CommandAnalysis]:
 
 def read_start_commands(context: ProjectContext) -> StartCommands:
     reader = Reader(context)
-    for name, read in ROOT_FILES.items():
+    for name, file_format in ROOT_FILES.items():
         project_file = context.files.get(name)
         if project_file is None or project_file.is_dir:
             continue
         if project_file.text is None:
             reader.errors.append(project_file.error or f"{name} could not be read")
             continue
-        try:
-            read(reader, name, project_file.text, Path(project_file.path).parent)
-        except Exception as exc:  # noqa: BLE001 - a reader bug must not hide the other files
-            reader.files.append(StartFile(name, name, 0, f"could not be read: {type(exc).__name__}: {exc}"))
+        read_file(reader, name, project_file.text, Path(project_file.path).parent, file_format)
     units, supervisors = tree_config_files(context)
-    for path, read_tree_file in [(unit, read_systemd) for unit in units] + [(conf, read_supervisor) for conf in supervisors]:
+    for path, tree_format in [(unit, SYSTEMD) for unit in units] + [(conf, SUPERVISOR) for conf in supervisors]:
         text, error = read_small_file(path)
         if text is None:
             reader.errors.append(error or f"{path} could not be read")
@@ -189,7 +187,7 @@ def read_start_commands(context: ProjectContext) -> StartCommands:
         # A template of a unit ({{ ... }}, as this app ships) is not what a server runs.
         if "{{" in text or "{%" in text:
             continue
-        read_tree_file(reader, display_path(context, path), text)
+        read_file(reader, display_path(context, path), text, path.parent, tree_format)
 
     found: list[StartCommand] = []
     scripts_read: set[Path] = set()
@@ -221,14 +219,18 @@ def script_commands(context: ProjectContext, path: Path, parent: StartCommand, r
         return []
     found: list[StartCommand] = []
     working_dir = Path(parent.working_dir) if parent.working_dir else None
-    for number, line in script_lines(text):
+    problem = None
+    for number, line in continued_lines(text):
+        if "\0" in line:
+            problem = problem or f"line {number}: a NUL byte in the command; no program can be started with it"
+            continue
         raw = RawCommand(name, number, parent.process, line, parent.is_web, working_dir, True, parent.sets_port)
         command, analysis = analysed(raw)
         if analysis.server is not None or analysis.runs_migrate:
             found.append(command)
         if analysis.cd and working_dir is not None and command.working_dir:
             working_dir = Path(command.working_dir)
-    reader.files.append(StartFile(name, "script", len(found)))
+    reader.files.append(StartFile(name, "script", len(found), problem))
     return found
 
 
@@ -397,6 +399,10 @@ def worker_setup(facts: Facts, command: StartCommand) -> tuple[int | None, str, 
     return workers, worker_class, threads
 
 
+# Bound on reading a gunicorn configuration file for the WEB_CONCURRENCY it reads.
+MAX_CONFIG_BYTES = 256 * 1024
+
+
 def w011(command: StartCommand) -> Warning:
     return Warning(
         f"{where(command)} starts one sync gunicorn worker: one request at a time.",
@@ -413,8 +419,22 @@ def check_worker_count(facts: Facts) -> list[CheckMessage]:
             continue
         workers, worker_class, threads = worker_setup(facts, command)
         if workers == 1 and worker_class.rsplit(".", 1)[-1] in ("sync", "SyncWorker") and threads <= 1:
+            if command.workers is None and config_reads_web_concurrency(facts, command):
+                # One worker here because WEB_CONCURRENCY is unset here; the platform sets it.
+                continue
             messages.append(w011(command))
     return messages
+
+
+def config_reads_web_concurrency(facts: Facts, command: StartCommand) -> bool:
+    check = check_for(facts, command)
+    if check is None or check.config_file is None:
+        return False
+    try:
+        with open(os.path.join(check.cwd, check.config_file), "rb") as handle:
+            return b"WEB_CONCURRENCY" in handle.read(MAX_CONFIG_BYTES)
+    except OSError:
+        return False
 
 
 def e012(start_file: StartFile) -> Error:

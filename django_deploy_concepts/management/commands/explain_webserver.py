@@ -8,7 +8,7 @@ from django.core.management.base import CommandError, CommandParser
 from django_deploy_concepts import masking
 from django_deploy_concepts.concerns import webserver
 from django_deploy_concepts.context import build_context
-from django_deploy_concepts.management.base import ExplainCommand
+from django_deploy_concepts.management.base import ExplainCommand, declared_target
 
 
 def upstream(value: str) -> webserver.Upstream:
@@ -41,7 +41,7 @@ class Command(ExplainCommand):
             super().handle(*args, **options)
             return
         try:
-            context = build_context(platform=options["platform"], timeout=options["timeout"])
+            context = build_context(platform=options["platform"], timeout=options["timeout"], target=declared_target(options))
             text = webserver.emit(context.facts_for(webserver.NAME), options["emit"], upstream=options["upstream"])
         except Exception as exc:  # noqa: BLE001 - never a traceback, even for a broken project
             raise CommandError(

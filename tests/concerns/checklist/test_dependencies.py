@@ -1,14 +1,15 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
+import threading
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
 from django.test import SimpleTestCase, override_settings
 
-from django_deploy_concepts import formats
 from django_deploy_concepts.concerns.checklist import dependencies
 from tests.concerns.checklist.helpers import ChecklistTestCase
 from tests.utils import EXAMPLE_DIR, run_manage
@@ -45,6 +46,25 @@ description = "A high-level Python web framework"
 name = "gunicorn"
 version = "23.0.0"
 """
+UV_LOCK = """version = 1
+requires-python = ">=3.12"
+
+[[package]]
+name = "blog"
+version = "0.1.0"
+source = { virtual = "." }
+dependencies = [{ name = "django" }, { name = "gunicorn" }]
+
+[[package]]
+name = "Django"
+version = "5.2.1"
+source = { registry = "https://pypi.org/simple" }
+
+[[package]]
+name = "gunicorn"
+source = { registry = "https://pypi.org/simple" }
+version = "23.0.0"
+"""
 THIS_PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 
 
@@ -65,6 +85,48 @@ class ParsingTests(ChecklistTestCase):
         self.assertEqual(found[0].source, "requirements/base.txt:1")
         self.assertEqual(errors, [])
 
+    def test_lines_after_continuations(self) -> None:
+        self.write("requirements.txt", "whitenoise==6.7 \\\n    --hash=sha256:abc \\\n    --hash=sha256:def\ndjango>=5.2\n")
+        found = dependencies.requirements_file(self.base_dir / "requirements.txt", "requirements.txt", [])
+        self.assertEqual(
+            [(requirement.name, requirement.source) for requirement in found],
+            [("whitenoise", "requirements.txt:1"), ("django", "requirements.txt:4")],
+        )
+
+    def test_markers_are_evaluated_for_a_linux_deploy(self) -> None:
+        self.write(
+            "requirements.txt", 'psycopg2-binary; sys_platform == "win32"\ngunicorn; sys_platform == "linux"\npywin32; os_name == "nt"\n'
+        )
+        found = dependencies.requirements_file(self.base_dir / "requirements.txt", "requirements.txt", [])
+        self.assertEqual([requirement.name for requirement in found], ["gunicorn"])
+
+    def test_a_line_pip_refuses_is_reported(self) -> None:
+        self.write("requirements.txt", "django>=\ngunicorn\n")
+        errors: list[str] = []
+        found = dependencies.requirements_file(self.base_dir / "requirements.txt", "requirements.txt", errors)
+        self.assertEqual([requirement.name for requirement in found], ["gunicorn"])
+        self.assertEqual(len(errors), 1)
+        self.assertTrue(errors[0].startswith("requirements.txt:1: "), errors)
+
+    def test_includes_that_are_no_regular_file_do_not_block(self) -> None:
+        os.mkfifo(self.base_dir / "fifo.txt")
+        # A constraints file installs nothing: it is not read at all.
+        self.write("requirements.txt", "-r fifo.txt\n-c fifo.txt\n-r /dev/stdin\ngunicorn\n")
+        errors: list[str] = []
+        results: list[list[dependencies.Requirement]] = []
+        # Opening a FIFO for reading blocks until a writer comes: run it where a hang cannot stop the suite.
+        thread = threading.Thread(
+            target=lambda: results.append(dependencies.requirements_file(self.base_dir / "requirements.txt", "requirements.txt", errors)),
+            daemon=True,
+        )
+        thread.start()
+        thread.join(timeout=60)
+        self.assertFalse(thread.is_alive(), "reading a FIFO include blocked")
+        self.assertEqual([requirement.name for requirement in results[0]], ["gunicorn"])
+        self.assertEqual(len(errors), 2, errors)
+        self.assertIn("fifo.txt", errors[0])
+        self.assertIn("not a regular file", errors[0])
+
     def test_include_loops_and_missing_includes(self) -> None:
         self.write("requirements.txt", "-r requirements.txt\n-r missing.txt\ngunicorn\n")
         errors: list[str] = []
@@ -73,22 +135,26 @@ class ParsingTests(ChecklistTestCase):
         self.assertEqual(len(errors), 1)
         self.assertIn("missing.txt", errors[0])
 
-    def test_toml_with_and_without_a_toml_parser(self) -> None:
-        # Python 3.10 has no tomllib: the line reader must find the same names.
+    def test_toml(self) -> None:
         rows = (
             ("pyproject.toml", PYPROJECT, ["django", "gunicorn", "psycopg", "whitenoise", "dj-database-url"]),
             ("Pipfile", PIPFILE, ["django", "gunicorn"]),
         )
         for name, text, expected in rows:
-            for loads in (formats.read_toml, formats.read_minimal_toml):
-                with self.subTest(name, loads=loads.__name__):
-                    self.assertEqual([requirement.name for requirement in dependencies.toml_requirements(text, name, loads)], expected)
+            with self.subTest(name):
+                self.assertEqual([requirement.name for requirement in dependencies.toml_requirements(text, name)], expected)
 
     def test_lock_files(self) -> None:
         self.assertEqual(
             [(requirement.name, requirement.spec) for requirement in dependencies.lock_requirements("poetry.lock", POETRY_LOCK)],
             [("django", "==6.1b1"), ("gunicorn", "==23.0.0")],
         )
+        self.assertEqual(
+            [(requirement.name, requirement.spec) for requirement in dependencies.lock_requirements("uv.lock", UV_LOCK)],
+            [("blog", "==0.1.0"), ("django", "==5.2.1"), ("gunicorn", "==23.0.0")],
+        )
+        with self.assertRaises(ValueError):
+            dependencies.lock_requirements("poetry.lock", "[[package]\nname = 'x'\n")
         pipfile_lock = '{"default": {"django": {"version": "==5.2.1"}}, "develop": {"pytest": {}}}'
         self.assertEqual([requirement.name for requirement in dependencies.lock_requirements("Pipfile.lock", pipfile_lock)], ["django"])
 
@@ -164,6 +230,12 @@ class DriverTests(ChecklistTestCase):
         # sqlite here, but the platform's DATABASE_URL says PostgreSQL.
         environ = {"DATABASE_URL": "postgres://user:planted-db-password@db:5432/blog"}
         self.assertIn("deploy_checklist.E024", self.ids(environ=environ))
+
+    def test_fires_for_a_driver_installed_on_windows_only(self) -> None:
+        self.write("requirements.txt", 'django\nwhitenoise\ngunicorn\npsycopg2-binary; sys_platform == "win32"\n')
+        with databases(self.POSTGRES):
+            facts = self.facts()
+            self.assertIn(dependencies.e024(facts.dependencies, "postgresql"), self.messages())
 
     def test_quiet(self) -> None:
         for driver in ("psycopg[binary]", "psycopg2-binary", "psycopg2"):

@@ -31,11 +31,20 @@ class HostShapeTests(ChecklistTestCase):
 
 
 class SharedDomainWildcardTests(ChecklistTestCase):
-    def test_fires_for_each_platforms_shared_domain(self) -> None:
+    def test_fires_for_another_platforms_shared_domain(self) -> None:
         rows = ((".herokuapp.com", "Heroku"), (".fly.dev", "Fly.io"), (".onrender.com", "Render"), (".up.railway.app", "Railway"))
         for host, title in rows:
             with self.subTest(host=host), override_settings(ALLOWED_HOSTS=[host]):
-                self.assertIn(hosts.w010(host, title), self.messages())
+                self.assertIn(hosts.w010(host, title), self.messages(platform="vps"))
+
+    def test_quiet_for_the_platform_in_use(self) -> None:
+        # Heroku's router sends an app only its own hostnames: '.herokuapp.com' admits nothing else there.
+        rows = ((".herokuapp.com", "heroku"), (".fly.dev", "fly"), (".onrender.com", "render"), (".herokuapp.com", None))
+        for host, platform in rows:
+            with self.subTest(host=host, platform=platform), override_settings(ALLOWED_HOSTS=[host]):
+                ids = self.ids(platform=platform)
+                self.assertNotIn("deploy_checklist.W010", ids)
+                self.assertNotIn("deploy_checklist.E004", ids)
 
     def test_quiet_for_own_domains_and_own_app(self) -> None:
         for host in (".example.com", "myapp.herokuapp.com", "myapp.fly.dev"):
@@ -61,3 +70,22 @@ class PlatformHostnameStepTests(ChecklistTestCase):
     def test_no_step_when_hosts_are_fine(self) -> None:
         with override_settings(ALLOWED_HOSTS=["example.com"]):
             self.assertNotIn("Name the real hostnames", self.explanation_text(self.facts()))
+
+
+class NoPlaceholderHostTests(ChecklistTestCase):
+    def test_fix_uses_the_declared_host_or_a_variable(self) -> None:
+        empty = (Finding("security.W020", "warning", "ALLOWED_HOSTS must not be empty in deployment.", source="django"),)
+        rows = (
+            ({"hosts": ["shop.example.org"]}, "vps", 'ALLOWED_HOSTS = ["shop.example.org"]'),
+            ({}, "vps", 'os.environ.get("DJANGO_ALLOWED_HOSTS", "")'),
+            (
+                {"hosts": ["shop.example.org"]},
+                "render",
+                'ALLOWED_HOSTS = ["shop.example.org"]\nif "RENDER_EXTERNAL_HOSTNAME" in os.environ:',
+            ),
+        )
+        for declared, platform, expected in rows:
+            with self.subTest(declared=declared, platform=platform), override_settings(ALLOWED_HOSTS=[], DEPLOY_CONCEPTS=declared):
+                text = self.explanation_text(self.facts(platform=platform), empty)
+                self.assertIn(expected, text)
+                self.assertNotIn("www.example.com", text)

@@ -73,9 +73,30 @@ class SecretKeyGeneratedTests(ChecklistTestCase):
         "SECRET_KEY = get_random_secret_key()",
         "SECRET_KEY = secrets.token_urlsafe(50)",
         "SECRET_KEY = os.urandom(32).hex()",
+    )
+    # The key comes from the environment; only when the variable is missing is it random per process.
+    FALLING_BACK = (
         'SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", get_random_secret_key())',
         'SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or secrets.token_hex(40)',
+        'SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or get_random_secret_key()',
     )
+
+    def test_generated_fallback_is_a_warning_not_an_error(self) -> None:
+        for line in self.FALLING_BACK:
+            for environ in ({"DJANGO_SECRET_KEY": STRONG_KEY}, {}):
+                with self.subTest(line=line, set=bool(environ)), override_settings(SECRET_KEY=STRONG_KEY):
+                    messages = self.messages(settings_source=source(line), environ=environ)
+                    ids = [message.id for message in messages]
+                    self.assertNotIn("deploy_checklist.E009", ids)
+                    (warning,) = [message for message in messages if message.id == "deploy_checklist.W032"]
+                    self.assertEqual(warning, secret_key.w032(self.facts(settings_source=source(line), environ=environ).secret_key))
+                    self.assertEqual(warning.obj, "mysite/settings.py:5")
+                    self.assertIn("is set here" if environ else "is not set here", warning.msg)
+                    self.assertNotIn("deploy_checklist.E002", ids)
+
+    def test_no_fallback_no_w032(self) -> None:
+        with override_settings(SECRET_KEY=STRONG_KEY):
+            self.assertNotIn("deploy_checklist.W032", self.ids(settings_source=source('SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]')))
 
     def test_fires_when_generated_in_this_process(self) -> None:
         for line in self.GENERATED:
@@ -87,6 +108,7 @@ class SecretKeyGeneratedTests(ChecklistTestCase):
     def test_quiet(self) -> None:
         rows = (
             ('SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", get_random_secret_key())', {"DJANGO_SECRET_KEY": STRONG_KEY}),
+            ('SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or get_random_secret_key()', {}),
             ('SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]', {}),
             ('SECRET_KEY = open("/run/secrets/key").read().strip()', {}),
         )

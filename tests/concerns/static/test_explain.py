@@ -105,13 +105,13 @@ class NeverCrashTests(StaticTestCase):
         self.assertEqual(static.check_readable(self.facts()), [])
 
     def test_a_failing_part_is_s000_and_the_rest_still_runs(self) -> None:
-        facts = self.facts(STORAGES=storages(PLAIN_STORAGE))
+        facts = self.facts(STORAGES=storages(PLAIN_STORAGE), STATICFILES_STORAGE=PLAIN_STORAGE)
         broken = static.Facts(
             **{**{field: getattr(facts, field) for field in facts.__dataclass_fields__}, "failures": ("templates: RuntimeError: boom",)}
         )
         messages = [message for check in static.CHECKS for message in check(broken)]
         self.assertEqual(ids(messages)[:1], ["deploy_static.E000"])
-        self.assertIn("deploy_static.W010", ids(messages))
+        self.assertIn("deploy_static.W002", ids(messages))
 
 
 class CommandTests(StaticTestCase):

@@ -19,11 +19,57 @@ COMMON = "django.middleware.common.CommonMiddleware"
 
 
 class SomethingServesTests(StaticTestCase):
-    def test_nothing_serving_is_s003(self) -> None:
-        self.assertEqual(
-            self.messages(serving.check_something_serves_static, MIDDLEWARE=[SECURITY, COMMON], STORAGES=storages(PLAIN_STORAGE)),
-            [serving.E003],
-        )
+    def facts_on(self, platform: str | None, **settings: Any) -> static.Facts:
+        with override_settings(**{**self.base_settings(), **settings}):
+            return static.collect_facts(build_context(platform=platform, environ={}))
+
+    def test_nothing_serving_on_a_platform_is_s003(self) -> None:
+        facts = self.facts_on("heroku", MIDDLEWARE=[SECURITY, COMMON], STORAGES=storages(PLAIN_STORAGE))
+        self.assertEqual(serving.check_something_serves_static(facts), [serving.E003])
+        declared = self.facts_on(None, MIDDLEWARE=[SECURITY, COMMON], DEPLOY_CONCEPTS={"static_served_by": "whitenoise"})
+        self.assertEqual(serving.check_something_serves_static(declared), [serving.E003])
+
+    def test_nothing_found_where_nothing_is_known_is_s031(self) -> None:
+        # An nginx config in /etc may well serve them: a warning that says what to declare, not an error.
+        facts = self.facts_on(None, MIDDLEWARE=[SECURITY, COMMON])
+        self.assertEqual(serving.check_something_serves_static(facts), [serving.W031])
+        self.assertFalse(serving.is_served(facts))
+
+    def test_declared_or_found_elsewhere_is_quiet(self) -> None:
+        rows: dict[str, tuple[str | None, dict[str, Any], dict[str, str]]] = {
+            "declared web server": (None, {"DEPLOY_CONCEPTS": {"static_served_by": "web-server"}}, {}),
+            "declared CDN on Heroku": ("heroku", {"DEPLOY_CONCEPTS": {"static_served_by": "cdn"}}, {}),
+            "Platform.sh router serves /static": (
+                None,
+                {},
+                {
+                    ".platform.app.yaml": "name: app\ntype: python:3.12\nweb:\n  commands:\n    start: gunicorn mysite.wsgi\n"
+                    "  locations:\n    /:\n      root: ''\n      passthru: true\n    /static:\n      root: static\n"
+                    "      expires: 1h\n      allow: true\n"
+                },
+            ),
+            "App Engine static_dir": (
+                None,
+                {},
+                {"app.yaml": "runtime: python312\nhandlers:\n- url: /static\n  static_dir: staticfiles/\n- url: /.*\n  script: auto\n"},
+            ),
+            "nginx config in the project": (
+                None,
+                {},
+                {
+                    "deploy/nginx.conf": "server {\n  location /static/ { alias /srv/static/; }\n  location / { proxy_pass http://127.0.0.1:8000; }\n}\n"
+                },
+            ),
+        }
+        for label, (platform, settings, files) in rows.items():
+            with self.subTest(label):
+                base = write_tree(self.tmp / label.replace(" ", "-").replace("/", ""), files)
+                facts = self.facts_on(platform, MIDDLEWARE=[SECURITY, COMMON], BASE_DIR=base, **settings)
+                self.assertEqual(serving.check_something_serves_static(facts), [])
+                self.assertTrue(serving.is_served(facts))
+        base = write_tree(self.tmp / "psh", rows["Platform.sh router serves /static"][2])
+        facts = self.facts_on(None, MIDDLEWARE=[SECURITY, COMMON], BASE_DIR=base)
+        self.assertEqual(facts.serving.served_elsewhere, (".platform.app.yaml:11 /static",))
 
     def test_quiet(self) -> None:
         rows: dict[str, dict[str, Any]] = {
@@ -43,13 +89,15 @@ class SomethingServesTests(StaticTestCase):
 
 class WhiteNoisePositionTests(StaticTestCase):
     def test_below_other_middleware_is_s004(self) -> None:
-        self.assertEqual(self.messages(serving.check_whitenoise_position, MIDDLEWARE=[SECURITY, SESSIONS, WHITENOISE]), [serving.W004])
+        self.assertEqual(self.messages(serving.check_whitenoise_position, MIDDLEWARE=[SECURITY, SESSIONS, WHITENOISE]), [serving.I004])
 
     def test_quiet(self) -> None:
         rows = {
             "right after security": [SECURITY, WHITENOISE, SESSIONS],
             "first, without security": [WHITENOISE, SESSIONS],
             "no whitenoise": [SECURITY, SESSIONS],
+            # django-cors-headers: CorsMiddleware as high as possible, above WhiteNoise too.
+            "after CorsMiddleware": [SECURITY, "corsheaders.middleware.CorsMiddleware", WHITENOISE, SESSIONS],
         }
         for label, middleware in rows.items():
             with self.subTest(label):

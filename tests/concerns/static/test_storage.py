@@ -32,8 +32,32 @@ class RemovedSettingsTests(StaticTestCase):
 
 
 class HashingStorageTests(StaticTestCase):
-    def test_plain_storage_is_s010(self) -> None:
-        self.assertEqual(self.messages(storage.check_hashing_storage, STORAGES=storages(PLAIN_STORAGE)), [storage.w010(PLAIN_STORAGE)])
+    def test_django_default_plain_storage_is_s010(self) -> None:
+        # STORAGES left to Django's default: the plain storage was never chosen. Advice, not a failure.
+        with override_settings(STATIC_ROOT=str(self.static_root), STATIC_URL="/static/"):
+            facts = self.facts_without_storages()
+        self.assertEqual(storage.check_hashing_storage(facts), [storage.i010(PLAIN_STORAGE)])
+
+    def facts_without_storages(self) -> Any:
+        from django_deploy_concepts.concerns import static
+
+        return static.collect_facts(build_context())
+
+    def test_plain_storage_chosen_on_purpose_is_quiet(self) -> None:
+        rows: dict[str, dict[str, Any]] = {
+            "named in STORAGES": {"STORAGES": storages(PLAIN_STORAGE)},
+        }
+        for label, settings in rows.items():
+            with self.subTest(label):
+                self.assertEqual(self.messages(storage.check_hashing_storage, **settings), [])
+        # django-compressor hashes its own output: the plain storage beside it is a choice.
+        with (
+            override_settings(STATIC_ROOT=str(self.static_root), STATIC_URL="/static/"),
+            self.modify_settings(INSTALLED_APPS={"append": "compressor"}),
+        ):
+            facts = self.facts_without_storages()
+        self.assertTrue(facts.storage.compressor)
+        self.assertEqual(storage.check_hashing_storage(facts), [])
 
     def test_quiet(self) -> None:
         rows: dict[str, dict[str, Any]] = {
@@ -108,3 +132,37 @@ class WhiteNoiseStorageSettingsTests(StaticTestCase):
         for label, (name, value, backend) in rows.items():
             with self.subTest(label):
                 self.assertEqual(self.messages(storage.check_whitenoise_storage_settings, STORAGES=storages(backend), **{name: value}), [])
+
+
+class DefaultStorageTests(StaticTestCase):
+    """STORAGES written with only a "staticfiles" entry: InvalidStorageError on the first upload."""
+
+    STATIC_ONLY = {"staticfiles": {"BACKEND": WHITENOISE_STORAGE}}
+
+    def test_file_field_on_the_default_storage_is_s034(self) -> None:
+        facts = self.facts(STORAGES=self.STATIC_ONLY)
+        self.assertEqual(facts.storage.default_storage_fields, ("testapp.Document.attachment",))
+        self.assertEqual(storage.check_default_storage(facts), [storage.e034(("testapp.Document.attachment",))])
+        # The real failure the message predicts.
+        from django.core.files.storage import InvalidStorageError
+        from django.core.files.storage import storages as django_storages
+
+        with (
+            override_settings(STORAGES=self.STATIC_ONLY),
+            self.assertRaisesMessage(InvalidStorageError, "Could not find config for 'default'"),
+        ):
+            django_storages["default"]
+
+    def test_no_file_field_is_s035(self) -> None:
+        from tests.testapp.models import Document
+
+        field = Document._meta.get_field("attachment")
+        facts = self.facts(STORAGES=self.STATIC_ONLY)
+        self.assertEqual(len(facts.storage.default_storage_fields), 1, field)
+        import dataclasses
+
+        quiet_fields = dataclasses.replace(facts, storage=dataclasses.replace(facts.storage, default_storage_fields=()))
+        self.assertEqual(storage.check_default_storage(quiet_fields), [storage.W035])
+
+    def test_default_entry_present_is_quiet(self) -> None:
+        self.assertEqual(self.messages(storage.check_default_storage), [])

@@ -188,6 +188,58 @@ class FormatTests(SimpleTestCase):
                 self.assertNotIn("deploy_wsgi.E000", ids(messages))
 
 
+class YamlAndNulTests(SimpleTestCase):
+    """Files the hand-written YAML reader got wrong, and bytes no program can be started with."""
+
+    def test_compose_merge_keys_from_a_list_of_aliases(self) -> None:
+        compose = (
+            "x-web: &web\n  command: gunicorn tests.wsgi --bind 0.0.0.0:8000\n  ports: ['8000:8000']\n"
+            "x-image: &img\n  image: blog\n  environment:\n    - PORT=8000\n"
+            "services:\n  web:\n    <<: [*web, *img]\n"
+        )
+        with project_with({"compose.yaml": compose}) as project:
+            found = read_start_commands(context_for(project))
+        rows = [
+            (command.file, command.line, command.process, command.server, command.is_web, command.sets_port) for command in found.commands
+        ]
+        self.assertEqual(rows, [("compose.yaml", 2, "web", "gunicorn", True, True)])
+
+    def test_render_yaml_with_a_byte_order_mark(self) -> None:
+        render = "\ufeffservices:\n  - type: web\n    name: blog\n    startCommand: gunicorn tests.wsgi\n"
+        with project_with({"render.yaml": render}) as project:
+            found = read_start_commands(context_for(project))
+        self.assertEqual([(command.line, command.process, command.server) for command in found.commands], [(4, "blog", "gunicorn")])
+
+    def test_an_alias_bomb_is_a_parse_error(self) -> None:
+        # Under 1 KB, 9**9 values once every alias is expanded: the reader stops at its cap.
+        lines = ["x-0: &a0 [PORT, PORT, PORT, PORT, PORT, PORT, PORT, PORT, PORT]"]
+        lines += [f"x-{level}: &a{level} [{', '.join([f'*a{level - 1}'] * 9)}]" for level in range(1, 10)]
+        compose = "\n".join(lines) + "\nservices:\n  web:\n    command: gunicorn tests.wsgi\n    environment: *a9\n"
+        self.assertLess(len(compose), 1024)
+        with project_with({"compose.yaml": compose}) as project:
+            found = read_start_commands(context_for(project))
+        self.assertEqual(found.commands, ())
+        self.assertEqual([start_file.path for start_file in found.files], ["compose.yaml"])
+        self.assertIn("aliases used over and over", found.files[0].error or "")
+
+    def test_a_nul_byte_in_a_procfile_line(self) -> None:
+        procfile = "release: python manage.py migrate\nweb: gunicorn tests.wsgi\x00 --bind 0.0.0.0:$PORT\n"
+        with project_with({"Procfile": procfile}) as project:
+            facts, messages = inspect(project)
+        self.assertNotIn("deploy_wsgi.E000", ids(messages))
+        self.assertEqual([(command.line, command.process) for command in facts.start_commands], [(1, "release")])
+        failures = [message for message in messages if message.id == "deploy_wsgi.E012"]
+        self.assertEqual(len(failures), 1, messages)
+        self.assertIn("line 2: a NUL byte", failures[0].msg)
+
+    def test_a_nul_byte_in_a_start_script(self) -> None:
+        with project_with({"Procfile": "web: ./start.sh\n", "start.sh": "#!/bin/sh\nexec gunicorn tests.wsgi\x00\n"}) as project:
+            facts, messages = inspect(project)
+        self.assertNotIn("deploy_wsgi.E000", ids(messages))
+        self.assertEqual([command.file for command in facts.start_commands], ["Procfile"])
+        self.assertIn("deploy_wsgi.E012", ids(messages))
+
+
 class CommandTextTests(SimpleTestCase):
     def test_what_a_command_runs(self) -> None:
         rows = [
@@ -210,6 +262,38 @@ class CommandTextTests(SimpleTestCase):
             with self.subTest(text):
                 found = commands.analyse(text)
                 self.assertEqual((found.server, found.application_path, found.binds, found.workers, found.runs_migrate), expected)
+
+    def test_gunicorn_options_as_gunicorn_reads_them(self) -> None:
+        # (words after gunicorn, (application path, binds, workers, workers from, threads, worker class, config, chdir))
+        rows = [
+            ("-w3 -b :$PORT -b unix:/run/g.sock m.wsgi", ("m.wsgi", (":$PORT", "unix:/run/g.sock"), 3, None, None, None, None, None)),
+            ("--workers=${WEB_CONCURRENCY:-3} m.wsgi", ("m.wsgi", (), None, "${WEB_CONCURRENCY:-3}", None, None, None, None)),
+            ("-c conf.py -k gthread --threads 4 --chdir src m.wsgi", ("m.wsgi", (), None, None, 4, "gthread", "conf.py", "src")),
+            # Flags take no value; an abbreviation gunicorn accepts is read as gunicorn reads it.
+            ("--preload --reload m.wsgi --threa 2", ("m.wsgi", (), None, None, 2, None, None, None)),
+            ("--version m.wsgi", ("m.wsgi", (), None, None, None, None, None, None)),
+            # gunicorn refuses these before it serves anything: nothing is read from them.
+            ("--no-such-option x m.wsgi", (None, (), None, None, None, None, None, None)),
+            ("--work 3 m.wsgi", (None, (), None, None, None, None, None, None)),
+            ("m.wsgi --workers", (None, (), None, None, None, None, None, None)),
+        ]
+        for words, expected in rows:
+            with self.subTest(words):
+                found = commands.analyse(f"gunicorn {words}")
+                self.assertEqual(found.server, "gunicorn")
+                self.assertEqual(
+                    (
+                        found.application_path,
+                        found.binds,
+                        found.workers,
+                        found.workers_from,
+                        found.threads,
+                        found.worker_class,
+                        found.config_file,
+                        found.chdir,
+                    ),
+                    expected,
+                )
 
     def test_shell_syntax_without_a_shell(self) -> None:
         self.assertEqual(commands.analyse(["gunicorn", "--bind", "0.0.0.0:$PORT", "m.wsgi"], shell=False).unexpanded, ("$PORT",))
@@ -311,6 +395,8 @@ class StartCommandCheckTests(SimpleTestCase):
             ("web: gunicorn tests.wsgi --workers 1 --threads 4\n", {}, False),
             ("web: gunicorn tests.wsgi --workers 3\n", {}, False),
             ("web: gunicorn tests.wsgi --workers $WEB_CONCURRENCY\n", {}, False),
+            # One worker only where WEB_CONCURRENCY is unset, as here; Heroku and others set it.
+            ("web: gunicorn tests.wsgi\n", {"gunicorn.conf.py": 'import os\nworkers = int(os.environ.get("WEB_CONCURRENCY", 1))\n'}, False),
         ]
         for procfile, extra, fires in rows:
             with self.subTest(procfile, **extra):
