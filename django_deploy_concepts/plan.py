@@ -387,11 +387,14 @@ def expected_wsgi_path(wsgi_application: str | None, package: str) -> str:
 def hosts_lines(platform: platforms.Platform, hostname: Hostname) -> str:
     hosts = [*LOCAL_HOSTS, *([hostname.name] if hostname.name and hostname.variable is None else [])]
     lines = [f"ALLOWED_HOSTS = {json.dumps(hosts)}"]
-    if hostname.variable and hostname.variable != HOSTS_VARIABLE:
-        value = f'os.environ["{hostname.variable}"]'
-        if hostname.template != "{}":
-            value = 'f"' + hostname.template.replace("{}", "{" + value.replace('"', "'") + "}") + '"'
-        lines += [f'if "{hostname.variable}" in os.environ:  # set by {platform.title}', f"    ALLOWED_HOSTS.append({value})"]
+    # The platform's own hostname, where it gives one, whatever else is declared or listed.
+    variable = hostname.variable if hostname.variable and hostname.variable != HOSTS_VARIABLE else platform.hostname_env
+    if variable:
+        template = hostname.template if variable == hostname.variable else platform.hostname_template
+        value = f'os.environ["{variable}"]'
+        if template != "{}":
+            value = 'f"' + template.replace("{}", "{" + value.replace('"', "'") + "}") + '"'
+        lines += [f'if "{variable}" in os.environ:  # set by {platform.title}', f"    ALLOWED_HOSTS.append({value})"]
     lines.append(f'ALLOWED_HOSTS += [host for host in os.environ.get("{HOSTS_VARIABLE}", "").split(",") if host]')
     lines.append(f'CSRF_TRUSTED_ORIGINS = [f"https://{{host}}" for host in ALLOWED_HOSTS if host not in {json.dumps(list(LOCAL_HOSTS))}]')
     return "\n".join(lines)

@@ -192,6 +192,7 @@ def explain(facts: Facts, findings: tuple[Finding, ...], deployment: Plan | None
         debug_variable=facts.debug.variable or plan.DEBUG_VARIABLE,
         secret_key_variable=facts.secret_key.variable or plan.SECRET_KEY_VARIABLE,
         allowed_hosts=facts.hosts.allowed_hosts,
+        declared_hosts=facts.hosts.declared_hosts,
     )
     found: list[Fact] = [Fact("Settings source read", ", ".join(facts.settings_files) or "(not found)", None)]
     found += [Fact(f"Cannot parse {error.file}", error.error, False) for error in facts.source_errors]

@@ -15,8 +15,8 @@ from pathlib import Path
 from django.core.checks import CheckMessage, Warning
 
 from django_deploy_concepts.context import MAX_FILE_BYTES, ProjectContext
-from django_deploy_concepts.report import Fact, Finding, Step
 from django_deploy_concepts.plan import Plan
+from django_deploy_concepts.report import Fact, Finding, Step
 
 VARIABLE = "DJANGO_SETTINGS_MODULE"
 # Module names that say "development" or "production" (the last dotted part).
