@@ -360,6 +360,9 @@ def read_settings_sources(settings_module: str) -> dict[str, str]:
         paths = sorted(paths[0].parent.glob("*.py"))
     sources: dict[str, str] = {}
     for path in paths[:20]:
+        # A module present only as compiled bytecode (.pyc) has no source to read.
+        if path.suffix != ".py":
+            continue
         try:
             sources[str(path)] = path.read_text(encoding="utf-8", errors="replace")[:MAX_FILE_BYTES]
         except OSError:

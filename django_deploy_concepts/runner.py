@@ -212,7 +212,7 @@ def djangos_own_messages(tags: frozenset[str] | None = None) -> list[Finding]:
             continue
         try:
             messages = check(app_configs=None, databases=None)
-        except Exception as exc:  # noqa: BLE001 - Django's own checks crash on a missing driver, for one
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 - a missing driver, a URLconf raising SystemExit
             name = getattr(check, "__qualname__", repr(check))
             findings.append(
                 Finding(

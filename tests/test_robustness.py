@@ -6,6 +6,7 @@ import json
 import warnings
 
 from django.test import SimpleTestCase, override_settings
+from django.utils.functional import SimpleLazyObject
 
 from django_deploy_concepts.renderers import FORMATS
 from tests.utils import call
@@ -39,6 +40,9 @@ ODD_SETTINGS = [
     ("INSTALLED_APPS_EXTRA", object()),
     ("LOGGING", {"version": 1, "handlers": {}}),
     ("ADMINS", "me@example.com"),
+    # Lazy values: one nobody needs must never be evaluated, one a concern needs that raises is a finding.
+    ("PAYMENT_API_TOKEN", SimpleLazyObject(lambda: 1 / 0)),
+    ("CSRF_TRUSTED_ORIGINS", SimpleLazyObject(lambda: 1 / 0)),
 ]
 
 

@@ -194,7 +194,14 @@ def explain(facts: Facts, findings: tuple[Finding, ...], deployment: Plan | None
         allowed_hosts=facts.hosts.allowed_hosts,
         declared_hosts=facts.hosts.declared_hosts,
     )
-    found: list[Fact] = [Fact("Settings source read", ", ".join(facts.settings_files) or "(not found)", None)]
+    found: list[Fact] = [
+        Fact(
+            "Settings source read",
+            ", ".join(facts.settings_files)
+            or "none: the settings module has no .py source here (only compiled .pyc, or configured in code)",
+            None,
+        )
+    ]
     found += [Fact(f"Cannot parse {error.file}", error.error, False) for error in facts.source_errors]
     found += [Fact("DEPLOY_CONCEPTS", error, False) for error in facts.target_errors]
     steps: list[Step] = []

@@ -8,7 +8,8 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import re
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Callable
 from typing import Any
 
 from django.core.checks import CheckMessage, Error, Info, Warning
@@ -135,32 +136,47 @@ class DatabaseAccessBlocked(Exception):
     pass
 
 
-def refuse_database(*args: object, **kwargs: object) -> Any:
-    raise DatabaseAccessBlocked("it queries the database, so it fails exactly when the database is down")
+NO_DATABASE = "it queries the database, so it fails exactly when the database is down"
+# What Django's dummy backend says to every use; the render sees only dummy connections.
+DUMMY_BACKEND_MESSAGE = "settings.DATABASES is improperly configured"
+RENDER_SECONDS = 5.0
 
 
-@contextlib.contextmanager
-def database_blocked() -> Iterator[None]:
-    """No connection may open while an error page renders: it must work when the database does not."""
+def render_without_database(template: Any, timeout: float = RENDER_SECONDS) -> BaseException | None:
+    """Render ``template`` as django.views.defaults.server_error does (no context, no request), where no
+    database can be reached: None when it renders, else what it raised.
+
+    It renders in a thread of its own whose connections (thread-local in Django) are all Django's
+    dummy backend, put there through ``connections[alias] = ...``: nothing connects, nothing is
+    patched, and this thread's connections are untouched. Bounded by ``timeout``.
+    """
+    from django.core.exceptions import ImproperlyConfigured
     from django.db import connections
+    from django.db.backends.dummy.base import DatabaseWrapper as DummyWrapper
 
-    replaced: list[tuple[Any, str, object]] = []
-    for alias in connections:
+    outcome: dict[str, BaseException | None] = {}
+
+    def render() -> None:
         try:
-            connection = connections[alias]
-        except Exception:  # noqa: BLE001 - a broken alias cannot be used by the template either
-            continue
-        for method in ("connect", "cursor", "chunked_cursor", "ensure_connection"):
-            replaced.append((connection, method, connection.__dict__.get(method)))
-            setattr(connection, method, refuse_database)
-    try:
-        yield
-    finally:
-        for connection, method, previous in replaced:
-            if previous is None:
-                connection.__dict__.pop(method, None)
-            else:
-                setattr(connection, method, previous)
+            for alias in list(connections.settings):
+                connections[alias] = DummyWrapper({**connections.settings[alias], "ENGINE": "django.db.backends.dummy"}, alias)
+        except Exception as exc:  # noqa: BLE001 - a broken DATABASES: the page is not rendered at all
+            outcome["error"] = exc
+            return
+        try:
+            template.render()
+            outcome["error"] = None
+        except ImproperlyConfigured as exc:
+            outcome["error"] = DatabaseAccessBlocked(NO_DATABASE) if DUMMY_BACKEND_MESSAGE in str(exc) else exc
+        except BaseException as exc:  # noqa: BLE001 - whatever breaks the 500 page is the finding
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=render, name="deploy-concepts-500-page", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        return TimeoutError(f"it did not finish rendering within {timeout:g} seconds")
+    return outcome.get("error")
 
 
 def template_origin(template: Any) -> str | None:
@@ -227,7 +243,9 @@ def custom_handler(status: int, default: str) -> str | None:
 
     try:
         view = get_resolver().resolve_error_handler(status)
-    except Exception:  # noqa: BLE001 - a broken URLconf is reported by Django's own url checks
+    except BaseException as exc:  # a broken URLconf, even one raising SystemExit, is for Django's url checks
+        if isinstance(exc, KeyboardInterrupt):
+            raise
         return None
     path = f"{getattr(view, '__module__', '')}.{getattr(view, '__qualname__', '')}"
     return None if path == default else path
@@ -255,11 +273,8 @@ def inspect_page(name: str, status: int, default_handler: str, display: Callable
     render_error = None
     if status == 500:
         # As django.views.defaults.server_error does: no context, no request.
-        try:
-            with database_blocked():
-                template.render()
-        except Exception as exc:  # noqa: BLE001 - whatever breaks the 500 page is the finding
-            render_error = describe_exception(exc)
+        error = render_without_database(template)
+        render_error = None if error is None else describe_exception(error)
     return ErrorPage(name, None, True, display(origin) if origin else None, None, render_error, references)
 
 

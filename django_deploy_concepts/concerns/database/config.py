@@ -155,7 +155,9 @@ def read_alias(alias: str, config: Mapping[Any, Any]) -> Alias:
     modules, driver_module, package = find_driver(vendor)
     options = config.get("OPTIONS")
     options = options if isinstance(options, Mapping) else {}
-    host = as_text(config.get("HOST"))
+    raw_host = as_text(config.get("HOST"))
+    # "user:password@host" written into HOST: the password is never kept for display.
+    host = None if raw_host is None else masking.mask_host(raw_host)
     pool = bool(options.get("pool")) and vendor == POSTGRESQL
     return Alias(
         alias=alias,
@@ -175,7 +177,7 @@ def read_alias(alias: str, config: Mapping[Any, Any]) -> Alias:
         conn_health_checks=bool(config.get("CONN_HEALTH_CHECKS", False)),
         pool=pool,
         pool_problem=pool_problem(driver_module) if pool and driver_module else None,
-        remote=vendor not in (None, SQLITE) and not is_local_host(host),
+        remote=vendor not in (None, SQLITE) and not is_local_host(None if raw_host is None else raw_host.rpartition("@")[2]),
     )
 
 

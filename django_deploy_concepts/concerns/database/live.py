@@ -3,7 +3,9 @@
 Only aliases in ``context.databases`` are touched. Each gets its own connection object from
 Django's backend (never one of the project's ``connections``), bounded by ``context.timeout``,
 inside a read-only transaction that is rolled back, and is closed afterwards. A sqlite file is
-opened with ``mode=ro`` and only when it exists: Django's sqlite backend would create it.
+opened only when it exists (Django's sqlite backend would create it), through Django's own sqlite
+backend (never the project's subclass, whose connection set-up may write), with a ``mode=ro`` URI,
+without ``OPTIONS["init_command"]``, and with ``PRAGMA query_only``.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
 APPLICATION_NAME = "django-deploy-concepts"
 ROUND_TRIPS = 5
 PROBE_ALIAS_PREFIX = "deploy_concepts_probe_"
+SQLITE_ENGINE = "django.db.backends.sqlite3"
 SUPPORTED_VENDORS = (POSTGRESQL, SQLITE)
 # libpq waits at least 2 seconds for a connection whatever connect_timeout says.
 MIN_CONNECT_SECONDS = 2.0
@@ -120,7 +123,9 @@ def probe_settings(config: Mapping[str, Any], vendor: str, file: SqliteFile | No
         options["connect_timeout"] = max(1, math.ceil(timeout))
         options["application_name"] = APPLICATION_NAME
     elif vendor == SQLITE and file is not None and file.path is not None:
-        # init_command may switch the journal mode, which writes to the file.
+        # The project's backend may subclass Django's to set PRAGMAs on connect; init_command may
+        # switch the journal mode: both write to the file. Django's own backend reads it.
+        settings["ENGINE"] = SQLITE_ENGINE
         options.pop("init_command", None)
         options["timeout"] = timeout
         settings["NAME"] = f"file:{urllib.parse.quote(file.path)}?{read_only_mode(file)}"
@@ -177,10 +182,14 @@ def inspect_connection(alias: str, settings: dict[str, Any], vendor: str, timeou
             tls = bool(first_value(connection, "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"))
             read_only = first_value(connection, "SHOW transaction_read_only") == "on"
         else:
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA query_only = 1")
             version = first_value(connection, "SELECT sqlite_version()")
+            # Reads the file itself: a file that is not a database fails here, not later.
+            first_value(connection, "SELECT count(*) FROM sqlite_master")
             tls = None
-            # Opened with mode=ro: sqlite itself refuses every write on this connection.
-            read_only = True
+            # Opened with mode=ro and query_only: sqlite itself refuses every write on this connection.
+            read_only = first_value(connection, "PRAGMA query_only") == 1
         round_trip = median_round_trip(connection)
         try:
             unapplied, inconsistent = migrations.unapplied_migrations(connection, alias)
@@ -217,6 +226,7 @@ FAILURES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("timeout expired", "timed out", "timeout"), "no answer within {timeout:g} s"),
     (("could not translate host name", "name or service not known", "nodename nor servname"), "host name not found"),
     (("unable to open database file",), "the file cannot be opened"),
+    (("file is not a database", "database disk image is malformed"), "the file is not an SQLite database"),
 )
 
 
@@ -280,11 +290,20 @@ def why_not_probed(alias: Alias, file: SqliteFile | None) -> str | None:
     return None
 
 
+def not_a_database(file: SqliteFile | None) -> str | None:
+    if file is not None and file.exists and file.is_database is False:
+        return "the file is not an SQLite database (it does not start with 'SQLite format 3')"
+    return None
+
+
 def probe_alias(alias: Alias, config: Mapping[str, Any], file: SqliteFile | None, timeout: float) -> Probe:
     address = address_of(alias, file)
     why = why_not_probed(alias, file)
     if why is not None:
         return unconnected_probe(alias, address, skipped=why)
+    broken = not_a_database(file)
+    if broken is not None:
+        return unconnected_probe(alias, address, error=broken)
     assert alias.vendor is not None
     vendor = alias.vendor
     try:

@@ -49,21 +49,26 @@ class SqliteFile:
     immediate: bool
     # OPTIONS["timeout"]: seconds a writer waits for the lock (Python's default is 5).
     busy_timeout: float | None
+    # False when the file exists but does not start with sqlite's header (an empty file is a new database).
+    is_database: bool | None = None
 
 
 def is_in_memory(name: str) -> bool:
     return name == ":memory:" or (name.startswith("file:") and "mode=memory" in name)
 
 
-def read_journal_mode(path: Path) -> str | None:
+def read_header(path: Path) -> tuple[bool | None, str | None]:
+    """(is it an SQLite database, its journal mode) from the first bytes of the file; (None, None) when unreadable."""
     try:
         with path.open("rb") as handle:
-            header = handle.read(20)
+            header = handle.read(100)
     except OSError:
-        return None
+        return None, None
+    if not header:
+        return True, None
     if not header.startswith(HEADER) or len(header) < 20:
-        return None
-    return JOURNAL_MODES.get(header[18])
+        return False, None
+    return True, JOURNAL_MODES.get(header[18])
 
 
 def git_tracks(repository_root: Path, relative: str, timeout: float) -> bool | None:
@@ -95,7 +100,7 @@ def read_sqlite_file(alias: str, config: Mapping[str, Any], context: ProjectCont
     options = options if isinstance(options, Mapping) else {}
     in_memory = is_in_memory(name)
     uri = name.startswith("file:") and not in_memory
-    path = exists = project_path = tracked = journal_mode = None
+    path = exists = project_path = tracked = journal_mode = is_database = None
     if name and not in_memory and not uri:
         resolved = Path(os.path.abspath(name))
         path = str(resolved)
@@ -103,7 +108,7 @@ def read_sqlite_file(alias: str, config: Mapping[str, Any], context: ProjectCont
             exists = resolved.is_file()
         except OSError:
             exists = None
-        journal_mode = read_journal_mode(resolved) if exists else None
+        is_database, journal_mode = read_header(resolved) if exists else (None, None)
         project_path, root = project_relative(resolved, context)
         if project_path is not None and root is not None and root == context.repository_root:
             tracked = git_tracks(root, project_path, context.timeout)
@@ -120,7 +125,8 @@ def read_sqlite_file(alias: str, config: Mapping[str, Any], context: ProjectCont
         tracked_by_git=tracked,
         wal=bool(WAL.search(str(options.get("init_command") or ""))),
         immediate=str(options.get("transaction_mode") or "").upper() == "IMMEDIATE",
-        busy_timeout=float(timeout) if isinstance(timeout, (int, float)) else None,
+        busy_timeout=float(timeout) if isinstance(timeout, (int, float)) and not isinstance(timeout, bool) else None,
+        is_database=is_database,
     )
 
 
@@ -248,6 +254,8 @@ def describe(file: SqliteFile) -> str:
         return f"{file.name} (a file: URI, not opened)"
     where = f"{file.project_path} (inside the project tree)" if file.project_path else str(file.path)
     state = {True: "exists", False: "does not exist", None: "cannot be read"}[file.exists]
+    if file.is_database is False:
+        state += ", but is not an SQLite database"
     if file.journal_mode:
         state += f" ({file.journal_mode})"
     tracked = {True: ", committed to git", False: ", not in git", None: ""}[file.tracked_by_git]

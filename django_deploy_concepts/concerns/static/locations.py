@@ -44,6 +44,8 @@ class LocationFacts:
     app_static_dirs: tuple[Folder, ...] = ()
     # Shown as the project knows them: relative to BASE_DIR when inside it.
     static_root_display: str | None = None
+    # STATIC_ROOT set to something that is not a path (42, a list): its repr and type, capped.
+    static_root_not_a_path: str | None = None
 
 
 def folder(path: object, owner: str = "") -> Folder | None:
@@ -82,8 +84,17 @@ def app_static_dirs() -> tuple[Folder, ...]:
     return tuple(folders)
 
 
+def not_a_path(value: object) -> str | None:
+    """``42 (int)`` for a value that is set but is no filesystem path; None for a path or an unset value."""
+    if value is None or value == "" or isinstance(value, (str, os.PathLike)):
+        return None
+    text = repr(value)
+    return f"{text if len(text) <= 60 else text[:57] + '...'} ({type(value).__name__})"
+
+
 def collect(context: ProjectContext) -> LocationFacts:
-    static_root = folder(context.setting("STATIC_ROOT"))
+    configured_root = context.setting("STATIC_ROOT")
+    static_root = folder(configured_root)
     media_root = folder(context.setting("MEDIA_ROOT"))
     media_url = as_text(context.setting("MEDIA_URL"))
     return LocationFacts(
@@ -93,6 +104,7 @@ def collect(context: ProjectContext) -> LocationFacts:
         staticfiles_dirs=staticfiles_dirs(context.setting("STATICFILES_DIRS", [])),
         app_static_dirs=app_static_dirs(),
         static_root_display=None if static_root is None else display_path(static_root.absolute, context.base_dir),
+        static_root_not_a_path=not_a_path(configured_root),
     )
 
 
@@ -105,9 +117,20 @@ E001 = Error(
 )
 
 
+def e001_not_a_path(value: str) -> Error:
+    return Error(
+        f"STATIC_ROOT = {value} is not a filesystem path; collectstatic will refuse to run.",
+        hint=E001.hint,
+        id="deploy_static.E001",
+    )
+
+
 def check_static_root(facts: Facts) -> list[CheckMessage]:
     # A remote storage (S3, ...) collects into its bucket and needs no STATIC_ROOT.
-    return [E001] if facts.staticfiles_installed and facts.static_root is None and facts.storage.local else []
+    if not (facts.staticfiles_installed and facts.static_root is None and facts.storage.local):
+        return []
+    value = facts.locations.static_root_not_a_path
+    return [E001] if value is None else [e001_not_a_path(value)]
 
 
 def e005(root: Folder, source: Folder) -> Error:

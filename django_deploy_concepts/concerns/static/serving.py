@@ -151,7 +151,9 @@ def serve_patterns(context: ProjectContext, errors: list[str]) -> tuple[ServePat
         return ()
     try:
         patterns = get_resolver().url_patterns
-    except Exception as exc:  # noqa: BLE001 - a broken URLconf is reported, not raised
+    except BaseException as exc:  # a broken URLconf, even one raising SystemExit, is reported
+        if isinstance(exc, KeyboardInterrupt):
+            raise
         errors.append(f"ROOT_URLCONF {urlconf!r} could not be loaded: {error_text(exc)}")
         return ()
     media_root = real(context.setting("MEDIA_ROOT"))

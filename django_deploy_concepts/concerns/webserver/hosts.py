@@ -6,6 +6,7 @@ Docs: docs/checks/webserver.rst (E002, E004, E013); Django: https://docs.djangop
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import TYPE_CHECKING
 
 from django.core.checks import CheckMessage, Error
@@ -37,7 +38,12 @@ class HostFacts:
 def string_list(context: ProjectContext, name: str, errors: list[str]) -> tuple[str, ...]:
     value = context.setting(name, [])
     if isinstance(value, (list, tuple)):
-        return tuple(str(item) for item in value)
+        for item in value:
+            if not isinstance(item, str):
+                shown = repr(item)
+                shown = shown if len(shown) <= 60 else shown[:57] + "..."
+                errors.append(f"{name} entry {shown} is a {type(item).__name__}, not a string: Django cannot match it; skipped")
+        return tuple(item for item in value if isinstance(item, str))
     errors.append(f"{name} should be a list, not {type(value).__name__}")
     return ()
 
@@ -81,12 +87,17 @@ def origin_trusted(origin: str, trusted: tuple[str, ...]) -> bool:
     return False
 
 
+# A DNS name, or ".example.com" for a domain and its subdomains, as ALLOWED_HOSTS writes it.
+HOSTNAME = re.compile(r"\.?[a-z0-9](?:[a-z0-9_-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9_-]{0,61}[a-z0-9])?)*\.?")
+
+
 def usable_hostnames(allowed_hosts: tuple[str, ...]) -> tuple[str, ...]:
     """The ALLOWED_HOSTS entries a web server can answer for: no '*', no scheme/port/path, no local names."""
     usable = []
     for host in allowed_hosts:
         host = host.strip().lower()
-        if not host or host == "*" or host in LOCAL_HOSTS or any(char in host for char in ":/ *"):
+        # Only a host name goes into a server_name: nothing a configuration file would read as syntax.
+        if host in LOCAL_HOSTS or not HOSTNAME.fullmatch(host):
             continue
         usable.append(host)
     return tuple(dict.fromkeys(usable))

@@ -3,7 +3,7 @@
 Docs: docs/checks/wsgi.rst; Django: https://docs.djangoproject.com/en/stable/howto/deployment/wsgi/
 
 One module per sub-topic, each with its facts, checks and explanation: ``application``
-(WSGI_APPLICATION, ASGI, the smoke request), ``start_commands`` (what the platform files start;
+(WSGI_APPLICATION and ASGI, loaded in a child process), ``start_commands`` (what the platform files start;
 read by ``platform_files`` and ``commands``), ``gunicorn`` (its own configuration check, workers,
 the command line for this project), ``servers`` (what is installed). ``formats`` reads YAML and TOML.
 """
@@ -18,7 +18,7 @@ from django.core.checks import CheckMessage, Error, Warning
 
 from django_deploy_concepts import plan, runner
 from django_deploy_concepts.concerns.wsgi import application, gunicorn, servers, start_commands
-from django_deploy_concepts.concerns.wsgi.application import AsyncFacts, LoadedApplication, SmokeRequest
+from django_deploy_concepts.concerns.wsgi.application import AsyncFacts, LoadedApplication, Loading
 from django_deploy_concepts.concerns.wsgi.gunicorn import GunicornFacts
 from django_deploy_concepts.concerns.wsgi.servers import InstalledServer
 from django_deploy_concepts.concerns.wsgi.start_commands import FlyService, StartCommand, StartFile
@@ -80,7 +80,8 @@ class Facts:
     servers_installed: tuple[str, ...]
     errors: tuple[str, ...]
     wsgi: LoadedApplication
-    smoke_request: SmokeRequest
+    # The child process that loaded the applications.
+    loading: Loading
     start_files: tuple[StartFile, ...]
     fly: FlyService | None
     gunicorn: GunicornFacts
@@ -121,21 +122,21 @@ def checking_gunicorn(context: ProjectContext) -> Callable[[], GunicornFacts]:
     )
 
 
+def loading(context: ProjectContext) -> Callable[[], Any]:
+    """The child process loading the applications, started once per run; call to wait for it."""
+    return context.memo("wsgi:loading", lambda: application.start_loading(context))  # type: ignore[no-any-return]
+
+
 def prepare(context: ProjectContext) -> None:
-    """Start gunicorn's checks at the start of a run: they run in other processes meanwhile."""
+    """Start gunicorn's checks and the loading at the start of a run: they run in other processes meanwhile."""
     checking_gunicorn(context)
+    loading(context)
 
 
 def collect_facts(context: ProjectContext) -> Facts:
-    secrets = context.known_secrets()
     gunicorn_facts = checking_gunicorn(context)
-    path = context.setting("WSGI_APPLICATION")
-    wsgi, loaded = application.load_application("WSGI_APPLICATION", path, secrets)
-    if path is None:
-        try:
-            loaded = application.django_default_application()
-        except Exception:  # noqa: BLE001 - the smoke request then says it could not load
-            loaded = None
+    loaded_in_child, loaded, result = loading(context)()
+    wsgi = loaded["WSGI_APPLICATION"]
     found = start_commands.project_start_commands(context)
     environ = dict(context.environ)
     commands = tuple(
@@ -151,12 +152,12 @@ def collect_facts(context: ProjectContext) -> Facts:
         servers_installed=tuple(server.name for server in installed),
         errors=found.errors,
         wsgi=wsgi,
-        smoke_request=application.smoke_request(context, loaded, secrets),
+        loading=loaded_in_child,
         start_files=found.files,
         fly=found.fly,
         gunicorn=gunicorn_facts(),
         servers=installed,
-        asgi=application.collect_async(context, wsgi.path, secrets),
+        asgi=application.collect_async(context, loaded["ASGI_APPLICATION"], result, wsgi.path),
         project_package=project_package(context, wsgi.path),
         platform=platform.name,
         platform_title=platform.title,
@@ -176,19 +177,19 @@ START_FILE_REQUIRED = frozenset({"heroku"})
 START_COMMAND_EXPECTED = frozenset({"render", "fly", "railway", "digitalocean", "cloudrun", "container"})
 
 
-def e015(facts: Facts) -> Error:
+def e018(facts: Facts) -> Error:
     return Error(
         f"No start command found for {facts.platform_title}: no web process starts.",
         hint=f"Add a Procfile with web: gunicorn {facts.project_package}.wsgi (python manage.py explain_deploy --emit platform).",
-        id="deploy_wsgi.E015",
+        id="deploy_wsgi.E018",
     )
 
 
-def w016(facts: Facts) -> Warning:
+def w019(facts: Facts) -> Warning:
     return Warning(
         f"No start command in the repository for {facts.platform_title}; unless its dashboard sets one, nothing starts.",
         hint="Write it in the platform's file: python manage.py explain_deploy --emit platform.",
-        id="deploy_wsgi.W016",
+        id="deploy_wsgi.W019",
     )
 
 
@@ -196,8 +197,8 @@ def check_start_command_exists(facts: Facts) -> list[CheckMessage]:
     if facts.start_commands:
         return []
     if facts.platform in START_FILE_REQUIRED:
-        return [e015(facts)]
-    return [w016(facts)] if facts.platform in START_COMMAND_EXPECTED else []
+        return [e018(facts)]
+    return [w019(facts)] if facts.platform in START_COMMAND_EXPECTED else []
 
 
 CHECKS = (*application.CHECKS, *start_commands.CHECKS, *gunicorn.CHECKS, *servers.CHECKS, check_start_command_exists)
@@ -233,7 +234,6 @@ def explain(facts: Facts, findings: tuple[Finding, ...], deployment: Plan | None
         *application.loading_steps(facts, ids),
         *start_commands.steps(facts, ids, deployment.start_command, deployment.platform_file),
         *gunicorn.steps(facts),
-        *application.request_steps(facts, ids),
         *application.asgi_steps(facts),
     ]
     return Explanation(about=(situation(deployment), *ABOUT), found=tuple(found), steps=tuple(steps))
@@ -260,17 +260,14 @@ def hops(facts: Facts) -> tuple[Hop, ...]:
         starts = "" if check is None or check.loads is None else " - starts" if check.loads else " - does not start"
         detail = f"{command.server or 'unknown'} ({start_commands.where(command)}){starts}"
         server = Hop("wsgi_server", "WSGI server", detail, start_commands.serves(facts, command))
-    smoke = facts.smoke_request
     detail = facts.wsgi_application or "WSGI_APPLICATION not set"
     ready: bool | None = facts.wsgi_application_error is None
     if facts.wsgi_application_error:
         detail += " - cannot be loaded"
-    elif smoke.ran and smoke.status is not None:
-        detail += f" - GET / {smoke.status}"
-        ready = smoke.status < 400 or smoke.status == 404
-    elif smoke.ran:
-        detail += " - GET / timed out" if smoke.timed_out else " - GET / failed"
-        ready = False
-    else:
-        detail += " - GET / not tried"
+    elif facts.wsgi.unverified:
+        detail += " - not verified"
+        ready = None
+    elif facts.wsgi.path:
+        detail += " - loads"
+    detail += f"; {application.REHEARSAL}"
     return (server, Hop("application", "Django application", detail, ready))

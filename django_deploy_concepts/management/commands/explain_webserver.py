@@ -47,4 +47,5 @@ class Command(ExplainCommand):
             raise CommandError(
                 f"Could not generate the {options['emit']} configuration: {type(exc).__name__}: {exc}", returncode=2
             ) from None
-        self.stdout.write(masking.scrub_text(text, masking.known_secrets(context.environ)), ending="")
+        # A configuration file: secrets masked, nothing else changed.
+        self.stdout.write(masking.scrub_text(text, masking.known_secrets(context.environ), cap=False), ending="")

@@ -12,6 +12,7 @@ from django.core.checks import CheckMessage
 from django.test import SimpleTestCase, override_settings
 
 from django_deploy_concepts.concerns import database
+from django_deploy_concepts.concerns.database import sqlite
 from tests.concerns.database.helpers import ids, make_context, messages_with, override_databases, run
 from tests.utils import require_executable
 
@@ -216,3 +217,18 @@ class LiveSqliteTests(SqliteProjectTestCase):
         create_database(self.db_path)
         facts, _ = self.run_concern()
         self.assertEqual(facts.live, ())
+
+
+class HeaderTests(SimpleTestCase):
+    def test_the_header_says_whether_a_file_is_a_database(self) -> None:
+        rows = [
+            ("sqlite, rollback journal", b"SQLite format 3\x00" + bytes(2) + b"\x01\x01" + bytes(80), (True, "rollback journal")),
+            ("sqlite, wal", b"SQLite format 3\x00" + bytes(2) + b"\x02\x02" + bytes(80), (True, "wal")),
+            ("empty: sqlite makes it a database", b"", (True, None)),
+            ("random bytes", b"\x8f\x03not a database at all" * 10, (False, None)),
+        ]
+        for label, content, expected in rows:
+            with self.subTest(label), tempfile.TemporaryDirectory() as directory:
+                path = Path(directory) / "db.sqlite3"
+                path.write_bytes(content)
+                self.assertEqual(sqlite.read_header(path), expected)
