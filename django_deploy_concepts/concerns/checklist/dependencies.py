@@ -9,19 +9,24 @@ Docs: docs/checks/checklist.rst; Django: https://docs.djangoproject.com/en/stabl
 from __future__ import annotations
 
 import dataclasses
+import importlib.machinery
 import itertools
 import json
 import re
-from collections.abc import Mapping
+import sys
+from collections.abc import Iterable, Mapping
+from importlib import metadata
 from pathlib import Path
 
 import django
 import packaging.requirements
-from django.core.checks import CheckMessage, Error, Warning
+from django.core.checks import CheckMessage, Error, Info, Warning
 from packaging.utils import canonicalize_name
 
 from django_deploy_concepts import formats
 from django_deploy_concepts.concerns.checklist import source
+from django_deploy_concepts.concerns.wsgi import commands
+from django_deploy_concepts.concerns.wsgi.platform_files import DEVELOPMENT, PRODUCTION, BuildStep, script_lines
 from django_deploy_concepts.concerns.wsgi.start_commands import project_start_commands
 from django_deploy_concepts.context import MAX_FILE_BYTES, ProjectContext
 from django_deploy_concepts.plan import Plan
@@ -82,6 +87,17 @@ class PythonPin:
 
 
 @dataclasses.dataclass(frozen=True)
+class ModuleUse:
+    """A module the settings name (INSTALLED_APPS, MIDDLEWARE, a storage backend, a database engine)."""
+
+    setting: str
+    value: str
+    module: str
+    # The distributions that install it, from importlib.metadata.packages_distributions().
+    distributions: tuple[str, ...]
+
+
+@dataclasses.dataclass(frozen=True)
 class Facts:
     # The files the platform installs from, e.g. "requirements.txt" or "pyproject.toml, poetry.lock".
     manifest: str | None
@@ -98,10 +114,30 @@ class Facts:
     django_python_max: tuple[int, int] | None
     platform: str
     platform_title: str
+    # The evidence of what the build installs: "Dockerfile:7 pip install -r requirements.txt", ...
+    installed_by: tuple[str, ...] = ()
+    # True when that evidence says this is everything production installs (declared, a build file, the platform).
+    complete: bool = False
+    # Requirement files in the repository that production may install too, and what they list.
+    other_files: tuple[str, ...] = ()
+    other_requirements: tuple[Requirement, ...] = ()
+    modules: tuple[ModuleUse, ...] = ()
+    # Distributions the listed requirements bring with them (their dependencies, as installed here).
+    brought: frozenset[str] = frozenset()
+    # False when a listed requirement is not installed here, so what it brings is not known.
+    brought_known: bool = True
 
     @property
     def names(self) -> frozenset[str]:
         return frozenset(requirement.name for requirement in self.requirements)
+
+    def missing(self, *packages: str) -> bool:
+        """None of ``packages`` is installed; False (nothing to report) when one of them is only in a
+        requirements file that production may install, unless the evidence says the list is complete."""
+        wanted = {canonicalize_name(package) for package in packages}
+        if self.names & wanted:
+            return False
+        return self.complete or not {requirement.name for requirement in self.other_requirements} & wanted
 
 
 def parse_requirement(text: str, where: str, errors: list[str] | None = None) -> Requirement | None:
@@ -137,10 +173,10 @@ def requirements_file(path: Path, display: str, errors: list[str], depth: int = 
     """A pip requirements file, following ``-r other.txt`` includes (constraints files list nothing to install)."""
     seen = set() if seen is None else seen
     try:
-        resolved = path.resolve()
-        if resolved in seen or depth > MAX_INCLUDE_DEPTH:
+        real = resolved(path)
+        if real in seen or depth > MAX_INCLUDE_DEPTH:
             return []
-        seen.add(resolved)
+        seen.add(real)
         text = formats.read_text_file(path, MAX_FILE_BYTES)
     except OSError as exc:
         errors.append(f"cannot read {display}: {getattr(exc, 'strerror', None) or exc}")
@@ -249,6 +285,404 @@ def read_manifest(context: ProjectContext) -> tuple[str | None, list[Requirement
     return None, [], errors
 
 
+# What the build installs, by evidence ----------------------------------------------------------------
+
+PIP = re.compile(r"^pip(?:3(?:\.\d+)?)?$")
+# pip options that take a value: their value is not a requirement.
+PIP_VALUED = frozenset(
+    [
+        "-c",
+        "--constraint",
+        "-i",
+        "--index-url",
+        "--extra-index-url",
+        "-f",
+        "--find-links",
+        "-t",
+        "--target",
+        "--prefix",
+        "--root",
+        "--platform",
+        "--python-version",
+        "--implementation",
+        "--abi",
+        "--only-binary",
+        "--no-binary",
+        "--upgrade-strategy",
+        "--progress-bar",
+        "--src",
+        "--cache-dir",
+        "--python",
+        "-w",
+        "--wheel-dir",
+        "--trusted-host",
+        "--config-settings",
+        "-C",
+        "--global-option",
+        "--log",
+        "--report",
+        "--exists-action",
+        "--retries",
+        "--timeout",
+        "--proxy",
+        "--cert",
+        "--client-cert",
+        "--use-feature",
+        "--use-deprecated",
+        "--group",
+        "-p",
+    ]
+)
+# Installers that install a project's own manifest and lock: the files they read.
+PROJECT_INSTALLERS: Mapping[str, tuple[str, ...]] = {
+    "uv": ("pyproject.toml", "uv.lock"),
+    "poetry": ("pyproject.toml", "poetry.lock"),
+    "pipenv": ("Pipfile", "Pipfile.lock"),
+    "pdm": ("pyproject.toml",),
+}
+# Platforms that install the requirements file at the root themselves (a buildpack or its like).
+INSTALLING_PLATFORMS = frozenset({"heroku", "render", "railway", "upsun", "appengine", "azure", "elasticbeanstalk", "digitalocean"})
+# Hooks the platforms run at build time, found anywhere in the tree by their folder or name.
+HOOK_FOLDERS = (".platform/hooks/", ".platform/confighooks/")
+HOOK_FILES = frozenset({"bin/post_compile", "bin/pre_compile"})
+DEVELOPMENT_WORDS = frozenset(
+    {"dev", "develop", "development", "local", "test", "tests", "testing", "lint", "docs", "doc", "ci", "debug", "typing"}
+)
+MAX_HOOKS = 20
+MAX_OTHER_FILES = 10
+
+
+@dataclasses.dataclass(frozen=True)
+class Installed:
+    manifest: str | None
+    requirements: list[Requirement]
+    errors: list[str]
+    evidence: list[str]
+    # Declared, or installed by a production build step: the list is what production installs.
+    complete: bool
+    read: set[Path]
+    # The platform installs the manifest by itself: complete unless other requirement files exist.
+    platform_installs: bool = False
+
+
+def install_targets(command: str) -> list[tuple[str, str]]:
+    """What one build command installs: ("file", requirements file), ("package", requirement),
+    ("project", a folder whose pyproject.toml is installed), ("group", an installer of PROJECT_INSTALLERS)."""
+    found: list[tuple[str, str]] = []
+    for segment in commands.segments(commands.shell_words(command)):
+        words = list(segment)
+        while words and (commands.ASSIGNMENT.match(words[0]) or words[0].startswith("--") or words[0] in ("exec", "sudo", "time")):
+            words = words[1:]  # VAR=x, RUN --mount=..., exec
+        if not words:
+            continue
+        program, rest = words[0].rsplit("/", 1)[-1], words[1:]
+        if commands.PYTHON.match(program) and rest[:2] == ["-m", "pip"]:
+            program, rest = "pip", rest[2:]
+        if program == "uv" and rest[:1] == ["pip"]:
+            program, rest = "pip", rest[1:]
+        if PIP.match(program) and rest[:1] in (["install"], ["wheel"], ["sync"]):
+            found += pip_targets(rest[1:], sync=rest[0] == "sync")
+        elif program in PROJECT_INSTALLERS and rest[:1] in (["install"], ["sync"], ["export"]):
+            found.append(("group", program))
+    return found
+
+
+def pip_targets(arguments: list[str], sync: bool) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    words = iter(arguments)
+    for word in words:
+        value: str | None = None
+        if word in ("-r", "--requirement"):
+            value = next(words, None)
+            if value:
+                found.append(("file", value))
+            continue
+        if word.startswith(("--requirement=", "-r")) and word not in ("-r",):
+            found.append(("file", word.split("=", 1)[1] if word.startswith("--") else word[2:]))
+            continue
+        if word in ("-e", "--editable"):
+            value = next(words, None)
+        elif word.startswith("--editable="):
+            value = word.split("=", 1)[1]
+        elif word in PIP_VALUED:
+            next(words, None)
+            continue
+        elif word.startswith("-"):
+            continue
+        else:
+            value = word
+        if not value:
+            continue
+        if sync:
+            found.append(("file", value))
+        elif EGG.search(value):
+            found.append(("package", value))
+        elif value in (".", "./") or (value.startswith(("./", "/", "..")) and not value.endswith((".whl", ".tar.gz", ".zip", "*"))):
+            found.append(("project", value))
+        elif "/" not in value and "*" not in value and not value.endswith((".whl", ".tar.gz", ".zip")):
+            found.append(("package", value))
+    return found
+
+
+def hook_steps(context: ProjectContext) -> list[BuildStep]:
+    """The lines of the platforms' build hooks (.platform/hooks on Elastic Beanstalk, bin/post_compile on Heroku)."""
+    tree = context.tree()
+    root = Path(tree.root)
+    steps: list[BuildStep] = []
+    hooks = [
+        relative
+        for relative in tree.files
+        if any(f"/{folder}" in f"/{relative}" for folder in HOOK_FOLDERS) or any(f"/{relative}".endswith(f"/{name}") for name in HOOK_FILES)
+    ][:MAX_HOOKS]
+    for relative in hooks:
+        steps += script_steps(root / relative, relative, context.base_dir)
+    return steps
+
+
+def script_steps(path: Path, display: str, working_dir: Path) -> list[BuildStep]:
+    try:
+        text = formats.read_text_file(path, MAX_FILE_BYTES)
+    except OSError:
+        return []
+    return [BuildStep(display, number, line, working_dir) for number, line, _ in script_lines(text)]
+
+
+def build_steps(context: ProjectContext) -> list[BuildStep]:
+    """The commands that build production: Dockerfile RUN lines, platform build commands and hooks, and the scripts they run."""
+    try:
+        steps = [step for step in project_start_commands(context).builds if step.role != DEVELOPMENT]
+    except Exception:  # noqa: BLE001 - the WSGI concern reports its own failure
+        steps = []
+    steps += hook_steps(context)
+    followed: list[BuildStep] = []
+    for step in steps:
+        for script in commands.analyse(step.command).scripts[:3]:
+            path = step.local_file(script) if step.container_dir is not None else None
+            path = path or (step.working_dir / script if step.working_dir is not None else context.base_dir / script)
+            if path.is_file() and len(followed) < 200:
+                followed += [
+                    dataclasses.replace(found, role=step.role)
+                    for found in script_steps(path, display_name(context, path), step.working_dir or context.base_dir)
+                ]
+    return steps + followed
+
+
+def resolved(path: Path) -> Path:
+    """``path.resolve()``, or ``path`` itself when it cannot be resolved (a symbolic link loop)."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return path
+
+
+def inside(context: ProjectContext, path: Path) -> bool:
+    real = resolved(path)
+    return any(real == root or root in real.parents for root in context.search_roots)
+
+
+def display_name(context: ProjectContext, path: Path) -> str:
+    for root in context.search_roots:
+        try:
+            return resolved(path).relative_to(root).as_posix()
+        except ValueError:
+            continue
+    return str(path)
+
+
+def read_requirement_source(path: Path, display: str, errors: list[str], read: set[Path]) -> list[Requirement]:
+    """Any kind of requirements source by its name: a pip file (with its includes), pyproject.toml, Pipfile, a lock file."""
+    name = path.name
+    if name.endswith((".txt", ".in")):
+        return requirements_file(path, display, errors, seen=read)
+    try:
+        text = formats.read_text_file(path, MAX_FILE_BYTES)
+        read.add(resolved(path))
+        if name.endswith(".lock"):
+            return lock_requirements(name, text)
+        return toml_requirements(text, display)
+    except OSError as exc:
+        errors.append(f"cannot read {display}: {getattr(exc, 'strerror', None) or exc}")
+    except Exception as exc:  # noqa: BLE001 - a malformed file is a finding, never a crash
+        errors.append(f"cannot parse {display}: {type(exc).__name__}: {str(exc)[:200]}")
+    return []
+
+
+def declared_requirements(context: ProjectContext) -> tuple[str, ...]:
+    """DEPLOY_CONCEPTS['requirements'] (or --requirements): the files the build installs."""
+    return context.target.requirements
+
+
+def find_local(context: ProjectContext, name: str) -> Path | None:
+    for root in context.search_roots:
+        candidate = root / name
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def installed_requirements(context: ProjectContext) -> Installed:
+    """What production installs: the declared files, else what the build files install (Dockerfile
+    RUN lines, build commands and hooks) together with what the platform installs by itself."""
+    errors: list[str] = []
+    read: set[Path] = set()
+    declared = declared_requirements(context)
+    if declared:
+        source = context.target.source("requirements")
+        where = f"{source}['requirements']" if source == "DEPLOY_CONCEPTS" else source
+        found: list[Requirement] = []
+        for name in declared:
+            path = find_local(context, name)
+            if path is None:
+                errors.append(f"cannot read {name}, declared in {where}: no such file")
+                continue
+            found += read_requirement_source(path, name, errors, read)
+        return Installed(", ".join(declared), found, errors, [f"declared in {where}"], True, read)
+    requirements: list[Requirement] = []
+    evidence: list[str] = []
+    files: list[str] = []
+    steps = build_steps(context)
+    # Render's buildCommand replaces its own pip install: what it runs is all that is installed.
+    docker_installs = any(step.file.rsplit("/", 1)[-1] == "render.yaml" and step.role == PRODUCTION for step in steps)
+    production_evidence = platform_installs = False
+    for step in steps:
+        targets = install_targets(step.command)
+        if not targets:
+            continue
+        where = f"{step.file}:{step.line}"
+        evidence.append(f"{where} {step.command[:100]}")
+        # A production Dockerfile's RUN lines are all that its image installs.
+        docker_installs = docker_installs or (step.container_dir is not None and step.role == PRODUCTION)
+        production_evidence = production_evidence or step.role == PRODUCTION
+        for kind, value in targets:
+            names: list[str] = []
+            if kind == "package":
+                parsed = parse_requirement(value, where)
+                if parsed is not None:
+                    requirements.append(parsed)
+                continue
+            if kind == "file":
+                names = [value]
+            elif kind == "project":
+                names = [f"{value.rstrip('/')}/pyproject.toml"]
+            else:
+                names = list(PROJECT_INSTALLERS[value])
+            for name in names:
+                path = step.local_file(name)
+                if path is None and step.container_dir is None:
+                    path = find_local(context, name)
+                if path is not None and not inside(context, path):
+                    path = None  # only the project's own files are read
+                if path is None:
+                    if "$" not in name and kind == "file":
+                        errors.append(f"{where} installs {name}, which is not in the repository")
+                    continue
+                if resolved(path) in read:
+                    continue
+                display = display_name(context, path)
+                files.append(display)
+                requirements += read_requirement_source(path, display, errors, read)
+    manifest = ", ".join(dict.fromkeys(files)) or None
+    if not docker_installs:
+        # The platform installs its manifest itself (Heroku, Elastic Beanstalk, ...), then runs the hooks.
+        implicit, implicit_requirements, implicit_errors = read_manifest(context)
+        errors += implicit_errors
+        if implicit is not None:
+            for name in implicit.split(", "):
+                path = find_local(context, name)
+                if path is not None:
+                    read.add(resolved(path))
+                    if name == "requirements.txt":
+                        requirements_file(path, name, [], seen=read)  # to know its includes as read
+            manifest = ", ".join(dict.fromkeys([implicit, *files]))
+            requirements = implicit_requirements + requirements
+            platform = context.platform_info
+            if platform.name in INSTALLING_PLATFORMS:
+                evidence.insert(0, f"{platform.title} installs {implicit}")
+                platform_installs = True
+    return Installed(manifest, requirements, errors, evidence, production_evidence, read, platform_installs)
+
+
+def other_requirement_files(context: ProjectContext, read: set[Path]) -> list[tuple[str, Path]]:
+    """Requirement files in the repository that nothing shows production installs, except development ones."""
+    tree = context.tree()
+    root = Path(tree.root)
+    found: list[tuple[str, Path]] = []
+    for relative in tree.files:
+        lowered = relative.lower()
+        if "requirement" not in lowered.rsplit("/", 1)[-1] or not lowered.endswith(".txt"):
+            continue
+        if set(re.split(r"[^a-z0-9]+", lowered)) & DEVELOPMENT_WORDS or "site-packages" in lowered:
+            continue
+        path = resolved(root / relative)
+        if path not in read and path.is_file() and len(found) < MAX_OTHER_FILES:
+            found.append((display_name(context, path), path))
+    return found
+
+
+# The modules the settings name ---------------------------------------------------------------------
+
+
+def setting_modules(context: ProjectContext) -> list[tuple[str, str]]:
+    """(setting, dotted path) of INSTALLED_APPS, MIDDLEWARE, the storage backends and the database engines."""
+    found: list[tuple[str, str]] = []
+    for name in ("INSTALLED_APPS", "MIDDLEWARE"):
+        value = context.setting(name, [])
+        if isinstance(value, (list, tuple)):
+            found += [(name, item) for item in value if isinstance(item, str)]
+    for name, key in (("STORAGES", "BACKEND"), ("DATABASES", "ENGINE")):
+        value = context.setting(name, {})
+        for alias, config in value.items() if isinstance(value, Mapping) else ():
+            if isinstance(config, Mapping) and isinstance(config.get(key), str):
+                found.append((f"{name}[{alias!r}]", config[key]))
+    return found
+
+
+def module_uses(context: ProjectContext) -> tuple[ModuleUse, ...]:
+    """The settings' modules that an installed distribution provides (not the project's own code or the standard library)."""
+    try:
+        distributions = metadata.packages_distributions()
+    except Exception:  # noqa: BLE001 - broken metadata: nothing can be mapped
+        return ()
+    uses: list[ModuleUse] = []
+    local: dict[str, bool] = {}
+    for setting, value in setting_modules(context):
+        module = value.split(".", 1)[0]
+        if not module.isidentifier() or module in sys.stdlib_module_names or module not in distributions:
+            continue
+        if module not in local:
+            local[module] = importlib.machinery.PathFinder.find_spec(module, [str(context.base_dir)]) is not None
+        if not local[module]:
+            names = tuple(dict.fromkeys(canonicalize_name(name) for name in distributions[module]))
+            uses.append(ModuleUse(setting, value, module, names))
+    return tuple(uses)
+
+
+def brought_by(names: Iterable[str]) -> tuple[frozenset[str], bool]:
+    """The distributions that installing ``names`` brings (their dependencies, as installed here), and
+    whether every one of them is installed here (else what they bring is not known)."""
+    brought: set[str] = set()
+    known = True
+    pending = list(names)
+    while pending and len(brought) < 1000:
+        name = pending.pop()
+        if name in brought:
+            continue
+        brought.add(name)
+        try:
+            requires = metadata.requires(name) or []
+        except metadata.PackageNotFoundError:
+            known = False
+            continue
+        for text in requires:
+            try:
+                requirement = packaging.requirements.Requirement(text)
+            except packaging.requirements.InvalidRequirement:
+                continue
+            if formats.on_linux(requirement.marker):
+                pending.append(canonicalize_name(requirement.name))
+    return frozenset(brought), known
+
+
 def python_pins(context: ProjectContext) -> tuple[PythonPin, ...]:
     pins: list[PythonPin] = []
     for name in ("runtime.txt", ".python-version"):
@@ -331,7 +765,13 @@ def whitenoise_used_by(context: ProjectContext) -> str | None:
 
 
 def collect(context: ProjectContext, parsed: tuple[source.ParsedSource, ...]) -> Facts:
-    manifest, requirements, errors = read_manifest(context)
+    installed = installed_requirements(context)
+    manifest, requirements, errors = installed.manifest, installed.requirements, installed.errors
+    others = other_requirement_files(context, installed.read)
+    other_requirements: list[Requirement] = []
+    for display, path in others:
+        other_requirements += read_requirement_source(path, display, [], set())
+    brought, brought_known = brought_by({requirement.name for requirement in requirements})
     imported_at = source.imports_module(parsed, "dj_database_url")
     low, high = supported_pythons()
     platform = context.platform_info
@@ -339,6 +779,14 @@ def collect(context: ProjectContext, parsed: tuple[source.ParsedSource, ...]) ->
         manifest=manifest,
         requirements=tuple(requirements),
         read_errors=tuple(errors),
+        installed_by=tuple(installed.evidence),
+        # Other requirement files leave the list incomplete unless the evidence names what is installed.
+        complete=installed.complete or (installed.platform_installs and not others),
+        other_files=tuple(display for display, _ in others),
+        other_requirements=tuple(other_requirements),
+        modules=module_uses(context),
+        brought=brought,
+        brought_known=brought_known,
         started_servers=started_servers(context),
         database_backends=database_backends(context),
         whitenoise_used_by=whitenoise_used_by(context),
@@ -382,7 +830,7 @@ def readable(facts: Facts) -> bool:
 
 
 def e023(facts: Facts) -> Error:
-    started = [server for server in facts.started_servers if server not in facts.names]
+    started = [server for server in facts.started_servers if facts.missing(server)]
     if started:
         return Error(
             f"{facts.manifest} does not list {started[0]}, which the start command runs.",
@@ -399,10 +847,9 @@ def e023(facts: Facts) -> Error:
 def check_wsgi_server_declared(facts: Facts) -> list[CheckMessage]:
     if not readable(facts) or facts.platform in OWN_WSGI_SERVER:
         return []
-    declared = facts.names & set(WSGI_SERVERS)
-    if declared and all(server in facts.names for server in facts.started_servers):
-        return []
-    return [e023(facts)]
+    if any(facts.missing(server) for server in facts.started_servers):
+        return [e023(facts)]
+    return [e023(facts)] if not facts.started_servers and facts.missing(*WSGI_SERVERS) else []
 
 
 def e024(facts: Facts, backend: str) -> Error:
@@ -417,7 +864,7 @@ def e024(facts: Facts, backend: str) -> Error:
 def check_driver_declared(facts: Facts) -> list[CheckMessage]:
     if not readable(facts):
         return []
-    return [e024(facts, backend) for backend in facts.database_backends if not facts.names & set(DRIVERS[backend])]
+    return [e024(facts, backend) for backend in facts.database_backends if facts.missing(*DRIVERS[backend])]
 
 
 def e025(facts: Facts) -> Error:
@@ -429,7 +876,7 @@ def e025(facts: Facts) -> Error:
 
 
 def check_whitenoise_declared(facts: Facts) -> list[CheckMessage]:
-    return [e025(facts)] if readable(facts) and facts.whitenoise_used_by and "whitenoise" not in facts.names else []
+    return [e025(facts)] if readable(facts) and facts.whitenoise_used_by and facts.missing("whitenoise") else []
 
 
 def e026(facts: Facts) -> Error:
@@ -442,7 +889,7 @@ def e026(facts: Facts) -> Error:
 
 
 def check_dj_database_url_declared(facts: Facts) -> list[CheckMessage]:
-    return [e026(facts)] if readable(facts) and facts.dj_database_url_imported_at and "dj-database-url" not in facts.names else []
+    return [e026(facts)] if readable(facts) and facts.dj_database_url_imported_at and facts.missing("dj-database-url") else []
 
 
 def w027(requirement: Requirement) -> Warning:
@@ -490,8 +937,77 @@ def check_python_too_new(facts: Facts) -> list[CheckMessage]:
     return [w029(facts, pin) for pin in facts.python_pins if high and pin.minor and pin.minor > high]
 
 
+def i034(facts: Facts) -> Info:
+    listed = ", ".join(repr(name) for name in (*(facts.manifest or "requirements.txt").split(", "), *facts.other_files))
+    return Info(
+        f"Production may install {', '.join(facts.other_files)} besides {facts.manifest or 'no file found'}: not known here.",
+        hint=f"Declare what the build installs: DEPLOY_CONCEPTS = {{'requirements': [{listed}]}}.",
+        id="deploy_checklist.I034",
+    )
+
+
+def check_requirements_known(facts: Facts) -> list[CheckMessage]:
+    return [i034(facts)] if facts.other_files and not facts.complete else []
+
+
+def unlisted(facts: Facts) -> list[ModuleUse]:
+    """The settings' modules whose distribution nothing production installs provides (WhiteNoise is E025's)."""
+    if not readable(facts):
+        return []
+    have = facts.names | facts.brought
+    elsewhere = {requirement.name for requirement in facts.other_requirements}
+    return [
+        use
+        for use in facts.modules
+        if not set(use.distributions) & have
+        and not (use.module == "whitenoise" and facts.whitenoise_used_by)
+        and (facts.complete or not set(use.distributions) & elsewhere)
+    ]
+
+
+def certain(facts: Facts) -> bool:
+    return facts.complete and facts.brought_known
+
+
+DEVELOPMENT_APP_FIX = "or keep a development-only app out of production settings (a local settings module, or add it only when DEBUG)"
+
+
+def e035(facts: Facts, use: ModuleUse) -> Error:
+    return Error(
+        f"{use.setting} names {use.value}, but {facts.manifest} does not install {use.distributions[0]}.",
+        hint=f"Add {use.distributions[0]} to {facts.manifest}, {DEVELOPMENT_APP_FIX}; else No module named '{use.module}'.",
+        obj=use.value,
+        id="deploy_checklist.E035",
+    )
+
+
+def check_modules_installed(facts: Facts) -> list[CheckMessage]:
+    return [e035(facts, use) for use in unlisted(facts)] if certain(facts) else []
+
+
+def w036(facts: Facts, use: ModuleUse) -> Warning:
+    assumption = (
+        "if production installs only what it lists"
+        if not facts.complete
+        else "unless a listed package brings it (not all are installed here to tell)"
+    )
+    return Warning(
+        f"{use.setting} names {use.value}; {facts.manifest} does not list {use.distributions[0]} ({assumption}).",
+        hint=f"Add {use.distributions[0]} to {facts.manifest}, {DEVELOPMENT_APP_FIX}; else No module named '{use.module}'.",
+        obj=use.value,
+        id="deploy_checklist.W036",
+    )
+
+
+def check_modules_may_be_missing(facts: Facts) -> list[CheckMessage]:
+    return [] if certain(facts) else [w036(facts, use) for use in unlisted(facts)]
+
+
 CHECKS = (
     check_manifest_present,
+    check_requirements_known,
+    check_modules_installed,
+    check_modules_may_be_missing,
     check_manifest_readable,
     check_wsgi_server_declared,
     check_driver_declared,
@@ -514,22 +1030,30 @@ DEPENDENCY_IDS = frozenset(
         "deploy_checklist.E025",
         "deploy_checklist.E026",
         "deploy_checklist.W027",
+        "deploy_checklist.I034",
+        "deploy_checklist.E035",
+        "deploy_checklist.W036",
     }
 )
 PYTHON_IDS = frozenset({"deploy_checklist.E028", "deploy_checklist.W029"})
 
 
+# Apps usually meant for development only: the fix is to keep them out of production settings.
+DEVELOPMENT_APPS = frozenset({"django_deploy_concepts", "debug_toolbar", "django_extensions", "silk", "django_browser_reload", "nplusone"})
+
+
 def missing_packages(facts: Facts) -> list[str]:
     missing = []
-    if facts.platform not in OWN_WSGI_SERVER and not facts.names & set(WSGI_SERVERS):
+    if facts.platform not in OWN_WSGI_SERVER and not facts.started_servers and facts.missing(*WSGI_SERVERS):
         missing.append("gunicorn")
-    missing += [server for server in facts.started_servers if server not in facts.names and server not in missing]
-    missing += [DRIVER_TO_ADD[backend] for backend in facts.database_backends if not facts.names & set(DRIVERS[backend])]
-    if facts.whitenoise_used_by and "whitenoise" not in facts.names:
+    missing += [server for server in facts.started_servers if facts.missing(server) and server not in missing]
+    missing += [DRIVER_TO_ADD[backend] for backend in facts.database_backends if facts.missing(*DRIVERS[backend])]
+    if facts.whitenoise_used_by and facts.missing("whitenoise"):
         missing.append("whitenoise")
-    if facts.dj_database_url_imported_at and "dj-database-url" not in facts.names:
+    if facts.dj_database_url_imported_at and facts.missing("dj-database-url"):
         missing.append("dj-database-url")
-    return missing
+    missing += [use.distributions[0] for use in unlisted(facts) if use.module not in DEVELOPMENT_APPS]
+    return list(dict.fromkeys(missing))
 
 
 def add_packages_code(manifest: str, packages: list[str]) -> tuple[str, str]:
@@ -555,13 +1079,16 @@ def add_packages_code(manifest: str, packages: list[str]) -> tuple[str, str]:
 def explain(facts: Facts, findings: tuple[Finding, ...], deployment: Plan) -> tuple[list[Fact], list[Step]]:
     ids = {finding.id for finding in findings}
     listed = ", ".join(sorted(facts.names)[:15]) + (", ..." if len(facts.names) > 15 else "")
+    evidence = f" ({'; '.join(facts.installed_by)})" if facts.installed_by else " (assumed: nothing shows what the build installs)"
     found = [
         Fact(
             "Dependencies read from",
-            f"{facts.manifest}: {listed or 'nothing listed'}" if facts.manifest else "no requirements file",
+            f"{facts.manifest}{evidence}: {listed or 'nothing listed'}" if facts.manifest else "no requirements file",
             not ids & DEPENDENCY_IDS,
         ),
     ]
+    if facts.other_files and not facts.complete:
+        found.append(Fact("Requirement files production may install too", ", ".join(facts.other_files), None))
     supported = f"{version_text(facts.django_python_min)} to {version_text(facts.django_python_max)}"
     for pin in facts.python_pins:
         found.append(
@@ -581,6 +1108,31 @@ def explain(facts: Facts, findings: tuple[Finding, ...], deployment: Plan) -> tu
                 + (f" Add to {target}:" if packages else ""),
                 code,
                 language,
+            )
+        )
+    development = sorted({use.value for use in unlisted(facts) if use.module in DEVELOPMENT_APPS})
+    if development and ids & {"deploy_checklist.E035", "deploy_checklist.W036"}:
+        apps = ", ".join(json.dumps(app) for app in development)
+        steps.append(
+            Step(
+                f"Keep {', '.join(development)} out of production settings.",
+                "A development-only app in INSTALLED_APPS makes the production install fail with "
+                f"\"ModuleNotFoundError: No module named '{development[0].split('.')[0]}'\". Add it in a local settings "
+                "module that production does not load, or only when DEBUG is on (or list it in the requirements).",
+                f"# settings/local.py (development only)\nfrom .base import *\n\nINSTALLED_APPS += [{apps}]\n\n"
+                f"# or, in a single settings module:\nif DEBUG:\n    INSTALLED_APPS += [{apps}]",
+                "python",
+            )
+        )
+    if "deploy_checklist.I034" in ids:
+        declared = ", ".join(json.dumps(name) for name in (*(facts.manifest or "requirements.txt").split(", "), *facts.other_files))
+        steps.append(
+            Step(
+                "Declare which requirement files the build installs.",
+                f"Nothing in the repository shows whether production installs {', '.join(facts.other_files)}: "
+                "the dependency checks assume it does not. Keep in the list only the files your build installs.",
+                f'DEPLOY_CONCEPTS = {{"requirements": [{declared}]}}',
+                "python",
             )
         )
     if ids & PYTHON_IDS:

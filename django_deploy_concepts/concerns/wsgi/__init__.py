@@ -177,28 +177,29 @@ START_FILE_REQUIRED = frozenset({"heroku"})
 START_COMMAND_EXPECTED = frozenset({"render", "fly", "railway", "digitalocean", "cloudrun", "container"})
 
 
-def e018(facts: Facts) -> Error:
+def e020(facts: Facts) -> Error:
     return Error(
         f"No start command found for {facts.platform_title}: no web process starts.",
         hint=f"Add a Procfile with web: gunicorn {facts.project_package}.wsgi (python manage.py explain_deploy --emit platform).",
-        id="deploy_wsgi.E018",
+        id="deploy_wsgi.E020",
     )
 
 
-def w019(facts: Facts) -> Warning:
+def w021(facts: Facts) -> Warning:
     return Warning(
         f"No start command in the repository for {facts.platform_title}; unless its dashboard sets one, nothing starts.",
         hint="Write it in the platform's file: python manage.py explain_deploy --emit platform.",
-        id="deploy_wsgi.W019",
+        id="deploy_wsgi.W021",
     )
 
 
 def check_start_command_exists(facts: Facts) -> list[CheckMessage]:
-    if facts.start_commands:
+    if start_commands.web_command(facts) is not None:
         return []
     if facts.platform in START_FILE_REQUIRED:
-        return [e018(facts)]
-    return [w019(facts)] if facts.platform in START_COMMAND_EXPECTED else []
+        return [e020(facts)]
+    # A start file without a command (a Dockerfile with no CMD) has its own finding (E019).
+    return [w021(facts)] if facts.platform in START_COMMAND_EXPECTED and not facts.start_files else []
 
 
 CHECKS = (*application.CHECKS, *start_commands.CHECKS, *gunicorn.CHECKS, *servers.CHECKS, check_start_command_exists)

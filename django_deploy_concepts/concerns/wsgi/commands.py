@@ -39,6 +39,8 @@ PYTHON = re.compile(r"^python(\d(\.\d+)?)?$")
 VARIABLE = re.compile(r"\$(\{[A-Za-z_][A-Za-z0-9_]*[^}]*\}|[A-Za-z_][A-Za-z0-9_]*)")
 SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ash"})
 OPERATORS = frozenset({"&&", "||", ";", "|", "&", ";;"})
+# Shell words that open the command after them (``then python manage.py runserver``).
+SHELL_KEYWORDS = frozenset({"then", "else", "do", "{", "!", "if", "elif", "while", "until"})
 
 
 # Options of each server that take a value (the rest are flags); gunicorn's come from its own parser.
@@ -160,6 +162,8 @@ class CommandAnalysis:
     cd: tuple[str, ...] = ()
     # Scripts the command runs (``./start.sh``), to be read in their turn.
     scripts: tuple[str, ...] = ()
+    # (Makefile, target) pairs of ``make run``, ``make -f ops.mk serve``; "" is the default target.
+    make_targets: tuple[tuple[str, str], ...] = ()
     # Shell syntax in a command no shell runs: operators and $VARIABLES passed on literally.
     unexpanded: tuple[str, ...] = ()
 
@@ -203,7 +207,10 @@ def unwrap(words: list[str]) -> list[str]:
         if not words:
             return words
         name = words[0].rsplit("/", 1)[-1]
-        if name in ("gosu", "su-exec"):
+        if words[0] in SHELL_KEYWORDS or (words[0].endswith(")") and not words[0].startswith(("$(", "(")) and "=" not in words[0]):
+            # A keyword, or a case pattern ("dev)"): the command follows it.
+            words = words[1:]
+        elif name in ("gosu", "su-exec"):
             words = words[2:]
         elif name in WRAPPERS or name in ("env", "tini"):
             words = skip_options(words[1:])
@@ -237,6 +244,7 @@ def _analyse_words(words: list[str], unexpanded: tuple[str, ...], depth: int) ->
     runs_migrate = False
     cd: list[str] = []
     scripts: list[str] = []
+    make_targets: list[tuple[str, str]] = []
     for segment in segments(words):
         segment = unwrap(segment)
         if not segment:
@@ -249,12 +257,17 @@ def _analyse_words(words: list[str], unexpanded: tuple[str, ...], depth: int) ->
                 runs_migrate = runs_migrate or nested.runs_migrate
                 cd += nested.cd
                 scripts += nested.scripts
+                make_targets += nested.make_targets
                 if found.server is None and nested.server is not None:
                     found = dataclasses.replace(nested, unexpanded=unexpanded)
                 continue
             script = next((word for word in segment[1:] if not word.startswith("-")), None)
             if script:
                 scripts.append(script)
+            continue
+        if program in MAKE_PROGRAMS:
+            if found.server is None:
+                make_targets += make_invocation(segment[1:])
             continue
         if program == "cd" and len(segment) > 1:
             if found.server is None:
@@ -273,9 +286,47 @@ def _analyse_words(words: list[str], unexpanded: tuple[str, ...], depth: int) ->
             if found.server is None:
                 found = dataclasses.replace(server_details(server, rest), unexpanded=unexpanded)
             continue
-        if program.endswith(".sh") or segment[0].startswith(("./", "bin/")):
+        if program.endswith(".sh") or segment[0].startswith(("./", "bin/")) or is_container_script(segment[0]):
             scripts.append(segment[0])
-    return dataclasses.replace(found, runs_migrate=runs_migrate, cd=tuple(cd), scripts=tuple(scripts))
+    return dataclasses.replace(
+        found, runs_migrate=runs_migrate, cd=tuple(cd), scripts=tuple(scripts), make_targets=tuple(dict.fromkeys(make_targets))
+    )
+
+
+def is_container_script(word: str) -> bool:
+    """``/start``, ``/app/docker-entrypoint``: a file of the project copied into an image, not a system program."""
+    return (
+        word.startswith("/") and not word.startswith(("/usr/", "/bin/", "/sbin/", "/opt/", "/root/", "/venv/", "/lib/")) and "$" not in word
+    )
+
+
+MAKE_PROGRAMS = frozenset({"make", "gmake", "$(MAKE)", "${MAKE}"})
+
+
+def make_invocation(arguments: Sequence[str]) -> list[tuple[str, str]]:
+    """(Makefile, target) for each target of ``make [-f file] [-C dir] target...``; a directory is joined to the file."""
+    makefile, directory, targets = "Makefile", "", []
+    words = list(arguments)
+    while words:
+        word = words.pop(0)
+        if word in ("-f", "--file", "--makefile", "-C", "--directory") and words:
+            value = words.pop(0)
+            if word == "-C" or word == "--directory":
+                directory = value
+            else:
+                makefile = value
+        elif word.startswith(("--file=", "--makefile=")):
+            makefile = word.split("=", 1)[1]
+        elif word.startswith("--directory="):
+            directory = word.split("=", 1)[1]
+        elif word.startswith("-f") and len(word) > 2:
+            makefile = word[2:]
+        elif word.startswith("-C") and len(word) > 2:
+            directory = word[2:]
+        elif not word.startswith("-") and "=" not in word:
+            targets.append(word)
+    path = f"{directory.rstrip('/')}/{makefile}" if directory else makefile
+    return [(path, target) for target in targets or [""]]
 
 
 def shell_inner_command(arguments: Sequence[str]) -> str | None:

@@ -26,6 +26,28 @@ MAX_SCRIPTS = 6
 
 MAX_TREE_CONFIGS = 30
 
+MAX_MAKE_DEPTH = 3
+
+# Which files are production's, by evidence: a platform file, the file the platform builds from,
+# a file named for production; or development's: a file named for it, a service mounting the source.
+PRODUCTION = "production"
+DEVELOPMENT = "development"
+UNKNOWN = "unknown"
+DEVELOPMENT_WORDS = frozenset({"dev", "devel", "develop", "development", "local", "override", "debug", "test", "testing"})
+PRODUCTION_WORDS = frozenset({"prod", "production", "live"})
+# Platforms that build the Dockerfile at the root of the project when there is one.
+DOCKER_PLATFORMS = frozenset({"container", "fly", "cloudrun", "render", "railway", "digitalocean"})
+# Base images whose own CMD is a shell or a Python prompt, not a server: without a CMD the container exits.
+NON_SERVER_IMAGES = re.compile(
+    r"^(?:docker\.io/)?(?:library/)?(?:python|debian|ubuntu|alpine|buildpack-deps|ghcr\.io/astral-sh/uv)(?::|@|$)"
+)
+# Directories whose Dockerfiles and compose files are nobody's deployment (this app's own test fixtures).
+SKIPPED_TREE_DIRS = frozenset({"tests", "test", "fixtures", "docs", "examples", "node_modules"})
+COMPOSE_NAME = re.compile(r"^(?:docker-)?compose(?:[._-][A-Za-z0-9._-]*)?\.ya?ml$", re.IGNORECASE)
+# cookiecutter-django's compose files at the root.
+COMPOSE_ROOT_NAMES = frozenset({"local.yml", "production.yml", "local.yaml", "production.yaml"})
+MAX_DOCKER_FILES = 12
+
 PROCFILE_LINE = re.compile(r"^(?P<process>[A-Za-z0-9_-]+):\s*(?P<command>.+)$")
 
 SUPERVISOR_PROGRAM = re.compile(r"^\[program:(?P<name>[^\]]+)\]")
@@ -37,6 +59,21 @@ class StartFile:
     kind: str
     commands: int
     error: str | None = None
+    # Whether it is production's: "production", "development" or "unknown", and the evidence.
+    role: str = PRODUCTION
+    role_reason: str = ""
+    # A production Dockerfile with no CMD or ENTRYPOINT: its final FROM line and image.
+    missing_start: tuple[int, str] | None = None
+
+
+def path_role(relative_path: str) -> tuple[str, str] | None:
+    """A file's role from its name and folders: ``docker-compose.dev.yml``, ``compose/local/``, ``Dockerfile.prod``."""
+    words = set(re.split(r"[^a-z0-9]+", relative_path.lower()))
+    for role, known in ((DEVELOPMENT, DEVELOPMENT_WORDS), (PRODUCTION, PRODUCTION_WORDS)):
+        found = sorted(words & known)
+        if found:
+            return role, f"its path says {found[0]!r}"
+    return None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,6 +96,55 @@ class RawCommand:
     working_dir: Path | None
     shell: bool | None = True
     sets_port: bool = False
+    # None until resolved at the end of reading (a Dockerfile's role depends on the other files).
+    role: str | None = PRODUCTION
+    role_reason: str = ""
+    # Why the line may not run: "inside an if branch (line 3)", or None when it always runs.
+    conditional: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class BuildStep:
+    """A command the build runs (a Dockerfile RUN, a platform build hook), for what it installs."""
+
+    file: str
+    line: int
+    command: str
+    # Local directory the command runs in, when known.
+    working_dir: Path | None
+    role: str = PRODUCTION
+    # A Dockerfile's copies so far, (local path, container path), to find the files a RUN line names.
+    copies: tuple[tuple[str, str], ...] = ()
+    # The WORKDIR of a Dockerfile's RUN line (a path in the image).
+    container_dir: str | None = None
+
+    def local_file(self, name: str) -> Path | None:
+        """The local file that ``name``, as this command sees it, is; None when it cannot be known."""
+        if self.container_dir is None:
+            if self.working_dir is None or name.startswith(("/", "$", "~")):
+                return None
+            candidate = (self.working_dir / name).resolve()
+            return candidate if candidate.is_file() else None
+        target = posixpath.normpath(posixpath.join(self.container_dir, name))
+        for local_text, destination in reversed(self.copies):
+            local = Path(local_text)
+            if local.is_file() and target in (destination, posixpath.join(destination, local.name)):
+                return local
+            if local.is_dir() and target.startswith(destination.rstrip("/") + "/"):
+                candidate = (local / posixpath.relpath(target, destination)).resolve()
+                if candidate.is_file():
+                    return candidate
+        return None
+
+
+@dataclasses.dataclass
+class DockerfileInfo:
+    path: Path
+    display: str
+    # The directories COPY sources are relative to (the build context), best first.
+    contexts: list[Path]
+    # (role, evidence) given by the files that build it: fly.toml, render.yaml, a compose service.
+    references: list[tuple[str, str]] = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass
@@ -69,6 +155,21 @@ class Reader:
     errors: list[str] = dataclasses.field(default_factory=list)
     fly: FlyService | None = None
     docker_workdir: Path | None = None
+    builds: list[BuildStep] = dataclasses.field(default_factory=list)
+    dockerfiles: dict[Path, DockerfileInfo] = dataclasses.field(default_factory=dict)
+    # Container path -> local path, from the COPY lines of the Dockerfiles read.
+    container_files: dict[str, Path] = dataclasses.field(default_factory=dict)
+    # Notes on the files whose commands are development's, by file.
+    development: dict[str, str] = dataclasses.field(default_factory=dict)
+    missing_start: dict[str, tuple[int, str]] = dataclasses.field(default_factory=dict)
+
+    def reference_dockerfile(self, path: Path, context_dir: Path, role: str, reason: str) -> None:
+        """A platform file or a compose service builds ``path`` with ``context_dir`` as the build context."""
+        path = path.resolve()
+        info = self.dockerfiles.setdefault(path, DockerfileInfo(path, display_path(self.context, path), []))
+        if context_dir.resolve() not in info.contexts:
+            info.contexts.insert(0, context_dir.resolve())
+        info.references.append((role, reason))
 
     def add_file(self, path: str, kind: str, before: int, error: str | None = None) -> None:
         self.files.append(StartFile(path, kind, len(self.raws) - before, error))
@@ -129,13 +230,21 @@ def dockerfile_instructions(text: str) -> Iterator[tuple[int, str, str]]:
 
 def read_dockerfile(reader: Reader, name: str, text: str, directory: Path) -> str | None:
     error = None
+    path = (directory / Path(name).name).resolve()
+    info = reader.dockerfiles.setdefault(path, DockerfileInfo(path, name, []))
+    contexts = [*info.contexts, directory.resolve()]
     workdir = "/"
     copies: list[tuple[str, str]] = []
+    local_copies: list[tuple[str, str]] = []
     starts: dict[str, tuple[int, str]] = {}
+    runs: list[tuple[int, str, str, tuple[tuple[str, str], ...]]] = []
     sets_port = False
+    stage = (1, "")
     for line, instruction, arguments in dockerfile_instructions(text):
         if instruction == "FROM":
-            workdir, copies, starts, sets_port = "/", [], {}, False
+            # RUN lines of every stage count: a builder stage installs what the final one copies.
+            workdir, copies, local_copies, starts, sets_port = "/", [], [], {}, False
+            stage = (line, next((word for word in arguments.split() if not word.startswith("--")), ""))
         elif instruction == "WORKDIR":
             workdir = posixpath.normpath(posixpath.join(workdir, arguments.strip("\"'")))
         elif instruction in ("COPY", "ADD"):
@@ -143,11 +252,26 @@ def read_dockerfile(reader: Reader, name: str, text: str, directory: Path) -> st
             if "--from" not in arguments and len(words) >= 2:
                 destination = posixpath.normpath(posixpath.join(workdir, words[-1]))
                 copies += [(source, destination) for source in words[:-1]]
+                for source in words[:-1]:
+                    local = local_source(contexts, source)
+                    if local is not None:
+                        local_copies.append((str(local), destination))
+                    if local is not None and local.is_file():
+                        target = destination
+                        if words[-1].endswith("/") or len(words) > 2:
+                            target = posixpath.join(destination, posixpath.basename(source))
+                        reader.container_files[target] = local
         elif instruction == "ENV":
             sets_port = sets_port or bool(re.match(r"^(.*\s)?PORT(=|\s)", arguments))
+        elif instruction == "RUN":
+            runs.append((line, arguments, workdir, tuple(local_copies)))
         elif instruction in ("CMD", "ENTRYPOINT"):
             starts[instruction] = (line, arguments)
-    reader.docker_workdir = map_container_dir(workdir, copies, directory)
+    reader.docker_workdir = map_container_dir(workdir, copies, contexts)
+    for line, arguments, run_dir, run_copies in runs:
+        reader.builds.append(BuildStep(name, line, arguments, None, UNKNOWN, run_copies, run_dir))
+    if not starts:
+        reader.missing_start[name] = stage
     for instruction in ("ENTRYPOINT", "CMD"):
         if instruction not in starts:
             continue
@@ -166,8 +290,18 @@ def read_dockerfile(reader: Reader, name: str, text: str, directory: Path) -> st
                     or f"line {line}: {instruction} {arguments[:60]} is not a valid JSON array; Docker runs it with /bin/sh -c as written"
                 )
         process = "web" if instruction == "CMD" else "web (ENTRYPOINT)"
-        reader.raws.append(RawCommand(name, line, process, command, True, reader.docker_workdir, shell, sets_port))
+        reader.raws.append(RawCommand(name, line, process, command, True, reader.docker_workdir, shell, sets_port, role=None))
     return error
+
+
+def local_source(contexts: Sequence[Path], source: str) -> Path | None:
+    """The local file or folder a COPY source names, in the first build context that has it."""
+    for context_dir in contexts:
+        # Docker reads COPY sources inside the build context only (a leading / is the context's root).
+        candidate = (context_dir / source.lstrip("/")).resolve()
+        if (candidate == context_dir or context_dir in candidate.parents) and candidate.exists():
+            return candidate
+    return None
 
 
 def shlex_words(text: str) -> list[str]:
@@ -177,13 +311,13 @@ def shlex_words(text: str) -> list[str]:
         return text.split()
 
 
-def map_container_dir(workdir: str, copies: Sequence[tuple[str, str]], directory: Path) -> Path | None:
+def map_container_dir(workdir: str, copies: Sequence[tuple[str, str]], contexts: Sequence[Path]) -> Path | None:
     """The local directory that ends up as the image's WORKDIR, from ``COPY . /app``-style lines."""
     for source, destination in reversed(copies):
         if workdir != destination and not workdir.startswith(destination.rstrip("/") + "/"):
             continue
-        local = (directory / source).resolve()
-        if not local.is_dir():
+        local = local_source(contexts, source)
+        if local is None or not local.is_dir():
             continue
         rest = posixpath.relpath(workdir, destination)
         candidate = (local / rest).resolve() if rest != "." else local
@@ -196,11 +330,30 @@ def read_compose(reader: Reader, name: str, document: formats.YamlNode | None, d
     services = document.get("services") if isinstance(document, formats.YamlMap) else None
     if not isinstance(services, formats.YamlMap):
         return None if document is None else "no 'services:' mapping"
+    file_role = path_role(name)
+    detection = reader.context.platform
+    # Containers declared as the platform (DEPLOY_CONCEPTS or --platform): a compose file is how they run.
+    declared = (
+        (PRODUCTION, f"the declared platform is {detection.title}") if detection.overridden and detection.platform == "container" else None
+    )
     for service_name, service in services.items.items():
         if not isinstance(service, formats.YamlMap):
             continue
         has_ports = service.get("ports") is not None
         sets_port = sets_port_variable(service.get("environment"))
+        build_context, dockerfile = compose_build(service.get("build"), directory)
+        role, reason = (
+            file_role
+            or service_role(service, build_context or directory, directory)
+            or declared
+            or (
+                UNKNOWN,
+                "nothing says whether it is production's or development's",
+            )
+        )
+        reason = f"service {service_name!r}: {reason}"
+        if dockerfile is not None and build_context is not None and dockerfile.is_file():
+            reader.reference_dockerfile(dockerfile, build_context, role, f"{reason or f'service {service_name!r}'} in {name} builds it")
         for key in ("entrypoint", "command"):
             node = service.get(key)
             words = formats.yaml_words(node)
@@ -210,7 +363,49 @@ def read_compose(reader: Reader, name: str, document: formats.YamlNode | None, d
             process = service_name if key == "command" else f"{service_name} (entrypoint)"
             command: str | list[str] = words if words is not None else (text_value or "")
             # Compose splits a string into words itself and runs no shell.
-            reader.raws.append(RawCommand(name, node.line, process, command, True if has_ports else None, None, False, sets_port))
+            reader.raws.append(
+                RawCommand(
+                    name, node.line, process, command, True if has_ports else None, None, False, sets_port, role=role, role_reason=reason
+                )
+            )
+    return None
+
+
+def compose_build(node: formats.YamlNode | None, directory: Path) -> tuple[Path | None, Path | None]:
+    """(build context, Dockerfile) of a compose service's ``build:``, short or long form."""
+    if node is None:
+        return None, None
+    context_text = formats.yaml_text(node) if isinstance(node, formats.YamlScalar) else None
+    dockerfile_text = None
+    if isinstance(node, formats.YamlMap):
+        context_text = formats.yaml_text(node.get("context")) or "."
+        dockerfile_text = formats.yaml_text(node.get("dockerfile"))
+    if not context_text or "://" in context_text or "$" in context_text:
+        return None, None
+    context_dir = (directory / context_text).resolve()
+    return context_dir, (context_dir / (dockerfile_text or "Dockerfile")).resolve()
+
+
+def service_role(service: formats.YamlMap, context_dir: Path, directory: Path) -> tuple[str, str] | None:
+    """Development when a service mounts the source over the image or sits in a development profile."""
+    profiles = service.get("profiles")
+    for profile in profiles.items if isinstance(profiles, formats.YamlList) else ():
+        value = formats.yaml_text(profile) or ""
+        role = path_role(value)
+        if role is not None and role[0] == DEVELOPMENT:
+            return DEVELOPMENT, f"in the {value!r} profile"
+    volumes = service.get("volumes")
+    for volume in volumes.items if isinstance(volumes, formats.YamlList) else ():
+        if isinstance(volume, formats.YamlMap):
+            source = formats.yaml_text(volume.get("source")) or ""
+            target = formats.yaml_text(volume.get("target")) or ""
+        else:
+            source, _, target = (formats.yaml_text(volume) or "").partition(":")
+        if not source.startswith(".") or not target:
+            continue
+        local = (directory / source).resolve()
+        if local in (directory.resolve(), context_dir) or (local / "manage.py").is_file():
+            return DEVELOPMENT, f"mounts the source ({source}:{target.split(':')[0]}) over the image"
     return None
 
 
@@ -237,6 +432,9 @@ def read_fly(reader: Reader, name: str, data: dict[str, Any], directory: Path, t
         port = services[0].get("internal_port")
         port_line = lines.get(("services", "0", "internal_port"))
     reader.fly = FlyService(port if isinstance(port, int) else None, port_line)
+    build = data.get("build")
+    if isinstance(build, dict) and isinstance(build.get("dockerfile"), str):
+        reader.reference_dockerfile(directory / build["dockerfile"], directory, PRODUCTION, f"{name} builds it")
     processes = data.get("processes")
     if isinstance(processes, dict):
         for process, command in processes.items():
@@ -269,6 +467,14 @@ def read_render(reader: Reader, name: str, document: formats.YamlNode | None, di
         process = formats.yaml_text(service.get("name")) or service_type
         root = formats.yaml_text(service.get("rootDir"))
         working_dir = directory / root if root else directory
+        dockerfile = formats.yaml_text(service.get("dockerfilePath"))
+        if dockerfile:
+            docker_context = formats.yaml_text(service.get("dockerContext")) or "."
+            reader.reference_dockerfile(working_dir / dockerfile, working_dir / docker_context, PRODUCTION, f"{name} builds it")
+        build_node = service.get("buildCommand")
+        build_command = formats.yaml_text(build_node)
+        if build_node is not None and build_command:
+            add_build_lines(reader, name, build_node.line, build_command, working_dir, offset=0)
         for key, label, is_web in (
             ("startCommand", process, service_type == "web"),
             ("dockerCommand", process, service_type == "web"),
@@ -285,6 +491,13 @@ def read_railway(reader: Reader, name: str, data: Any, directory: Path, text: st
     lines = (
         {} if name.endswith(".json") else {key[-1]: line for key, line in formats.toml_key_lines(text).items() if key[:1] == ("deploy",)}
     )
+    build = data.get("build") if isinstance(data, dict) else None
+    if isinstance(build, dict):
+        if isinstance(build.get("dockerfilePath"), str):
+            reader.reference_dockerfile(directory / build["dockerfilePath"], directory, PRODUCTION, f"{name} builds it")
+        if isinstance(build.get("buildCommand"), str):
+            line = line_of(text, "buildCommand") or 1
+            add_build_lines(reader, name, line, build["buildCommand"], directory, offset=0)
     deploy = data.get("deploy") if isinstance(data, dict) else None
     if isinstance(deploy, dict):
         for key, process, is_web in (("startCommand", "web", True), ("preDeployCommand", "preDeployCommand", False)):
@@ -302,6 +515,13 @@ def line_of(text: str, needle: str) -> int | None:
         if needle in line:
             return number
     return None
+
+
+def add_build_lines(reader: Reader, name: str, line: int, text: str, directory: Path, offset: int = 1) -> None:
+    """Each line of a build command or hook as a build step; ``offset``: 1 for a block scalar starting below its key."""
+    for number, command in enumerate(text.splitlines(), start=offset):
+        if command.strip() and not command.strip().startswith("#"):
+            reader.builds.append(BuildStep(name, line + number, command.strip(), directory))
 
 
 def read_app_engine(reader: Reader, name: str, document: formats.YamlNode | None, directory: Path) -> str | None:
@@ -338,6 +558,9 @@ def read_upsun(reader: Reader, name: str, document: formats.YamlNode | None, dir
         if start is not None and formats.yaml_text(start):
             reader.raws.append(RawCommand(name, start.line, f"{app_name} web", formats.yaml_text(start) or "", True, working_dir))
         hooks = app.get("hooks")
+        build_hook = hooks.get("build") if isinstance(hooks, formats.YamlMap) else None
+        if build_hook is not None and formats.yaml_text(build_hook):
+            add_build_lines(reader, name, build_hook.line, formats.yaml_text(build_hook) or "", working_dir)
         if isinstance(hooks, formats.YamlMap):
             for hook in ("deploy", "post_deploy"):
                 node = hooks.get(hook)
@@ -356,6 +579,14 @@ def read_digitalocean(reader: Reader, name: str, document: formats.YamlNode | No
         for entry in entries.items if isinstance(entries, formats.YamlList) else []:
             if not isinstance(entry, formats.YamlMap):
                 continue
+            source_root = formats.yaml_text(entry.get("source_dir"))
+            entry_dir = root / source_root.strip("/") if source_root else root
+            dockerfile = formats.yaml_text(entry.get("dockerfile_path"))
+            if dockerfile and is_web:
+                reader.reference_dockerfile(root / dockerfile, entry_dir, PRODUCTION, f"{name} builds it")
+            build_node = entry.get("build_command")
+            if build_node is not None and formats.yaml_text(build_node):
+                add_build_lines(reader, name, build_node.line, formats.yaml_text(build_node) or "", entry_dir, offset=0)
             node = entry.get("run_command")
             value = formats.yaml_text(node)
             if node is None or not value:
@@ -370,6 +601,14 @@ def read_digitalocean(reader: Reader, name: str, document: formats.YamlNode | No
 
 
 def read_nixpacks(reader: Reader, name: str, data: dict[str, Any], directory: Path, text: str) -> str | None:
+    phases = data.get("phases")
+    lines = formats.toml_key_lines(text)
+    for phase, settings in phases.items() if isinstance(phases, dict) else ():
+        commands = settings.get("cmds") if isinstance(settings, dict) else None
+        for command in commands if isinstance(commands, list) else ():
+            if isinstance(command, str):
+                line = lines.get(("phases", phase, "cmds"), 1)
+                reader.builds.append(BuildStep(name, line, command, directory))
     start = data.get("start")
     if isinstance(start, dict) and isinstance(start.get("cmd"), str):
         line = formats.toml_key_lines(text).get(("start", "cmd"), 1)
@@ -516,6 +755,50 @@ def tree_config_files(context: ProjectContext) -> tuple[list[Path], list[Path]]:
     return units, supervisors
 
 
+def tree_docker_files(context: ProjectContext) -> tuple[list[Path], list[Path]]:
+    """Dockerfiles and compose files outside the roots (``docker/``, ``deploy/``, ``compose/production/``),
+    and compose files at the roots under other names (``docker-compose.prod.yml``); bounded."""
+    tree = context.tree()
+    root = Path(tree.root)
+    known = {Path(project_file.path).resolve() for project_file in context.files.values()}
+    dockerfiles: list[Path] = []
+    composes: list[Path] = []
+    for relative in tree.files:
+        parts = relative.replace("\\", "/").split("/")
+        if SKIPPED_TREE_DIRS & {part.lower() for part in parts[:-1]}:
+            continue
+        name = parts[-1]
+        lowered = name.lower()
+        is_dockerfile = lowered == "dockerfile" or lowered.startswith("dockerfile.") or lowered.endswith(".dockerfile")
+        is_compose = bool(COMPOSE_NAME.match(name)) or (len(parts) == 1 and lowered in COMPOSE_ROOT_NAMES)
+        if not (is_dockerfile or is_compose) or (root / relative).resolve() in known:
+            continue
+        found = dockerfiles if is_dockerfile else composes
+        if len(found) < MAX_DOCKER_FILES:
+            found.append(root / relative)
+    return dockerfiles, composes
+
+
+def dockerfile_role(info: DockerfileInfo, platform: str, platform_title: str) -> tuple[str, str]:
+    """Whether production builds this Dockerfile: a production file builds it, its name says so, or
+    the platform builds the one at the root. A development service building it does not make the
+    root one development's (production often builds the same file)."""
+    production = [reason for role, reason in info.references if role == PRODUCTION]
+    if production:
+        return PRODUCTION, production[0]
+    named = path_role(info.display)
+    if named is not None:
+        return named
+    development = [reason for role, reason in info.references if role == DEVELOPMENT]
+    undecided = [reason for role, reason in info.references if role == UNKNOWN]
+    at_root = "/" not in info.display
+    if at_root and platform in DOCKER_PLATFORMS and not (development and not undecided):
+        return PRODUCTION, f"{platform_title} builds the Dockerfile at the root"
+    if development and not undecided and not at_root:
+        return DEVELOPMENT, development[0]
+    return UNKNOWN, "no platform file says that production builds it"
+
+
 def read_small_file(path: Path) -> tuple[str | None, str | None]:
     try:
         return formats.read_text_file(path, MAX_SCRIPT_BYTES), None
@@ -552,6 +835,128 @@ def find_script(context: ProjectContext, script: str, working_dir: Path | None) 
 
 def is_inside(path: Path, context: ProjectContext) -> bool:
     return any(path == root or root in path.parents for root in context.search_roots)
+
+
+SHELL_FUNCTION = re.compile(r"^(?:function\s+[A-Za-z_][\w-]*(?:\s*\(\))?|[A-Za-z_][\w-]*\s*\(\))\s*\{?$")
+TEST_PREFIX = re.compile(r"^(?:\[\[?\s|test\s).*?(?:&&|\|\|)")
+
+
+def script_lines(text: str) -> Iterator[tuple[int, str, str | None]]:
+    """(line, text, why it may not run) of each line of a shell script, read simply: lines inside an
+    ``if``, ``case`` or a function, or behind a ``[ test ] &&``, may not run; lines after a top-level
+    ``exec`` never do (they are not given)."""
+    blocks: list[tuple[str, int]] = []
+    for number, line in continued_lines(text):
+        first = line.split(None, 1)[0] if line.split() else ""
+        closing = first in ("fi", "esac", "done", "}") or line in ("fi", "esac", "done", "}")
+        if closing:
+            kind = {"fi": "if", "esac": "case", "done": "loop", "}": "function"}[first]
+            if blocks and blocks[-1][0] == kind:
+                blocks.pop()
+            continue
+        reason = next(
+            (
+                f"inside the {kind} at line {start}" if kind != "function" else f"inside a shell function (line {start})"
+                for kind, start in reversed(blocks)
+                if kind != "loop"
+            ),
+            None,
+        )
+        if first == "if":
+            if re.search(r"[;\s]fi;?$", line):
+                yield number, line, reason or f"inside the if at line {number}"
+                continue
+            blocks.append(("if", number))
+        elif first == "case" and line.rstrip().endswith(" in"):
+            blocks.append(("case", number))
+        elif first in ("while", "until", "for"):
+            if not re.search(r"[;\s]done;?$", line):
+                blocks.append(("loop", number))
+        elif SHELL_FUNCTION.match(line):
+            blocks.append(("function", number))
+            continue
+        elif TEST_PREFIX.match(line):
+            reason = reason or f"only when the test on line {number} holds"
+        yield number, line, reason
+        if first == "exec" and not blocks:
+            return
+
+
+MAKE_RULE = re.compile(r"^(?P<targets>[^\s:=#][^:=#]*?)\s*::?(?!=)\s*(?P<prerequisites>[^;#]*)(?:;\s*(?P<inline>.*))?$")
+MAKE_VARIABLE = re.compile(
+    r"^(?:export\s+|override\s+)?(?P<name>[A-Za-z_][A-Za-z0-9_.]*)\s*(?P<operator>::?=|:::=|\?=|\+=|!=|=)\s*(?P<value>.*)$"
+)
+MAKE_REFERENCE = re.compile(r"\$[({](?P<name>[A-Za-z_][A-Za-z0-9_.]*)[)}]")
+
+
+@dataclasses.dataclass(frozen=True)
+class MakeTarget:
+    line: int
+    prerequisites: tuple[str, ...]
+    # (line, command) of each recipe line, variables expanded, ``@``/``-``/``+`` prefixes removed.
+    recipe: tuple[tuple[int, str], ...]
+
+
+def read_makefile(text: str) -> tuple[dict[str, MakeTarget], str | None]:
+    """The targets of a Makefile, read simply: rules, tab-indented recipes, ``NAME = value`` variables
+    (no functions, conditionals or includes). Returns the targets and the default (first) target."""
+    variables: dict[str, str] = {}
+    rules: list[tuple[int, list[str], list[str], list[tuple[int, str]]]] = []
+    current: list[tuple[int, str]] | None = None
+    lines = text.splitlines()
+    index = 0
+    while index < len(lines):
+        number = index + 1
+        raw = lines[index]
+        index += 1
+        while raw.endswith("\\") and index < len(lines):
+            raw = raw[:-1] + " " + lines[index].strip()
+            index += 1
+        if raw.startswith("\t"):
+            if current is not None and raw.strip() and not raw.strip().startswith("#"):
+                current.append((number, raw.strip().lstrip("@-+").strip()))
+            continue
+        line = raw.split("#", 1)[0].rstrip() if not raw.lstrip().startswith("#") else ""
+        if not line.strip():
+            continue
+        variable = MAKE_VARIABLE.match(line.strip())
+        rule = MAKE_RULE.match(line.strip())
+        if variable:
+            if variable["operator"] == "?=" and variable["name"] in variables:
+                continue
+            value = variable["value"].strip()
+            if variable["operator"] == "+=":
+                value = f"{variables.get(variable['name'], '')} {value}".strip()
+            variables[variable["name"]] = value
+            current = None
+            continue
+        if rule is not None:
+            current = []
+            if rule["inline"]:
+                current.append((number, rule["inline"].strip().lstrip("@-+").strip()))
+            rules.append((number, rule["targets"].split(), rule["prerequisites"].split(), current))
+            continue
+        current = None
+    targets: dict[str, MakeTarget] = {}
+    default = None
+    for number, names, prerequisites, recipe in rules:
+        expanded = tuple((line, expand_make(command, variables)) for line, command in recipe)
+        for name in names:
+            if name.startswith(".") or "%" in name:
+                continue
+            default = default or name
+            targets.setdefault(name, MakeTarget(number, tuple(prerequisites), expanded))
+    return targets, default
+
+
+def expand_make(text: str, variables: Mapping[str, str]) -> str:
+    """``$(NAME)`` and ``${NAME}`` replaced by the Makefile's values, a few levels deep; ``$$`` becomes ``$``."""
+    for _ in range(5):
+        replaced = MAKE_REFERENCE.sub(lambda match: variables.get(match["name"], match[0]), text)
+        if replaced == text:
+            break
+        text = replaced
+    return text.replace("$$", "$")
 
 
 def continued_lines(text: str, comments: tuple[str, ...] = ("#",)) -> Iterator[tuple[int, str]]:

@@ -10,6 +10,7 @@ import dataclasses
 import importlib.machinery
 import json
 import os
+import shlex
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -21,21 +22,32 @@ from django_deploy_concepts import masking
 from django_deploy_concepts.concerns.wsgi import commands
 from django_deploy_concepts.concerns.wsgi.gunicorn import PORT_SENTINEL, check_for, expected_path, serving_path
 from django_deploy_concepts.concerns.wsgi.platform_files import (
+    DEVELOPMENT,
+    MAX_MAKE_DEPTH,
     MAX_SCRIPTS,
+    NON_SERVER_IMAGES,
+    PRODUCTION,
     ROOT_FILES,
     SUPERVISOR,
     SYSTEMD,
+    UNKNOWN,
+    BuildStep,
+    DockerfileInfo,
     FlyService,
     RawCommand,
     Reader,
     StartFile,
-    continued_lines,
     display_path,
+    dockerfile_role,
     find_script,
+    path_role,
     read_file,
+    read_makefile,
     read_small_file,
+    script_lines,
     shlex_words,
     tree_config_files,
+    tree_docker_files,
 )
 from django_deploy_concepts.concerns.wsgi.servers import serves_asgi
 from django_deploy_concepts.context import ProjectContext
@@ -45,7 +57,7 @@ from django_deploy_concepts.report import Fact, Step
 if TYPE_CHECKING:
     from django_deploy_concepts.concerns.wsgi import Facts
 
-__all__ = ["FlyService", "StartCommand", "StartCommands", "StartFile", "project_start_commands", "read_start_commands"]
+__all__ = ["BuildStep", "FlyService", "StartCommand", "StartCommands", "StartFile", "project_start_commands", "read_start_commands"]
 
 
 # Facts --------------------------------------------------------------------------------------------
@@ -83,6 +95,23 @@ class StartCommand:
     sets_port: bool = False
     # Why application_path cannot be imported, checked in this process.
     import_error: str | None = None
+    # "production" when a platform file, the file the platform builds from or a production name says
+    # so; "unknown" when nothing does (development commands are not start commands at all).
+    role: str = PRODUCTION
+    role_reason: str = ""
+    # Why the line may not run (a branch of a start script), or None when it runs whenever the file does.
+    conditional: str | None = None
+
+    @property
+    def judged(self) -> bool:
+        """Checked for errors: production's, or in a file at the root (a compose.yaml, a Dockerfile) as
+        before; a file found deeper in the tree (docker/Dockerfile) needs evidence that production uses it."""
+        return self.role == PRODUCTION or "/" not in self.file
+
+    @property
+    def certain(self) -> bool:
+        """Production runs this line: its file is production's and no branch may skip it."""
+        return self.role == PRODUCTION and self.conditional is None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -91,6 +120,8 @@ class StartCommands:
     files: tuple[StartFile, ...]
     fly: FlyService | None
     errors: tuple[str, ...]
+    # What the build runs (Dockerfile RUN lines, platform build commands and hooks), for what it installs.
+    builds: tuple[BuildStep, ...] = ()
 
 
 def find_module(module: str, search_paths: list[str]) -> bool:
@@ -163,6 +194,9 @@ def analysed(raw: RawCommand) -> tuple[StartCommand, commands.CommandAnalysis]:
             arguments=tuple(masking.mask_url(word) for word in analysis.arguments),
             unexpanded=analysis.unexpanded,
             sets_port=raw.sets_port,
+            role=raw.role or UNKNOWN,
+            role_reason=raw.role_reason,
+            conditional=raw.conditional,
         ),
         analysis,
     )
@@ -188,19 +222,99 @@ def read_start_commands(context: ProjectContext) -> StartCommands:
         if "{{" in text or "{%" in text:
             continue
         read_file(reader, display_path(context, path), text, path.parent, tree_format)
+    read_tree_docker_files(context, reader)
+    resolve_roles(context, reader)
 
     found: list[StartCommand] = []
     scripts_read: set[Path] = set()
     for raw in reader.raws:
         command, analysis = analysed(raw)
         found.append(command)
-        for script in analysis.scripts:
-            script_path = find_script(context, script, raw.working_dir)
-            if script_path is None or script_path in scripts_read or len(scripts_read) >= MAX_SCRIPTS:
-                continue
-            scripts_read.add(script_path)
-            found += script_commands(context, script_path, command, reader)
-    return StartCommands(tuple(found), tuple(reader.files), reader.fly, tuple(reader.errors))
+        found += followed_commands(context, reader, command, analysis, scripts_read, raw.working_dir, 0)
+    files = start_files(reader, found)
+    return StartCommands(tuple(found), files, reader.fly, tuple(reader.errors), tuple(reader.builds))
+
+
+def read_tree_docker_files(context: ProjectContext, reader: Reader) -> None:
+    """Compose files and Dockerfiles away from the roots; compose first, for the build contexts they name.
+    A file named for development (docker-compose.dev.yml, Dockerfile.local) is noted, not read."""
+    dockerfiles, composes = tree_docker_files(context)
+    compose_format, dockerfile_format = ROOT_FILES["compose.yaml"], ROOT_FILES["Dockerfile"]
+    root = context.repository_root or context.base_dir
+    for path, file_format in [(path, compose_format) for path in composes] + [(path, dockerfile_format) for path in dockerfiles]:
+        name = display_path(context, path)
+        named = path_role(name)
+        info = reader.dockerfiles.get(path.resolve())
+        referenced = info is not None and any(role == PRODUCTION for role, _ in info.references)
+        if named is not None and named[0] == DEVELOPMENT and not referenced:
+            reader.development[name] = f"development ({named[1]}); not read as production's"
+            reader.files.append(StartFile(name, file_format.kind, 0, role=DEVELOPMENT, role_reason=reader.development[name]))
+            continue
+        text, error = read_small_file(path)
+        if text is None:
+            reader.errors.append(error or f"{name} could not be read")
+            continue
+        if file_format is dockerfile_format:
+            info = reader.dockerfiles.setdefault(path.resolve(), DockerfileInfo(path.resolve(), name, []))
+            # Built with the repository as its context (docker build -f docker/Dockerfile .) or its own folder.
+            for directory in (path.parent.resolve(), root.resolve()):
+                if directory not in info.contexts:
+                    info.contexts.append(directory)
+        read_file(reader, name, text, path.parent, file_format)
+
+
+def resolve_roles(context: ProjectContext, reader: Reader) -> None:
+    """Give each Dockerfile's commands and build steps its role; set development commands aside as notes."""
+    platform = context.platform_info
+    roles: dict[str, tuple[str, str]] = {}
+    dockerfiles = {info.display for info in reader.dockerfiles.values()}
+    production_file = next(
+        (raw.file for raw in reader.raws if raw.is_web and raw.role == PRODUCTION and raw.file not in dockerfiles),
+        None,
+    )
+    for info in reader.dockerfiles.values():
+        role, reason = dockerfile_role(info, platform.name, platform.title)
+        development = [why for kind, why in info.references if kind == DEVELOPMENT]
+        if role == UNKNOWN and production_file and development and len(development) == len(info.references):
+            # Only development services build it, and production starts from another file.
+            role, reason = DEVELOPMENT, f"{development[0]}; production starts from {production_file}"
+        roles[info.display] = (role, reason)
+    kept: list[RawCommand] = []
+    for raw in reader.raws:
+        if raw.role is None:
+            raw.role, raw.role_reason = roles.get(raw.file, (UNKNOWN, "no platform file says that production builds it"))
+        if raw.role == DEVELOPMENT:
+            text = raw.command if isinstance(raw.command, str) else shlex.join(raw.command)
+            note = f"line {raw.line} ({raw.process}) runs {masking.mask_url(text)[:120]}"
+            previous = reader.development.get(raw.file)
+            reader.development[raw.file] = (
+                f"{previous}; {note}" if previous else f"development ({raw.role_reason}), not production's: {note}"
+            )
+        else:
+            kept.append(raw)
+    reader.raws = kept
+    reader.builds = [
+        dataclasses.replace(step, role=roles.get(step.file, (UNKNOWN, ""))[0]) if step.role == UNKNOWN else step for step in reader.builds
+    ]
+    reader.builds = [step for step in reader.builds if step.role != DEVELOPMENT]
+    production_web = any(raw.is_web and raw.role == PRODUCTION and raw.file not in roles for raw in reader.raws)
+    for name, (_line, image) in list(reader.missing_start.items()):
+        role = roles.get(name, (UNKNOWN, ""))[0]
+        if role != PRODUCTION or production_web or not NON_SERVER_IMAGES.match(image):
+            del reader.missing_start[name]
+
+
+def start_files(reader: Reader, found: list[StartCommand]) -> tuple[StartFile, ...]:
+    files: list[StartFile] = []
+    for start_file in reader.files:
+        note = reader.development.get(start_file.path)
+        in_use = any(command.file == start_file.path for command in found)
+        if note and start_file.role != DEVELOPMENT:
+            start_file = dataclasses.replace(start_file, role=UNKNOWN if in_use else DEVELOPMENT, role_reason=note)
+        if start_file.path in reader.missing_start:
+            start_file = dataclasses.replace(start_file, missing_start=reader.missing_start[start_file.path])
+        files.append(start_file)
+    return tuple(files)
 
 
 def project_start_commands(context: ProjectContext) -> StartCommands:
@@ -208,6 +322,79 @@ def project_start_commands(context: ProjectContext) -> StartCommands:
     only need to know which server runs with how many workers (without loading the application
     or running gunicorn's own check)."""
     return context.memo("wsgi:start_commands", lambda: read_start_commands(context))  # type: ignore[no-any-return]
+
+
+def followed_commands(
+    context: ProjectContext,
+    reader: Reader,
+    parent: StartCommand,
+    analysis: commands.CommandAnalysis,
+    scripts_read: set[Path],
+    working_dir: Path | None,
+    depth: int,
+) -> list[StartCommand]:
+    """The commands of the scripts and Makefile targets that ``parent`` runs, attributed to their own file and line."""
+    found: list[StartCommand] = []
+    if depth > MAX_MAKE_DEPTH:
+        return found
+    for script in analysis.scripts:
+        script_path = reader.container_files.get(script) if script.startswith("/") else None
+        if script_path is None and script.startswith("/") and not script.endswith(".sh"):
+            continue  # /start: only the file a COPY line put there, not any file of that name
+        script_path = script_path or find_script(context, script, working_dir)
+        if script_path is None or script_path in scripts_read or len(scripts_read) >= MAX_SCRIPTS:
+            continue
+        scripts_read.add(script_path)
+        found += script_commands(context, script_path, parent, reader)
+    for makefile, target in analysis.make_targets:
+        found += make_commands(context, reader, parent, makefile, target, scripts_read, working_dir, depth)
+    return found
+
+
+def make_commands(
+    context: ProjectContext,
+    reader: Reader,
+    parent: StartCommand,
+    makefile: str,
+    target: str,
+    scripts_read: set[Path],
+    working_dir: Path | None,
+    depth: int,
+) -> list[StartCommand]:
+    """What ``make <target>`` runs: the recipes of the target and its prerequisites, read from the Makefile."""
+    directory = working_dir or context.base_dir
+    path = (directory / makefile).resolve()
+    if not path.is_file():
+        return []
+    text, error = read_small_file(path)
+    name = display_path(context, path)
+    if text is None:
+        reader.errors.append(error or f"{name} could not be read")
+        return []
+    targets, default = read_makefile(text)
+    found: list[StartCommand] = []
+    seen: set[str] = set()
+
+    def run(current: str) -> None:
+        # Prerequisites first, as make runs them; each target once, a few levels deep.
+        if current in seen or current not in targets or len(seen) >= 10:
+            return
+        seen.add(current)
+        rule = targets[current]
+        for prerequisite in rule.prerequisites:
+            run(prerequisite)
+        for number, line in rule.recipe:
+            raw = RawCommand(name, number, parent.process, line, parent.is_web, path.parent, True, parent.sets_port)
+            raw.role, raw.role_reason, raw.conditional = parent.role, parent.role_reason, parent.conditional
+            command, analysis = analysed(raw)
+            if analysis.server is not None or analysis.runs_migrate:
+                found.append(command)
+            found.extend(followed_commands(context, reader, command, analysis, scripts_read, path.parent, depth + 1))
+
+    run(target or default or "")
+    if not any(start_file.path == name for start_file in reader.files):
+        reader.files.append(StartFile(name, "Makefile", len(found)))
+    return found
 
 
 def script_commands(context: ProjectContext, path: Path, parent: StartCommand, reader: Reader) -> list[StartCommand]:
@@ -220,11 +407,13 @@ def script_commands(context: ProjectContext, path: Path, parent: StartCommand, r
     found: list[StartCommand] = []
     working_dir = Path(parent.working_dir) if parent.working_dir else None
     problem = None
-    for number, line in continued_lines(text):
+    for number, line, conditional in script_lines(text):
         if "\0" in line:
             problem = problem or f"line {number}: a NUL byte in the command; no program can be started with it"
             continue
         raw = RawCommand(name, number, parent.process, line, parent.is_web, working_dir, True, parent.sets_port)
+        raw.role, raw.role_reason = parent.role, parent.role_reason
+        raw.conditional = parent.conditional or (f"{conditional} of {name}" if conditional else None)
         command, analysis = analysed(raw)
         if analysis.server is not None or analysis.runs_migrate:
             found.append(command)
@@ -251,7 +440,35 @@ def e002(command: StartCommand, path: str) -> Error:
 
 
 def check_runserver_in_start_command(facts: Facts) -> list[CheckMessage]:
-    return [e002(command, serving_path(facts)) for command in facts.start_commands if command.server == "runserver"]
+    return [e002(command, serving_path(facts)) for command in facts.start_commands if command.server == "runserver" and command.certain]
+
+
+def w018(command: StartCommand, path: str) -> Warning:
+    why = command.conditional or f"if production runs {command.file}" + (f" ({command.role_reason})" if command.role_reason else "")
+    return Warning(
+        f"{where(command)} may serve the site with runserver: {why}.",
+        hint=f"Make sure production starts gunicorn {path}; declare DEPLOY_CONCEPTS['platform'] so its files are known.",
+        obj=command.command,
+        id="deploy_wsgi.W018",
+    )
+
+
+def check_runserver_may_start(facts: Facts) -> list[CheckMessage]:
+    return [w018(command, serving_path(facts)) for command in facts.start_commands if command.server == "runserver" and not command.certain]
+
+
+def e019(start_file: StartFile, path: str) -> Error:
+    line, image = start_file.missing_start or (1, "")
+    return Error(
+        f"{start_file.path} has no CMD: the container runs {image}'s own command (line {line}), not the site.",
+        hint=f"End the Dockerfile with the start command, e.g. CMD gunicorn {path} --bind 0.0.0.0:$PORT.",
+        obj=start_file.path,
+        id="deploy_wsgi.E019",
+    )
+
+
+def check_dockerfile_starts_something(facts: Facts) -> list[CheckMessage]:
+    return [e019(start_file, serving_path(facts)) for start_file in facts.start_files if start_file.missing_start]
 
 
 def e003(command: StartCommand, expected: str) -> Error:
@@ -277,7 +494,8 @@ def check_start_command_path(facts: Facts) -> list[CheckMessage]:
     return [
         e003(command, expected)
         for command in facts.start_commands
-        if command.application_path
+        if command.judged
+        and command.application_path
         and not serves_asgi(command.server, command.worker_class)
         and command.server not in ("runserver", "mod_wsgi")
         and load_failure(facts, command) is None
@@ -320,7 +538,7 @@ def check_start_command_loads(facts: Facts) -> list[CheckMessage]:
     wsgi_module = facts.wsgi_application.rpartition(".")[0] if facts.wsgi_application else None
     messages: list[CheckMessage] = []
     for command in facts.start_commands:
-        error = load_failure(facts, command)
+        error = load_failure(facts, command) if command.judged else None
         if error is None:
             continue
         path_module = commands.module_of(command.application_path or "")
@@ -381,7 +599,7 @@ def e010(command: StartCommand, problem: str) -> Error:
 def check_listens_where_platform_sends(facts: Facts) -> list[CheckMessage]:
     messages: list[CheckMessage] = []
     for command in facts.start_commands:
-        problem = unreachable(facts, command)
+        problem = unreachable(facts, command) if command.judged else None
         if problem:
             messages.append(e010(command, problem))
     return messages
@@ -415,7 +633,7 @@ def w011(command: StartCommand) -> Warning:
 def check_worker_count(facts: Facts) -> list[CheckMessage]:
     messages: list[CheckMessage] = []
     for command in facts.start_commands:
-        if command.server != "gunicorn" or not command.is_web:
+        if command.server != "gunicorn" or not command.is_web or not command.judged:
             continue
         workers, worker_class, threads = worker_setup(facts, command)
         if workers == 1 and worker_class.rsplit(".", 1)[-1] in ("sync", "SyncWorker") and threads <= 1:
@@ -459,11 +677,13 @@ def e014(command: StartCommand) -> Error:
 
 
 def check_shell_syntax(facts: Facts) -> list[CheckMessage]:
-    return [e014(command) for command in facts.start_commands if command.unexpanded]
+    return [e014(command) for command in facts.start_commands if command.unexpanded and command.judged]
 
 
 CHECKS = (
     check_runserver_in_start_command,
+    check_runserver_may_start,
+    check_dockerfile_starts_something,
     check_start_command_path,
     check_migrate_in_web_process,
     check_start_command_loads,
@@ -569,8 +789,11 @@ def found(facts: Facts) -> list[Fact]:
         Fact(f"{where(command)} ({command.process})", command.command, serves(facts, command) if command.is_web else None)
         for command in facts.start_commands
     ]
+    for start_file in facts.start_files:
+        if start_file.role_reason and start_file.role != PRODUCTION:
+            facts_found.append(Fact(f"{start_file.path} ({start_file.role})", start_file.role_reason, None))
     if not facts.start_commands:
-        names = ", ".join(start_file.path for start_file in facts.start_files)
+        names = ", ".join(start_file.path for start_file in facts.start_files if start_file.role != DEVELOPMENT)
         facts_found.append(
             Fact("Start command", f"none found{' in ' + names if names else ' (no Procfile, Dockerfile, fly.toml, ...)'}", None)
         )
@@ -623,7 +846,7 @@ def steps(facts: Facts, ids: set[str], gunicorn_line: str, complete: PlatformFil
             )
         )
     for command in facts.start_commands:
-        problem = unreachable(facts, command)
+        problem = unreachable(facts, command) if command.judged else None
         if problem:
             found_steps.append(
                 Step(

@@ -1,0 +1,140 @@
+"""rehearse_deploy: run the project as production will, on this machine, and report what really fails.
+
+Docs: docs/rehearsal.rst.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any, ClassVar
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from django_deploy_concepts import masking, renderers, target
+from django_deploy_concepts.management.base import FAIL_LEVELS, declared_target, positive_seconds, public_hostname
+from django_deploy_concepts.rehearsal import render
+from django_deploy_concepts.rehearsal.run import DEFAULT_MAX_PAGES, DEFAULT_TIME_LIMIT, Options, rehearse
+
+DEFAULT_REQUEST_TIMEOUT = 10.0
+INTERRUPTED = 130
+
+
+def page_count(value: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= 1000:
+        raise argparse.ArgumentTypeError("give a number of pages from 1 to 1000")
+    return int(value)
+
+
+class Command(BaseCommand):
+    help = "Rehearse the deployment on this machine: build, start gunicorn, send production's requests, report what fails."
+    # It must run on a broken project to rehearse it, so Django's checks must not stop it first.
+    requires_system_checks: ClassVar[list[str]] = []  # type: ignore[misc]
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--format", choices=renderers.FORMATS, default="text", dest="output_format", help="Output format (default: text)."
+        )
+        parser.add_argument(
+            "--fail-level",
+            choices=tuple(FAIL_LEVELS),
+            help="Exit with status 1 when a failure at this level or above is found. By default the command exits 0.",
+        )
+        parser.add_argument(
+            "--platform",
+            choices=target.PLATFORMS,
+            help="Rehearse for this hosting platform instead of the detected or declared one (DEPLOY_CONCEPTS['platform']).",
+        )
+        parser.add_argument(
+            "--host",
+            action="append",
+            dest="hosts",
+            type=public_hostname,
+            metavar="HOSTNAME",
+            help="The public hostname requests carry (the first one given); overrides DEPLOY_CONCEPTS['hosts'].",
+        )
+        parser.add_argument(
+            "--proxy",
+            choices=target.PROXIES,
+            help="Where the proxy in front of gunicorn runs (default: another host on a platform); overrides DEPLOY_CONCEPTS['proxy'].",
+        )
+        for option, key, what in (
+            ("--static-served-by", "static_served_by", "Who serves static files in production"),
+            ("--media-served-by", "media_served_by", "Who serves uploads (media) in production"),
+        ):
+            parser.add_argument(option, choices=target.SERVERS, help=f"{what}, for the inspection; overrides DEPLOY_CONCEPTS[{key!r}].")
+        parser.add_argument(
+            "--requirements",
+            action="append",
+            metavar="FILE",
+            help="A requirements file the build installs (repeatable), for the inspection; overrides DEPLOY_CONCEPTS['requirements'].",
+        )
+        parser.add_argument(
+            "--web-server", choices=("nginx",), help="Put this web server in front, with the configuration explain_webserver --emit writes."
+        )
+        parser.add_argument(
+            "--max-pages", type=page_count, default=DEFAULT_MAX_PAGES, help=f"Visit at most this many pages (default: {DEFAULT_MAX_PAGES})."
+        )
+        parser.add_argument(
+            "--timeout",
+            type=positive_seconds,
+            default=DEFAULT_REQUEST_TIMEOUT,
+            help=f"Bound, in seconds, on each request (default: {DEFAULT_REQUEST_TIMEOUT:g}).",
+        )
+        parser.add_argument(
+            "--time-limit",
+            type=positive_seconds,
+            default=DEFAULT_TIME_LIMIT,
+            help=f"Bound, in seconds, on the whole rehearsal (default: {DEFAULT_TIME_LIMIT:g}).",
+        )
+        parser.add_argument(
+            "--database",
+            action="append",
+            dest="databases",
+            metavar="ALIAS",
+            help="Let the inspection that predicts failures connect only to this alias (repeatable).",
+        )
+        parser.add_argument(
+            "--no-inspection", action="store_false", dest="inspect", help="Do not run the inspection that predicts failures."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            settings = Options(
+                target=declared_target(options),
+                web_server=options["web_server"],
+                max_pages=options["max_pages"],
+                timeout=options["timeout"],
+                time_limit=options["time_limit"],
+                databases=self.database_aliases(options),
+                inspect=options["inspect"],
+            )
+            rehearsal = rehearse(settings, progress=self.progress)
+        except KeyboardInterrupt:
+            raise CommandError(
+                "Interrupted: every process it started is stopped, its temporary directory removed.", returncode=INTERRUPTED
+            ) from None
+        except Exception as exc:  # noqa: BLE001 - never a traceback, even for a broken project
+            raise CommandError(
+                masking.scrub_text(f"Could not rehearse the project: {type(exc).__name__}: {exc}", masking.known_secrets()), returncode=2
+            ) from None
+        self.stdout.write(render.render(rehearsal, options["output_format"], style=self.style), ending="")
+        fail_level = options["fail_level"]
+        if fail_level is not None:
+            failing = [finding for finding in rehearsal.findings if finding.numeric_level >= FAIL_LEVELS[fail_level]]
+            if failing:
+                raise CommandError(f"{len(failing)} failure(s) at level {fail_level} or above.", returncode=1)
+
+    def progress(self, stage: str) -> None:
+        if self.stderr.isatty():
+            self.stderr.write(f"rehearse_deploy: {stage}...")
+
+    @staticmethod
+    def database_aliases(options: dict[str, Any]) -> tuple[str, ...]:
+        if options["databases"]:
+            return tuple(options["databases"])
+        from django.db import connections
+
+        try:
+            return tuple(connections)
+        except Exception:  # noqa: BLE001 - a broken DATABASES setting is the database concern's finding
+            return ()
