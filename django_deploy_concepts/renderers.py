@@ -145,7 +145,17 @@ class Glossary:
 OBJ_SHOWN = 40
 
 
+LEVEL_ORDER = ("critical", "error", "warning", "info", "debug")
+
+
 def count_summary(findings: Iterable[Finding]) -> str:
+    """The findings counted by level, as Django's check framework names them: "2 errors, 1 warning"."""
+    counts = Counter(finding.level for finding in findings)
+    parts = [f"{counts[level]} {level}{'s' if counts[level] != 1 and level != 'debug' else ''}" for level in LEVEL_ORDER if counts[level]]
+    return ", ".join(parts) if parts else "no findings"
+
+
+def impact_summary(findings: Iterable[Finding]) -> str:
     """The findings counted by impact, worst first: "1 does not start, 2 hardening"."""
     counts = Counter(finding.impact for finding in findings)
     parts = [f"{counts[impact.key]} {impact.short}" for impact in impacts.SCALE if counts[impact.key]]
@@ -153,7 +163,7 @@ def count_summary(findings: Iterable[Finding]) -> str:
 
 
 def status_line(concern: ConcernReport) -> str:
-    summary = count_summary(concern.findings)
+    summary = impact_summary(concern.findings)
     if concern.silenced:
         summary += f" ({concern.silenced} silenced)"
     worst = by_impact(concern.findings)
@@ -234,13 +244,18 @@ def text_fix_first(report: Report, style: TextStyle, width: int, gloss: Glossary
     for number, (concern, finding) in enumerate(shown, start=1):
         lines += text_item(number, concern, finding, style, width, gloss=gloss)
     if rest:
-        lines += wrap(f"{len(rest)} more: {count_summary(finding for _, finding in rest)}.", "  ", width)
+        lines += wrap(f"{len(rest)} more: {impact_summary(finding for _, finding in rest)}.", "  ", width)
         for _, finding in rest:
             if finding.impact in impacts.VISIBLE:
-                lines += wrap(f"- [{finding.impact_info.short}] {finding.id}: {cause(finding)}", "    ", width, subsequent="      ")
+                lines.append(shorten(f"    - [{finding.impact_info.short}] {finding.id}: {cause(finding)}", width))
         for impact, ids in rest_by_impact(rest):
             lines += wrap(f"- {impact.short}: {', '.join(ids)}", "    ", width, subsequent="      ")
     return lines
+
+
+def shorten(line: str, width: int) -> str:
+    """One line cut to the width, its end marked; the item's own command shows it whole."""
+    return line if len(line) <= width else line[: width - 3].rstrip() + "..."
 
 
 def rest_by_impact(rest: Iterable[tuple[ConcernReport, Finding]]) -> list[tuple[impacts.Impact, list[str]]]:
@@ -302,7 +317,7 @@ def heading(text: str, style: TextStyle, width: int) -> list[str]:
 
 
 def text_problems(concern: ConcernReport, style: TextStyle, width: int, gloss: Glossary) -> list[str]:
-    title = f"Problems in your project ({count_summary(concern.findings)}"
+    title = f"Problems in your project ({impact_summary(concern.findings)}"
     title += f", {concern.silenced} silenced)" if concern.silenced else ")"
     lines = heading(title, style, width)
     for number, finding in enumerate(by_impact(concern.findings), start=1):
@@ -364,7 +379,7 @@ def wrap_fact(prefix: str, value: str, width: int = WIDTH) -> list[str]:
 
 def text_findings(concern: ConcernReport, style: TextStyle, width: int = WIDTH) -> list[str]:
     """The terse list, as Django's check prints it: id, level, impact, message, hint."""
-    title = f"Findings ({count_summary(concern.findings)}"
+    title = f"Findings ({impact_summary(concern.findings)}"
     title += f", {concern.silenced} silenced)" if concern.silenced else ")"
     lines = heading(title, style, width)
     for finding in by_impact(concern.findings):
@@ -428,7 +443,7 @@ def markdown_fix_first(report: Report) -> list[str]:
     for concern, finding in shown:
         lines += markdown_item(concern, finding)
     if rest:
-        lines += ["", f"{len(rest)} more: {count_summary(finding for _, finding in rest)}.", ""]
+        lines += ["", f"{len(rest)} more: {impact_summary(finding for _, finding in rest)}.", ""]
         lines += [
             f"- {finding.impact_info.short}: `{finding.id}` {md_escape(cause(finding))}"
             for _, finding in rest

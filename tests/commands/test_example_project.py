@@ -74,20 +74,16 @@ class ExampleProjectTests(SimpleTestCase):
         self.assertLessEqual(max(len(line) for line in lines), 80)
         first = "\n".join(lines[:40])
         self.assertTrue(lines[0].startswith("Fix these first (5 of "))
-        # The example's planted problems of the first four impact classes, each in the first 40
-        # lines: no STATIC_ROOT, the ignored STATICFILES_STORAGE, nothing serving static files,
-        # runserver in the Procfile, gunicorn missing from requirements.txt; the rest are named too.
-        for check_id in (
-            "deploy_static.E001",
-            "deploy_static.W002",
-            "deploy_static.E003",
-            "deploy_wsgi.E002",
-            "deploy_checklist.E023",
-            "deploy_checklist.E001",
-            "deploy_checklist.W003",
-        ):
+        # The example's planted problems, each in the first 40 lines: no STATIC_ROOT, nothing serving
+        # static files, runserver in the Procfile (the first four impact classes), DEBUG read as a
+        # string and ALLOWED_HOSTS = ["*"] (hardening); the advice (the ignored STATICFILES_STORAGE,
+        # gunicorn not listed yet) is named further down.
+        for check_id in ("deploy_static.E001", "deploy_static.E003", "deploy_wsgi.E002", "deploy_checklist.E001", "deploy_checklist.W003"):
             with self.subTest(id=check_id):
                 self.assertIn(check_id, first)
+        for check_id in ("deploy_static.W002", "deploy_checklist.E023"):
+            with self.subTest(id=check_id):
+                self.assertIn(check_id, result.stdout)
         self.assertNotIn("What this is about", result.stdout)
         self.assertIn("Request path of this project", result.stdout)
         self.assertIn("5 items to fix first (above), of ", "\n".join(lines[-3:]))
