@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 from django.core.checks import CheckMessage
 
 from django_deploy_concepts.context import ProjectContext
+from django_deploy_concepts.plan import Plan
 from django_deploy_concepts.report import Explanation, Finding, Hop
 
 
@@ -33,7 +34,9 @@ class Concern:
     def collect_facts(self, context: ProjectContext) -> Any:
         raise NotImplementedError
 
-    def explain(self, facts: Any, findings: tuple[Finding, ...]) -> Explanation:
+    # ``deployment``: the run's plan (plan.for_context); None outside a run, where the concern uses
+    # plan.for_platform for its platform.
+    def explain(self, facts: Any, findings: tuple[Finding, ...], deployment: Plan | None = None) -> Explanation:
         raise NotImplementedError
 
     def hops(self, facts: Any) -> tuple[Hop, ...]:
