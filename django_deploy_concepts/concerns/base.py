@@ -7,14 +7,15 @@ an instance of which is its ``CONCERN``; concerns/__init__.py lists them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import dataclasses
+from collections.abc import Callable, Collection
 from typing import Any, ClassVar
 
 from django.core.checks import CheckMessage
 
 from django_deploy_concepts.context import ProjectContext
 from django_deploy_concepts.plan import Plan
-from django_deploy_concepts.report import Explanation, Finding, Hop
+from django_deploy_concepts.report import Explanation, Finding, Hop, Step
 
 
 class Concern:
@@ -44,3 +45,23 @@ class Concern:
 
     def __repr__(self) -> str:
         return f"<concern {self.NAME}>"
+
+
+@dataclasses.dataclass(frozen=True)
+class Fix:
+    """The steps that fix the messages ``ids``, defined next to the check that reports them.
+
+    Built when one of ``ids`` was found; with no ``ids``, built from the facts alone (``build``
+    returns no step when there is nothing to do).
+    """
+
+    ids: frozenset[str]
+    build: Callable[[Any, Plan], list[Step]]
+
+    def steps(self, facts: Any, found: Collection[str], deployment: Plan) -> list[Step]:
+        return self.build(facts, deployment) if not self.ids or not self.ids.isdisjoint(found) else []
+
+
+def fix_steps(fixes: tuple[Fix, ...], facts: Any, found: Collection[str], deployment: Plan) -> list[Step]:
+    """The steps of ``fixes``, in their order, for the messages ``found``."""
+    return [step for fix in fixes for step in fix.steps(facts, found, deployment)]

@@ -10,7 +10,7 @@ Docs: docs/checks/database.rst; Django: https://docs.djangoproject.com/en/stable
 from __future__ import annotations
 
 from django_deploy_concepts import plan
-from django_deploy_concepts.concerns.base import Concern
+from django_deploy_concepts.concerns.base import Concern, fix_steps
 from django_deploy_concepts.concerns.database import config, credentials, live, migrations, processes, sqlite, url
 from django_deploy_concepts.concerns.database.facts import Facts, Processes
 from django_deploy_concepts.context import ProjectContext
@@ -176,111 +176,25 @@ def found_facts(facts: Facts) -> list[Fact]:
     return found
 
 
+# The steps in the order the explanation shows them; each is defined next to the check it fixes.
+FIXES = (
+    url.FIX_DATABASE_URL,
+    config.FIX_DRIVER,
+    url.FIX_ENCODING,
+    url.FIX_SQLITE_PATH,
+    credentials.FIX_WRITTEN_PASSWORD,
+    sqlite.FIX_TRACKED,
+    sqlite.FIX_SAFE,
+    live.FIX_TLS,
+    migrations.FIX_MISSING,
+    migrations.FIX_RELEASE,
+    config.FIX_CONNECTIONS,
+    processes.FIX_SHARED_CACHE,
+)
+
+
 def explain_steps(facts: Facts, ids: set[str], deployment: Plan) -> list[Step]:
-    steps: list[Step] = []
-    if ids & {"deploy_database.E002", "deploy_database.W003", "deploy_database.E005", "deploy_database.W007"}:
-        platform = deployment.platform
-        where = platform.title if platform.name != "unknown" else "your platform"
-        steps.append(
-            Step(
-                "Read the database from DATABASE_URL, keeping sqlite for local development.",
-                f"Get a PostgreSQL database: on {where}, {platform.database_offering}. List dj-database-url and "
-                f"{deployment.database_driver or 'the driver'} in {deployment.requirements_file}, then in your settings "
-                "(without DATABASE_URL, as on your machine, the sqlite file is used):",
-                deployment.snippet("DATABASES"),
-                "python",
-            )
-        )
-    steps += [
-        Step(
-            f"Install the driver for {alias.engine}.",
-            "And add it to your requirements.",
-            f"python -m pip install '{alias.driver_package}'",
-            "shell",
-        )
-        for alias in facts.aliases
-        if alias.driver_available is False and alias.vendor != config.SQLITE
-    ]
-    if "deploy_database.E004" in ids:
-        steps.append(
-            Step(
-                "Fix DATABASE_URL: the scheme your platform documents, and the password percent-encoded.",
-                "This prints the encoded form of a password you type (nothing is echoed or stored):",
-                url.ENCODE_PASSWORD,
-                "shell",
-            )
-        )
-    if "deploy_database.E006" in ids:
-        steps.append(
-            Step(
-                "Give the sqlite URL an absolute path, or use a database server.",
-                "",
-                "DATABASE_URL=sqlite:////srv/data/db.sqlite3",
-                "shell",
-            )
-        )
-    if "deploy_database.W022" in ids:
-        steps.append(
-            Step(
-                "Read database passwords from the environment, then change the password that was in the code.",
-                "",
-                credentials.FROM_ENVIRONMENT,
-                "python",
-            )
-        )
-    for file in facts.sqlite_files:
-        if file.tracked_by_git:
-            steps.append(
-                Step(
-                    f"Stop committing {file.project_path}.",
-                    "It stays on your disk; git forgets it and ignores it from now on.",
-                    f"git rm --cached {file.project_path}\necho '{file.project_path}' >> .gitignore",
-                    "shell",
-                )
-            )
-    if any(not file.in_memory for file in facts.sqlite_files) and not facts.ephemeral_disk:
-        steps.append(
-            Step(
-                "If sqlite is a deliberate choice on a persistent disk, make it safe for several workers, and back it up.",
-                "These OPTIONS need Django 5.1+ (transaction_mode, init_command). Back up with sqlite's own command, "
-                "not by copying the file while the site writes to it:",
-                f"{sqlite.SAFE_OPTIONS}\n\n# {sqlite.BACKUP}",
-                "python",
-            )
-        )
-    if "deploy_database.W012" in ids:
-        steps.append(
-            Step("Require TLS to the database server.", "", "DATABASE_URL=postgres://user:password@host:5432/name?sslmode=require", "shell")
-        )
-    if "deploy_database.W014" in ids:
-        steps.append(
-            Step("Write the missing migrations and commit them.", "", "python manage.py makemigrations\ngit add */migrations/*.py", "shell")
-        )
-    title, detail, language = migrations.RELEASE_STEPS.get(facts.platform, migrations.GENERIC_RELEASE_STEP)
-    if deployment.platform_file.name == "Procfile" or facts.platform in ("render", "fly", "railway"):
-        title = f"In {deployment.platform_file.name} ({deployment.platform.release_step}):"
-        detail, language = deployment.platform_file.text.rstrip("\n"), deployment.platform_file.language
-    steps.append(
-        Step(
-            "Run migrations against the production database in a release step, before the new code serves requests.",
-            title,
-            detail,
-            language,
-        )
-    )
-    if ids & {"deploy_database.I016", "deploy_database.W017", "deploy_database.E018", "deploy_database.E019"}:
-        steps.append(
-            Step(
-                "Choose how connections live: kept per worker with health checks, or a pool (PostgreSQL, Django 5.1+).",
-                "One or the other, not both: DATABASES as below keeps them (conn_max_age, conn_health_checks); a pool "
-                'replaces that with OPTIONS {"pool": True}, after it:',
-                f"{deployment.snippet('DATABASES')}\n\n# or, instead of keeping them:\n{config.POOL_SNIPPET}",
-                "python",
-            )
-        )
-    if ids & {"deploy_database.W020", "deploy_database.W021"}:
-        steps.append(Step("Share the cache and sessions between workers.", "", processes.SHARED_CACHE, "python"))
-    return steps
+    return fix_steps(FIXES, facts, ids, deployment)
 
 
 def explain(facts: Facts, findings: tuple[Finding, ...], deployment: Plan | None = None) -> Explanation:

@@ -13,8 +13,11 @@ from typing import Any
 from django.core.checks import CheckMessage, Error, Info, Warning
 
 from django_deploy_concepts import masking
+from django_deploy_concepts.concerns.base import Fix
 from django_deploy_concepts.concerns.database.facts import Alias, Facts, Option
 from django_deploy_concepts.helpers import as_text
+from django_deploy_concepts.plan import Plan
+from django_deploy_concepts.report import Step
 
 # Django's "no database configured" engine, and the prefix it treats the same way.
 MISSING_ENGINES = frozenset({"", "django.db.backends.", "django.db.backends.dummy"})
@@ -309,3 +312,37 @@ DATABASES["default"]["OPTIONS"] = {"pool": True}  # needs psycopg[pool]; Django 
 
 PERSISTENT_SNIPPET = """DATABASES["default"]["CONN_MAX_AGE"] = 600
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True"""
+
+
+# Steps --------------------------------------------------------------------------------------------
+
+
+def driver_steps(facts: Facts, deployment: Plan) -> list[Step]:
+    return [
+        Step(
+            f"Install the driver for {alias.engine}.",
+            "And add it to your requirements.",
+            f"python -m pip install '{alias.driver_package}'",
+            "shell",
+        )
+        for alias in facts.aliases
+        if alias.driver_available is False and alias.vendor != SQLITE
+    ]
+
+
+def connections_step(facts: Facts, deployment: Plan) -> list[Step]:
+    return [
+        Step(
+            "Choose how connections live: kept per worker with health checks, or a pool (PostgreSQL, Django 5.1+).",
+            "One or the other, not both: DATABASES as below keeps them (conn_max_age, conn_health_checks); a pool "
+            'replaces that with OPTIONS {"pool": True}, after it:',
+            f"{deployment.snippet('DATABASES')}\n\n# or, instead of keeping them:\n{POOL_SNIPPET}",
+            "python",
+        )
+    ]
+
+
+FIX_DRIVER = Fix(frozenset(), driver_steps)
+FIX_CONNECTIONS = Fix(
+    frozenset({"deploy_database.I016", "deploy_database.W017", "deploy_database.E018", "deploy_database.E019"}), connections_step
+)

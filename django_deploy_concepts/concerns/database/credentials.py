@@ -12,8 +12,11 @@ from pathlib import Path
 from django.core.checks import CheckMessage, Warning
 
 from django_deploy_concepts import masking
+from django_deploy_concepts.concerns.base import Fix
 from django_deploy_concepts.concerns.database.facts import Facts, WrittenCredential
 from django_deploy_concepts.concerns.database.url import SCHEME
+from django_deploy_concepts.plan import Plan
+from django_deploy_concepts.report import Step
 
 PASSWORD_KEY = "PASSWORD"
 LITERAL_PASSWORD = "a literal PASSWORD"
@@ -120,3 +123,20 @@ FROM_ENVIRONMENT = """import os
 DATABASES["default"]["PASSWORD"] = os.environ.get("DATABASE_PASSWORD", "")
 # or the whole connection at once:
 # DATABASES = {"default": dj_database_url.config(conn_max_age=600, conn_health_checks=True)}"""
+
+
+# Steps --------------------------------------------------------------------------------------------
+
+
+def from_environment_step(facts: Facts, deployment: Plan) -> list[Step]:
+    return [
+        Step(
+            "Read database passwords from the environment, then change the password that was in the code.",
+            "",
+            FROM_ENVIRONMENT,
+            "python",
+        )
+    ]
+
+
+FIX_WRITTEN_PASSWORD = Fix(frozenset({"deploy_database.W022"}), from_environment_step)

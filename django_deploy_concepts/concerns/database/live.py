@@ -24,9 +24,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from django.core.checks import CheckMessage, Error, Warning
 
 from django_deploy_concepts import masking
+from django_deploy_concepts.concerns.base import Fix
 from django_deploy_concepts.concerns.database import migrations
 from django_deploy_concepts.concerns.database.config import POSTGRESQL, SQLITE
 from django_deploy_concepts.concerns.database.facts import Alias, Facts, Inspection, Probe, SqliteFile
+from django_deploy_concepts.plan import Plan
+from django_deploy_concepts.report import Step
 
 if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
@@ -362,3 +365,15 @@ def describe_migrations(probe: Probe) -> str:
     if not probe.unapplied:
         return "all applied"
     return f"{len(probe.unapplied)} to apply: {migrations.listed(probe.unapplied)}"
+
+
+# Steps --------------------------------------------------------------------------------------------
+
+
+def tls_step(facts: Facts, deployment: Plan) -> list[Step]:
+    return [
+        Step("Require TLS to the database server.", "", "DATABASE_URL=postgres://user:password@host:5432/name?sslmode=require", "shell")
+    ]
+
+
+FIX_TLS = Fix(frozenset({"deploy_database.W012"}), tls_step)

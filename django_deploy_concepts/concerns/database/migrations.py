@@ -11,7 +11,10 @@ from typing import TYPE_CHECKING
 
 from django.core.checks import CheckMessage, Error, Warning
 
+from django_deploy_concepts.concerns.base import Fix
 from django_deploy_concepts.concerns.database.facts import Conflict, Facts, Migrations, ModelChange, Probe
+from django_deploy_concepts.plan import Plan
+from django_deploy_concepts.report import Step
 
 if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
@@ -200,3 +203,31 @@ GENERIC_RELEASE_STEP = (
     "python manage.py migrate --noinput",
     "shell",
 )
+
+
+# Steps --------------------------------------------------------------------------------------------
+
+
+def makemigrations_step(facts: Facts, deployment: Plan) -> list[Step]:
+    return [
+        Step("Write the missing migrations and commit them.", "", "python manage.py makemigrations\ngit add */migrations/*.py", "shell")
+    ]
+
+
+def release_step(facts: Facts, deployment: Plan) -> list[Step]:
+    title, detail, language = RELEASE_STEPS.get(facts.platform, GENERIC_RELEASE_STEP)
+    if deployment.platform_file.name == "Procfile" or facts.platform in ("render", "fly", "railway"):
+        title = f"In {deployment.platform_file.name} ({deployment.platform.release_step}):"
+        detail, language = deployment.platform_file.text.rstrip("\n"), deployment.platform_file.language
+    return [
+        Step(
+            "Run migrations against the production database in a release step, before the new code serves requests.",
+            title,
+            detail,
+            language,
+        )
+    ]
+
+
+FIX_MISSING = Fix(frozenset({"deploy_database.W014"}), makemigrations_step)
+FIX_RELEASE = Fix(frozenset(), release_step)

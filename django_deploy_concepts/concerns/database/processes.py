@@ -11,9 +11,12 @@ from typing import Any
 
 from django.core.checks import CheckMessage, Warning
 
+from django_deploy_concepts.concerns.base import Fix
 from django_deploy_concepts.concerns.database.facts import Caches, Facts, Workers
 from django_deploy_concepts.concerns.wsgi.start_commands import project_start_commands
 from django_deploy_concepts.context import ProjectContext
+from django_deploy_concepts.plan import Plan
+from django_deploy_concepts.report import Step
 
 LOCMEM = "django.core.cache.backends.locmem.LocMemCache"
 CACHE_SESSIONS = "django.contrib.sessions.backends.cache"
@@ -148,3 +151,13 @@ def describe(workers: Workers) -> str:
         return "unknown (no gunicorn, uWSGI or waitress start command found)"
     threads = f" x {workers.threads} threads" if workers.threads and workers.threads > 1 else ""
     return f"{workers.processes} process{'es' if workers.processes != 1 else ''}{threads} ({workers.source})"
+
+
+# Steps --------------------------------------------------------------------------------------------
+
+
+def shared_cache_step(facts: Facts, deployment: Plan) -> list[Step]:
+    return [Step("Share the cache and sessions between workers.", "", SHARED_CACHE, "python")]
+
+
+FIX_SHARED_CACHE = Fix(frozenset({"deploy_database.W020", "deploy_database.W021"}), shared_cache_step)

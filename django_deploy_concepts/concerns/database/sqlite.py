@@ -14,9 +14,12 @@ from typing import Any
 from django.core.checks import CheckMessage, Error, Warning
 
 from django_deploy_concepts import vcs
+from django_deploy_concepts.concerns.base import Fix
 from django_deploy_concepts.concerns.database.config import SQLITE
 from django_deploy_concepts.concerns.database.facts import Facts, SqliteFile
 from django_deploy_concepts.context import ProjectContext
+from django_deploy_concepts.plan import Plan
+from django_deploy_concepts.report import Step
 
 WAL = re.compile(r"journal_mode\s*=\s*'?wal", re.IGNORECASE)
 HEADER = b"SQLite format 3\x00"
@@ -234,3 +237,37 @@ def describe(file: SqliteFile) -> str:
         state += f" ({file.journal_mode})"
     tracked = {True: ", committed to git", False: ", not in git", None: ""}[file.tracked_by_git]
     return f"{where}, {state}{tracked}"
+
+
+# Steps --------------------------------------------------------------------------------------------
+
+
+def untrack_steps(facts: Facts, deployment: Plan) -> list[Step]:
+    return [
+        Step(
+            f"Stop committing {file.project_path}.",
+            "It stays on your disk; git forgets it and ignores it from now on.",
+            f"git rm --cached {file.project_path}\necho '{file.project_path}' >> .gitignore",
+            "shell",
+        )
+        for file in facts.sqlite_files
+        if file.tracked_by_git
+    ]
+
+
+def safe_sqlite_steps(facts: Facts, deployment: Plan) -> list[Step]:
+    if not any(not file.in_memory for file in facts.sqlite_files) or facts.ephemeral_disk:
+        return []
+    return [
+        Step(
+            "If sqlite is a deliberate choice on a persistent disk, make it safe for several workers, and back it up.",
+            "These OPTIONS need Django 5.1+ (transaction_mode, init_command). Back up with sqlite's own command, "
+            "not by copying the file while the site writes to it:",
+            f"{SAFE_OPTIONS}\n\n# {BACKUP}",
+            "python",
+        )
+    ]
+
+
+FIX_TRACKED = Fix(frozenset(), untrack_steps)
+FIX_SAFE = Fix(frozenset(), safe_sqlite_steps)

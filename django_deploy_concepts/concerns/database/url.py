@@ -15,7 +15,10 @@ from typing import Any
 from django.core.checks import CheckMessage, Error, Warning
 
 from django_deploy_concepts import masking
+from django_deploy_concepts.concerns.base import Fix
 from django_deploy_concepts.concerns.database.facts import Alias, DatabaseUrl, Facts
+from django_deploy_concepts.plan import Plan
+from django_deploy_concepts.report import Step
 
 VARIABLE = "DATABASE_URL"
 SQLITE_ENGINE = "django.db.backends.sqlite3"
@@ -197,3 +200,47 @@ def settings_snippet(base_dir_default: bool) -> str:
 
 
 ENCODE_PASSWORD = "python -c \"import getpass, urllib.parse; print(urllib.parse.quote(getpass.getpass(), safe=''))\""
+
+
+# Steps --------------------------------------------------------------------------------------------
+
+
+def database_url_step(facts: Facts, deployment: Plan) -> list[Step]:
+    platform = deployment.platform
+    where = platform.title if platform.name != "unknown" else "your platform"
+    return [
+        Step(
+            "Read the database from DATABASE_URL, keeping sqlite for local development.",
+            f"Get a PostgreSQL database: on {where}, {platform.database_offering}. List dj-database-url and "
+            f"{deployment.database_driver or 'the driver'} in {deployment.requirements_file}, then in your settings "
+            "(without DATABASE_URL, as on your machine, the sqlite file is used):",
+            deployment.snippet("DATABASES"),
+            "python",
+        )
+    ]
+
+
+def encode_password_step(facts: Facts, deployment: Plan) -> list[Step]:
+    return [
+        Step(
+            "Fix DATABASE_URL: the scheme your platform documents, and the password percent-encoded.",
+            "This prints the encoded form of a password you type (nothing is echoed or stored):",
+            ENCODE_PASSWORD,
+            "shell",
+        )
+    ]
+
+
+def absolute_sqlite_step(facts: Facts, deployment: Plan) -> list[Step]:
+    return [
+        Step("Give the sqlite URL an absolute path, or use a database server.", "", "DATABASE_URL=sqlite:////srv/data/db.sqlite3", "shell")
+    ]
+
+
+# A database server read from DATABASE_URL fixes sqlite on an ephemeral disk (E002, W007), a URL that
+# is not used (W003) and a missing database (E005).
+FIX_DATABASE_URL = Fix(
+    frozenset({"deploy_database.E002", "deploy_database.W003", "deploy_database.E005", "deploy_database.W007"}), database_url_step
+)
+FIX_ENCODING = Fix(frozenset({"deploy_database.E004"}), encode_password_step)
+FIX_SQLITE_PATH = Fix(frozenset({"deploy_database.E006"}), absolute_sqlite_step)
