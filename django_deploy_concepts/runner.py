@@ -45,11 +45,8 @@ def prepare(context: ProjectContext, concerns: Iterable[Concern]) -> None:
     """Let each concern start, at the start of a run, slow work that runs outside this process
     (the WSGI concern's gunicorn checks) while the others collect."""
     for concern in concerns:
-        start = getattr(concern, "prepare", None)
-        if start is None:
-            continue
         try:
-            start(context)
+            concern.prepare(context)
         except Exception:  # noqa: BLE001 - collecting the concern's facts meets the failure again and reports it
             continue
 

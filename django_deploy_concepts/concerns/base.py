@@ -32,6 +32,9 @@ class Concern:
     # Pure functions of the facts, in the order their messages are reported.
     CHECKS: ClassVar[tuple[Callable[[Any], list[CheckMessage]], ...]] = ()
 
+    def prepare(self, context: ProjectContext) -> None:
+        """At the start of a run, start slow work that runs outside this process while the others collect."""
+
     def collect_facts(self, context: ProjectContext) -> Any:
         raise NotImplementedError
 

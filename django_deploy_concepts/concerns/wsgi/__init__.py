@@ -247,6 +247,9 @@ class WsgiConcern(Concern):
     DJANGO_CHECKS, DJANGO_CHECK_TAGS, CHECKS = DJANGO_CHECKS, DJANGO_CHECK_TAGS, CHECKS
 
     # Looked up when called, so the module's functions stay the one place to change (or patch).
+    def prepare(self, context: ProjectContext) -> None:
+        prepare(context)
+
     def collect_facts(self, context: ProjectContext) -> Facts:
         return collect_facts(context)
 
