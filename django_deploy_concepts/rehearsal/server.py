@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from django_deploy_concepts.concerns.webserver import configs
 from django_deploy_concepts.concerns.webserver.media import url_path
@@ -316,3 +317,156 @@ http {{
 def body_limit_mib(site: str) -> int | None:
     match = re.search(r"client_max_body_size\s+(\d+)m;", site)
     return int(match[1]) if match else None
+
+
+# Apache and Caddy -----------------------------------------------------------------------------------
+
+# What the emitted Apache site needs (mod_proxy as a reverse proxy, not mod_wsgi), plus TLS.
+APACHE_MODULES = ("mpm_event", "authz_core", "alias", "headers", "filter", "deflate", "proxy", "proxy_http", "mime", "ssl")
+APACHE_MODULE_DIRS = ("/usr/lib/apache2/modules", "/usr/lib64/httpd/modules", "/usr/lib/httpd/modules", "/usr/libexec/apache2")
+
+
+def apache_executable() -> str | None:
+    for name in ("apache2", "httpd"):
+        found = shutil.which(name) or shutil.which(name, path="/usr/sbin:/usr/local/sbin")
+        if found:
+            return found
+    return None
+
+
+def apache_module_dir() -> Path | None:
+    return next((Path(path) for path in APACHE_MODULE_DIRS if (Path(path) / "mod_proxy_http.so").is_file()), None)
+
+
+def caddy_executable() -> str | None:
+    return shutil.which("caddy") or shutil.which("caddy", path="/usr/bin:/usr/local/bin")
+
+
+def rehearsal_facts(context: ProjectContext, workspace: Workspace) -> Any:
+    """The web server facts with STATIC_ROOT and MEDIA_ROOT moved to the rehearsal's copies."""
+    facts = context.facts_for("webserver")
+    serving = dataclasses.replace(facts.serving, static_root=str(workspace.static_root) if workspace.static_root else None)
+    media = dataclasses.replace(facts.media, media_root=str(workspace.media_root) if workspace.media_root else facts.media.media_root)
+    return dataclasses.replace(facts, serving=serving, media=media)
+
+
+def apache_site(
+    context: ProjectContext, workspace: Workspace, upstream_port: int, listen_port: int, certificate: tuple[Path, Path] | None
+) -> tuple[str, list[str]]:
+    """The site ``explain_webserver --emit apache`` writes, on a loopback port with the rehearsal's
+    copies, with TLS on it (as ``certbot --apache`` adds it) where a throwaway certificate is given."""
+    upstream = configs.Upstream(socket=None, address=f"127.0.0.1:{upstream_port}")
+    listen = f"127.0.0.1:{listen_port}"
+    (site,) = configs.render(rehearsal_facts(context, workspace), "apache", upstream=upstream, listen=listen)
+    text = site.text
+    notes = ["Apache runs the configuration explain_webserver --emit apache writes, on loopback ports, with the rehearsal's copies."]
+    opening = f"<VirtualHost {listen}>"
+    if certificate is not None and opening in text:
+        cert, key = (configs.quoted(str(path)) for path in certificate)
+        text = text.replace(opening, f"{opening}\n    SSLEngine on\n    SSLCertificateFile {cert}\n    SSLCertificateKeyFile {key}", 1)
+        notes.append("Apache ends TLS with a throwaway self-signed certificate, as certbot would set it up with a real one.")
+    elif "X-Forwarded-Proto expr=%{REQUEST_SCHEME}" in text:
+        text = text.replace("X-Forwarded-Proto expr=%{REQUEST_SCHEME}", "X-Forwarded-Proto https")
+        notes.append("TLS is not rehearsed (openssl is missing): Apache passes X-Forwarded-Proto https, as it does once HTTPS is set up.")
+    return text, notes
+
+
+def apache_main(workspace: Workspace, site: Path, port: int, module_dir: Path) -> Path:
+    directory = workspace.root / "apache"
+    directory.mkdir(exist_ok=True)
+    modules = "\n".join(f"LoadModule {name}_module {module_dir}/mod_{name}.so" for name in APACHE_MODULES)
+    mime = "TypesConfig /etc/mime.types" if Path("/etc/mime.types").exists() else ""
+    main = directory / "httpd.conf"
+    main.write_text(
+        f"ServerRoot {directory}\nServerName localhost\nDefaultRuntimeDir {directory}\nPidFile {directory}/httpd.pid\n"
+        f"ErrorLog {workspace.log('apache-error')}\nLogLevel warn\nListen 127.0.0.1:{port}\n{modules}\n{mime}\nInclude {site}\n",
+        encoding="utf-8",
+    )
+    return main
+
+
+def open_to_workers(workspace: Workspace) -> bool:
+    """As root, Apache's workers run as another user: let them reach the static and media copies
+    (the temporary directory traversable, those two trees readable), everything else private.
+    False when nothing needed changing (not root)."""
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return False
+    public = {path for path in (workspace.static_root, workspace.media_root) if path is not None}
+    for entry in workspace.root.iterdir():
+        if entry not in public and not entry.is_symlink():
+            entry.chmod(0o700 if entry.is_dir() else 0o600)
+    workspace.root.chmod(0o711)
+    for tree in public:
+        for directory, _, names in os.walk(tree):
+            Path(directory).chmod(0o755)
+            for name in names:
+                path = Path(directory) / name
+                if not path.is_symlink():
+                    path.chmod(path.stat().st_mode | 0o444)
+    return True
+
+
+def caddy_file(
+    context: ProjectContext, workspace: Workspace, upstream_port: int, https_port: int, http_port: int, host: str
+) -> tuple[str, list[str]]:
+    """The Caddyfile ``explain_webserver --emit caddy`` writes, its site block unchanged but for the
+    copies' paths, under global options that keep Caddy on loopback ports, with certificates from
+    its own local authority (no ACME, nothing leaves the machine), no admin endpoint, state in the
+    temporary directory."""
+    upstream = configs.Upstream(socket=None, address=f"127.0.0.1:{upstream_port}")
+    (site,) = configs.render(rehearsal_facts(context, workspace), "caddy", upstream=upstream)
+    state = workspace.root / "caddy"
+    options = (
+        "{\n\tadmin off\n\tlocal_certs\n\tskip_install_trust\n\tdefault_bind 127.0.0.1\n"
+        f"\thttp_port {http_port}\n\thttps_port {https_port}\n\tdefault_sni {host}\n"
+        f"\tstorage file_system {configs.quoted(str(state / 'data'))}\n}}\n\n"
+    )
+    notes = [
+        "Caddy runs the Caddyfile explain_webserver --emit caddy writes, on loopback ports, with the rehearsal's copies; "
+        "its certificate comes from Caddy's own local authority (local_certs), not from Let's Encrypt."
+    ]
+    return options + site.text, notes
+
+
+def caddy_environ(workspace: Workspace) -> dict[str, str]:
+    state = workspace.root / "caddy"
+    state.mkdir(exist_ok=True)
+    return {**workspace.environ, "HOME": str(state), "XDG_DATA_HOME": str(state), "XDG_CONFIG_HOME": str(state)}
+
+
+def wait_tls(process: subprocess.Popen[bytes], port: int, deadline: float) -> bool:
+    """True once a TLS handshake on the port succeeds (Caddy issues its certificate after it listens)."""
+    import ssl
+
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            return False
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as sock, context.wrap_socket(sock):
+                return True
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
+def error_lines(text: str) -> list[str]:
+    """The lines of a web server's log that report an error: nginx's [error], Apache's [proxy:error],
+    Caddy's JSON "level":"error"."""
+    markers = ("[error]", "[crit]", "[emerg]", ":error]", ":crit]", ":emerg]", '"level":"error"', '"level":"fatal"')
+    return [line.strip() for line in text.splitlines() if any(marker in line for marker in markers)]
+
+
+def body_limit_text(site: str) -> str | None:
+    """The request body limit a generated site sets, as it writes it."""
+    for pattern, unit in (
+        (r"client_max_body_size\s+(\d+)m;", "m"),
+        (r"LimitRequestBody\s+(\d+)", " bytes"),
+        (r"max_size\s+(\d+)MiB", "MiB"),
+    ):
+        match = re.search(pattern, site)
+        if match:
+            return f"{match[1]}{unit}"
+    return None

@@ -213,7 +213,7 @@ class UploadLimitTests(SimpleTestCase):
     def test_a_body_that_reaches_django_is_not(self) -> None:
         rehearser = self.rehearse_upload(403)
         self.assertEqual(rehearser.failures, [])
-        self.assertEqual(rehearser.worked, ["upload size: a 1024 KiB body passes nginx (Django answered 403)"])
+        self.assertEqual(rehearser.worked, ["upload size: a 1024 KiB body passes nginx (answered 403)"])
 
 
 def sample() -> Rehearsal:
