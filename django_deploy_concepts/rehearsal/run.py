@@ -191,6 +191,7 @@ class Rehearser:
         self.gunicorn_log: LogReader | None = None
         self.front_log: LogReader | None = None
         self.server_stopped = False
+        self.platform_build = build.PlatformBuild((), ())
         # The web server in front ends TLS itself (a throwaway certificate, Caddy's local authority).
         self.front_tls = False
 
@@ -246,6 +247,8 @@ class Rehearser:
             with self.stage("build") as outcome:
                 workspace = build.prepare(self.context, root)
                 self.notes += workspace.notes
+                self.platform_build = build.platform_build(self.context)
+                self.note_platform_build()
                 urls = self.processes.start(
                     [sys.executable, "-m", "django_deploy_concepts.rehearsal.list_urls"],
                     cwd=self.context.base_dir,
@@ -253,6 +256,9 @@ class Rehearser:
                     log=workspace.log("urls"),
                     stdout=root / "urls.json",
                 )
+                compile_where = self.platform_build.where("compilescss")
+                if compile_where:
+                    self.build_step(workspace, "compilescss", compile_where)
                 collect = self.start_collectstatic(workspace)
                 collect_started = time.monotonic()
                 migrate = self.start_migrate(workspace)
@@ -270,7 +276,7 @@ class Rehearser:
             if collect is not None:
                 with self.stage("collectstatic", collect_started) as outcome:
                     self.finish_collectstatic(workspace, collect, outcome)
-            if build.compresses_offline(self.context):
+            if build.compresses_offline(self.context) or self.platform_build.where("compress"):
                 with self.stage("compress") as outcome:
                     self.compress(workspace, outcome)
             if migrate is not None:
@@ -307,6 +313,27 @@ class Rehearser:
 
     # Build -------------------------------------------------------------------------------------------
 
+    def note_platform_build(self) -> None:
+        rehearsed = self.platform_build.safe
+        if rehearsed:
+            shown = ", ".join(f"{name} ({where})" for name, where in rehearsed)
+            self.notes.append(f"The build steps production runs that are known to be safe are rehearsed: {shown}.")
+        if self.platform_build.not_run:
+            self.notes.append(f"Build steps not run (not known to be safe): {'; '.join(self.platform_build.not_run)}.")
+
+    def build_step(self, workspace: build.Workspace, command: str, where: str) -> None:
+        """Run a management command as the platform's build does, before collectstatic."""
+        argv = build.manage_command(workspace, command)
+        process = self.processes.start(argv, cwd=self.context.base_dir, environ=workspace.environ, log=workspace.log(command))
+        status = self.processes.wait(process, self.bound(BUILD_SECONDS, command))
+        if status is None:
+            raise OutOfTime(command)
+        if status != 0:
+            error = build.error_line(workspace.log(command).read_text(encoding="utf-8", errors="replace"))
+            self.fail(messages.e018(command, where, error), error=error)
+        else:
+            self.worked.append(f"{command} ({where})")
+
     def start_collectstatic(self, workspace: build.Workspace) -> Any:
         local, backend = build.static_storage_is_local(self.context)
         if not local:
@@ -332,9 +359,9 @@ class Rehearser:
     def start_migrate(self, workspace: build.Workspace) -> tuple[str, Any] | None:
         """Run migrate on the sqlite copies where the start or release command runs it, as production does."""
         command = next((command for command in project_start_commands(self.context).commands if command.runs_migrate), None)
-        if command is None:
+        where = f"{command.file} line {command.line}" if command is not None else self.platform_build.where("migrate")
+        if where is None:
             return None
-        where = f"{command.file} line {command.line}"
         if workspace.read_only_aliases:
             self.notes.append(
                 f"{where} runs migrate; the rehearsal cannot, on the read-only database {', '.join(workspace.read_only_aliases)}: "
