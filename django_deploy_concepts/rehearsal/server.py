@@ -529,7 +529,22 @@ def caddy_file(
         "Caddy runs the Caddyfile explain_webserver --emit caddy writes, on loopback ports, with the rehearsal's copies; "
         "its certificate comes from Caddy's own local authority (local_certs), not from Let's Encrypt."
     ]
+    addresses = caddy_addresses(site.text)
+    if addresses and host not in addresses:
+        notes.append(
+            f"The Caddyfile's site block answers for {', '.join(addresses)}, not for {host}: Caddy answers requests for {host} "
+            "with an empty page, here as in production (its address comes from ALLOWED_HOSTS)."
+        )
     return options + site.text, notes
+
+
+def caddy_addresses(text: str) -> list[str]:
+    """The addresses of the first site block of a Caddyfile (``a.example, b.example {``)."""
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.endswith("{") and stripped != "{" and not stripped.startswith("#") and not line.startswith((" ", "\t")):
+            return [address.strip() for address in stripped[:-1].split(",") if address.strip()]
+    return []
 
 
 def caddy_environ(workspace: Workspace) -> dict[str, str]:

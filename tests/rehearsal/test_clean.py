@@ -168,3 +168,5 @@ class CleanCaddyTests(WebServerInFront, RehearsalTestCase):
 
     def test_caddy_certificate_comes_from_its_local_authority(self) -> None:
         self.assertTrue(any("local_certs" in note for note in self.data["notes"]), self.data["notes"])
+        # Its site block answers for the host the requests carry.
+        self.assertFalse([note for note in self.data["notes"] if "site block answers for" in note])

@@ -17,7 +17,7 @@ from django_deploy_concepts.rehearsal.list_urls import route_text
 from django_deploy_concepts.rehearsal.render import render
 from django_deploy_concepts.rehearsal.result import NOT_PREDICTED, Failure, Rehearsal, Stage
 from django_deploy_concepts.rehearsal.run import Options, Rehearser, choose_host, choose_topology, log_records, logged_error
-from django_deploy_concepts.rehearsal.server import config_option, split_gunicorn_words, without_daemon
+from django_deploy_concepts.rehearsal.server import caddy_addresses, config_option, split_gunicorn_words, without_daemon
 from django_deploy_concepts.rehearsal.visit import Front, parse_page, same_host_path, stylesheet_references
 from django_deploy_concepts.target import Target
 
@@ -55,6 +55,18 @@ class GunicornWordsTests(SimpleTestCase):
         for value, expected in rows:
             with self.subTest(value=value):
                 self.assertEqual(without_daemon(value), expected)
+
+
+class CaddyAddressesTests(SimpleTestCase):
+    def test_the_site_blocks_addresses(self) -> None:
+        rows = [
+            ("# a comment {\n\nshop.example.com {\n\tencode gzip\n}\n", ["shop.example.com"]),
+            ("shop.example.com, www.shop.example.com {\n\thandle {\n\t}\n}\n", ["shop.example.com", "www.shop.example.com"]),
+            ("# nothing\n", []),
+        ]
+        for text, expected in rows:
+            with self.subTest(text=text):
+                self.assertEqual(caddy_addresses(text), expected)
 
 
 class RouteTextTests(SimpleTestCase):
