@@ -433,6 +433,9 @@ class Rehearser:
         boot_seconds = self.bound(BOOT_SECONDS, "starting gunicorn")
         if not server.wait_listening(self.gunicorn, port, time.monotonic() + boot_seconds):
             silent = self.gunicorn.poll() is None
+            if silent and boot_seconds < BOOT_SECONDS and self.remaining() <= 0:
+                # The rehearsal's own time limit cut the wait short: that is no boot failure of the project.
+                raise OutOfTime("starting gunicorn")
             self.server_did_not_start(outcome, f"nothing listened on 127.0.0.1:{port} within {boot_seconds:g} seconds" if silent else None)
             return None
         outcome["outcome"], outcome["ok"] = plan.shown, True
