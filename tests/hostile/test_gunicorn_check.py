@@ -10,6 +10,7 @@ from tests.hostile.support import PromiseTestCase, hostile_project, silent_serve
 from tests.utils import require_executable
 
 PROCFILE = "web: gunicorn hostile.wsgi --bind 0.0.0.0:$PORT\n"
+LOADING = "loading the application"
 COMMAND = "`gunicorn --check-config hostile.wsgi --bind 0.0.0.0:$PORT` (Procfile line 1)"
 # Connects to the silent server at import, then waits for an answer that never comes.
 CONNECTS = """\
@@ -65,18 +66,16 @@ class GunicornCheckRefusalTests(PromiseTestCase):
         require_executable("gunicorn", str(Path(sys.executable).parent))
 
     def test_offline_the_check_connects_nowhere_and_says_it_was_not_verified(self) -> None:
+        # One I017 each time: gunicorn's check says it only when loading WSGI_APPLICATION does not say the same.
         rows = [
-            ("wsgi.py connects", {"hostile/wsgi.py": CONNECTS}, "", "loading the application", "network connection to ('127.0.0.1', {port})"),
-            (
-                "gunicorn.conf.py connects",
-                {"gunicorn.conf.py": CONFIG_CONNECTS},
-                "",
-                "reading its configuration",
-                "network connection to ('127.0.0.1', {port})",
-            ),
-            ("wsgi.py warms the database", {"hostile/wsgi.py": WARMS_CONNECTION}, POSTGRES_ON, "loading the application", "database 'default'"),
-        ]
-        for name, files, settings_extra, while_doing, refused in rows:
+            ("wsgi.py connects", {"hostile/wsgi.py": CONNECTS}, "", LOADING, "network connection to ('127.0.0.1', {port})",
+             "WSGI_APPLICATION was not verified: it opens a connection while loading ({refused}), which this run may not open."),
+            ("gunicorn.conf.py connects", {"gunicorn.conf.py": CONFIG_CONNECTS}, "", "reading its configuration",
+             "network connection to ('127.0.0.1', {port})", COMMAND + " was {error}."),
+            ("wsgi.py warms the database", {"hostile/wsgi.py": WARMS_CONNECTION}, POSTGRES_ON, LOADING, "database 'default'",
+             "WSGI_APPLICATION was not verified: it opens a connection while loading ({refused}), which this run may not open."),
+        ]  # fmt: skip
+        for name, files, settings_extra, while_doing, refused, i017 in rows:
             with (
                 self.subTest(name),
                 silent_server() as server,
@@ -89,18 +88,23 @@ class GunicornCheckRefusalTests(PromiseTestCase):
                     project, "--offline", "--timeout", "2", commands=("explain_wsgi",), formats=("json",), secrets=["planted-pw-9c1d3e"]
                 )
                 self.assertEqual(server.accepted, [], "the check connected with --offline")
-                error = f"not verified: it opens a connection while {while_doing} ({refused.format(port=server.port)}), which this run may not open"
+                refused = refused.format(port=server.port)
+                error = f"not verified: it opens a connection while {while_doing} ({refused}), which this run may not open"
                 check = gunicorn_check(outputs["explain_wsgi json"])
                 self.assertEqual((check["loads"], check["stage"], check["error"]), (None, "refused", error))
                 found = findings(outputs["explain_wsgi json"])
-                self.assertIn(("deploy_wsgi.I017", f"{COMMAND} was {error}."), found)
+                message = i017.format(refused=refused, error=error)
+                self.assertEqual([text for check_id, text in found if check_id == "deploy_wsgi.I017"], [message])
                 self.assertFalse({"deploy_wsgi.E005", "deploy_wsgi.E009"} & {check_id for check_id, _ in found})
                 # check --deploy without --database opens no connection either.
-                self.assertIn(f"{COMMAND} was {error}.", outputs["check --deploy"])
+                self.assertIn(message, outputs["check --deploy"])
                 self.assertNotIn("deploy_wsgi.E009", outputs["check --deploy"])
 
     def test_allowed_to_connect_the_check_connects_bounded_as_before(self) -> None:
-        with silent_server() as server, hostile_project({"Procfile": PROCFILE, "hostile/wsgi.py": CONNECTS.format(port=server.port)}) as project:
+        with (
+            silent_server() as server,
+            hostile_project({"Procfile": PROCFILE, "hostile/wsgi.py": CONNECTS.format(port=server.port)}) as project,
+        ):
             result = self.run_command(project, "explain_wsgi", "--format", "json", "--timeout", "1", "--database", "default")
             # The application's loading and gunicorn's check each connected once.
             self.assertEqual(len(server.accepted), 2)

@@ -29,7 +29,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from django.core.checks import CheckMessage, Error, Info
+from django.core.checks import CheckMessage, Error
 
 from django_deploy_concepts import masking
 from django_deploy_concepts.concerns.wsgi import commands
@@ -51,6 +51,9 @@ PORT_SENTINEL = "50437"
 PRINTED_SETTING = re.compile(r"^(?P<name>[a-z_]+)\s+= (?P<value>.*)$")
 # The sandbox's own alarm rings after ours: a timeout is always seen as one here.
 CHILD_MARGIN_SECONDS = 2.0
+# A check stopped by a connection this run refused (stage "refused") says so in its error.
+NOT_VERIFIED = "not verified: "
+LOADING = "loading the application"
 EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Warning)\b.*")
 
 
@@ -350,11 +353,16 @@ def run_check(planned: PlannedCheck, secrets: frozenset[str]) -> GunicornCheck:
     refused = [str(entry) for entry in result.get("refused") or () if entry]
     if refused and verdict.loads is False:
         # It failed because a connection was refused: whether it loads otherwise is not known.
-        while_doing = "loading the application" if verdict.stage == "application" else "reading its configuration"
-        reason = masking.scrub_text(masking.mask_url(refused[0]), secrets)
-        error = f"not verified: it opens a connection while {while_doing} ({reason}), which this run may not open"
-        return dataclasses.replace(verdict, loads=None, stage="refused", error=error[:MAX_ERROR])
+        while_doing = LOADING if verdict.stage == "application" else "reading its configuration"
+        reason = masking.scrub_text(masking.mask_url(" ".join(refused[0].split())), secrets)
+        return dataclasses.replace(
+            verdict, loads=None, stage="refused", error=f"{NOT_VERIFIED}{unverified(while_doing, reason)}"[:MAX_ERROR]
+        )
     return verdict
+
+
+def unverified(while_doing: str, refused: str) -> str:
+    return f"it opens a connection while {while_doing} ({refused}), which this run may not open"
 
 
 def expected_path(wsgi_application: str | None) -> str | None:
@@ -444,16 +452,17 @@ def check_gunicorn_configuration(facts: Facts) -> list[CheckMessage]:
     return [e009(check) for check in facts.gunicorn.checks if check.stage == "config"]
 
 
-def i017(check: GunicornCheck) -> Info:
-    return Info(
-        f"`{check.command_line}` ({check.source}) was {check.error}.",
-        hint="Connect, and write, on first use rather than at import; --database ALIAS lets this run connect, read-only.",
-        id="deploy_wsgi.I017",
-    )
-
-
 def check_gunicorn_refused(facts: Facts) -> list[CheckMessage]:
-    return [i017(check) for check in facts.gunicorn.checks if check.stage == "refused"]
+    """I017 for a check stopped by a refused connection, unless loading WSGI_APPLICATION was stopped by the same one."""
+    from django_deploy_concepts.concerns.wsgi.application import i017  # application imports this module
+
+    wsgi = facts.wsgi
+    said = {f"{NOT_VERIFIED}{unverified(LOADING, refused)}"[:MAX_ERROR] for refused in wsgi.refused if wsgi.unverified}
+    return [
+        i017(f"`{check.command_line}` ({check.source})", (check.error or "").removeprefix(NOT_VERIFIED))
+        for check in facts.gunicorn.checks
+        if check.stage == "refused" and check.error not in said
+    ]
 
 
 CHECKS = (check_gunicorn_configuration, check_gunicorn_refused)
