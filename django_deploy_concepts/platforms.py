@@ -50,6 +50,15 @@ class Platform:
     port_note: str = ""
     disk_note: str = ""
     media_advice: str = ""
+    # The beginner's steps, one clause each: the file that says how to start the app (written
+    # whole by `explain_deploy --emit platform`), where the build runs (collectstatic goes there),
+    # where a once-per-deploy step runs (migrate), how to get PostgreSQL (DATABASE_URL), and how
+    # to set an environment variable there.
+    platform_file: str = "Procfile"
+    build_step: str = ""
+    release_step: str = ""
+    database_offering: str = ""
+    set_variables: str = ""
 
 
 WHITENOISE_ADVICE = "serve them from the app with WhiteNoise after collectstatic in the build step"
@@ -77,6 +86,10 @@ PLATFORMS: tuple[Platform, ...] = (
         port_note="the web process must bind 0.0.0.0:$PORT",
         disk_note="each dyno's file system is discarded at every restart and deploy (at least daily)",
         media_advice=OBJECT_STORAGE_ADVICE,
+        build_step="the Python buildpack installs requirements.txt and runs collectstatic for you at every `git push heroku`",
+        release_step="the Procfile's release: line runs once per deploy, before the new dynos start",
+        database_offering="`heroku addons:create heroku-postgresql:essential-0` creates a database and sets DATABASE_URL",
+        set_variables="`heroku config:set DJANGO_SECRET_KEY=...` (or the app's Settings tab, Config Vars)",
     ),
     Platform(
         name="fly",
@@ -99,6 +112,11 @@ PLATFORMS: tuple[Platform, ...] = (
         port_note="the app listens on the internal_port of fly.toml (no PORT variable is set for you)",
         disk_note="a Machine's root file system is rebuilt from the image at each deploy; only a Fly volume persists",
         media_advice="store uploads in object storage (Tigris or S3 with django-storages), or on a Fly volume",
+        platform_file="fly.toml",
+        build_step="the Dockerfile is the build: `fly deploy` builds the image, so collectstatic is a RUN line in it",
+        release_step="fly.toml's [deploy] release_command runs once per deploy in a temporary Machine",
+        database_offering="`fly postgres create`, then `fly postgres attach` sets DATABASE_URL (or Fly's Managed Postgres)",
+        set_variables="`fly secrets set DJANGO_SECRET_KEY=...` (fly.toml's [env] for values that are not secret)",
     ),
     Platform(
         name="render",
@@ -119,6 +137,11 @@ PLATFORMS: tuple[Platform, ...] = (
         port_note="bind 0.0.0.0:$PORT (10000 unless you set PORT)",
         disk_note="the file system is discarded at each deploy and restart unless you attach a persistent disk",
         media_advice=f"{OBJECT_STORAGE_ADVICE}, or attach a Render persistent disk at MEDIA_ROOT",
+        platform_file="render.yaml",
+        build_step="the service's build command (buildCommand in render.yaml) runs at every deploy",
+        release_step="the pre-deploy command (preDeployCommand) runs once per deploy before the new version starts",
+        database_offering="a Render Postgres database; render.yaml's fromDatabase passes its URL as DATABASE_URL",
+        set_variables="the service's Environment tab, or envVars in render.yaml (generateValue: true makes a random secret)",
     ),
     Platform(
         name="railway",
@@ -139,6 +162,11 @@ PLATFORMS: tuple[Platform, ...] = (
         port_note="bind 0.0.0.0:$PORT",
         disk_note="the file system is discarded at each deploy unless you attach a volume",
         media_advice=f"{OBJECT_STORAGE_ADVICE}, or attach a Railway volume at MEDIA_ROOT",
+        platform_file="railway.json",
+        build_step="Railway's builder (Railpack or Nixpacks) installs requirements.txt; add collectstatic as the build command",
+        release_step="the pre-deploy command (deploy.preDeployCommand in railway.json) runs once per deploy",
+        database_offering="add a PostgreSQL service to the project and reference it: DATABASE_URL=${{Postgres.DATABASE_URL}}",
+        set_variables="the service's Variables tab, or `railway variables --set DJANGO_SECRET_KEY=...`",
     ),
     Platform(
         name="upsun",
@@ -160,6 +188,11 @@ PLATFORMS: tuple[Platform, ...] = (
         port_note="the web command binds $PORT",
         disk_note="the app's files are read-only after the build; only declared mounts are writable, and they persist",
         media_advice="declare a mount at MEDIA_ROOT and a web location that serves MEDIA_URL from it",
+        platform_file=".upsun/config.yaml",
+        build_step="the build hook (hooks.build) runs pip install and collectstatic while the files are still writable",
+        release_step="the deploy hook (hooks.deploy) runs once per deploy: migrate goes there",
+        database_offering="a postgresql service and a relationship to it; its credentials arrive in PLATFORM_RELATIONSHIPS",
+        set_variables="`upsun variable:create --name env:DJANGO_SECRET_KEY --value ...` (prefix env: makes it an environment variable)",
     ),
     Platform(
         name="pythonanywhere",
@@ -179,6 +212,11 @@ PLATFORMS: tuple[Platform, ...] = (
         port_note="no port: the Web tab's WSGI file imports your application",
         disk_note="your home directory is a persistent disk",
         media_advice="map MEDIA_URL to MEDIA_ROOT in the Static files section of the Web tab",
+        platform_file="the WSGI configuration file (Web tab)",
+        build_step="you run pip install and collectstatic yourself in a Bash console, then press Reload on the Web tab",
+        release_step="you run migrate yourself in a Bash console before pressing Reload",
+        database_offering="a MySQL database from the Databases tab (PostgreSQL on paid plans)",
+        set_variables="a .env file loaded at the top of the WSGI configuration file (the Web tab links to it)",
     ),
     Platform(
         name="appengine",
@@ -199,6 +237,11 @@ PLATFORMS: tuple[Platform, ...] = (
         port_note="the entrypoint must bind $PORT (8080)",
         disk_note="the file system is read-only except /tmp, which lives in the instance's memory",
         media_advice="store uploads in Cloud Storage with django-storages",
+        platform_file="app.yaml",
+        build_step="`gcloud app deploy` installs requirements.txt; run collectstatic before deploying, or serve static files from app.yaml",
+        release_step="run migrate from your machine or CI through the Cloud SQL Auth Proxy before `gcloud app deploy`",
+        database_offering="Cloud SQL for PostgreSQL, reached through its unix socket /cloudsql/CONNECTION_NAME",
+        set_variables="env_variables in app.yaml, with secrets from Secret Manager",
     ),
     Platform(
         name="cloudrun",
@@ -218,6 +261,11 @@ PLATFORMS: tuple[Platform, ...] = (
         port_note="bind 0.0.0.0:$PORT (8080 by default)",
         disk_note="the writable file system lives in the instance's memory and vanishes with it",
         media_advice="store uploads in Cloud Storage with django-storages",
+        platform_file="Dockerfile",
+        build_step="the Dockerfile is the build (`gcloud run deploy --source .` builds it): collectstatic is a RUN line in it",
+        release_step="a Cloud Run job that runs migrate, executed once per deploy before the new revision takes traffic",
+        database_offering="Cloud SQL for PostgreSQL, connected to the service with --add-cloudsql-instances",
+        set_variables="`gcloud run services update SERVICE --update-env-vars DJANGO_DEBUG=` and --update-secrets for secrets",
     ),
     Platform(
         name="azure",
@@ -237,6 +285,11 @@ PLATFORMS: tuple[Platform, ...] = (
         port_note="the built-in Python image starts gunicorn on port 8000; custom containers set WEBSITES_PORT",
         disk_note="only /home persists; a build that runs from a temporary folder loses files written next to the code",
         media_advice="store uploads in Azure Blob Storage with django-storages, or under /home",
+        platform_file="the startup command (Configuration, General settings)",
+        build_step="Oryx installs requirements.txt and runs collectstatic during the deployment's build",
+        release_step="put migrate in the startup command before gunicorn, or run it from the SSH console once per deploy",
+        database_offering="Azure Database for PostgreSQL flexible server; put its URL in DATABASE_URL",
+        set_variables="Configuration, Application settings (each becomes an environment variable)",
     ),
     Platform(
         name="elasticbeanstalk",
@@ -256,6 +309,10 @@ PLATFORMS: tuple[Platform, ...] = (
         port_note="nginx on the instance forwards to port 8000 (the PORT environment property)",
         disk_note="instances are replaced when the environment scales or is rebuilt",
         media_advice="store uploads in S3 with django-storages",
+        build_step="a container command in .ebextensions runs collectstatic on each instance",
+        release_step="a container command with leader_only: true runs migrate once per deploy",
+        database_offering="Amazon RDS for PostgreSQL, created apart from the environment; put its URL in DATABASE_URL",
+        set_variables="`eb setenv DJANGO_SECRET_KEY=...` (environment properties)",
     ),
     Platform(
         name="digitalocean",
@@ -275,6 +332,10 @@ PLATFORMS: tuple[Platform, ...] = (
         port_note="bind 0.0.0.0:$PORT (8080 by default)",
         disk_note="the file system is discarded at each deploy; App Platform attaches no volumes",
         media_advice="store uploads in Spaces (S3-compatible) with django-storages",
+        build_step="the component's build command (build_command in the app spec) runs at every deploy",
+        release_step="a PRE_DEPLOY job in the app spec runs migrate once per deploy",
+        database_offering="a Dev Database or managed PostgreSQL cluster; DATABASE_URL=${db.DATABASE_URL} in the app spec",
+        set_variables="the component's Environment Variables settings, or envs in the app spec (type: SECRET for secrets)",
     ),
     Platform(
         name="container",
@@ -293,6 +354,11 @@ PLATFORMS: tuple[Platform, ...] = (
         port_note="the port the image EXPOSEs and the start command binds",
         disk_note="a container's file system is discarded with it; only volumes persist",
         media_advice="store uploads in object storage, or on a volume served by a web server in front",
+        platform_file="Dockerfile",
+        build_step="the Dockerfile is the build: pip install and collectstatic are RUN lines in it",
+        release_step="run migrate once per deploy before the new container takes traffic (a one-off `docker run ... migrate`)",
+        database_offering="a PostgreSQL container with a volume, or a managed PostgreSQL; put its URL in DATABASE_URL",
+        set_variables="`docker run -e DJANGO_SECRET_KEY=...` or the environment: section of a compose file",
     ),
     Platform(
         name="vps",
@@ -311,6 +377,11 @@ PLATFORMS: tuple[Platform, ...] = (
         port_note="gunicorn listens on a unix socket or 127.0.0.1; only the web server is public",
         disk_note="the disk persists",
         media_advice="let the web server serve MEDIA_ROOT at MEDIA_URL",
+        platform_file="gunicorn.service",
+        build_step="your deploy script: git pull, pip install -r requirements.txt, collectstatic",
+        release_step="the same deploy script runs migrate before it restarts gunicorn",
+        database_offering="`sudo apt install postgresql`, then createuser and createdb; DATABASE_URL=postgres://user:password@localhost/name",
+        set_variables="an EnvironmentFile= for the systemd service (a file readable by root only)",
     ),
 )
 
@@ -325,6 +396,11 @@ UNKNOWN = dataclasses.replace(
     port_note="depends on where it runs",
     disk_note="depends on where it runs: most platforms wipe it at each deploy",
     media_advice="store uploads in object storage, or let your web server serve MEDIA_ROOT",
+    platform_file="Procfile",
+    build_step="the platform's build step (where it installs requirements.txt) is where collectstatic runs",
+    release_step="the platform's release or pre-deploy step runs migrate once per deploy",
+    database_offering="most platforms offer a managed PostgreSQL that sets DATABASE_URL for you",
+    set_variables="the platform's settings page for environment variables; locally, nothing (the settings have development defaults)",
 )
 
 PLATFORMS_BY_NAME: Mapping[str, Platform] = {platform.name: platform for platform in (*PLATFORMS, UNKNOWN)}

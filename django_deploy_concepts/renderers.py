@@ -10,13 +10,16 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any, Protocol
 
-from django_deploy_concepts.report import ConcernReport, Fact, Finding, Hop, Report
+from django_deploy_concepts import impact as impacts
+from django_deploy_concepts.report import ConcernReport, Fact, Finding, Hop, Report, by_impact
 
 FORMATS = ("text", "json", "markdown")
 # Text and markdown show this many findings of one id, then count the rest; JSON lists every one.
 MAX_FINDINGS_PER_ID = 20
+
+# The width when none is given; the commands pass the terminal's (shutil.get_terminal_size).
 WIDTH = 88
-LEVEL_ORDER = ("critical", "error", "warning", "info", "debug")
+MIN_WIDTH = 40
 
 
 class TextStyle(Protocol):
@@ -36,14 +39,23 @@ class PlainStyle:
     WARNING = SUCCESS = NOTICE = MIGRATE_HEADING = ERROR
 
 
-def render(report: Report, output_format: str, *, style: TextStyle | None = None, brief: bool = False, verbosity: int = 1) -> str:
+def render(
+    report: Report,
+    output_format: str,
+    *,
+    style: TextStyle | None = None,
+    brief: bool = False,
+    verbosity: int = 1,
+    full: bool = False,
+    width: int = WIDTH,
+) -> str:
     if output_format == "json":
         return render_json(report)
     # File names and contents reach the report: a terminal or a Markdown viewer must not act on them.
     report = escape_report(report)
     if output_format == "markdown":
-        return render_markdown(report, brief=brief, verbosity=verbosity)
-    return render_text(report, style=style or PlainStyle(), brief=brief, verbosity=verbosity)
+        return render_markdown(report, brief=brief, verbosity=verbosity, full=full)
+    return render_text(report, style=style or PlainStyle(), brief=brief, verbosity=verbosity, full=full, width=width)
 
 
 # Control characters -------------------------------------------------------------------------------
@@ -81,18 +93,85 @@ def render_json(report: Report) -> str:
 
 # Shared wording ------------------------------------------------------------------------------------
 
+FIX_FIRST = 5
+
+# Terms a newcomer may not know, explained in the sentence where a report first uses them.
+GLOSSARY: tuple[tuple[str, str], ...] = (
+    ("TLS", "the encryption behind https"),
+    ("X-Forwarded-Proto", "the header in which a proxy tells the app whether the browser used https"),
+    ("HSTS", "a header that tells browsers to use only https for a while"),
+    ("ephemeral", "wiped at every deploy or restart"),
+    ("manifest", "staticfiles.json, which maps each file to a copy whose name carries a hash of its content"),
+    ("cache busting", "a new file name whenever the content changes, so browsers fetch the new file"),
+    ("WEB_CONCURRENCY", "the variable some platforms set to the number of workers their machine can run"),
+)
+
+
+# Error messages quoted without quotation marks in hints; a term inside them is left alone.
+MESSAGES = ("Missing staticfiles manifest entry",)
+
+
+def within_message(text: str, position: int) -> bool:
+    for message in MESSAGES:
+        start = text.find(message)
+        while start != -1:
+            if start <= position < start + len(message):
+                return True
+            start = text.find(message, start + 1)
+    return False
+
+
+class Glossary:
+    """Explains each term of GLOSSARY once, at its first use outside quotes, in one rendering."""
+
+    def __init__(self) -> None:
+        self.explained: set[str] = set()
+
+    def __call__(self, text: str) -> str:
+        for term, meaning in GLOSSARY:
+            if term in self.explained:
+                continue
+            for match in re.finditer(rf"(?<![\w-]){re.escape(term)}(?![\w-])", text):
+                # Never inside a quoted error message or setting value, whose exact text matters.
+                if text.count('"', 0, match.start()) % 2 or meaning.split(",")[0] in text or within_message(text, match.start()):
+                    continue
+                # Inside parentheses already, the meaning goes between commas.
+                nested = text.count("(", 0, match.start()) > text.count(")", 0, match.start())
+                closes = text[match.end() : match.end() + 1] in (")", ",", ";", "")
+                insert = (f", {meaning}" if closes else f", {meaning},") if nested else f" ({meaning})"
+                text = f"{text[: match.end()]}{insert}{text[match.end() :]}"
+                self.explained.add(term)
+                break
+        return text
+
+
+OBJ_SHOWN = 40
+
+
+LEVEL_ORDER = ("critical", "error", "warning", "info", "debug")
+
 
 def count_summary(findings: Iterable[Finding]) -> str:
+    """The findings counted by level, as Django's check framework names them: "2 errors, 1 warning"."""
     counts = Counter(finding.level for finding in findings)
     parts = [f"{counts[level]} {level}{'s' if counts[level] != 1 and level != 'debug' else ''}" for level in LEVEL_ORDER if counts[level]]
     return ", ".join(parts) if parts else "no findings"
 
 
+def impact_summary(findings: Iterable[Finding]) -> str:
+    """The findings counted by impact, worst first: "1 does not start, 2 hardening"."""
+    counts = Counter(finding.impact for finding in findings)
+    parts = [f"{counts[impact.key]} {impact.short}" for impact in impacts.SCALE if counts[impact.key]]
+    return ", ".join(parts) if parts else "no findings"
+
+
 def status_line(concern: ConcernReport) -> str:
-    summary = count_summary(concern.findings)
+    summary = impact_summary(concern.findings)
     if concern.silenced:
         summary += f" ({concern.silenced} silenced)"
-    return f"{concern.title}: {'ready' if concern.ready else 'not ready'} - {summary}"
+    worst = by_impact(concern.findings)
+    state = "ready" if concern.ready else f"not ready ({worst[0].impact_info.short})" if worst else "not ready"
+    return f"{concern.title}: {state} - {summary}"
 
 
 def hop_mark(ready: bool | None) -> str:
@@ -109,29 +188,119 @@ def platform_line(report: Report) -> str:
     return f"Platform: {project.get('platform_title', 'unknown')} ({evidence})"
 
 
+def explain_command(concern: str) -> str:
+    return f"python manage.py explain_{concern}"
+
+
+def cause(finding: Finding) -> str:
+    # A long object (a whole start command) is in the message's file:line already.
+    return f"{finding.obj}: {finding.msg}" if finding.obj and len(finding.obj) <= OBJ_SHOWN else finding.msg
+
+
+def closing_line(report: Report) -> str:
+    total = len(report.findings)
+    first = min(FIX_FIRST, total)
+    if not total:
+        return "Nothing to fix first: no findings."
+    blocking = sum(1 for finding in report.findings if finding.blocking)
+    return (
+        f"{first} item{'s' if first != 1 else ''} to fix first (above), of {total} finding{'s' if total != 1 else ''}; "
+        f"{blocking} keep{'s' if blocking == 1 else ''} the site from working. "
+        "Details: python manage.py explain_deploy --full"
+    )
+
+
 # Text ---------------------------------------------------------------------------------------------
 
 
-def render_text(report: Report, *, style: TextStyle, brief: bool = False, verbosity: int = 1) -> str:
+def render_text(
+    report: Report, *, style: TextStyle, brief: bool = False, verbosity: int = 1, full: bool = False, width: int = WIDTH
+) -> str:
+    width = max(MIN_WIDTH, width)
+    gloss = Glossary()
     lines: list[str] = []
     several = len(report.concerns) > 1
     if several:
-        lines += text_map(report, style)
+        if not brief and verbosity >= 1:
+            lines += text_fix_first(report, style, width, gloss)
+            lines.append("")
+        lines += text_map(report, style, width, gloss)
         lines += ["", style.MIGRATE_HEADING("Status")]
         for concern in report.concerns:
             mark = style.SUCCESS("ok") if concern.ready else style.ERROR("!!")
-            lines.append(f"  [{mark}] {status_line(concern)}")
+            lines += wrap(f"[{mark}] {status_line(concern)}", "  ", width, subsequent="       ")
         lines.append("")
-    if not brief:
+    if (not several or full or verbosity != 1) and not brief:
         for concern in report.concerns:
-            lines += text_concern(concern, style, verbosity=verbosity, show_status=not several)
+            lines += text_concern(concern, style, verbosity=verbosity, show_status=not several, width=width, gloss=gloss)
+    if several and not brief and verbosity >= 1:
+        lines += wrap(closing_line(report), "", width)
     return "\n".join(lines).rstrip() + "\n"
 
 
-def text_map(report: Report, style: TextStyle) -> list[str]:
-    lines = [style.MIGRATE_HEADING("Request path of this project"), f"  {platform_line(report)}", "  browser"]
+def text_fix_first(report: Report, style: TextStyle, width: int, gloss: Glossary) -> list[str]:
+    ranked = report.ranked()
+    if not ranked:
+        return [style.MIGRATE_HEADING("Fix these first"), "  Nothing: no findings."]
+    shown, rest = ranked[:FIX_FIRST], ranked[FIX_FIRST:]
+    lines = heading(f"Fix these first ({len(shown)} of {len(ranked)} findings, worst first)", style, width)
+    for number, (concern, finding) in enumerate(shown, start=1):
+        lines += text_item(number, concern, finding, style, width, gloss=gloss)
+    if rest:
+        lines += wrap(f"{len(rest)} more: {impact_summary(finding for _, finding in rest)}.", "  ", width)
+        for _, finding in rest:
+            if finding.impact in impacts.VISIBLE:
+                lines.append(shorten(f"    - [{finding.impact_info.short}] {finding.id}: {cause(finding)}", width))
+        for impact, ids in rest_by_impact(rest):
+            lines += wrap(f"- {impact.short}: {', '.join(ids)}", "    ", width, subsequent="      ")
+    return lines
+
+
+def shorten(line: str, width: int) -> str:
+    """One line cut to the width, its end marked; the item's own command shows it whole."""
+    return line if len(line) <= width else line[: width - 3].rstrip() + "..."
+
+
+def rest_by_impact(rest: Iterable[tuple[ConcernReport, Finding]]) -> list[tuple[impacts.Impact, list[str]]]:
+    """The ids past the first items and outside the first four classes, one group per class."""
+    groups: dict[str, list[str]] = {}
+    for _, finding in rest:
+        if finding.impact not in impacts.VISIBLE and finding.id not in groups.setdefault(finding.impact, []):
+            groups[finding.impact].append(finding.id)
+    return [(impact, groups[impact.key]) for impact in impacts.SCALE if groups.get(impact.key)]
+
+
+def text_item(
+    number: int,
+    concern: ConcernReport,
+    finding: Finding,
+    style: TextStyle,
+    width: int,
+    *,
+    with_command: bool = True,
+    gloss: Glossary | None = None,
+) -> list[str]:
+    gloss = gloss or Glossary()
+    colour = style.ERROR if finding.blocking else style.WARNING if finding.impact == "errors_unheard" else style.NOTICE
+    more = f" (more: explain_{concern.concern})" if with_command else ""
+    lines = wrap(f"{number}. {colour(finding.impact_info.title)}: {finding.id}{more}", "  ", width, subsequent="     ")
+    if finding.shows:
+        lines += wrap(gloss(f"You will see: {finding.shows}"), "     ", width, subsequent="       ")
+    lines += wrap(gloss(f"Cause: {cause(finding)}"), "     ", width, subsequent="       ")
+    if finding.fix:
+        lines += wrap(gloss(f"Fix: {finding.fix}"), "     ", width, subsequent="       ")
+    return lines
+
+
+def text_map(report: Report, style: TextStyle, width: int = WIDTH, gloss: Glossary | None = None) -> list[str]:
+    gloss = gloss or Glossary()
+    lines = [
+        style.MIGRATE_HEADING("Request path of this project"),
+        *wrap(platform_line(report), "  ", width, subsequent="    "),
+        "  browser",
+    ]
     for hop in report.request_path:
-        lines.append(f"    -> [{text_hop_mark(hop, style)}] {hop.name}: {hop.detail}")
+        lines += wrap(gloss(f"-> [{text_hop_mark(hop, style)}] {hop.name}: {hop.detail}"), "    ", width, subsequent="         ")
     return lines
 
 
@@ -140,49 +309,73 @@ def text_hop_mark(hop: Hop, style: TextStyle) -> str:
     return style.SUCCESS(mark) if hop.ready else style.ERROR(mark) if hop.ready is False else mark
 
 
-def wrap(text: str, indent: str) -> list[str]:
-    return textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=indent) or [indent.rstrip()]
+def wrap(text: str, indent: str, width: int = WIDTH, *, subsequent: str | None = None) -> list[str]:
+    return textwrap.wrap(
+        text, width, initial_indent=indent, subsequent_indent=indent if subsequent is None else subsequent, break_on_hyphens=False
+    ) or [indent.rstrip()]
 
 
-def text_concern(concern: ConcernReport, style: TextStyle, *, verbosity: int, show_status: bool) -> list[str]:
+def heading(text: str, style: TextStyle, width: int) -> list[str]:
+    return [style.MIGRATE_HEADING(line) for line in wrap(text, "", width, subsequent="  ")]
+
+
+def text_problems(concern: ConcernReport, style: TextStyle, width: int, gloss: Glossary) -> list[str]:
+    title = f"Problems in your project ({impact_summary(concern.findings)}"
+    title += f", {concern.silenced} silenced)" if concern.silenced else ")"
+    lines = heading(title, style, width)
+    for number, finding in enumerate(by_impact(concern.findings), start=1):
+        lines += text_item(number, concern, finding, style, width, with_command=False, gloss=gloss)
+    if not concern.findings:
+        lines.append("  None.")
+    return lines
+
+
+def text_concern(
+    concern: ConcernReport, style: TextStyle, *, verbosity: int, show_status: bool, width: int = WIDTH, gloss: Glossary | None = None
+) -> list[str]:
+    gloss = gloss or Glossary()
     heading = f"== {concern.title} =="
     lines = [style.MIGRATE_HEADING(heading)]
     if show_status:
-        lines.append(status_line(concern))
+        lines += wrap(status_line(concern), "", width)
     guidance = concern.guidance
-    if verbosity >= 1:
-        lines += ["", style.MIGRATE_HEADING("What this is about")]
-        for paragraph in guidance.about:
-            lines += wrap(paragraph, "  ")
-            lines.append("")
-        lines.append(style.MIGRATE_HEADING("What we found in your project"))
-        for fact in guidance.found:
-            mark = fact_mark(fact)
-            coloured = style.SUCCESS(mark) if fact.ok else style.ERROR(mark) if fact.ok is False else mark
-            lines += wrap_fact(f"[{coloured}] {fact.label}: ", fact.value)
-        if not guidance.found:
-            lines.append("  (nothing could be read)")
-        lines += ["", style.MIGRATE_HEADING("What to do next")]
-        for number, step in enumerate(guidance.steps, start=1):
-            lines += wrap(f"{number}. {step.title}", "  ")
-            if step.detail:
-                lines += wrap(step.detail, "     ")
-            if step.code:
-                lines += ["", *(f"       {line}".rstrip() for line in step.code.splitlines()), ""]
-        if not guidance.steps:
-            lines.append("  Nothing: this part is ready.")
+    if verbosity < 1:
+        lines += text_findings(concern, style, width)
         lines.append("")
-    lines += text_findings(concern, style)
+        return lines
+    lines += ["", *text_problems(concern, style, width, gloss)]
+    lines += ["", style.MIGRATE_HEADING("What this is about")]
+    for paragraph in guidance.about:
+        lines += wrap(gloss(paragraph), "  ", width)
+        lines.append("")
+    lines.append(style.MIGRATE_HEADING("What we found in your project"))
+    for fact in guidance.found:
+        mark = fact_mark(fact)
+        coloured = style.SUCCESS(mark) if fact.ok else style.ERROR(mark) if fact.ok is False else mark
+        lines += wrap_fact(f"[{coloured}] {fact.label}: ", gloss(fact.value), width)
+    if not guidance.found:
+        lines.append("  (nothing could be read)")
+    lines += ["", style.MIGRATE_HEADING("What to do next")]
+    for number, step in enumerate(guidance.steps, start=1):
+        lines += wrap(gloss(f"{number}. {step.title}"), "  ", width, subsequent="     ")
+        if step.detail:
+            lines += wrap(gloss(step.detail), "     ", width)
+        if step.code:
+            lines += ["", *(f"       {line}".rstrip() for line in step.code.splitlines()), ""]
+    if not guidance.steps:
+        lines.append("  Nothing: this part is ready.")
+    lines.append("")
     if verbosity >= 2:
+        lines += text_findings(concern, style, width)
         lines += ["", style.MIGRATE_HEADING("Facts (as in --format json)")]
         lines += ["  " + line for line in json.dumps(concern.facts, sort_keys=True, indent=2, default=str).splitlines()]
     lines.append("")
     return lines
 
 
-def wrap_fact(prefix: str, value: str) -> list[str]:
+def wrap_fact(prefix: str, value: str, width: int = WIDTH) -> list[str]:
     first, *rest = value.splitlines() or [""]
-    lines = [f"  {prefix}{first}"]
+    lines = wrap(f"{prefix}{first}", "  ", width, subsequent="        ")
     lines += [f"        {line}" for line in rest]
     return lines
 
@@ -206,17 +399,19 @@ def left_out_line(check_id: str, count: int) -> str:
     return f"... and {count} more {check_id} (--format json lists every one)"
 
 
-def text_findings(concern: ConcernReport, style: TextStyle) -> list[str]:
-    title = f"Findings ({count_summary(concern.findings)}"
+def text_findings(concern: ConcernReport, style: TextStyle, width: int = WIDTH) -> list[str]:
+    """The terse list, as Django's check prints it: id, level, impact, message, hint."""
+    title = f"Findings ({impact_summary(concern.findings)}"
     title += f", {concern.silenced} silenced)" if concern.silenced else ")"
-    lines = [style.MIGRATE_HEADING(title)]
-    shown, left_out = shown_findings(concern.findings)
+    lines = heading(title, style, width)
+    shown, left_out = shown_findings(by_impact(concern.findings))
     for finding in shown:
         colour = style.ERROR if finding.level in ("error", "critical") else style.WARNING if finding.level == "warning" else style.NOTICE
-        where = f"{finding.obj}: " if finding.obj else ""
-        lines += wrap(f"{colour(finding.id)} [{finding.level}] {where}{finding.msg}", "  ")
+        lines += wrap(
+            f"{colour(finding.id)} [{finding.level}; {finding.impact_info.short}] {cause(finding)}", "  ", width, subsequent="      "
+        )
         if finding.hint:
-            lines += wrap(f"HINT: {finding.hint}", "      ")
+            lines += wrap(f"HINT: {finding.hint}", "      ", width)
     lines += [f"  {left_out_line(check_id, count)}" for check_id, count in left_out.items()]
     return lines
 
@@ -228,11 +423,14 @@ def md_escape(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def render_markdown(report: Report, *, brief: bool = False, verbosity: int = 1) -> str:
+def render_markdown(report: Report, *, brief: bool = False, verbosity: int = 1, full: bool = False) -> str:
     lines: list[str] = []
     several = len(report.concerns) > 1
     if several:
-        lines += ["## Deployment readiness", "", f"{platform_line(report)}", "", "**Request path**", "", "1. browser"]
+        lines += ["## Deployment readiness", ""]
+        if not brief and verbosity >= 1:
+            lines += markdown_fix_first(report)
+        lines += [f"{platform_line(report)}", "", "**Request path**", "", "1. browser"]
         lines += [
             f"1. {'✅' if hop.ready else '❌' if hop.ready is False else '➖'} **{hop.name}**: {md_escape(hop.detail)}"
             for hop in report.request_path
@@ -241,14 +439,57 @@ def render_markdown(report: Report, *, brief: bool = False, verbosity: int = 1) 
         for concern in report.concerns:
             lines.append(f"| {'✅' if concern.ready else '❌'} | {concern.title} | {md_escape(status_line(concern).split(': ', 1)[1])} |")
         lines.append("")
-    if not brief:
+    if not brief and (not several or full or verbosity != 1):
         for concern in report.concerns:
             lines += markdown_concern(concern, verbosity=verbosity, heading="###" if several else "##")
+    if several and not brief and verbosity >= 1:
+        lines += [f"_{md_escape(closing_line(report))}_", ""]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def markdown_item(concern: ConcernReport, finding: Finding) -> list[str]:
+    lines = [f"1. **{finding.impact_info.title}** - {concern.title} (`{finding.id}`)"]
+    if finding.shows:
+        lines.append(f"   - You will see: {md_escape(finding.shows)}")
+    lines.append(f"   - Cause: {md_escape(cause(finding))}")
+    if finding.fix:
+        lines.append(f"   - Fix: {md_escape(finding.fix)}")
+    lines.append(f"   - More: `{explain_command(concern.concern)}`")
+    return lines
+
+
+def markdown_fix_first(report: Report) -> list[str]:
+    ranked = report.ranked()
+    if not ranked:
+        return ["**Fix these first**: nothing, no findings.", ""]
+    shown, rest = ranked[:FIX_FIRST], ranked[FIX_FIRST:]
+    lines = [f"**Fix these first** ({len(shown)} of {len(ranked)} findings, worst first)", ""]
+    for concern, finding in shown:
+        lines += markdown_item(concern, finding)
+    if rest:
+        lines += ["", f"{len(rest)} more: {impact_summary(finding for _, finding in rest)}.", ""]
+        lines += [
+            f"- {finding.impact_info.short}: `{finding.id}` {md_escape(cause(finding))}"
+            for _, finding in rest
+            if finding.impact in impacts.VISIBLE
+        ]
+        lines += [f"- {impact.short}: {', '.join(f'`{check_id}`' for check_id in ids)}" for impact, ids in rest_by_impact(rest)]
+    lines.append("")
+    return lines
 
 
 def markdown_concern(concern: ConcernReport, *, verbosity: int, heading: str) -> list[str]:
     lines = [f"{heading} {'✅' if concern.ready else '❌'} {concern.title}", "", f"_{md_escape(status_line(concern))}_", ""]
+    if concern.findings:
+        lines += ["| id | level | impact | message | hint |", "|---|---|---|---|---|"]
+        shown, left_out = shown_findings(by_impact(concern.findings))
+        for finding in shown:
+            lines.append(
+                f"| `{finding.id}` | {finding.level} | {finding.impact_info.short} | {md_escape(cause(finding))} | {md_escape(finding.hint or '')} |"
+            )
+        lines.append("")
+        for check_id, count in left_out.items():
+            lines += [md_escape(left_out_line(check_id, count)), ""]
     guidance = concern.guidance
     if verbosity >= 1:
         lines += ["**What this is about**", ""]
@@ -270,15 +511,6 @@ def markdown_concern(concern: ConcernReport, *, verbosity: int, heading: str) ->
         if not guidance.steps:
             lines.append("Nothing: this part is ready.")
         lines.append("")
-    if concern.findings:
-        lines += ["| id | level | message | hint |", "|---|---|---|---|"]
-        shown, left_out = shown_findings(concern.findings)
-        for finding in shown:
-            where = f"{finding.obj}: " if finding.obj else ""
-            lines.append(f"| `{finding.id}` | {finding.level} | {md_escape(where + finding.msg)} | {md_escape(finding.hint or '')} |")
-        lines.append("")
-        for check_id, count in left_out.items():
-            lines += [md_escape(left_out_line(check_id, count)), ""]
     if concern.silenced:
         lines += [f"{concern.silenced} finding(s) silenced by SILENCED_SYSTEM_CHECKS.", ""]
     return lines

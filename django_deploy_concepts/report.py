@@ -8,7 +8,10 @@ from typing import Any
 
 from django.core import checks
 
-SCHEMA_VERSION = 1
+from django_deploy_concepts import impact as impacts
+
+# 2: each finding gained "impact" and "shows"; "ready" follows the impact, not the level.
+SCHEMA_VERSION = 2
 
 LEVEL_NAMES: Mapping[int, str] = {
     checks.DEBUG: "debug",
@@ -38,6 +41,16 @@ class Finding:
     obj: str | None = None
     # "deploy_concepts" for ours, "django" for Django's own checks folded into a concern.
     source: str = "deploy_concepts"
+    # One of impact.SCALE's keys, and what a visitor or the log shows; filled from the id.
+    impact: str = ""
+    shows: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.impact or self.impact not in impacts.BY_KEY:
+            effect = impacts.effect_of(self.id, self.level, self.msg)
+            object.__setattr__(self, "impact", effect.impact.key)
+            if not self.shows:
+                object.__setattr__(self, "shows", effect.shows)
 
     @classmethod
     def from_message(cls, message: checks.CheckMessage, source: str = "deploy_concepts") -> Finding:
@@ -53,6 +66,19 @@ class Finding:
     @property
     def numeric_level(self) -> int:
         return {name: number for number, name in LEVEL_NAMES.items()}[self.level]
+
+    @property
+    def impact_info(self) -> impacts.Impact:
+        return impacts.BY_KEY[self.impact]
+
+    @property
+    def fix(self) -> str:
+        """The hint, or for Django's own messages without one, the fix the impact table gives."""
+        return self.hint or impacts.effect_of(self.id, self.level).fix
+
+    @property
+    def blocking(self) -> bool:
+        return self.impact in impacts.BLOCKING
 
 
 @dataclasses.dataclass(frozen=True)
@@ -123,6 +149,15 @@ class Report:
     def silenced(self) -> int:
         return sum(concern.silenced for concern in self.concerns)
 
+    def ranked(self) -> tuple[tuple[ConcernReport, Finding], ...]:
+        """Every finding with its concern, the worst impact first (concern order within a class)."""
+        pairs = [(concern, finding) for concern in self.concerns for finding in concern.findings]
+        return tuple(sorted(pairs, key=lambda pair: pair[1].impact_info.rank))
+
+
+def by_impact(findings: Sequence[Finding]) -> tuple[Finding, ...]:
+    return tuple(sorted(findings, key=lambda finding: finding.impact_info.rank))
+
 
 # Django's HSTS warnings about includeSubDomains and preload: policy choices (every subdomain on
 # https, a listing in browsers that is slow to undo), not something that fails.
@@ -130,5 +165,5 @@ POLICY_CHECKS = frozenset({"security.W005", "security.W021"})
 
 
 def is_ready(findings: Sequence[Finding]) -> bool:
-    """A concern is ready when nothing at warning level or above is left, policy choices aside."""
-    return not any(finding.numeric_level >= checks.WARNING and finding.id not in POLICY_CHECKS for finding in findings)
+    """A concern is ready when none of its findings stops, breaks, disfigures the site or loses data."""
+    return not any(finding.blocking for finding in findings)

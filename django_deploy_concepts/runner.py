@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core import checks
 from django.core.checks.registry import registry
 
-from django_deploy_concepts import masking
+from django_deploy_concepts import masking, plan
 from django_deploy_concepts.checks import TAG
 from django_deploy_concepts.context import ProjectContext, build_context
 from django_deploy_concepts.report import ConcernReport, Explanation, Finding, Hop, Report, is_ready
@@ -182,7 +182,7 @@ def build_report(context: ProjectContext, names: Iterable[str], *, include_djang
         all_findings = [Finding.from_message(message) for message in messages] + folded[concern.NAME]
         findings = tuple(finding for finding in all_findings if finding.id not in silenced)
         try:
-            guidance = failed_explanation(concern) if facts is None else concern.explain(facts, findings)
+            guidance = failed_explanation(concern) if facts is None else concern.explain(facts, findings, plan.for_context(context))
         except Exception as exc:  # noqa: BLE001
             findings += (Finding.from_message(inspection_failed(concern, "explaining", exc)),)
             guidance = failed_explanation(concern)

@@ -13,12 +13,15 @@ from typing import Any
 from django.test import SimpleTestCase, override_settings
 
 from benchmarks.generate import STATIC_ROOT_VARIABLE, Size, generate
+from django_deploy_concepts import impact
 from django_deploy_concepts.concerns import all_concerns
 from django_deploy_concepts.renderers import MAX_FINDINGS_PER_ID
 from django_deploy_concepts.report import SCHEMA_VERSION
-from tests.utils import call, run_manage
+from tests.utils import REPO_ROOT, call, run_manage
 
 LEVELS = {"debug", "info", "warning", "error", "critical"}
+IMPACTS = {"does_not_start", "every_request_fails", "part_fails", "looks_broken", "data_lost", "errors_unheard", "hardening", "advice"}
+IMPACTS_BLOCKING = {"does_not_start", "every_request_fails", "part_fails", "looks_broken", "data_lost"}
 PROJECT_KEYS = {
     "base_dir": str,
     "base_dir_source": str,
@@ -44,6 +47,7 @@ class JsonSchemaTests(SimpleTestCase):
         data = json.loads(call("explain_deploy", output_format="json", offline=True))
         self.assert_keys(data, {"schema_version": int, "django_version": str, "project": dict, "concerns": list, "request_path": list})
         self.assertEqual(data["schema_version"], SCHEMA_VERSION)
+        self.assertEqual(SCHEMA_VERSION, 2)
         self.assert_keys(data["project"], PROJECT_KEYS)
         self.assertEqual([concern["concern"] for concern in data["concerns"]], [concern.NAME for concern in all_concerns()])
         for hop in data["request_path"]:
@@ -62,10 +66,32 @@ class JsonSchemaTests(SimpleTestCase):
         self.assertTrue(findings)
         for finding in findings:
             self.assert_keys(
-                finding, {"id": str, "level": str, "msg": str, "hint": (str, type(None)), "obj": (str, type(None)), "source": str}
+                finding,
+                {
+                    "id": str,
+                    "level": str,
+                    "msg": str,
+                    "hint": (str, type(None)),
+                    "obj": (str, type(None)),
+                    "source": str,
+                    "impact": str,
+                    "shows": str,
+                },
             )
             self.assertIn(finding["level"], LEVELS)
+            self.assertIn(finding["impact"], IMPACTS)
             self.assertIn(finding["source"], {"deploy_concepts", "django"})
+
+    @override_settings(ALLOWED_HOSTS=[], DEBUG=False)
+    def test_ready_follows_the_impact_not_the_level(self) -> None:
+        """Django's security.W020 (empty ALLOWED_HOSTS: every request is a 400) is only a warning."""
+        data = json.loads(call("explain_deploy", output_format="json", offline=True))
+        for concern in data["concerns"]:
+            with self.subTest(concern=concern["concern"]):
+                blocking = [finding["id"] for finding in concern["findings"] if finding["impact"] in IMPACTS_BLOCKING]
+                self.assertEqual(concern["ready"], not blocking)
+        w020 = [finding for concern in data["concerns"] for finding in concern["findings"] if finding["id"] == "security.W020"]
+        self.assertEqual([(finding["level"], finding["impact"]) for finding in w020], [("warning", "every_request_fails")])
 
     def test_keys_are_sorted_for_stable_diffs(self) -> None:
         output = call("explain_static", output_format="json", offline=True)
@@ -139,8 +165,18 @@ class CompleteJsonTests(SimpleTestCase):
     def test_text_and_markdown_count_what_they_leave_out(self) -> None:
         left_out = len(self.missing_in_templates) - MAX_FINDINGS_PER_ID
         expected = f"... and {left_out} more deploy_static.E020 (--format json lists every one)"
-        for output_format, one_finding in (("text", "deploy_static.E020 [error]"), ("markdown", "| `deploy_static.E020` | error |")):
+        for output_format, one_finding in (("text", "deploy_static.E020 [error;"), ("markdown", "| `deploy_static.E020` | error |")):
             with self.subTest(output_format):
                 stdout = self.explain("--format", output_format, "--no-color")
                 self.assertIn(expected, stdout)
                 self.assertEqual(stdout.count(one_finding), MAX_FINDINGS_PER_ID)
+
+
+class JsonDocsTests(SimpleTestCase):
+    def test_docs_list_every_impact_in_order(self) -> None:
+        text = (REPO_ROOT / "docs" / "json.rst").read_text(encoding="utf-8")
+        section = text.split("\nImpact\n------\n", 1)[1]
+        # The first is the header row.
+        documented = re.findall(r"^``([a-z_]+)``  ", section, flags=re.MULTILINE)
+        self.assertEqual(documented[1:], [item.key for item in impact.SCALE])
+        self.assertIn(f'"schema_version": {SCHEMA_VERSION},', text)

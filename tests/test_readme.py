@@ -9,7 +9,7 @@ import re
 from django.core.management import get_commands
 from django.test import SimpleTestCase
 
-from tests.utils import REPO_ROOT
+from tests.utils import EXAMPLE_DIR, REPO_ROOT, run_manage
 
 README = (REPO_ROOT / "README.rst").read_text(encoding="utf-8")
 CI_SCRIPT = (REPO_ROOT / ".ci" / "run").read_text(encoding="utf-8")
@@ -67,3 +67,15 @@ class ReadmeTests(SimpleTestCase):
         documented = set(re.findall(r"``(explain_[a-z]+)``", README))
         self.assertTrue(documented)
         self.assertLessEqual(documented, set(get_commands()))
+
+
+class SampleOutputTests(SimpleTestCase):
+    def test_the_sample_is_the_real_commands_output(self) -> None:
+        section = README.split("\nSample output\n-------------\n", 1)[1]
+        block = re.search(r"\.\. code-block:: text\n\n((?:    .*\n|\n)+)", section)
+        self.assertIsNotNone(block)
+        assert block is not None
+        sample = "\n".join(line[4:] for line in block.group(1).splitlines()).strip("\n")
+        result = run_manage(EXAMPLE_DIR, "explain_deploy", "--no-color", env={"COLUMNS": "88"})
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(sample, result.stdout.rstrip("\n"))

@@ -125,4 +125,6 @@ class PolicyTests(SimpleTestCase):
             Finding("security.W021", "warning", "SECURE_HSTS_PRELOAD is not True.", source="django"),
         )
         self.assertTrue(is_ready(policy))
-        self.assertFalse(is_ready((*policy, Finding("security.W004", "warning", "SECURE_HSTS_SECONDS is not set.", source="django"))))
+        # Readiness follows the impact (README): HSTS unset is hardening; every request a 400 is not ready.
+        self.assertTrue(is_ready((*policy, Finding("security.W004", "warning", "SECURE_HSTS_SECONDS is not set.", source="django"))))
+        self.assertFalse(is_ready((*policy, Finding("security.W020", "warning", "ALLOWED_HOSTS must not be empty.", source="django"))))

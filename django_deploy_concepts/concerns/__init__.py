@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     from django.core.checks import CheckMessage
 
     from django_deploy_concepts.context import ProjectContext
+    from django_deploy_concepts.plan import Plan
     from django_deploy_concepts.report import Explanation, Finding, Hop
 
 
@@ -44,7 +45,9 @@ class Concern(Protocol):
 
     def collect_facts(self, context: ProjectContext) -> Any: ...
 
-    def explain(self, facts: Any, findings: tuple[Finding, ...]) -> Explanation: ...
+    # ``deployment``: the run's plan (plan.for_context); None outside a run, where the concern uses
+    # plan.for_platform for its platform.
+    def explain(self, facts: Any, findings: tuple[Finding, ...], deployment: Plan | None = None) -> Explanation: ...
 
     def hops(self, facts: Any) -> tuple[Hop, ...]: ...
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import shutil
 import sys
 from collections.abc import Iterator
 from typing import Any, ClassVar
@@ -53,6 +54,11 @@ def stdout_to_stderr() -> Iterator[None]:
         if saved is not None:
             os.dup2(saved, 1)
             os.close(saved)
+
+
+def terminal_width() -> int:
+    """The terminal's width (COLUMNS first, as shutil reads it), or renderers.WIDTH when not a terminal."""
+    return shutil.get_terminal_size((renderers.WIDTH, 24)).columns
 
 
 def public_hostname(value: str) -> str:
@@ -132,6 +138,11 @@ class ExplainCommand(BaseCommand):
         )
         if self.brief_option:
             parser.add_argument("--brief", action="store_true", help="Show only the request path and one status line per concern.")
+            parser.add_argument(
+                "--full",
+                action="store_true",
+                help="After the items to fix first, explain every concern: the concept, what was found, and each step.",
+            )
 
     def handle(self, *args: Any, **options: Any) -> None:
         # JSON on stdout is read by programs: whatever runs meanwhile prints to stderr instead.
@@ -160,6 +171,8 @@ class ExplainCommand(BaseCommand):
             style=self.style,
             brief=options.get("brief", False),
             verbosity=options["verbosity"],
+            full=options.get("full", False),
+            width=terminal_width(),
         )
         self.stdout.write(output, ending="")
         fail_level = options["fail_level"]

@@ -6,6 +6,7 @@ import json
 
 from django.test import SimpleTestCase
 
+from django_deploy_concepts.impact import VISIBLE
 from tests.utils import EXAMPLE_DIR, run_manage
 
 COMMANDS = ("explain_static", "explain_database", "explain_wsgi", "explain_webserver", "explain_checklist", "explain_deploy")
@@ -32,17 +33,22 @@ class ExampleProjectTests(SimpleTestCase):
                 data = json.loads(self.run_example(command, "--format", "json"))
                 self.assertEqual([concern["concern"] for concern in data["concerns"]], CONCERN_OF_COMMAND[command])
 
-    def test_text_has_the_three_parts_and_the_findings(self) -> None:
+    def test_text_has_the_problems_then_the_three_parts(self) -> None:
         for command in COMMANDS:
+            args = ("--full",) if command == "explain_deploy" else ()
             with self.subTest(command=command):
-                output = self.run_example(command)
-                for heading in ("What this is about", "What we found in your project", "What to do next", "Findings"):
-                    self.assertIn(heading, output)
+                output = self.run_example(command, *args)
+                positions = [
+                    output.index(heading)
+                    for heading in ("Problems in your project", "What this is about", "What we found in your project", "What to do next")
+                ]
+                self.assertEqual(positions, sorted(positions))
 
     def test_markdown_has_a_heading_per_concern(self) -> None:
         for command in COMMANDS:
+            args = ("--full",) if command == "explain_deploy" else ()
             with self.subTest(command=command):
-                output = self.run_example(command, "--format", "markdown")
+                output = self.run_example(command, "--format", "markdown", *args)
                 self.assertEqual(output.count("**What this is about**"), len(CONCERN_OF_COMMAND[command]))
 
     def test_explain_deploy_shows_the_example_gaps(self) -> None:
@@ -59,6 +65,43 @@ class ExampleProjectTests(SimpleTestCase):
         ):
             with self.subTest(id=expected):
                 self.assertIn(expected, ids)
+
+    def test_default_report_leads_with_the_planted_problems_within_the_budget(self) -> None:
+        result = run_manage(EXAMPLE_DIR, "explain_deploy", env={"COLUMNS": "80"})
+        self.assertEqual(result.returncode, 0, result.stderr)
+        lines = result.stdout.splitlines()
+        self.assertLessEqual(len(lines), 80)
+        self.assertLessEqual(max(len(line) for line in lines), 80)
+        first = "\n".join(lines[:40])
+        self.assertTrue(lines[0].startswith("Fix these first (5 of "))
+        # The example's planted problems, each in the first 40 lines: no STATIC_ROOT, nothing serving
+        # static files, runserver in the Procfile (the first four impact classes), DEBUG read as a
+        # string and ALLOWED_HOSTS = ["*"] (hardening); the advice (the ignored STATICFILES_STORAGE,
+        # gunicorn not listed yet) is named further down.
+        for check_id in ("deploy_static.E001", "deploy_static.E003", "deploy_wsgi.E002", "deploy_checklist.E001", "deploy_checklist.W003"):
+            with self.subTest(id=check_id):
+                self.assertIn(check_id, first)
+        for check_id in ("deploy_static.W002", "deploy_checklist.E023"):
+            with self.subTest(id=check_id):
+                self.assertIn(check_id, result.stdout)
+        self.assertNotIn("What this is about", result.stdout)
+        self.assertIn("Request path of this project", result.stdout)
+        self.assertIn("5 items to fix first (above), of ", "\n".join(lines[-3:]))
+
+    def test_every_finding_of_the_first_four_classes_is_in_the_first_40_lines(self) -> None:
+        data = json.loads(self.run_example("explain_deploy", "--format", "json"))
+        visible = {finding["id"] for concern in data["concerns"] for finding in concern["findings"] if finding["impact"] in VISIBLE}
+        self.assertTrue(visible)
+        result = run_manage(EXAMPLE_DIR, "explain_deploy", env={"COLUMNS": "80"})
+        first = "\n".join(result.stdout.splitlines()[:40])
+        for check_id in sorted(visible):
+            with self.subTest(id=check_id):
+                self.assertIn(check_id, first)
+
+    def test_full_adds_every_concerns_teaching(self) -> None:
+        output = self.run_example("explain_deploy", "--full")
+        self.assertTrue(output.startswith("Fix these first"))
+        self.assertEqual(output.count("What this is about"), len(CONCERN_OF_COMMAND["explain_deploy"]))
 
     def test_brief_shows_map_and_status_only(self) -> None:
         output = self.run_example("explain_deploy", "--brief")

@@ -492,23 +492,33 @@ class ExplanationTests(WebserverTestCase):
                 {"ALLOWED_HOSTS": []},
                 None,
                 RENDER,
-                'ALLOWED_HOSTS = [os.environ["RENDER_EXTERNAL_HOSTNAME"]]',
+                'if "RENDER_EXTERNAL_HOSTNAME" in os.environ:  # set by Render\n    ALLOWED_HOSTS.append(os.environ["RENDER_EXTERNAL_HOSTNAME"])',
             ),
-            ("Fly.io's app name completed", {"ALLOWED_HOSTS": []}, None, {"FLY_APP_NAME": "b"}, 'os.environ["FLY_APP_NAME"] + ".fly.dev"'),
-            # Neither declared nor detected: read from a variable the user sets, never a placeholder host.
-            ("no variable here", {"ALLOWED_HOSTS": []}, "fly", {}, 'ALLOWED_HOSTS = [os.environ["DJANGO_ALLOWED_HOST"]]'),
-            ("wildcard host", {"ALLOWED_HOSTS": ["*"]}, "vps", None, 'ALLOWED_HOSTS = [os.environ["DJANGO_ALLOWED_HOST"]]'),
+            (
+                "Fly.io's app name completed",
+                {"ALLOWED_HOSTS": []},
+                None,
+                {"FLY_APP_NAME": "b"},
+                "ALLOWED_HOSTS.append(f\"{os.environ['FLY_APP_NAME']}.fly.dev\")",
+            ),
+            ("no variable here", {"ALLOWED_HOSTS": []}, "fly", {}, 'if "FLY_APP_NAME" in os.environ:  # set by Fly.io'),
+            (
+                "wildcard host",
+                {"ALLOWED_HOSTS": ["*"]},
+                "vps",
+                None,
+                'ALLOWED_HOSTS += [host for host in os.environ.get("DJANGO_ALLOWED_HOSTS", "").split(",") if host]',
+            ),
             (
                 "wildcard host, declared host",
                 {"ALLOWED_HOSTS": ["*"], "DEPLOY_CONCEPTS": {"hosts": ["shop.example.org"]}},
                 "vps",
                 None,
-                'ALLOWED_HOSTS = ["shop.example.org"]',
+                'ALLOWED_HOSTS = ["localhost", "127.0.0.1", "shop.example.org"]',
             ),
             ("plain server", {}, "vps", None, "python manage.py explain_webserver --emit nginx"),
             ("uploads on an ephemeral disk", {}, "heroku", None, "storages.backends.s3.S3Storage"),
             ("uploads without settings", {"MEDIA_ROOT": ""}, "vps", None, 'MEDIA_ROOT = BASE_DIR / "media"'),
-            ("django-simple-deploy", {}, "fly", None, "pip install dsd-flyio"),
         ]
         for case, settings, platform, environ, expected in rows:
             with self.subTest(case), override_settings(**settings):
@@ -531,14 +541,14 @@ class ExplanationTests(WebserverTestCase):
             (
                 "heroku",
                 [
-                    "SECURE_HSTS_SECONDS = 3600",
-                    "SECURE_SSL_REDIRECT = True",
-                    "SESSION_COOKIE_SECURE = True",
-                    "CSRF_COOKIE_SECURE = True",
+                    "SECURE_HSTS_SECONDS = 0 if DEBUG else 3600",
+                    "SECURE_SSL_REDIRECT = not DEBUG",
+                    "SESSION_COOKIE_SECURE = not DEBUG",
+                    "CSRF_COOKIE_SECURE = not DEBUG",
                     '"https://',
                 ],
             ),
-            ("vps", ["certbot", "SECURE_SSL_REDIRECT = True", 'SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")']),
+            ("vps", ["certbot", "SECURE_SSL_REDIRECT = not DEBUG", 'SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")']),
         ]
         for platform, expected in rows:
             with self.subTest(platform=platform):
@@ -546,6 +556,9 @@ class ExplanationTests(WebserverTestCase):
                 for line in expected:
                     self.assertIn(line, code)
         self.assertNotIn("SESSION_COOKIE_SECURE", self.explanation_code(self.facts("heroku"), ()))
+
+    def test_django_simple_deploy_is_offered_once_by_the_checklist_not_here(self) -> None:
+        self.assertNotIn("python manage.py deploy", self.explanation_code(self.facts("fly")))
 
     def test_facts_show_the_projects_values(self) -> None:
         self.write("nginx.conf", NGINX_FULL)
@@ -569,6 +582,15 @@ class ExplanationTests(WebserverTestCase):
                 router, media = webserver.hops(self.facts(platform))
                 self.assertEqual((router.key, media.key), ("router", "media"))
                 self.assertEqual((router.ready, media.ready), expected)
+
+    def test_media_is_ok_only_when_a_known_config_serves_it(self) -> None:
+        self.write("nginx.conf", NGINX_FULL.replace("location / {", "location /media/ { alias /srv/blog/media/; }\n    location / {"))
+        _, media = webserver.hops(self.facts("vps"))
+        self.assertIs(media.ready, True)
+        self.assertIn("nginx.conf", media.detail)
+        self.write("nginx.conf", NGINX_FULL)
+        _, media = webserver.hops(self.facts("vps"))
+        self.assertIs(media.ready, False)
 
 
 class IntegrationTests(WebserverTestCase):

@@ -49,7 +49,8 @@ class ControlCharacterTests(PromiseTestCase):
             f"assets/{ESCAPES}.css": 'body { background: url("missing.png"); }\n',
         }
         with hostile_project(files, settings_extra='\nSTATICFILES_DIRS = [BASE_DIR / "assets"]\n') as project:
-            outputs = self.run_everywhere(project, "--offline", check_deploy=False)
+            # --full: every concern's text too, where the start command is shown whole.
+            outputs = self.run_everywhere(project, "--offline", "--full", check_deploy=False)
         for name, output in outputs.items():
             with self.subTest(name):
                 for character in ("\x1b", "\x07", "\u202e"):

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.checks import CheckMessage, Error
 
+from django_deploy_concepts import plan
 from django_deploy_concepts.concerns.checklist import (
     debug,
     dependencies,
@@ -26,6 +27,7 @@ from django_deploy_concepts.concerns.checklist import (
     source,
 )
 from django_deploy_concepts.context import ProjectContext
+from django_deploy_concepts.plan import Plan
 from django_deploy_concepts.report import Explanation, Fact, Finding, Hop, Step
 
 NAME = "checklist"
@@ -152,6 +154,24 @@ CHECKS: tuple[Callable[[Facts], list[CheckMessage]], ...] = (
 # Explanation --------------------------------------------------------------------------------------
 
 
+def variables_step(steps: list[Step], deployment: Plan) -> list[Step]:
+    """Where the settings above read the environment: what to set where the site runs, and locally."""
+    if not any("os.environ" in step.code for step in steps):
+        return []
+    platform = deployment.platform
+    where = platform.title if platform.name != "unknown" else "your platform"
+    return [
+        Step(
+            "Set the environment variables where the site runs; set nothing on your machine.",
+            f"An environment variable is a name and a value the platform gives the running process; os.environ reads it. "
+            f"On {where}: {platform.set_variables}. On your machine leave them unset: the settings then fall back to "
+            "development values (DEBUG on, a development-only key, localhost), so runserver keeps working.",
+            "\n".join(f"{name}  # {what}" for name, what in deployment.variables),
+            "text",
+        )
+    ]
+
+
 def other_django_checks(findings: tuple[Finding, ...]) -> list[Step]:
     """One step per Django check id this concern received without a topic of its own."""
     steps: dict[str, Step] = {}
@@ -162,7 +182,14 @@ def other_django_checks(findings: tuple[Finding, ...]) -> list[Step]:
     return list(steps.values())
 
 
-def explain(facts: Facts, findings: tuple[Finding, ...]) -> Explanation:
+def explain(facts: Facts, findings: tuple[Finding, ...], deployment: Plan | None = None) -> Explanation:
+    deployment = deployment or plan.for_platform(
+        facts.hosts.platform,
+        debug_variable=facts.debug.variable or plan.DEBUG_VARIABLE,
+        secret_key_variable=facts.secret_key.variable or plan.SECRET_KEY_VARIABLE,
+        allowed_hosts=facts.hosts.allowed_hosts,
+        declared_hosts=facts.hosts.declared_hosts,
+    )
     found: list[Fact] = [
         Fact(
             "Settings source read",
@@ -175,14 +202,19 @@ def explain(facts: Facts, findings: tuple[Finding, ...]) -> Explanation:
     found += [Fact("DEPLOY_CONCEPTS", error, False) for error in facts.target_errors]
     steps: list[Step] = []
     for part, module in PARTS:
-        part_found, part_steps = module.explain(getattr(facts, part), findings)
+        part_found, part_steps = module.explain(getattr(facts, part), findings, deployment)
         found += part_found
         steps += part_steps
     steps += other_django_checks(findings)
+    steps += variables_step(steps, deployment)
     steps.append(
         Step("Run Django's own deployment checks with this app's checks included.", "", "python manage.py check --deploy", "shell")
     )
-    return Explanation(about=ABOUT, found=tuple(found), steps=tuple(steps))
+    situation = (
+        f"On {deployment.where}, what differs from your machine comes from environment variables: "
+        f"{deployment.platform.set_variables}. {deployment.platform.build_step[0].upper()}{deployment.platform.build_step[1:]}."
+    )
+    return Explanation(about=(situation, *ABOUT), found=tuple(found), steps=tuple(steps))
 
 
 def hops(facts: Facts) -> tuple[Hop, ...]:

@@ -12,6 +12,7 @@ from django.core.checks import CheckMessage, Error
 
 from django_deploy_concepts.concerns.checklist import source
 from django_deploy_concepts.context import ProjectContext
+from django_deploy_concepts.plan import DEBUG_VARIABLE, SECRET_KEY_VARIABLE, Plan
 from django_deploy_concepts.report import Fact, Finding, Step
 
 DEFAULT_VARIABLE = "DJANGO_DEBUG"
@@ -125,7 +126,7 @@ def fix_code(facts: Facts) -> str:
     return f'DEBUG = os.environ.get("{variable}", "") == "1"'
 
 
-def explain(facts: Facts, findings: tuple[Finding, ...]) -> tuple[list[Fact], list[Step]]:
+def explain(facts: Facts, findings: tuple[Finding, ...], deployment: Plan) -> tuple[list[Fact], list[Step]]:
     where = f" ({facts.assigned_at})" if facts.assigned_at else ""
     found = [Fact("DEBUG", f"{facts.value}{where}", facts.is_off)]
     ids = {finding.id for finding in findings}
@@ -137,8 +138,9 @@ def explain(facts: Facts, findings: tuple[Finding, ...]) -> tuple[list[Fact], li
                 "Turn DEBUG off in production, reading a real boolean from the environment.",
                 "With DEBUG on, any error shows your settings and code to the visitor (Django's \"You should not have "
                 'DEBUG set to True in deployment", security.W018). os.environ.get() returns a string, and "False" is '
-                "true, so compare it." + line,
-                f"import os\n\n{fix_code(facts)}",
+                f"true, so compare it. Locally, with {SECRET_KEY_VARIABLE} unset, DEBUG stays on and runserver works as before; "
+                f"where {SECRET_KEY_VARIABLE} is set (production) it is off unless {DEBUG_VARIABLE}=1." + line,
+                deployment.snippet("DEBUG"),
                 "python",
             )
         )

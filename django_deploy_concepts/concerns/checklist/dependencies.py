@@ -29,6 +29,7 @@ from django_deploy_concepts.concerns.wsgi import commands
 from django_deploy_concepts.concerns.wsgi.platform_files import DEVELOPMENT, PRODUCTION, BuildStep, script_lines
 from django_deploy_concepts.concerns.wsgi.start_commands import project_start_commands
 from django_deploy_concepts.context import MAX_FILE_BYTES, ProjectContext
+from django_deploy_concepts.plan import Plan
 from django_deploy_concepts.report import Fact, Finding, Step
 
 WSGI_SERVERS = ("gunicorn", "uwsgi", "pyuwsgi", "waitress", "mod-wsgi", "granian", "uvicorn", "daphne", "hypercorn")
@@ -1075,7 +1076,7 @@ def add_packages_code(manifest: str, packages: list[str]) -> tuple[str, str]:
     return f"{command} {' '.join(packages)}", "shell"
 
 
-def explain(facts: Facts, findings: tuple[Finding, ...]) -> tuple[list[Fact], list[Step]]:
+def explain(facts: Facts, findings: tuple[Finding, ...], deployment: Plan) -> tuple[list[Fact], list[Step]]:
     ids = {finding.id for finding in findings}
     listed = ", ".join(sorted(facts.names)[:15]) + (", ..." if len(facts.names) > 15 else "")
     evidence = f" ({'; '.join(facts.installed_by)})" if facts.installed_by else " (assumed: nothing shows what the build installs)"
@@ -1095,7 +1096,7 @@ def explain(facts: Facts, findings: tuple[Finding, ...]) -> tuple[list[Fact], li
         )
     steps: list[Step] = []
     if ids & DEPENDENCY_IDS:
-        packages = missing_packages(facts)
+        packages = list(deployment.missing_requirements) or missing_packages(facts)
         target = facts.manifest.split(",")[0] if facts.manifest else "requirements.txt"
         code, language = add_packages_code(facts.manifest or "requirements.txt", packages)
         steps.append(

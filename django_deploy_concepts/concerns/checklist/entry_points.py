@@ -15,6 +15,7 @@ from pathlib import Path
 from django.core.checks import CheckMessage, Warning
 
 from django_deploy_concepts.context import MAX_FILE_BYTES, ProjectContext
+from django_deploy_concepts.plan import Plan
 from django_deploy_concepts.report import Fact, Finding, Step
 
 VARIABLE = "DJANGO_SETTINGS_MODULE"
@@ -154,7 +155,7 @@ CHECKS = (check_development_default,)
 # Explanation --------------------------------------------------------------------------------------
 
 
-def explain(facts: Facts, findings: tuple[Finding, ...]) -> tuple[list[Fact], list[Step]]:
+def explain(facts: Facts, findings: tuple[Finding, ...], deployment: Plan) -> tuple[list[Fact], list[Step]]:
     found = [Fact(f"{VARIABLE} default ({default.location})", default.module, None) for default in facts.defaults]
     if not check_development_default(facts):
         return found, []

@@ -16,6 +16,7 @@ from django.core.checks import CheckMessage, Error, Info, Warning
 
 from django_deploy_concepts.concerns.checklist import logs, source
 from django_deploy_concepts.context import ProjectContext
+from django_deploy_concepts.plan import Plan
 from django_deploy_concepts.report import Fact, Finding, Step
 
 DEFAULT_SERVER_EMAIL = "root@localhost"
@@ -453,13 +454,6 @@ CHECKS = (
 
 # Explanation --------------------------------------------------------------------------------------
 
-LOGGING_EXAMPLE = """LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"django": {"handlers": ["console"], "level": "INFO"}},
-}"""
-
 
 def describe_page(page: ErrorPage, manifest_storage: bool) -> tuple[str, bool | None]:
     if page.custom_handler:
@@ -475,7 +469,7 @@ def describe_page(page: ErrorPage, manifest_storage: bool) -> tuple[str, bool | 
     return page.origin or "found", True
 
 
-def explain(facts: Facts, findings: tuple[Finding, ...]) -> tuple[list[Fact], list[Step]]:
+def explain(facts: Facts, findings: tuple[Finding, ...], deployment: Plan) -> tuple[list[Fact], list[Step]]:
     ids = {finding.id for finding in findings}
     destinations = facts.live_destinations
     found = [
@@ -508,8 +502,10 @@ def explain(facts: Facts, findings: tuple[Finding, ...]) -> tuple[list[Fact], li
                 "Make server errors reach someone.",
                 'With DEBUG off a visitor sees only "Server Error (500)", and Django\'s default logging sends the traceback '
                 "nowhere but to email for ADMINS (its console handler works only with DEBUG on). A LOGGING without "
-                '"disable_existing_loggers": False switches Django\'s loggers off entirely. ' + where,
-                'ADMINS = ["you@example.com"]\n\n' + LOGGING_EXAMPLE,
+                '"disable_existing_loggers": False switches Django\'s loggers off entirely. '
+                + where
+                + " To have errors mailed as well, add ADMINS with your address (and a real mail server).",
+                deployment.snippet("LOGGING"),
                 "python",
             )
         )

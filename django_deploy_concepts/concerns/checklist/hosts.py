@@ -12,6 +12,7 @@ from django.core.checks import CheckMessage, Error, Warning
 
 from django_deploy_concepts import platforms
 from django_deploy_concepts.context import ProjectContext
+from django_deploy_concepts.plan import HOSTS_VARIABLE, Plan
 from django_deploy_concepts.report import Fact, Finding, Step
 
 # Domains a platform shares between all its customers' apps: ".herokuapp.com" admits them all.
@@ -124,39 +125,24 @@ CHECKS = (check_wildcard_host, check_host_shapes, check_shared_domain_wildcard)
 # Explanation --------------------------------------------------------------------------------------
 
 
-def platform_hosts_code(facts: Facts) -> str:
-    """Settings lines that put the public hostnames into ALLOWED_HOSTS: the declared ones, the
-    platform's variable, or a variable the user sets; never a placeholder host."""
-    own = (
-        repr(list(facts.declared_hosts)).replace("'", '"')
-        if facts.declared_hosts
-        else '[host for host in os.environ.get("DJANGO_ALLOWED_HOSTS", "").split(",") if host]'
-    )
-    if facts.hostname_env:
-        if facts.hostname_template == "{}":
-            hostname = f'os.environ["{facts.hostname_env}"]'
-        else:
-            hostname = 'f"' + facts.hostname_template.replace("{}", f"{{os.environ['{facts.hostname_env}']}}") + '"'
-        return f'ALLOWED_HOSTS = {own}\nif "{facts.hostname_env}" in os.environ:\n    ALLOWED_HOSTS.append({hostname})'
-    if facts.declared_hosts:
-        return f"ALLOWED_HOSTS = {own}"
-    return f"ALLOWED_HOSTS = {own}  # set DJANGO_ALLOWED_HOSTS=your.host,www.your.host where the app runs"
+def hostname_variable_note(deployment: Plan) -> str:
+    hostname, platform = deployment.hostname, deployment.platform
+    if hostname.variable == HOSTS_VARIABLE:
+        return (
+            f"Set {HOSTS_VARIABLE} to the names the site is reached by, comma-separated (the apex domain and www are two "
+            f"names): {platform.set_variables}."
+        )
+    note = f" ({platform.hostname_note})" if platform.hostname_note else ""
+    return f"Your own domain, if any, goes into {HOSTS_VARIABLE}{note}."
 
 
-def explain(facts: Facts, findings: tuple[Finding, ...]) -> tuple[list[Fact], list[Step]]:
+def explain(facts: Facts, findings: tuple[Finding, ...], deployment: Plan) -> tuple[list[Fact], list[Step]]:
     ok = bool(facts.allowed_hosts) and not any(finding.id in HOST_IDS for finding in findings)
     found = [Fact("ALLOWED_HOSTS", facts.error or repr(list(facts.allowed_hosts)), ok)]
     steps: list[Step] = []
     if not ok:
-        source = (
-            f"On {facts.platform_title} {facts.hostname_note}."
-            if facts.hostname_note
-            else f"On {facts.platform_title} the public hostname is in the environment variable {facts.hostname_env}."
-            if facts.hostname_env
-            else f"On {facts.platform_title} your app's hostname ends in {facts.host_suffix}."
-            if facts.host_suffix
-            else "List every name the site is reached by: the apex domain and www are two names."
-        )
+        hostname = deployment.hostname
+        source = hostname.sentence if hostname.name else f"{hostname.sentence} {hostname_variable_note(deployment)}"
         steps.append(
             Step(
                 "Name the real hostnames in ALLOWED_HOSTS: bare names, no scheme, port or path.",
@@ -164,7 +150,7 @@ def explain(facts: Facts, findings: tuple[Finding, ...]) -> tuple[list[Fact], li
                 'with DEBUG off and no hosts at all, runserver stops with "CommandError: You must set '
                 "settings.ALLOWED_HOSTS if DEBUG is False.\" (Django's security.W020). '*' accepts any host, which "
                 f"lets attackers poison password-reset links. {source}",
-                platform_hosts_code(facts),
+                deployment.snippet("ALLOWED_HOSTS"),
                 "python",
             )
         )

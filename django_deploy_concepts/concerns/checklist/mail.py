@@ -21,6 +21,7 @@ from django.utils.log import DEFAULT_LOGGING
 
 from django_deploy_concepts.concerns.checklist import logs
 from django_deploy_concepts.context import ProjectContext
+from django_deploy_concepts.plan import Plan
 from django_deploy_concepts.report import Fact, Finding, Step
 
 SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
@@ -293,7 +294,7 @@ def error_mail_step(facts: Facts, ids: set[str]) -> list[Step]:
     ]
 
 
-def explain(facts: Facts, findings: tuple[Finding, ...]) -> tuple[list[Fact], list[Step]]:
+def explain(facts: Facts, findings: tuple[Finding, ...], deployment: Plan) -> tuple[list[Fact], list[Step]]:
     ids = {finding.id for finding in findings}
     backend = facts.backend or "(no 'default' mailer)"
     host = f", host {facts.host}" if facts.backend == SMTP_BACKEND else ""

@@ -14,6 +14,7 @@ from django.core.checks.security.base import SECRET_KEY_INSECURE_PREFIX, SECRET_
 
 from django_deploy_concepts.concerns.checklist import source
 from django_deploy_concepts.context import ProjectContext
+from django_deploy_concepts.plan import SECRET_KEY_VARIABLE, Plan
 from django_deploy_concepts.report import Fact, Finding, Step
 
 DEFAULT_VARIABLE = "DJANGO_SECRET_KEY"
@@ -200,7 +201,7 @@ def describe(facts: Facts) -> str:
     return f"{origin}; {facts.length} characters{', weak' if facts.weak else ''} (value not shown)"
 
 
-def explain(facts: Facts, findings: tuple[Finding, ...]) -> tuple[list[Fact], list[Step]]:
+def explain(facts: Facts, findings: tuple[Finding, ...], deployment: Plan) -> tuple[list[Fact], list[Step]]:
     found = [
         Fact("SECRET_KEY", describe(facts), not (facts.error or facts.weak or facts.literal_at or facts.fallback_at or facts.generated_at))
     ]
@@ -221,9 +222,11 @@ def explain(facts: Facts, findings: tuple[Finding, ...]) -> tuple[list[Fact], li
                 "SECRET_KEY signs sessions, password-reset links and messages. A key in the code is known to everyone who "
                 "can read it (Django's security.W009 warns about startproject's \"django-insecure-\" key); a key generated "
                 "at import time differs in each worker, so users are logged out at random and signed links fail; an empty "
-                f'one stops Django with "{EMPTY_KEY_ERROR}", often in a build step. Generate a key once ({GENERATE_COMMAND}), '
-                f"set it as {variable} on the server, in the build step too, and{line}",
-                f'import os\n\nSECRET_KEY = os.environ["{variable}"]',
+                f'one stops Django with "{EMPTY_KEY_ERROR}", often in a build step. Generate a key once ({GENERATE_COMMAND}) '
+                f"and set it as {SECRET_KEY_VARIABLE} where the site runs: on {deployment.platform.title if deployment.platform.name != 'unknown' else 'your platform'}, "
+                f"{deployment.platform.set_variables}. Set nothing locally: runserver then uses a development-only key. "
+                f"Then{line}",
+                deployment.snippet("SECRET_KEY"),
                 "python",
             )
         )

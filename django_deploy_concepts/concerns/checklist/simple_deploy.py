@@ -16,6 +16,7 @@ from django.core.checks import CheckMessage, Info
 
 from django_deploy_concepts.concerns.checklist import source
 from django_deploy_concepts.context import ProjectContext
+from django_deploy_concepts.plan import Plan
 from django_deploy_concepts.report import Fact, Finding, Step
 
 MODULES = ("django_simple_deploy", "simple_deploy")
@@ -153,7 +154,7 @@ CHECKS = (check_simple_deploy,)
 # Explanation --------------------------------------------------------------------------------------
 
 
-def explain(facts: Facts, findings: tuple[Finding, ...]) -> tuple[list[Fact], list[Step]]:
+def explain(facts: Facts, findings: tuple[Finding, ...], deployment: Plan) -> tuple[list[Fact], list[Step]]:
     found: list[Fact] = []
     for block in facts.blocks:
         names = ", ".join(block.names) or "nothing we could read"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from django_deploy_concepts import plan
 from django_deploy_concepts.concerns.database import config, credentials, live, migrations, processes, sqlite, url
 from django_deploy_concepts.concerns.database.config import Alias
 from django_deploy_concepts.concerns.database.credentials import WrittenCredential
@@ -20,6 +21,7 @@ from django_deploy_concepts.concerns.database.processes import Processes
 from django_deploy_concepts.concerns.database.sqlite import SqliteFile
 from django_deploy_concepts.concerns.database.url import DatabaseUrl
 from django_deploy_concepts.context import ProjectContext
+from django_deploy_concepts.plan import Plan
 from django_deploy_concepts.report import Explanation, Fact, Finding, Hop, Step
 
 NAME = "database"
@@ -209,14 +211,18 @@ def found_facts(facts: Facts) -> list[Fact]:
     return found
 
 
-def explain_steps(facts: Facts, ids: set[str]) -> list[Step]:
+def explain_steps(facts: Facts, ids: set[str], deployment: Plan) -> list[Step]:
     steps: list[Step] = []
     if ids & {"deploy_database.E002", "deploy_database.W003", "deploy_database.E005", "deploy_database.W007"}:
+        platform = deployment.platform
+        where = platform.title if platform.name != "unknown" else "your platform"
         steps.append(
             Step(
                 "Read the database from DATABASE_URL, keeping sqlite for local development.",
-                "Add dj-database-url to your requirements, then in your settings:",
-                url.settings_snippet(base_dir_default=True),
+                f"Get a PostgreSQL database: on {where}, {platform.database_offering}. List dj-database-url and "
+                f"{deployment.database_driver or 'the driver'} in {deployment.requirements_file}, then in your settings "
+                "(without DATABASE_URL, as on your machine, the sqlite file is used):",
+                deployment.snippet("DATABASES"),
                 "python",
             )
         )
@@ -286,6 +292,9 @@ def explain_steps(facts: Facts, ids: set[str]) -> list[Step]:
             Step("Write the missing migrations and commit them.", "", "python manage.py makemigrations\ngit add */migrations/*.py", "shell")
         )
     title, detail, language = migrations.RELEASE_STEPS.get(facts.platform, migrations.GENERIC_RELEASE_STEP)
+    if deployment.platform_file.name == "Procfile" or facts.platform in ("render", "fly", "railway"):
+        title = f"In {deployment.platform_file.name} ({deployment.platform.release_step}):"
+        detail, language = deployment.platform_file.text.rstrip("\n"), deployment.platform_file.language
     steps.append(
         Step(
             "Run migrations against the production database in a release step, before the new code serves requests.",
@@ -298,8 +307,9 @@ def explain_steps(facts: Facts, ids: set[str]) -> list[Step]:
         steps.append(
             Step(
                 "Choose how connections live: kept per worker with health checks, or a pool (PostgreSQL, Django 5.1+).",
-                "One or the other, not both:",
-                f"{config.PERSISTENT_SNIPPET}\n\n# or\n{config.POOL_SNIPPET}",
+                "One or the other, not both: DATABASES as below keeps them (conn_max_age, conn_health_checks); a pool "
+                'replaces that with OPTIONS {"pool": True}, after it:',
+                f"{deployment.snippet('DATABASES')}\n\n# or, instead of keeping them:\n{config.POOL_SNIPPET}",
                 "python",
             )
         )
@@ -308,9 +318,14 @@ def explain_steps(facts: Facts, ids: set[str]) -> list[Step]:
     return steps
 
 
-def explain(facts: Facts, findings: tuple[Finding, ...]) -> Explanation:
+def explain(facts: Facts, findings: tuple[Finding, ...], deployment: Plan | None = None) -> Explanation:
+    deployment = deployment or plan.for_platform(facts.platform)
     ids = {finding.id for finding in findings}
-    return Explanation(about=ABOUT, found=tuple(found_facts(facts)), steps=tuple(explain_steps(facts, ids)))
+    situation = (
+        f"On {deployment.where}, the database to use: {deployment.platform.database_offering}. "
+        f"The disk there: {deployment.platform.disk_note}."
+    )
+    return Explanation(about=(situation, *ABOUT), found=tuple(found_facts(facts)), steps=tuple(explain_steps(facts, ids, deployment)))
 
 
 def hops(facts: Facts) -> tuple[Hop, ...]:

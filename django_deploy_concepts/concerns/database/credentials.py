@@ -129,6 +129,6 @@ def check_written_credentials(facts: Facts) -> list[CheckMessage]:
 
 FROM_ENVIRONMENT = """import os
 
-DATABASES["default"]["PASSWORD"] = os.environ["DATABASE_PASSWORD"]
+DATABASES["default"]["PASSWORD"] = os.environ.get("DATABASE_PASSWORD", "")
 # or the whole connection at once:
 # DATABASES = {"default": dj_database_url.config(conn_max_age=600, conn_health_checks=True)}"""

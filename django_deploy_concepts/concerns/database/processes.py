@@ -163,14 +163,16 @@ def check_sessions_in_local_memory(facts: Facts) -> list[CheckMessage]:
 # Explanation --------------------------------------------------------------------------------------
 
 
-SHARED_CACHE = """CACHES = {
-    "default": {
-        # Django 4.0+; needs the redis package and a Redis server (the platform's REDIS_URL).
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": os.environ["REDIS_URL"],
+SHARED_CACHE = """# Django 4.0+; needs the redis package and a Redis server (the platform's REDIS_URL).
+# Without REDIS_URL, as under runserver, Django's default cache stays.
+if "REDIS_URL" in os.environ:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+        }
     }
-}
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db\""""
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db\""""
 
 
 def describe(workers: Workers) -> str:

@@ -17,7 +17,7 @@ from typing import TypeVar
 
 from django.core.checks import CheckMessage, Error
 
-from django_deploy_concepts import masking, runner
+from django_deploy_concepts import masking, plan, runner
 from django_deploy_concepts.concerns.static import (
     collected,
     compression,
@@ -46,6 +46,7 @@ from django_deploy_concepts.concerns.static.storage import (
 from django_deploy_concepts.concerns.static.stylesheets import StylesheetFacts
 from django_deploy_concepts.concerns.static.templates import TemplateFacts
 from django_deploy_concepts.context import ProjectContext
+from django_deploy_concepts.plan import Plan
 from django_deploy_concepts.report import Explanation, Fact, Finding, Hop, Step
 
 __all__ = [
@@ -271,7 +272,8 @@ CHECKS = (
 # Explanation --------------------------------------------------------------------------------------
 
 
-def explain(facts: Facts, findings: tuple[Finding, ...]) -> Explanation:
+def explain(facts: Facts, findings: tuple[Finding, ...], deployment: Plan | None = None) -> Explanation:
+    deployment = deployment or plan.for_title(facts.platform_title)
     found = [Fact("django.contrib.staticfiles", "installed" if facts.staticfiles_installed else "not installed", None)]
     found += [*locations.found(facts), *collected.found(facts), *storage.found(facts), *serving.found(facts)]
     if facts.staticfiles_installed:
@@ -279,9 +281,9 @@ def explain(facts: Facts, findings: tuple[Finding, ...]) -> Explanation:
         found += offline.found(facts)
     found += [Fact("Could not read", error, False) for error in facts.errors]
     steps = [
-        *locations.steps(facts),
-        *serving.steps(facts),
-        *storage.steps(facts),
+        *locations.steps(facts, deployment),
+        *serving.steps(facts, deployment),
+        *storage.steps(facts, deployment),
         *finders.steps(facts),
         *templates.steps(facts),
         *stylesheets.steps(facts),
@@ -291,13 +293,28 @@ def explain(facts: Facts, findings: tuple[Finding, ...]) -> Explanation:
     if facts.staticfiles_installed and facts.storage.local:
         steps.append(
             Step(
-                "Collect the files in your build or release step.",
-                'Before the app starts; otherwise WhiteNoise warns "No directory at" and every CSS file is a 404.',
-                "python manage.py collectstatic --noinput",
+                "Collect the files in your build step.",
+                f"Before the app starts: {deployment.platform.build_step}. Otherwise "
+                + ('WhiteNoise warns "No directory at" and ' if deployment.static_server == "whitenoise" else "")
+                + "every CSS file is a 404.",
+                plan.COLLECTSTATIC_COMMAND,
                 "shell",
             )
         )
-    return Explanation(about=ABOUT, found=tuple(found), steps=tuple(steps))
+    return Explanation(about=(situation(deployment), *ABOUT), found=tuple(found), steps=tuple(steps))
+
+
+def situation(deployment: Plan) -> str:
+    """What serves static files where this project goes, as the report found it."""
+    if deployment.static_server == "whitenoise":
+        return (
+            f"On {deployment.where}, WhiteNoise inside the Django process will send your static files, from the folder "
+            f"collectstatic fills in the build step: {deployment.platform.build_step}."
+        )
+    return (
+        f"On {deployment.where}, the web server in front (nginx, Apache or Caddy) sends the static files itself, from the "
+        f"folder collectstatic fills: {deployment.platform.build_step}."
+    )
 
 
 def hops(facts: Facts) -> tuple[Hop, ...]:

@@ -14,6 +14,7 @@ from django.core.checks import CheckMessage, Error
 from django_deploy_concepts import masking
 from django_deploy_concepts.concerns.static.common import absolute, as_text, display_path, is_within, real
 from django_deploy_concepts.context import ProjectContext
+from django_deploy_concepts.plan import Plan, for_title
 from django_deploy_concepts.report import Fact, Step
 
 if TYPE_CHECKING:
@@ -229,7 +230,8 @@ CHECKS = (
 # Explanation --------------------------------------------------------------------------------------
 
 
-def steps(facts: Facts) -> list[Step]:
+def steps(facts: Facts, deployment: Plan | None = None) -> list[Step]:
+    deployment = deployment or for_title(facts.platform_title)
     found: list[Step] = []
     if facts.static_url is None and facts.staticfiles_installed:
         found.append(Step("Give static files a URL.", "In your settings:", 'STATIC_URL = "static/"', "python"))
@@ -243,7 +245,7 @@ def steps(facts: Facts) -> list[Step]:
                 "Give collectstatic a folder to fill.",
                 "Without it collectstatic stops with \"You're using the staticfiles app without having set the STATIC_ROOT "
                 'setting to a filesystem path." In your settings:',
-                'STATIC_ROOT = BASE_DIR / "staticfiles"',
+                deployment.snippet("STATIC_ROOT"),
                 "python",
             )
         )
@@ -252,7 +254,7 @@ def steps(facts: Facts) -> list[Step]:
             Step(
                 "Give collectstatic a folder of its own, apart from your sources and uploads.",
                 "collectstatic owns STATIC_ROOT: it copies into it, and `collectstatic --clear` deletes everything in it.",
-                'STATIC_ROOT = BASE_DIR / "staticfiles"\nMEDIA_ROOT = BASE_DIR / "media"',
+                deployment.snippet("STATIC_ROOT") + '\nMEDIA_ROOT = BASE_DIR / "media"',
                 "python",
             )
         )

@@ -15,6 +15,7 @@ from django.core.checks import CheckMessage, Error, Info, Warning
 from django_deploy_concepts import formats
 from django_deploy_concepts.concerns.static.common import display_path, error_text, is_within, real
 from django_deploy_concepts.context import MAX_FILE_BYTES, ProjectContext
+from django_deploy_concepts.plan import Plan, for_title
 from django_deploy_concepts.report import Fact, Step
 
 if TYPE_CHECKING:
@@ -445,16 +446,34 @@ def is_served(facts: Facts) -> bool:
     return not static_needs_a_server(facts)
 
 
+def web_server_steps(facts: Facts, deployment: Plan) -> list[Step]:
+    """Where the web server in front serves STATIC_ROOT itself (a server of your own)."""
+    if is_served(facts) or not facts.staticfiles_installed:
+        return []
+    return [
+        Step(
+            "Let the web server serve the collected files.",
+            "nginx (or Apache, Caddy) in front of gunicorn sends STATIC_ROOT at STATIC_URL itself, without Django. "
+            "These commands print a configuration with the right paths for this project:",
+            "python manage.py explain_webserver --emit nginx   # or apache, caddy",
+            "shell",
+        )
+    ]
+
+
 def middleware_code(facts: Facts) -> str:
     lines = ["MIDDLEWARE = [", f'    "{SECURITY_MIDDLEWARE}",', f'    "{WHITENOISE_MIDDLEWARE}",']
     lines += [f'    "{name}",' for name in facts.middleware if name not in (SECURITY_MIDDLEWARE, WHITENOISE_MIDDLEWARE)]
     return "\n".join([*lines, "]"])
 
 
-def steps(facts: Facts) -> list[Step]:
+def steps(facts: Facts, deployment: Plan | None = None) -> list[Step]:
+    deployment = deployment or for_title(facts.platform_title)
     found: list[Step] = []
     if not facts.staticfiles_installed:
         return found
+    if deployment.static_server != "whitenoise":
+        return web_server_steps(facts, deployment)
     declare = ""
     if facts.serving.whitenoise_declared is False:
         declare = f" List whitenoise in {facts.serving.dependency_files[0]} too, so the deployment installs it."
@@ -462,14 +481,15 @@ def steps(facts: Facts) -> list[Step]:
         found.append(
             Step(
                 "Let WhiteNoise serve the collected files.",
-                f"On {facts.platform_title}, {facts.platform_static_advice}. Install it (python -m pip install whitenoise) "
-                f"and add it right after SecurityMiddleware.{declare}",
-                middleware_code(facts),
+                "WhiteNoise is a middleware that lets the Django process itself send the files collectstatic put in "
+                f"STATIC_ROOT. Install it (python -m pip install whitenoise) and add it right after SecurityMiddleware."
+                f"{declare or f' List it in {deployment.requirements_file} too.'}",
+                deployment.snippet("MIDDLEWARE"),
                 "python",
             )
         )
     elif check_whitenoise_position(facts) or check_whitenoise_installed(facts):
-        found.append(Step("Put WhiteNoise right after SecurityMiddleware, and install it.", "", middleware_code(facts), "python"))
+        found.append(Step("Put WhiteNoise right after SecurityMiddleware, and install it.", "", deployment.snippet("MIDDLEWARE"), "python"))
     if check_whitenoise_declared(facts):
         target = facts.serving.dependency_files[0]
         found.append(Step(f"Declare WhiteNoise in {target}, so the deployment installs it.", "", "whitenoise", "text"))
@@ -496,8 +516,14 @@ def steps(facts: Facts) -> list[Step]:
         found.append(
             Step(
                 "Keep Django's file-serving views for development.",
-                "static() adds patterns only with DEBUG = True; in production serve MEDIA_ROOT from the web server "
-                "or an object storage (django-storages), and static files with WhiteNoise. Guard the pattern:",
+                "static() adds patterns only with DEBUG = True; in production "
+                + (
+                    "keep uploads in object storage (django-storages)"
+                    if deployment.media_in_object_storage
+                    else "let the web server serve MEDIA_ROOT"
+                )
+                + (", and static files with WhiteNoise" if deployment.static_server == "whitenoise" else "")
+                + ". Guard the pattern:",
                 "if settings.DEBUG:\n    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)",
                 "python",
             )

@@ -12,6 +12,7 @@ from django.core.checks import CheckMessage, Error, Info, Warning
 
 from django_deploy_concepts.concerns.static.common import error_text
 from django_deploy_concepts.context import ProjectContext
+from django_deploy_concepts.plan import Plan, for_title
 from django_deploy_concepts.report import Fact, Step
 
 if TYPE_CHECKING:
@@ -266,16 +267,21 @@ STORAGES_CODE = (
 )
 
 
-def steps(facts: Facts) -> list[Step]:
+def steps(facts: Facts, deployment: Plan | None = None) -> list[Step]:
+    deployment = deployment or for_title(facts.platform_title)
     storage = facts.storage
     if not facts.staticfiles_installed or (storage.hashes and not storage.import_error and not facts.ignored_settings):
         return []
-    detail = "Hashed names let browsers cache files forever; compression makes them smaller."
+    detail = (
+        "A manifest storage gives each file a copy whose name carries a hash of its content (css/site.3f2a1b.css): "
+        "browsers may then cache files forever, and a changed file gets a new name, so they fetch it again."
+        + (" WhiteNoise's storage also compresses them." if deployment.static_server == "whitenoise" else "")
+    )
     removed = facts.ignored_settings
     if removed:
         names = " and ".join(f"{setting.name} = {setting.value!r}" for setting in removed)
         detail = f"Delete {names}: Django 5.1 removed {'them' if len(removed) > 1 else 'it'} and ignores it silently. " + detail
-    code = STORAGES_CODE
+    code = deployment.snippet("STORAGES")
     default_setting = next((setting for setting in removed if setting.storages_key == "default"), None)
     if default_setting is not None:
         code = code.replace(DEFAULT_FILE_STORAGE, default_setting.value)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from django_deploy_concepts import formats
+from django_deploy_concepts import formats, plan
 from django_deploy_concepts.concerns.webserver.configs import (
     KINDS,
     ServingFacts,
@@ -76,6 +76,7 @@ from django_deploy_concepts.concerns.webserver.proxies import (
     w010,
 )
 from django_deploy_concepts.context import ProjectContext
+from django_deploy_concepts.plan import Plan
 from django_deploy_concepts.report import Explanation, Fact, Finding, Hop, Step
 
 __all__ = [
@@ -394,6 +395,19 @@ def media_server(facts: Facts) -> str:
     return "nothing found: no web server config in the project serves MEDIA_URL, and WhiteNoise does not serve uploads"
 
 
+def media_known_served(facts: Facts) -> bool:
+    """Something this report knows serves uploads: a storage backend, a declared server, or a web server config of the project."""
+    media = facts.media
+    if not media.local_file_fields or facts.media_served_by not in (None, "whitenoise"):
+        return True
+    path = url_path(media.media_url)
+    if not path:
+        return False
+    return any(
+        path.startswith(location.rstrip("/") + "/") for config in facts.proxies for location in config.locations if location.strip("/")
+    )
+
+
 def header_fact(facts: Facts) -> Fact:
     https = facts.https
     value = https.proxy_ssl_header_malformed or repr(https.proxy_ssl_header)
@@ -440,24 +454,9 @@ def found_facts(facts: Facts) -> list[Fact]:
     return found
 
 
-def hostname_expression(facts: Facts) -> tuple[str, str]:
-    """The public hostname as settings code, and as text: read from the platform's variable when it has one."""
-    platform, host = facts.platform, facts.hosts.public_hostname
-    # The variable is used only where this environment has it: elsewhere os.environ[...] would fail.
-    if not facts.hosts.public_hostname_source or facts.hosts.public_hostname_source != platform.hostname_env:
-        if host is None:
-            # Neither declared nor detected: read from a variable the user sets, never a placeholder.
-            return 'os.environ["DJANGO_ALLOWED_HOST"]', "read from the environment variable DJANGO_ALLOWED_HOST"
-        return repr(host).replace("'", '"'), host
-    if platform.hostname_template == "{}":
-        return f'os.environ["{platform.hostname_env}"]', host or platform.hostname_env
-    prefix, _, suffix = platform.hostname_template.partition("{}")
-    return f'"{prefix}" + os.environ["{platform.hostname_env}"] + "{suffix}"'.replace('"" + ', ""), host or platform.hostname_env
-
-
-def host_steps(facts: Facts) -> list[Step]:
-    code, host = hostname_expression(facts)
-    lines = f'ALLOWED_HOSTS = [{code}]\nCSRF_TRUSTED_ORIGINS = ["https://" + {code}]'
+def host_steps(facts: Facts, deployment: Plan) -> list[Step]:
+    host = deployment.hostname.text
+    lines = deployment.snippet("ALLOWED_HOSTS")
     if "*" in facts.hosts.allowed_hosts:
         title = "Replace '*' in ALLOWED_HOSTS with your real hostnames (deploy_checklist.W003)."
     elif facts.hosts.public_hostname is not None:
@@ -468,49 +467,59 @@ def host_steps(facts: Facts) -> list[Step]:
         title = f"Allow the public hostname ({host} here)."
     else:
         return []
-    return [Step(title, "Entries are bare hostnames (apex and www); CSRF_TRUSTED_ORIGINS entries need the scheme.", lines, "python")]
+    detail = (
+        f"{deployment.hostname.sentence} ALLOWED_HOSTS entries are bare "
+        "hostnames (the apex domain and www are two); CSRF_TRUSTED_ORIGINS entries need the scheme."
+    )
+    return [Step(title, detail, lines, "python")]
 
 
-def https_steps(facts: Facts) -> list[Step]:
+def https_steps(facts: Facts, deployment: Plan) -> list[Step]:
     https = facts.https
     wrong = bool(check_proxy_header_shape(facts) or check_proxy_header_matches(facts))
     if facts.platform.terminates_tls and (https.proxy_ssl_header is None or wrong):
         return [
             Step(
                 f"Trust the X-Forwarded-Proto header that {facts.platform.title} sets.",
-                "Its router ends TLS and always sets this header, so Django can believe it there (and only there).",
-                FORWARDED_PROTO_LINE,
+                f"{facts.platform.title}'s router ends TLS and passes the request on to your app over plain http, with the "
+                "X-Forwarded-Proto header. It always sets that header, so Django can believe it there (and only there).",
+                deployment.snippet("SECURE_PROXY_SSL_HEADER") or FORWARDED_PROTO_LINE,
                 "python",
             )
         ]
     return []
 
 
-def django_security_step(facts: Facts, findings: tuple[Finding, ...]) -> list[Step]:
+HTTPS_IDS = frozenset({"security.W004", "security.W008", "security.W010", "security.W011", "security.W012", "security.W016"})
+
+
+def django_security_step(facts: Facts, findings: tuple[Finding, ...], deployment: Plan) -> list[Step]:
     fired = [finding.id for finding in findings if finding.source == "django" and finding.id in DJANGO_CHECKS]
     if not fired:
         return []
-    lines = [DJANGO_FIXES[check_id] for check_id in fired if check_id in DJANGO_FIXES]
-    if "security.W008" in fired:
-        if facts.platform.kind != "paas":
-            lines.append("# certbot's nginx/Apache setup already redirects http to https; otherwise:")
-        lines.append("SECURE_SSL_REDIRECT = True")
+    lines = [DJANGO_FIXES[check_id] for check_id in fired if check_id in DJANGO_FIXES and check_id not in HTTPS_IDS]
+    if HTTPS_IDS & set(fired):
+        if "security.W008" in fired and facts.platform.kind != "paas":
+            lines.append("# certbot's nginx/Apache setup already redirects http to https; the setting does it otherwise:")
+        lines.append(deployment.snippet("HTTPS"))
         # A platform's own step already asks for the header (https_steps); a server's proxy sets it too.
-        if facts.https.proxy_ssl_header is None and not facts.platform.terminates_tls:
-            lines.append(FORWARDED_PROTO_LINE + "  # with the generated config; the redirect loops without it")
+        if facts.https.proxy_ssl_header is None and not facts.platform.terminates_tls and "SECURE_PROXY_SSL_HEADER" in deployment.settings:
+            lines.append(deployment.settings["SECURE_PROXY_SSL_HEADER"] + "  # with the generated config; the redirect loops without it")
     if "4_0.E001" in fired:
-        lines.append('CSRF_TRUSTED_ORIGINS = ["https://' + hostname_expression(facts)[1] + '"]  # with the scheme')
+        lines.append(deployment.settings["ALLOWED_HOSTS"])
     return [
         Step(
             "Turn on the HTTPS protections Django's check --deploy asks for.",
-            f"Secure cookies and HSTS work behind {front(facts)} once Django knows requests arrive over https.",
+            f"Secure cookies (sent by the browser over https only) and HSTS work behind {front(facts)} once Django knows "
+            "requests arrive over https. "
+            "They follow DEBUG, so runserver on your machine keeps plain http.",
             "\n".join(dict.fromkeys(lines)),
             "python",
         )
     ]
 
 
-def media_steps(facts: Facts) -> list[Step]:
+def media_steps(facts: Facts, deployment: Plan) -> list[Step]:
     media, platform = facts.media, facts.platform
     if not media.local_file_fields:
         return []
@@ -522,10 +531,11 @@ def media_steps(facts: Facts) -> list[Step]:
         return [
             Step(
                 "Keep uploads in object storage, not on the disk.",
-                f"On {platform.title}, {platform.media_advice}. For example, with pip install django-storages[s3]:",
-                'STORAGES = {\n    "default": {"BACKEND": "storages.backends.s3.S3Storage"},\n'
-                '    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},\n}\n'
-                'AWS_STORAGE_BUCKET_NAME = os.environ["AWS_STORAGE_BUCKET_NAME"]',
+                f"On {platform.title}, {platform.media_advice}: the disk is ephemeral ({platform.disk_note}). "
+                f"For example, with django-storages[s3] in {deployment.requirements_file}: set {plan.BUCKET_VARIABLE} (and "
+                "the storage's AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY) where the site runs; without it, as on your "
+                "machine, uploads stay in MEDIA_ROOT.",
+                deployment.snippet("STORAGES"),
                 "python",
             )
         ]
@@ -536,16 +546,7 @@ def media_steps(facts: Facts) -> list[Step]:
 
 def server_steps(facts: Facts) -> list[Step]:
     if facts.platform.kind == "paas":
-        if facts.platform.simple_deploy_plugin:
-            plugin = facts.platform.simple_deploy_plugin
-            return [
-                Step(
-                    f"Optionally, let django-simple-deploy write the {facts.platform.title} configuration.",
-                    "Add django_simple_deploy to INSTALLED_APPS, then:",
-                    f"pip install {plugin}\npython manage.py deploy",
-                    "shell",
-                )
-            ]
+        # django-simple-deploy, where it supports the platform, is offered once, by explain_checklist.
         return []
     where = "Next to the container (a compose service), or on the server, put" if facts.platform.kind == "container" else "Put"
     return [
@@ -558,9 +559,50 @@ def server_steps(facts: Facts) -> list[Step]:
     ]
 
 
-def explain(facts: Facts, findings: tuple[Finding, ...]) -> Explanation:
-    steps = [*https_steps(facts), *host_steps(facts), *django_security_step(facts, findings), *media_steps(facts), *server_steps(facts)]
-    return Explanation(about=ABOUT, found=tuple(found_facts(facts)), steps=tuple(steps))
+def explain(facts: Facts, findings: tuple[Finding, ...], deployment: Plan | None = None) -> Explanation:
+    deployment = deployment or plan.for_platform(
+        facts.platform.name,
+        has_file_fields=bool(facts.media.local_file_fields),
+        environ={facts.hosts.public_hostname_source: facts.hosts.public_hostname}
+        if facts.hosts.public_hostname and facts.hosts.public_hostname_source
+        else {},
+        allowed_hosts=tuple(facts.hosts.allowed_hosts),
+        declared_hosts=tuple(facts.hosts.declared_hosts),
+    )
+    steps = [
+        *https_steps(facts, deployment),
+        *host_steps(facts, deployment),
+        *django_security_step(facts, findings, deployment),
+        *media_steps(facts, deployment),
+        *server_steps(facts),
+    ]
+    return Explanation(about=(situation(deployment), *ABOUT), found=tuple(found_facts(facts)), steps=tuple(steps))
+
+
+def situation(deployment: Plan) -> str:
+    """Who stands in front of the app where this project goes."""
+    platform = deployment.platform
+    if platform.kind == "paas":
+        return (
+            f"On {platform.title}, {platform.title}'s router is the web server in front: it accepts https, ends TLS and "
+            "forwards each request to your app over plain http with X-Forwarded-Proto. You configure none of it; Django "
+            "must only be told to trust that header and which hostnames are yours."
+        )
+    if platform.kind == "server":
+        return (
+            "On a server of your own, nginx (or Apache, Caddy) is the web server in front: you install and configure it, "
+            "it holds the https certificate, serves the static files and passes every other request to gunicorn on "
+            "127.0.0.1 or a unix socket."
+        )
+    if platform.kind == "container":
+        return (
+            "In a container, what stands in front is whatever routes traffic to it: a platform's router, or nginx in a "
+            "container next to it. The container itself runs gunicorn only."
+        )
+    return (
+        "No platform was detected, so both cases follow: a platform's router in front (Heroku, Render, Fly.io, ...), or "
+        "nginx on a server of your own. Name yours with --platform, or declare it in DEPLOY_CONCEPTS."
+    )
 
 
 def hops(facts: Facts) -> tuple[Hop, ...]:
@@ -581,10 +623,12 @@ def hops(facts: Facts) -> tuple[Hop, ...]:
     media = facts.media
     media_ready: bool | None = None
     if media.local_file_fields or media.remote_file_fields:
-        media_ready = not (
+        gap = bool(
             check_media_on_ephemeral_disk(facts)
             or check_media_settings(facts)
             or check_media_served(facts)
             or check_media_served_by_something(facts)
         )
+        # [ok] only when something known serves them; otherwise not known (--), or a gap (!!).
+        media_ready = False if gap else True if media_known_served(facts) else None
     return (router, Hop("media", "Media files", media_server(facts), media_ready))

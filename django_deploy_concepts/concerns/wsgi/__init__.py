@@ -14,12 +14,16 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
+from django.core.checks import CheckMessage, Error, Warning
+
+from django_deploy_concepts import plan
 from django_deploy_concepts.concerns.wsgi import application, gunicorn, servers, start_commands
 from django_deploy_concepts.concerns.wsgi.application import AsyncFacts, LoadedApplication, Loading
 from django_deploy_concepts.concerns.wsgi.gunicorn import GunicornFacts
 from django_deploy_concepts.concerns.wsgi.servers import InstalledServer
 from django_deploy_concepts.concerns.wsgi.start_commands import FlyService, StartCommand, StartFile
 from django_deploy_concepts.context import ProjectContext
+from django_deploy_concepts.plan import Plan
 from django_deploy_concepts.report import Explanation, Fact, Finding, Hop
 
 __all__ = [
@@ -166,13 +170,51 @@ def collect_facts(context: ProjectContext) -> Facts:
 # Checks -------------------------------------------------------------------------------------------
 
 
-CHECKS = (*application.CHECKS, *start_commands.CHECKS, *gunicorn.CHECKS, *servers.CHECKS)
+# Platforms where only a file of the repository can start the web process (Heroku runs no web
+# dyno without a Procfile), and those where a start command may instead be set in their dashboard.
+START_FILE_REQUIRED = frozenset({"heroku"})
+START_COMMAND_EXPECTED = frozenset({"render", "fly", "railway", "digitalocean", "cloudrun", "container"})
+
+
+def e020(facts: Facts) -> Error:
+    return Error(
+        f"No start command found for {facts.platform_title}: no web process starts.",
+        hint=f"Add a Procfile with web: gunicorn {facts.project_package}.wsgi (python manage.py explain_deploy --emit platform).",
+        id="deploy_wsgi.E020",
+    )
+
+
+def w021(facts: Facts) -> Warning:
+    return Warning(
+        f"No start command in the repository for {facts.platform_title}; unless its dashboard sets one, nothing starts.",
+        hint="Write it in the platform's file: python manage.py explain_deploy --emit platform.",
+        id="deploy_wsgi.W021",
+    )
+
+
+def check_start_command_exists(facts: Facts) -> list[CheckMessage]:
+    if start_commands.web_command(facts) is not None:
+        return []
+    if facts.platform in START_FILE_REQUIRED:
+        return [e020(facts)]
+    # A start file without a command (a Dockerfile with no CMD) has its own finding (E019).
+    return [w021(facts)] if facts.platform in START_COMMAND_EXPECTED and not facts.start_files else []
+
+
+CHECKS = (*application.CHECKS, *start_commands.CHECKS, *gunicorn.CHECKS, *servers.CHECKS, check_start_command_exists)
 
 
 # Explanation --------------------------------------------------------------------------------------
 
 
-def explain(facts: Facts, findings: tuple[Finding, ...]) -> Explanation:
+def explain(facts: Facts, findings: tuple[Finding, ...], deployment: Plan | None = None) -> Explanation:
+    deployment = deployment or plan.for_platform(
+        facts.platform,
+        project_package=facts.project_package or "mysite",
+        wsgi_application=facts.wsgi_application,
+        workers=facts.gunicorn.cpus.recommended_workers,
+        fly_port=facts.fly.internal_port if facts.fly else None,
+    )
     ids = {finding.id for finding in findings}
     web = start_commands.web_command(facts)
     serving = web is not None and web.server not in (None, "runserver")
@@ -186,17 +228,29 @@ def explain(facts: Facts, findings: tuple[Finding, ...]) -> Explanation:
     ]
     steps = [
         *application.loading_steps(facts, ids),
-        *start_commands.steps(facts, ids, gunicorn.command_for(facts)),
+        *start_commands.steps(facts, ids, deployment.start_command, deployment.platform_file),
         *gunicorn.steps(facts),
         *application.asgi_steps(facts),
     ]
-    return Explanation(about=ABOUT, found=tuple(found), steps=tuple(steps))
+    return Explanation(about=(situation(deployment), *ABOUT), found=tuple(found), steps=tuple(steps))
+
+
+def situation(deployment: Plan) -> str:
+    platform = deployment.platform
+    if platform.name == "pythonanywhere":
+        return f"On {platform.title} no WSGI server is yours to start: {platform.port_note}."
+    return (
+        f"On {deployment.where}, the command that starts the site is written in {deployment.platform_file.name}, and "
+        f"{platform.port_note}. A release step runs migrate once per deploy: {platform.release_step}."
+    )
 
 
 def hops(facts: Facts) -> tuple[Hop, ...]:
     command = start_commands.web_command(facts)
     if command is None:
-        server = Hop("wsgi_server", "WSGI server", "no start command found", None)
+        # A platform or a container starts nothing by itself: there, no start command means no site.
+        needs_one = facts.platform_kind in ("paas", "container") and facts.platform != "pythonanywhere"
+        server = Hop("wsgi_server", "WSGI server", "no start command found", False if needs_one else None)
     else:
         check = gunicorn.check_for(facts, command)
         starts = "" if check is None or check.loads is None else " - starts" if check.loads else " - does not start"

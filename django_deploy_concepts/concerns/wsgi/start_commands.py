@@ -51,6 +51,7 @@ from django_deploy_concepts.concerns.wsgi.platform_files import (
 )
 from django_deploy_concepts.concerns.wsgi.servers import serves_asgi
 from django_deploy_concepts.context import ProjectContext
+from django_deploy_concepts.plan import PlatformFile
 from django_deploy_concepts.report import Fact, Step
 
 if TYPE_CHECKING:
@@ -799,8 +800,8 @@ def found(facts: Facts) -> list[Fact]:
     return facts_found
 
 
-def steps(facts: Facts, ids: set[str], gunicorn_line: str) -> list[Step]:
-    """How to fix the start commands, each with the exact line for this project."""
+def steps(facts: Facts, ids: set[str], gunicorn_line: str, complete: PlatformFile | None = None) -> list[Step]:
+    """How to fix the start commands, each with the exact line for this project (the whole platform file when it is that file)."""
     found_steps: list[Step] = []
     for command in facts.start_commands:
         broken = "deploy_wsgi.E005" in ids and load_failure(facts, command) is not None
@@ -818,15 +819,24 @@ def steps(facts: Facts, ids: set[str], gunicorn_line: str) -> list[Step]:
     web = web_command(facts)
     if web is None or web.server in (None, "runserver"):
         where_to, language, code = start_snippet(web.file if web else default_start_file(facts), gunicorn_line)
+        if complete is not None and complete.name == where_to:
+            code, language = complete.text.rstrip("\n"), complete.language
         detail = (
             "runserver is for development only. This is the exact command for this project: the workers come from this "
-            f"machine's CPUs ({facts.gunicorn.cpus.usable}); on a platform set WEB_CONCURRENCY for its machine instead."
+            f"machine's CPUs ({facts.gunicorn.cpus.usable}); on a platform, WEB_CONCURRENCY takes their place."
         )
+        if web is None:
+            detail = (
+                f"No start command was found, so {facts.platform_title if facts.platform != 'unknown' else 'the platform'} "
+                "does not know how to start the site. " + detail.replace("runserver is for development only. ", "")
+            )
         if "--forwarded-allow-ips" in gunicorn_line:
             detail += " --forwarded-allow-ips='*' lets gunicorn believe the router's X-Forwarded-Proto (only the router can reach the app)."
         found_steps.append(Step(f"Start the site with gunicorn in {where_to}.", detail, code, language))
     if "deploy_wsgi.W004" in ids and web is not None:
         where_to, language, code = release_snippet(web.file)
+        if complete is not None and complete.name == where_to:
+            code, language = complete.text.rstrip("\n"), complete.language
         found_steps.append(
             Step(
                 f"Run migrate once per deploy, in {where_to}, not in the web process.",

@@ -30,8 +30,8 @@ class SettingsSourceParsesTests(ChecklistTestCase):
 class DjangoChecksExplainedTests(ChecklistTestCase):
     def test_each_owned_check_gets_its_fix(self) -> None:
         rows = (
-            ("security.W018", 'DEBUG = os.environ.get("DJANGO_DEBUG", "") == "1"'),
-            ("security.W009", 'SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]'),
+            ("security.W018", 'DEBUG = os.environ.get("DJANGO_DEBUG", "" if "DJANGO_SECRET_KEY" in os.environ else "1") == "1"'),
+            ("security.W009", 'SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "django-insecure-development-only")'),
             ("security.W025", "SECRET_KEY_FALLBACKS = "),
             ("security.W020", "ALLOWED_HOSTS"),
         )

@@ -82,5 +82,5 @@ class DebugReadUnconvertedTests(ChecklistTestCase):
         with override_settings(DEBUG=True):
             facts = self.facts(settings_source=HEADER + 'DEBUG = os.getenv("MY_DEBUG")\n')
         text = self.explanation_text(facts)
-        self.assertIn('DEBUG = os.environ.get("MY_DEBUG", "") == "1"', text)
+        self.assertIn('DEBUG = os.environ.get("MY_DEBUG", "" if "DJANGO_SECRET_KEY" in os.environ else "1") == "1"', text)
         self.assertIn("mysite/settings.py:3", text)

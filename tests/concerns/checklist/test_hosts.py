@@ -76,12 +76,12 @@ class NoPlaceholderHostTests(ChecklistTestCase):
     def test_fix_uses_the_declared_host_or_a_variable(self) -> None:
         empty = (Finding("security.W020", "warning", "ALLOWED_HOSTS must not be empty in deployment.", source="django"),)
         rows = (
-            ({"hosts": ["shop.example.org"]}, "vps", 'ALLOWED_HOSTS = ["shop.example.org"]'),
+            ({"hosts": ["shop.example.org"]}, "vps", 'ALLOWED_HOSTS = ["localhost", "127.0.0.1", "shop.example.org"]'),
             ({}, "vps", 'os.environ.get("DJANGO_ALLOWED_HOSTS", "")'),
             (
                 {"hosts": ["shop.example.org"]},
                 "render",
-                'ALLOWED_HOSTS = ["shop.example.org"]\nif "RENDER_EXTERNAL_HOSTNAME" in os.environ:',
+                'ALLOWED_HOSTS = ["localhost", "127.0.0.1", "shop.example.org"]\nif "RENDER_EXTERNAL_HOSTNAME" in os.environ:',
             ),
         )
         for declared, platform, expected in rows:

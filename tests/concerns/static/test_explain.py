@@ -44,7 +44,7 @@ class ExplainTests(StaticTestCase):
                 "Use a compressing manifest storage, through STORAGES.",
                 "Fix the {% static %} paths that name no file.",
                 "Fix the stylesheet and script references that name no file.",
-                "Collect the files in your build or release step.",
+                "Collect the files in your build step.",
             ],
         )
 
@@ -52,7 +52,7 @@ class ExplainTests(StaticTestCase):
         found, steps = self.explanation(
             INSTALLED_APPS=["whitenoise.runserver_nostatic", *BASE_APPS, CLEAN_APP], MIDDLEWARE=[SECURITY, WHITENOISE]
         )
-        self.assertEqual(steps, ["Collect the files in your build or release step."])
+        self.assertEqual(steps, ["Collect the files in your build step."])
         self.assertIn("hashed files: max-age=315360000, public, immutable", found["Cache-Control from WhiteNoise"])
 
     def test_without_staticfiles_there_is_little_to_say(self) -> None:

@@ -72,11 +72,12 @@ class ExplanationTests(SimpleTestCase):
         guidance = explanation(facts, messages)
         codes = [step.code for step in guidance.steps]  # type: ignore[attr-defined]
         workers = facts.gunicorn.cpus.recommended_workers
+        # The whole Procfile, as `explain_deploy --emit platform` writes it.
         self.assertIn(
+            "release: python manage.py migrate --noinput\n"
             f"web: gunicorn tests.wsgi:application --bind 0.0.0.0:$PORT --workers ${{WEB_CONCURRENCY:-{workers}}} --timeout 30 --forwarded-allow-ips='*'",
             codes,
         )
-        self.assertIn("release: python manage.py migrate --noinput", codes)
 
     def test_installed_servers_are_this_environments_not_productions(self) -> None:
         """gunicorn is always here (this app depends on it): the fact says so and judges nothing."""
