@@ -248,9 +248,10 @@ def text_fix_first(report: Report, style: TextStyle, width: int, gloss: Glossary
         lines += text_item(number, concern, finding, style, width, gloss=gloss)
     if rest:
         lines += wrap(f"{len(rest)} more: {impact_summary(finding for _, finding in rest)}.", "  ", width)
-        for _, finding in rest:
-            if finding.impact in impacts.VISIBLE:
-                lines.append(shorten(f"    - [{finding.impact_info.short}] {finding.id}: {cause(finding)}", width))
+        visible, left_out = shown_findings(finding for _, finding in rest if finding.impact in impacts.VISIBLE)
+        for finding in visible:
+            lines.append(shorten(f"    - [{finding.impact_info.short}] {finding.id}: {cause(finding)}", width))
+        lines += [shorten(f"    {left_out_line(check_id, count)}", width) for check_id, count in left_out.items()]
         for impact, ids in rest_by_impact(rest):
             lines += wrap(f"- {impact.short}: {', '.join(ids)}", "    ", width, subsequent="      ")
     return lines
@@ -323,8 +324,10 @@ def text_problems(concern: ConcernReport, style: TextStyle, width: int, gloss: G
     title = f"Problems in your project ({impact_summary(concern.findings)}"
     title += f", {concern.silenced} silenced)" if concern.silenced else ")"
     lines = heading(title, style, width)
-    for number, finding in enumerate(by_impact(concern.findings), start=1):
+    shown, left_out = shown_findings(by_impact(concern.findings))
+    for number, finding in enumerate(shown, start=1):
         lines += text_item(number, concern, finding, style, width, with_command=False, gloss=gloss)
+    lines += [f"  {left_out_line(check_id, count)}" for check_id, count in left_out.items()]
     if not concern.findings:
         lines.append("  None.")
     return lines
@@ -468,11 +471,9 @@ def markdown_fix_first(report: Report) -> list[str]:
         lines += markdown_item(concern, finding)
     if rest:
         lines += ["", f"{len(rest)} more: {impact_summary(finding for _, finding in rest)}.", ""]
-        lines += [
-            f"- {finding.impact_info.short}: `{finding.id}` {md_escape(cause(finding))}"
-            for _, finding in rest
-            if finding.impact in impacts.VISIBLE
-        ]
+        visible, left_out = shown_findings(finding for _, finding in rest if finding.impact in impacts.VISIBLE)
+        lines += [f"- {finding.impact_info.short}: `{finding.id}` {md_escape(cause(finding))}" for finding in visible]
+        lines += [f"- {md_escape(left_out_line(check_id, count))}" for check_id, count in left_out.items()]
         lines += [f"- {impact.short}: {', '.join(f'`{check_id}`' for check_id in ids)}" for impact, ids in rest_by_impact(rest)]
     lines.append("")
     return lines

@@ -134,7 +134,8 @@ def djangos_own_messages(tags: frozenset[str] | None = None) -> list[Finding]:
             )
             continue
         findings.extend(Finding.from_message(message, source="django") for message in messages)
-    return findings
+    # Django keeps its checks in a set: sorted, the report is the same from one run to the next.
+    return sorted(findings, key=lambda finding: (finding.id, finding.obj or ""))
 
 
 def concern_for_django_check(check_id: str, concerns: Sequence[Concern]) -> Concern | None:
