@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -42,6 +43,17 @@ from django.db import connection
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hostile.settings")
 application = get_wsgi_application()
 connection.ensure_connection()
+"""
+WRITES = """\
+import os
+
+from django.core.wsgi import get_wsgi_application
+from django.db import connection
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hostile.settings")
+application = get_wsgi_application()
+with connection.cursor() as cursor:
+    cursor.execute("INSERT INTO visits VALUES (1)")
 """
 POSTGRES_ON = """
 DATABASES = {{"default": {{"ENGINE": "django.db.backends.postgresql", "NAME": "app", "USER": "app",
@@ -111,6 +123,24 @@ class GunicornCheckRefusalTests(PromiseTestCase):
         check = gunicorn_check(result.stdout)
         self.assertEqual((check["loads"], check["stage"]), (None, "timeout"))
         self.assertNotIn("deploy_wsgi.I017", [check_id for check_id, _ in findings(result.stdout)])
+
+    def test_allowed_to_connect_the_check_writes_nothing(self) -> None:
+        with hostile_project({"Procfile": PROCFILE, "hostile/wsgi.py": WRITES}) as project:
+            with sqlite3.connect(project / "db.sqlite3") as database:
+                database.execute("CREATE TABLE visits (n integer)")
+            database.close()
+            # run_command compares every byte of the project, the sqlite file included.
+            result = self.run_command(project, "explain_wsgi", "--format", "json", "--database", "default")
+        error = "not verified: it writes to the database while loading the application, and this run opens databases read-only"
+        check = gunicorn_check(result.stdout)
+        self.assertEqual((check["loads"], check["stage"], check["error"]), (None, "refused", error))
+        found = findings(result.stdout)
+        # Said once, by the loading of WSGI_APPLICATION, which met the same write.
+        self.assertEqual(
+            [text for check_id, text in found if check_id == "deploy_wsgi.I017"],
+            ["WSGI_APPLICATION was not verified: it writes to the database while loading, and this run opens databases read-only."],
+        )
+        self.assertFalse({"deploy_wsgi.E005", "deploy_wsgi.E009"} & {check_id for check_id, _ in found})
 
     def test_a_quiet_project_loads_in_the_check(self) -> None:
         with hostile_project({"Procfile": PROCFILE}) as project:

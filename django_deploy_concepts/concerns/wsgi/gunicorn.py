@@ -350,15 +350,21 @@ def run_check(planned: PlannedCheck, secrets: frozenset[str]) -> GunicornCheck:
         # The sandbox did not get as far as gunicorn: its failure says nothing about the configuration.
         why = result.get("error") or failure(stderr, secrets)[1]
         return dataclasses.replace(verdict, loads=None, stage="error", error=f"could not run gunicorn: {why}"[:MAX_ERROR])
+    if verdict.loads is not False:
+        return verdict
+    from django_deploy_concepts.concerns.wsgi.application import READ_ONLY_ERRORS  # application imports this module
+
+    # It failed because a connection was refused, or a write to a database opened read-only:
+    # whether it loads otherwise is not known.
     refused = [str(entry) for entry in result.get("refused") or () if entry]
-    if refused and verdict.loads is False:
-        # It failed because a connection was refused: whether it loads otherwise is not known.
-        while_doing = LOADING if verdict.stage == "application" else "reading its configuration"
-        reason = masking.scrub_text(masking.mask_url(" ".join(refused[0].split())), secrets)
-        return dataclasses.replace(
-            verdict, loads=None, stage="refused", error=f"{NOT_VERIFIED}{unverified(while_doing, reason)}"[:MAX_ERROR]
-        )
-    return verdict
+    while_doing = LOADING if verdict.stage == "application" else "reading its configuration"
+    if refused:
+        reason = unverified(while_doing, masking.scrub_text(masking.mask_url(" ".join(refused[0].split())), secrets))
+    elif any(words in (verdict.error or "").lower() for words in READ_ONLY_ERRORS):
+        reason = f"it writes to the database while {while_doing}, and this run opens databases read-only"
+    else:
+        return verdict
+    return dataclasses.replace(verdict, loads=None, stage="refused", error=f"{NOT_VERIFIED}{reason}"[:MAX_ERROR])
 
 
 def unverified(while_doing: str, refused: str) -> str:
@@ -453,15 +459,15 @@ def check_gunicorn_configuration(facts: Facts) -> list[CheckMessage]:
 
 
 def check_gunicorn_refused(facts: Facts) -> list[CheckMessage]:
-    """I017 for a check stopped by a refused connection, unless loading WSGI_APPLICATION was stopped by the same one."""
+    """I017 for a check stopped by a refused connection or write, unless loading WSGI_APPLICATION says it already."""
     from django_deploy_concepts.concerns.wsgi.application import i017  # application imports this module
 
-    wsgi = facts.wsgi
-    said = {f"{NOT_VERIFIED}{unverified(LOADING, refused)}"[:MAX_ERROR] for refused in wsgi.refused if wsgi.unverified}
+    # Loading WSGI_APPLICATION stopped by a refusal already says it of an application that does the same.
+    said = bool(facts.wsgi.unverified and facts.wsgi.refused)
     return [
         i017(f"`{check.command_line}` ({check.source})", (check.error or "").removeprefix(NOT_VERIFIED))
         for check in facts.gunicorn.checks
-        if check.stage == "refused" and check.error not in said
+        if check.stage == "refused" and not (said and f"while {LOADING}" in (check.error or ""))
     ]
 
 
