@@ -245,6 +245,7 @@ IMPACTS: Mapping[str, Effect] = {
     "deploy_rehearsal.W015": e(ADVICE, "not rehearsed: the page calls a service outside this machine"),
     "deploy_rehearsal.E016": e(DOES_NOT_START, "migrate failed in the release step"),
     "deploy_rehearsal.W017": e(ADVICE, "a stage was not rehearsed"),
+    "deploy_rehearsal.E018": e(DOES_NOT_START, "a build step the platform runs (compilescss) failed in the rehearsal's build"),
     # Django's own checks that the concerns claim ------------------------------------------------
     "deploy_concepts.E000": e(PART_FAILS, "this report misses part of its inspection"),
     "staticfiles.E001": e(DOES_NOT_START, '"The STATICFILES_DIRS setting is not a tuple or list."'),

@@ -10,6 +10,7 @@ import dataclasses
 import json
 import os
 import re
+import shlex
 import shutil
 import socket
 import sys
@@ -20,6 +21,7 @@ from typing import Any
 from django.conf import settings
 
 from django_deploy_concepts.concerns.wsgi.gunicorn import EXCEPTION_LINE
+from django_deploy_concepts.concerns.wsgi.start_commands import project_start_commands
 from django_deploy_concepts.context import ProjectContext
 
 SETTINGS_MODULE = "ddc_rehearsal_settings"
@@ -286,8 +288,9 @@ def prepare(context: ProjectContext, root: Path) -> Workspace:
         static_root = root / "static"
         static_root.mkdir()
         paths["STATIC_ROOT"] = str(static_root)
-        if context.setting("COMPRESS_ROOT"):
-            paths["COMPRESS_ROOT"] = str(static_root)
+        for name in ("COMPRESS_ROOT", "SASS_PROCESSOR_ROOT"):
+            if context.setting(name):
+                paths[name] = str(static_root)
     media_root = media_file = None
     configured_media = context.setting("MEDIA_ROOT")
     if configured_media:
@@ -354,6 +357,9 @@ def manage_command(workspace: Workspace, *arguments: str) -> list[str]:
     return [sys.executable, "-m", "django", *arguments, "--settings", workspace.settings_module]
 
 
+USAGE_LINE = re.compile(r"^Type '.+ help(?: <subcommand>)?' for usage\.$")
+
+
 def error_line(output: str) -> str:
     """The error a failed Django command printed: the exception that ended its last traceback (with
     the lines of its message), else its last error-looking line."""
@@ -365,7 +371,8 @@ def error_line(output: str) -> str:
     if found is None:
         found = next((index for index in range(len(lines) - 1, -1, -1) if EXCEPTION_LINE.match(lines[index].strip())), None)
     if found is None:
-        meaningful = [line.strip() for line in lines if line.strip()]
+        # Django's "Unknown command: 'x'" is followed by "Type 'manage.py help' for usage.".
+        meaningful = [line.strip() for line in lines if line.strip() and not USAGE_LINE.match(line.strip())]
         return meaningful[-1][:800] if meaningful else "it exited without saying why"
     message = [lines[found].strip()]
     for line in lines[found + 1 : found + 10]:
@@ -412,3 +419,66 @@ def read_json_line(path: Path) -> dict[str, Any] | None:
                 continue
             return value if isinstance(value, dict) else None
     return None
+
+
+# The platform's build steps ------------------------------------------------------------------------
+
+# Management commands the rehearsal may run as the build does: they write only to STATIC_ROOT,
+# COMPRESS_ROOT, SASS_PROCESSOR_ROOT (all moved into the temporary directory) or the sqlite copies.
+SAFE_COMMANDS = ("compilescss", "collectstatic", "compress", "migrate")
+SHELL_SEPARATORS = re.compile(r"\s*(?:&&|\|\||;)\s*")
+PYTHON = re.compile(r"^python(?:\d+(?:\.\d+)?)?$")
+RUNNERS = (("uv", "run"), ("poetry", "run"), ("pipenv", "run"), ("pdm", "run"))
+ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+
+
+@dataclasses.dataclass(frozen=True)
+class PlatformBuild:
+    # Each known-safe management command the build runs, with where: ("migrate", "render.yaml line 4").
+    safe: tuple[tuple[str, str], ...]
+    # The other steps, as "render.yaml line 4: pip install -r requirements.txt".
+    not_run: tuple[str, ...]
+
+    def where(self, command: str) -> str | None:
+        return next((where for name, where in self.safe if name == command), None)
+
+
+def management_command(command: str) -> str | None:
+    """The Django management command a shell command runs (``python manage.py X``, ``./manage.py X``,
+    ``python -m django X``, ``django-admin X``, behind ``uv run`` and the like), else None."""
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return None
+    while words and ASSIGNMENT.match(words[0]):
+        words = words[1:]
+    for runner in RUNNERS:
+        if tuple(words[:2]) == runner:
+            words = words[2:]
+    if words and PYTHON.match(Path(words[0]).name):
+        words = words[1:]
+        if words[:2] == ["-m", "django"]:
+            return words[2] if len(words) > 2 else None
+    elif words and Path(words[0]).name == "django-admin":
+        return words[1] if len(words) > 1 else None
+    if words and Path(words[0]).name == "manage.py":
+        return words[1] if len(words) > 1 else None
+    return None
+
+
+def platform_build(context: ProjectContext) -> PlatformBuild:
+    """The build steps production runs (platform build commands and hooks, Dockerfile RUN lines):
+    which are known-safe management commands, which are not run here."""
+    safe: list[tuple[str, str]] = []
+    not_run: list[str] = []
+    for step in project_start_commands(context).builds:
+        where = f"{step.file} line {step.line}"
+        for part in SHELL_SEPARATORS.split(step.command.strip()):
+            if not part:
+                continue
+            name = management_command(part)
+            if name in SAFE_COMMANDS:
+                safe.append((name, where))
+            else:
+                not_run.append(f"{where}: {part}")
+    return PlatformBuild(tuple(dict.fromkeys(safe)), tuple(dict.fromkeys(not_run)))

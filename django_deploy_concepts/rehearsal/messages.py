@@ -141,3 +141,11 @@ def w017(stage: str, reason: str) -> CheckMessage:
         hint="What follows it was not rehearsed either; the reason says what would let it run.",
         id="deploy_rehearsal.W017",
     )
+
+
+def e018(command: str, where: str, error: str) -> CheckMessage:
+    return Error(
+        f"{command}, as {where} runs it in the build, failed: {error}",
+        hint="The build stops there in production too (or goes on without what it makes); the error is the command's own.",
+        id="deploy_rehearsal.E018",
+    )

@@ -70,6 +70,7 @@ PREDICTORS: Mapping[str, tuple[str, tuple[str, ...]]] = {
     "deploy_rehearsal.W014": ("wsgi", ()),
     "deploy_rehearsal.W015": ("wsgi", ()),
     "deploy_rehearsal.W017": ("wsgi", ()),
+    "deploy_rehearsal.E018": ("static", ()),
     "deploy_rehearsal.E016": ("database", ("deploy_database.E015", "deploy_database.E024", "deploy_database.E026")),
 }
 

@@ -189,9 +189,10 @@ class Rehearser:
         self.server_shown: str | None = None
         self.gunicorn: Any = None
         self.gunicorn_log: LogReader | None = None
-        self.nginx_log: LogReader | None = None
+        self.front_log: LogReader | None = None
         self.server_stopped = False
-        # The web server in front ends TLS itself (nginx with a throwaway certificate).
+        self.platform_build = build.PlatformBuild((), ())
+        # The web server in front ends TLS itself (a throwaway certificate, Caddy's local authority).
         self.front_tls = False
 
     # Time --------------------------------------------------------------------------------------------
@@ -246,6 +247,8 @@ class Rehearser:
             with self.stage("build") as outcome:
                 workspace = build.prepare(self.context, root)
                 self.notes += workspace.notes
+                self.platform_build = build.platform_build(self.context)
+                self.note_platform_build()
                 urls = self.processes.start(
                     [sys.executable, "-m", "django_deploy_concepts.rehearsal.list_urls"],
                     cwd=self.context.base_dir,
@@ -253,6 +256,9 @@ class Rehearser:
                     log=workspace.log("urls"),
                     stdout=root / "urls.json",
                 )
+                compile_where = self.platform_build.where("compilescss")
+                if compile_where:
+                    self.build_step(workspace, "compilescss", compile_where)
                 collect = self.start_collectstatic(workspace)
                 collect_started = time.monotonic()
                 migrate = self.start_migrate(workspace)
@@ -270,7 +276,7 @@ class Rehearser:
             if collect is not None:
                 with self.stage("collectstatic", collect_started) as outcome:
                     self.finish_collectstatic(workspace, collect, outcome)
-            if build.compresses_offline(self.context):
+            if build.compresses_offline(self.context) or self.platform_build.where("compress"):
                 with self.stage("compress") as outcome:
                     self.compress(workspace, outcome)
             if migrate is not None:
@@ -282,12 +288,12 @@ class Rehearser:
             if port is None:
                 return
             front_port = port
-            if self.options.web_server == "nginx":
+            if self.options.web_server:
                 with self.stage("web server") as outcome:
-                    nginx_port = self.start_nginx(workspace, port, outcome)
-                if nginx_port is None and self.failures and self.failures[-1].finding.id == "deploy_rehearsal.E003":
+                    web_port = self.start_web_server(workspace, port, outcome)
+                if web_port is None and self.failures and self.failures[-1].finding.id == "deploy_rehearsal.E003":
                     return
-                front_port = nginx_port or port
+                front_port = web_port or port
             # With no proxy at all (--proxy none) the requests reach gunicorn as they are: plain http.
             forwards = front_port == port and self.proxy != "none"
             scheme = "http" if self.proxy == "none" else "https"
@@ -306,6 +312,27 @@ class Rehearser:
                     workspace.close()
 
     # Build -------------------------------------------------------------------------------------------
+
+    def note_platform_build(self) -> None:
+        rehearsed = self.platform_build.safe
+        if rehearsed:
+            shown = ", ".join(f"{name} ({where})" for name, where in rehearsed)
+            self.notes.append(f"The build steps production runs that are known to be safe are rehearsed: {shown}.")
+        if self.platform_build.not_run:
+            self.notes.append(f"Build steps not run (not known to be safe): {'; '.join(self.platform_build.not_run)}.")
+
+    def build_step(self, workspace: build.Workspace, command: str, where: str) -> None:
+        """Run a management command as the platform's build does, before collectstatic."""
+        argv = build.manage_command(workspace, command)
+        process = self.processes.start(argv, cwd=self.context.base_dir, environ=workspace.environ, log=workspace.log(command))
+        status = self.processes.wait(process, self.bound(BUILD_SECONDS, command))
+        if status is None:
+            raise OutOfTime(command)
+        if status != 0:
+            error = build.error_line(workspace.log(command).read_text(encoding="utf-8", errors="replace"))
+            self.fail(messages.e018(command, where, error), error=error)
+        else:
+            self.worked.append(f"{command} ({where})")
 
     def start_collectstatic(self, workspace: build.Workspace) -> Any:
         local, backend = build.static_storage_is_local(self.context)
@@ -332,9 +359,9 @@ class Rehearser:
     def start_migrate(self, workspace: build.Workspace) -> tuple[str, Any] | None:
         """Run migrate on the sqlite copies where the start or release command runs it, as production does."""
         command = next((command for command in project_start_commands(self.context).commands if command.runs_migrate), None)
-        if command is None:
+        where = f"{command.file} line {command.line}" if command is not None else self.platform_build.where("migrate")
+        if where is None:
             return None
-        where = f"{command.file} line {command.line}"
         if workspace.read_only_aliases:
             self.notes.append(
                 f"{where} runs migrate; the rehearsal cannot, on the read-only database {', '.join(workspace.read_only_aliases)}: "
@@ -406,6 +433,9 @@ class Rehearser:
         boot_seconds = self.bound(BOOT_SECONDS, "starting gunicorn")
         if not server.wait_listening(self.gunicorn, port, time.monotonic() + boot_seconds):
             silent = self.gunicorn.poll() is None
+            if silent and boot_seconds < BOOT_SECONDS and self.remaining() <= 0:
+                # The rehearsal's own time limit cut the wait short: that is no boot failure of the project.
+                raise OutOfTime("starting gunicorn")
             self.server_did_not_start(outcome, f"nothing listened on 127.0.0.1:{port} within {boot_seconds:g} seconds" if silent else None)
             return None
         outcome["outcome"], outcome["ok"] = plan.shown, True
@@ -422,6 +452,82 @@ class Rehearser:
         outcome["outcome"], outcome["ok"] = f"did not start: {reason}", False
         self.server_stopped = True
 
+    def start_web_server(self, workspace: build.Workspace, upstream_port: int, outcome: dict[str, Any]) -> int | None:
+        starters = {"nginx": self.start_nginx, "apache": self.start_apache, "caddy": self.start_caddy}
+        return starters[str(self.options.web_server)](workspace, upstream_port, outcome)
+
+    def web_server_missing(self, name: str, what: str, outcome: dict[str, Any]) -> None:
+        self.fail(messages.w017(f"{name} in front", f"{what}; the requests go to gunicorn directly"))
+        outcome["outcome"], outcome["ok"] = what, False
+
+    def web_server_started(
+        self, name: str, process: Any, port: int, site_text: str, outcome: dict[str, Any], *, tls: bool = False
+    ) -> int | None:
+        """The port once the web server listens (and, with ``tls``, completes a handshake); else its
+        error line is the finding."""
+        deadline = time.monotonic() + self.bound(BOOT_SECONDS, f"starting {name}")
+        ready = server.wait_tls(process, port, deadline) if tls else server.wait_listening(process, port, deadline)
+        if not ready:
+            self.processes.stop(process)
+            text = self.front_log.text() if self.front_log else ""
+            lines = server.error_lines(text) or [line.strip() for line in text.splitlines() if line.strip()]
+            reason = lines[-1][:800] if lines else f"{name} exited"
+            self.fail(messages.e003(name, reason), error=reason)
+            outcome["outcome"], outcome["ok"] = f"did not start: {reason}", False
+            return None
+        outcome["outcome"], outcome["ok"] = f"{name} on 127.0.0.1:{port} in front of gunicorn", True
+        limit = server.body_limit_text(site_text)
+        self.worked.append(f"{name} started with the generated configuration" + (f" (body limit {limit})" if limit else ""))
+        return port
+
+    def start_apache(self, workspace: build.Workspace, upstream_port: int, outcome: dict[str, Any]) -> int | None:
+        executable = server.apache_executable()
+        if executable is None:
+            self.web_server_missing("Apache", "Apache (apache2, httpd) is not installed", outcome)
+            return None
+        module_dir = server.apache_module_dir()
+        if module_dir is None:
+            self.web_server_missing("Apache", "Apache's mod_proxy_http is not found", outcome)
+            return None
+        port = server.free_port()
+        certificate = self.make_certificate(workspace)
+        self.front_tls = certificate is not None
+        site_text, notes = server.apache_site(self.context, workspace, upstream_port, port, certificate)
+        self.notes += notes
+        site = workspace.root / "apache-site.conf"
+        site.write_text(site_text, encoding="utf-8")
+        main = server.apache_main(workspace, site, port, module_dir)
+        if server.open_to_workers(workspace):
+            self.notes.append(
+                "Apache's workers do not run as root: the temporary directory is made traversable and its static and media "
+                "copies readable for them; everything else in it stays private."
+            )
+        self.front_log = LogReader(workspace.log("apache-error"))
+        process = self.processes.start(
+            [executable, "-f", str(main), "-DFOREGROUND"], cwd=workspace.root, environ=workspace.environ, log=workspace.log("apache-error")
+        )
+        return self.web_server_started("Apache", process, port, site_text, outcome)
+
+    def start_caddy(self, workspace: build.Workspace, upstream_port: int, outcome: dict[str, Any]) -> int | None:
+        executable = server.caddy_executable()
+        if executable is None:
+            self.web_server_missing("Caddy", "Caddy is not installed", outcome)
+            return None
+        port, http_port = server.free_port(), server.free_port()
+        text, notes = server.caddy_file(self.context, workspace, upstream_port, port, http_port, self.host)
+        self.notes += notes
+        caddyfile = workspace.root / "Caddyfile"
+        caddyfile.write_text(text, encoding="utf-8")
+        self.front_tls = True
+        self.front_log = LogReader(workspace.log("caddy"))
+        process = self.processes.start(
+            [executable, "run", "--config", str(caddyfile), "--adapter", "caddyfile"],
+            cwd=workspace.root,
+            environ=server.caddy_environ(workspace),
+            log=workspace.log("caddy"),
+        )
+        return self.web_server_started("Caddy", process, port, text, outcome, tls=True)
+
     def start_nginx(self, workspace: build.Workspace, upstream_port: int, outcome: dict[str, Any]) -> int | None:
         executable = server.nginx_executable()
         if executable is None:
@@ -436,13 +542,13 @@ class Rehearser:
         site = workspace.root / "nginx-site.conf"
         site.write_text(site_text, encoding="utf-8")
         main = server.nginx_main(workspace, site)
-        self.nginx_log = LogReader(workspace.log("nginx-error"))
+        self.front_log = LogReader(workspace.log("nginx-error"))
         process = self.processes.start(
             [executable, "-p", str(main.parent), "-c", str(main)], cwd=workspace.root, environ=workspace.environ, log=workspace.log("nginx")
         )
         if not server.wait_listening(process, port, time.monotonic() + self.bound(BOOT_SECONDS, "starting nginx")):
             self.processes.stop(process)
-            text = workspace.log("nginx").read_text(errors="replace") + self.nginx_log.text()
+            text = workspace.log("nginx").read_text(errors="replace") + self.front_log.text()
             reason = next((line.strip() for line in reversed(text.splitlines()) if "emerg" in line or "error" in line), "nginx exited")
             self.fail(messages.e003("nginx", reason), error=reason)
             outcome["outcome"], outcome["ok"] = f"did not start: {reason}", False
@@ -456,7 +562,7 @@ class Rehearser:
         openssl = server.openssl_executable()
         if openssl is None:
             return None
-        argv, files = server.certificate_command(openssl, self.host, workspace.root / "nginx")
+        argv, files = server.certificate_command(openssl, self.host, workspace.root / "tls")
         files[0].parent.mkdir(exist_ok=True)
         process = self.processes.start(argv, cwd=workspace.root, environ=workspace.environ, log=workspace.log("openssl"))
         status = self.processes.wait(process, self.bound(BUILD_SECONDS, "making a certificate"))
@@ -470,8 +576,8 @@ class Rehearser:
     def request(self, front: Front, kind: str, method: str, path: str, **kwargs: Any) -> tuple[Followed, list[dict[str, Any]]]:
         if self.gunicorn_log:
             self.gunicorn_log.read_new()
-        if self.nginx_log:
-            self.nginx_log.read_new()
+        if self.front_log:
+            self.front_log.read_new()
         followed = front.follow(method, front.url(path), timeout=self.timeout(f"{method} {path}"), **kwargs)
         records = log_records(self.gunicorn_log.read_new() if self.gunicorn_log else "")
         answer = followed.answer
@@ -531,9 +637,9 @@ class Rehearser:
         return True
 
     def front_error(self, status: int) -> str:
-        text = self.nginx_log.read_new() if self.nginx_log else ""
-        line = next((line.strip() for line in reversed(text.splitlines()) if "[error]" in line or "[crit]" in line), None)
-        return line or f"{status} without an error in the server's log"
+        text = self.front_log.read_new() if self.front_log else ""
+        lines = server.error_lines(text)
+        return lines[-1] if lines else f"{status} without an error in the server's log"
 
     def requests(self, front: Front, workspace: build.Workspace, listed: dict[str, Any]) -> None:
         static_prefix = url_path(self.context.setting("STATIC_URL"))
@@ -584,7 +690,7 @@ class Rehearser:
             self.unknown_url(front)
         if workspace.media_file and media_prefix and not self.server_stopped:
             self.media_file(front, media_prefix + urllib.parse.quote(workspace.media_file))
-        if self.options.web_server == "nginx" and self.nginx_log is not None and not self.server_stopped:
+        if self.options.web_server and self.front_log is not None and not self.server_stopped:
             self.upload_limit(front, str(admin_login or "/"))
 
     def static_files(self, front: Front, statics: dict[str, str]) -> None:
@@ -680,7 +786,7 @@ class Rehearser:
         if answer.status == 413:
             self.fail(messages.e013(f"POST {path}", 413, f"{size // 1024} KiB"), url=path, status=413)
         elif answer.status is not None:
-            self.worked.append(f"upload size: a {size // 1024} KiB body passes nginx (Django answered {answer.status})")
+            self.worked.append(f"upload size: a {size // 1024} KiB body passes {self.options.web_server} (answered {answer.status})")
 
     # Result ------------------------------------------------------------------------------------------
 

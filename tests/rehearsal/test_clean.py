@@ -101,3 +101,72 @@ class CleanNginxTests(RehearsalTestCase):
         (upload,) = [visit for visit in self.data["visits"] if visit["kind"] == "upload"]
         self.assertNotEqual(upload["status"], 413)
         self.assertIsNotNone(upload["status"])
+
+
+class WebServerInFront:
+    """What every web server in front must show on a correct project (mixed into a RehearsalTestCase)."""
+
+    data: ClassVar[dict[str, Any]]
+    temporary: ClassVar[Any]
+    server_name: ClassVar[str]
+
+    def test_nothing_fails(self: Any) -> None:
+        self.assert_rehearsed()
+        self.assertEqual(self.data["failures"], [])
+        self.assertEqual(self.result.returncode, 0, self.result.stderr[-2000:])
+        self.assertEqual(self.data["project"]["web_server"], self.server_name.lower())
+
+    def test_it_ends_tls_and_says_so_to_django(self: Any) -> None:
+        # SECURE_SSL_REDIRECT is on: the pages answer without a redirect only if Django sees https.
+        home = next(visit for visit in self.data["visits"] if visit["url"] == "https://shop.example.com/")
+        self.assertEqual((home["status"], home["redirects"]), (200, []))
+
+    def test_it_serves_static_and_media_files(self: Any) -> None:
+        # DEBUG is False and nothing in Django serves them: a 200 comes from the web server.
+        statics = [visit for visit in self.data["visits"] if visit["kind"] == "static"]
+        self.assertEqual({visit["status"] for visit in statics}, {200})
+        css = next(visit for visit in statics if "/static/shop/css/site." in visit["url"])
+        self.assertEqual(css["cache_control"], "public, max-age=31536000, immutable")
+        media = [visit for visit in self.data["visits"] if visit["kind"] == "media"]
+        self.assertEqual([(visit["url"], visit["status"]) for visit in media], [("https://shop.example.com/media/covers/cover.png", 200)])
+
+    def test_a_body_as_large_as_django_accepts_passes(self: Any) -> None:
+        (upload,) = [visit for visit in self.data["visits"] if visit["kind"] == "upload"]
+        self.assertNotIn(upload["status"], (413, None))
+
+    def test_the_servers_are_stopped(self: Any) -> None:
+        self.assertEqual(rehearsal_processes(self.temporary), [])
+        self.assertEqual(list(self.temporary.iterdir()), [])
+
+
+class CleanApacheTests(WebServerInFront, RehearsalTestCase):
+    server_name = "Apache"
+    arguments = ("--web-server", "apache", "--host", "shop.example.com", "--fail-level", "WARNING")
+    project: ClassVar[dict[str, Any]] = {"settings": NGINX, "urls": CLEAN_URLS, "admin": False}
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        require_executable("apache2", "/usr/sbin")
+        require_executable("openssl")
+        super().setUpClass()
+
+    def test_apache_runs_the_emitted_site_with_a_throwaway_certificate(self) -> None:
+        self.assertIn(
+            "Apache ends TLS with a throwaway self-signed certificate, as certbot would set it up with a real one.", self.data["notes"]
+        )
+
+
+class CleanCaddyTests(WebServerInFront, RehearsalTestCase):
+    server_name = "Caddy"
+    arguments = ("--web-server", "caddy", "--host", "shop.example.com", "--fail-level", "WARNING")
+    project: ClassVar[dict[str, Any]] = {"settings": NGINX, "urls": CLEAN_URLS, "admin": False}
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        require_executable("caddy")
+        super().setUpClass()
+
+    def test_caddy_certificate_comes_from_its_local_authority(self) -> None:
+        self.assertTrue(any("local_certs" in note for note in self.data["notes"]), self.data["notes"])
+        # Its site block answers for the host the requests carry.
+        self.assertFalse([note for note in self.data["notes"] if "site block answers for" in note])

@@ -17,7 +17,7 @@ from django_deploy_concepts.rehearsal.list_urls import route_text
 from django_deploy_concepts.rehearsal.render import render
 from django_deploy_concepts.rehearsal.result import NOT_PREDICTED, Failure, Rehearsal, Stage
 from django_deploy_concepts.rehearsal.run import Options, Rehearser, choose_host, choose_topology, log_records, logged_error
-from django_deploy_concepts.rehearsal.server import split_gunicorn_words
+from django_deploy_concepts.rehearsal.server import caddy_addresses, config_option, split_gunicorn_words, without_daemon
 from django_deploy_concepts.rehearsal.visit import Front, parse_page, same_host_path, stylesheet_references
 from django_deploy_concepts.target import Target
 
@@ -34,6 +34,39 @@ class GunicornWordsTests(SimpleTestCase):
         for words, kept, positional, workers in rows:
             with self.subTest(words=words):
                 self.assertEqual(split_gunicorn_words(words), (kept, positional, workers))
+
+    def test_the_configuration_option_is_taken_out(self) -> None:
+        rows = [
+            (["--timeout", "60"], ["--timeout", "60"], None),
+            (["-c", "gunicorn_prod.py", "--timeout", "60"], ["--timeout", "60"], "gunicorn_prod.py"),
+            (["--config=python:shop.gunicorn"], [], "python:shop.gunicorn"),
+            (["-cdeploy/g.py", "--preload"], ["--preload"], "deploy/g.py"),
+        ]
+        for words, kept, config in rows:
+            with self.subTest(words=words):
+                self.assertEqual(config_option(words), (kept, config))
+
+    def test_daemon_is_taken_out_of_gunicorn_cmd_args(self) -> None:
+        rows = [
+            ("--timeout 20", ("--timeout 20", False)),
+            ("--daemon --timeout 20", ("--timeout 20", True)),
+            ("-D --name 'my site'", ("--name 'my site'", True)),
+        ]
+        for value, expected in rows:
+            with self.subTest(value=value):
+                self.assertEqual(without_daemon(value), expected)
+
+
+class CaddyAddressesTests(SimpleTestCase):
+    def test_the_site_blocks_addresses(self) -> None:
+        rows = [
+            ("# a comment {\n\nshop.example.com {\n\tencode gzip\n}\n", ["shop.example.com"]),
+            ("shop.example.com, www.shop.example.com {\n\thandle {\n\t}\n}\n", ["shop.example.com", "www.shop.example.com"]),
+            ("# nothing\n", []),
+        ]
+        for text, expected in rows:
+            with self.subTest(text=text):
+                self.assertEqual(caddy_addresses(text), expected)
 
 
 class RouteTextTests(SimpleTestCase):
@@ -213,7 +246,7 @@ class UploadLimitTests(SimpleTestCase):
     def test_a_body_that_reaches_django_is_not(self) -> None:
         rehearser = self.rehearse_upload(403)
         self.assertEqual(rehearser.failures, [])
-        self.assertEqual(rehearser.worked, ["upload size: a 1024 KiB body passes nginx (Django answered 403)"])
+        self.assertEqual(rehearser.worked, ["upload size: a 1024 KiB body passes nginx (answered 403)"])
 
 
 def sample() -> Rehearsal:

@@ -69,7 +69,9 @@ class Command(BaseCommand):
             help="A requirements file the build installs (repeatable), for the inspection; overrides DEPLOY_CONCEPTS['requirements'].",
         )
         parser.add_argument(
-            "--web-server", choices=("nginx",), help="Put this web server in front, with the configuration explain_webserver --emit writes."
+            "--web-server",
+            choices=("nginx", "apache", "caddy"),
+            help="Put this web server in front, with the configuration explain_webserver --emit writes.",
         )
         parser.add_argument(
             "--max-pages", type=page_count, default=DEFAULT_MAX_PAGES, help=f"Visit at most this many pages (default: {DEFAULT_MAX_PAGES})."
