@@ -8,6 +8,11 @@ Database connections to aliases the run may not use, and with ``--offline`` any 
 connection, are refused here and recorded: the report says what was not verified, and why. The
 aliases it may use are made read-only first, in this process's settings only (sqlite ``mode=ro``,
 PostgreSQL ``default_transaction_read_only``); those that cannot be are refused too.
+
+Started as ``python -B -m django_deploy_concepts.sandbox --gunicorn-check RESULT REQUEST ARGUMENTS...``
+by ``concerns/wsgi/gunicorn.py``, it runs gunicorn's own entry point with ARGUMENTS under the same
+refusals: gunicorn reads its configuration (gunicorn.conf.py is Python) and imports the application
+as it does for ``gunicorn --check-config``, and RESULT says what was refused.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import sys
 import threading
 import traceback
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 from django_deploy_concepts.helpers import describe_exception
@@ -41,13 +47,15 @@ def describe(exc: BaseException) -> str:
     return describe_exception(exc, MAX_TEXT)
 
 
-def refuse_databases(allowed: frozenset[str]) -> None:
-    """Connections to other aliases fail, in every thread, and are recorded (as Django's SimpleTestCase refuses them)."""
+def refuse_databases(allowed: frozenset[str] | Callable[[], frozenset[str]]) -> None:
+    """Connections to other aliases fail, in every thread, and are recorded (as Django's SimpleTestCase refuses them).
+
+    ``allowed`` may be a function, asked at the first connection, once the settings are configured."""
     from django.db.backends.base.base import BaseDatabaseWrapper
 
     def guarded(method: Any) -> Any:
         def call(self: Any, *args: Any, **kwargs: Any) -> Any:
-            if self.alias not in allowed and self.connection is None:
+            if self.connection is None and self.alias not in (allowed() if callable(allowed) else allowed):
                 refused.append(f"database {self.alias!r}")
                 raise Refused(f"django-deploy-concepts refused a connection to the database {self.alias!r}")
             return method(self, *args, **kwargs)
@@ -91,6 +99,22 @@ def read_only_aliases(allowed: frozenset[str]) -> frozenset[str]:
         config["OPTIONS"] = options
         kept.add(alias)
     return frozenset(kept)
+
+
+def read_only_when_connecting(requested: frozenset[str]) -> Callable[[], frozenset[str]]:
+    """``read_only_aliases(requested)`` at the first connection, not before: gunicorn.conf.py and
+    ``--chdir`` decide which settings module loads, so the settings cannot be read at the start."""
+    kept: list[frozenset[str]] = []
+
+    def allowed() -> frozenset[str]:
+        if not kept:
+            try:
+                kept.append(read_only_aliases(requested))
+            except Exception:  # noqa: BLE001 - settings that do not load here: no connection at all
+                kept.append(frozenset())
+        return kept[0]
+
+    return allowed
 
 
 def refuse_network() -> None:
@@ -175,15 +199,25 @@ def live_threads() -> list[str]:
     return [thread.name for thread in threading.enumerate() if not thread.daemon and thread is not threading.main_thread()]
 
 
+def write_result(result_path: str, result: dict[str, Any]) -> None:
+    temporary = result_path + ".part"
+    with open(temporary, "w", encoding="utf-8") as handle:
+        json.dump(result, handle)
+    os.replace(temporary, result_path)
+
+
+def flush_output() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(BaseException):  # a closed or replaced stream
+            stream.flush()
+
+
 def main(argv: list[str]) -> None:
     result_path, request = argv[1], json.loads(argv[2])
     result: dict[str, Any] = {"applications": [], "finished": False}
 
     def save() -> None:
-        temporary = result_path + ".part"
-        with open(temporary, "w", encoding="utf-8") as handle:
-            json.dump(result, handle)
-        os.replace(temporary, result_path)
+        write_result(result_path, result)
 
     # Bounded from inside too: SIGALRM ends the process should our parent be gone.
     signal.setitimer(signal.ITIMER_REAL, float(request["bound"]))
@@ -209,12 +243,59 @@ def main(argv: list[str]) -> None:
         result["error"] = describe(exc)
         save()
     finally:
-        for stream in (sys.stdout, sys.stderr):
-            with contextlib.suppress(BaseException):  # a closed or replaced stream
-                stream.flush()
+        flush_output()
         # Threads the project started must not keep this process alive.
         os._exit(0)
 
 
+def exit_status(code: object) -> int:
+    """The status ``sys.exit(code)`` ends a process with (a message is printed, as Python does)."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code & 0xFF
+    print(code, file=sys.stderr)
+    return 1
+
+
+def gunicorn_check(argv: list[str]) -> None:
+    """``RESULT REQUEST ARGUMENTS...``: gunicorn's command line (``--check-config ...``) run here,
+    under the refusals REQUEST asks for; ends with gunicorn's exit status and RESULT saying what was refused."""
+    result_path, request, arguments = argv[0], json.loads(argv[1]), argv[2:]
+    result: dict[str, Any] = {"started": False, "refused": [], "error": None}
+    status = 1
+    signal.setitimer(signal.ITIMER_REAL, float(request["bound"]))
+    try:
+        try:
+            refuse_databases(read_only_when_connecting(frozenset(request["databases"])))
+            if request["offline"]:
+                refuse_network()
+        except Exception as exc:  # noqa: BLE001 - unguarded, gunicorn does not run
+            result["error"] = describe(exc)
+            return
+        result["started"] = True
+        write_result(result_path, result)
+        sys.argv = ["gunicorn", *arguments]
+        try:
+            import importlib
+
+            # gunicorn's own entry point, as ``python -m gunicorn`` runs it.
+            importlib.import_module("gunicorn.app.wsgiapp").run(prog="gunicorn")
+            status = 0
+        except SystemExit as exc:
+            status = exit_status(exc.code)
+        except BaseException:  # noqa: BLE001 - what escapes gunicorn (a BaseException at import) ends it, as it would
+            traceback.print_exc()
+    finally:
+        result["refused"] = list(dict.fromkeys(refused))
+        with contextlib.suppress(BaseException):
+            write_result(result_path, result)
+        flush_output()
+        os._exit(status)
+
+
 if __name__ == "__main__":
-    main(sys.argv)
+    if sys.argv[1:2] == ["--gunicorn-check"]:
+        gunicorn_check(sys.argv[2:])
+    else:
+        main(sys.argv)

@@ -315,16 +315,21 @@ def check_loading_threads(facts: Facts) -> list[CheckMessage]:
     return [w016(facts.loading)] if facts.loading.threads else []
 
 
-def i017(application: LoadedApplication) -> Info:
+def i017(subject: str, unverified: str) -> Info:
+    """``subject`` (WSGI_APPLICATION, ASGI_APPLICATION, a gunicorn check) was not verified, for the reason ``unverified``."""
     return Info(
-        f"{application.setting} was not verified: {application.unverified}.",
+        f"{subject} was not verified: {unverified}.",
         hint="Connect, and write, on first use rather than at import; --database ALIAS lets this run connect, read-only.",
         id="deploy_wsgi.I017",
     )
 
 
 def check_loading_refused(facts: Facts) -> list[CheckMessage]:
-    return [i017(application) for application in (facts.wsgi, facts.asgi.asgi) if application.unverified and application.refused]
+    return [
+        i017(application.setting, application.unverified)
+        for application in (facts.wsgi, facts.asgi.asgi)
+        if application.unverified and application.refused
+    ]
 
 
 CHECKS = (check_wsgi_application, check_asgi_application, check_loading_time, check_loading_threads, check_loading_refused)

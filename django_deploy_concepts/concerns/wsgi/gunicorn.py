@@ -1,10 +1,12 @@
 """gunicorn: will it start, with which settings, and with how many workers on this machine?
 
 Each gunicorn start command (and a gunicorn.conf.py) is run for real as
-``python -m gunicorn --check-config --print-config ...`` in the directory it runs in: gunicorn
-reads its configuration, prints the settings it ends up with, and imports the application the way
-its workers will, then exits without listening. Bounded by --timeout, but never below
-MIN_CHECK_SECONDS (loading a project takes that long on a busy CI machine); output masked.
+``gunicorn --check-config --print-config ...`` in the directory it runs in: gunicorn reads its
+configuration, prints the settings it ends up with, and imports the application the way its
+workers will, then exits without listening. It runs in ``django_deploy_concepts.sandbox``, which
+refuses the database aliases this run may not use, and with ``--offline`` the network, as for
+loading WSGI_APPLICATION. Bounded by --timeout, but never below MIN_CHECK_SECONDS (loading a
+project takes that long on a busy CI machine); output masked.
 https://docs.gunicorn.org/en/stable/settings.html
 """
 
@@ -15,6 +17,7 @@ import concurrent.futures
 import contextlib
 import dataclasses
 import importlib.metadata
+import json
 import math
 import os
 import re
@@ -24,7 +27,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from django.core.checks import CheckMessage, Error
 
@@ -43,6 +46,11 @@ MAX_OUTPUT_BYTES = 1 << 20
 # The port the check announces in $PORT, to see whether the configuration binds to it.
 PORT_SENTINEL = "50437"
 PRINTED_SETTING = re.compile(r"^(?P<name>[a-z_]+)\s+= (?P<value>.*)$")
+# The sandbox's own alarm rings after ours: a timeout is always seen as one here.
+CHILD_MARGIN_SECONDS = 2.0
+# A check stopped by a connection this run refused (stage "refused") says so in its error.
+NOT_VERIFIED = "not verified: "
+LOADING = "loading the application"
 EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Warning)\b.*")
 
 
@@ -229,9 +237,12 @@ class PlannedCheck:
     """One ``gunicorn --check-config`` to run: ``check`` says how, and is the verdict when gunicorn cannot even start."""
 
     check: GunicornCheck
+    # gunicorn's own arguments, from --check-config on.
     argv: tuple[str, ...]
     environ: dict[str, str]
     timeout: float
+    # The database aliases the check may connect to; none: --offline, the network is refused too.
+    databases: tuple[str, ...] = ()
 
 
 def plan_check(context: ProjectContext, *, source: str, file: str, line: int | None, arguments: Sequence[str], cwd: Path) -> PlannedCheck:
@@ -246,18 +257,69 @@ def plan_check(context: ProjectContext, *, source: str, file: str, line: int | N
     shown = " ".join(["gunicorn", "--check-config", *arguments])
     return PlannedCheck(
         GunicornCheck(source, file, line, shown, str(cwd), None, "error", None),
-        (sys.executable, "-m", "gunicorn", "--check-config", "--print-config", *words),
+        ("--check-config", "--print-config", *words),
         environ,
         max(context.timeout, MIN_CHECK_SECONDS),
+        tuple(context.databases),
     )
 
 
-def run_check(planned: PlannedCheck, secrets: frozenset[str]) -> GunicornCheck:
+def sandboxed(planned: PlannedCheck, result_path: str) -> list[str]:
+    """The command line of the check: gunicorn's entry point in the sandbox, with its refusals."""
+    request = {"databases": list(planned.databases), "offline": not planned.databases, "bound": planned.timeout + CHILD_MARGIN_SECONDS}
+    return [
+        sys.executable,
+        "-B",
+        "-m",
+        "django_deploy_concepts.sandbox",
+        "--gunicorn-check",
+        result_path,
+        json.dumps(request),
+        *planned.argv,
+    ]
+
+
+def read_sandbox_result(path: str) -> dict[str, Any]:
     try:
-        status, stdout, stderr = run_bounded(planned.argv, Path(planned.check.cwd), planned.environ, planned.timeout)
-    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in an argument
-        return dataclasses.replace(planned.check, error=f"could not run gunicorn: {exc}")
-    return read_verdict(planned.check, status, stdout, stderr, planned.environ, secrets, planned.timeout)
+        with open(path, encoding="utf-8") as handle:
+            result = json.load(handle)
+    except (OSError, ValueError):
+        return {}
+    return result if isinstance(result, dict) else {}
+
+
+def run_check(planned: PlannedCheck, secrets: frozenset[str]) -> GunicornCheck:
+    with tempfile.TemporaryDirectory(prefix="deploy-concepts-") as directory:
+        result_path = os.path.join(directory, "result.json")
+        try:
+            status, stdout, stderr = run_bounded(sandboxed(planned, result_path), Path(planned.check.cwd), planned.environ, planned.timeout)
+        except (OSError, ValueError) as exc:  # ValueError: a NUL byte in an argument
+            return dataclasses.replace(planned.check, error=f"could not run gunicorn: {exc}")
+        result = read_sandbox_result(result_path)
+    verdict = read_verdict(planned.check, status, stdout, stderr, planned.environ, secrets, planned.timeout)
+    if status is not None and not result.get("started"):
+        # The sandbox did not get as far as gunicorn: its failure says nothing about the configuration.
+        why = result.get("error") or failure(stderr, secrets)[1]
+        return dataclasses.replace(verdict, loads=None, stage="error", error=f"could not run gunicorn: {why}"[:MAX_ERROR])
+    if verdict.loads is not False:
+        return verdict
+    from django_deploy_concepts.concerns.wsgi.application import READ_ONLY_ERRORS  # application imports this module
+
+    # It failed because a connection was refused, or a write to a database opened read-only:
+    # whether it loads otherwise is not known.
+    refused = [str(entry) for entry in result.get("refused") or () if entry]
+    while_doing = LOADING if verdict.stage == "application" else "reading its configuration"
+    if refused:
+        reason = unverified(while_doing, masking.scrub_text(masking.mask_url(" ".join(refused[0].split())), secrets))
+    elif any(words in (verdict.error or "").lower() for words in READ_ONLY_ERRORS):
+        reason = f"it writes to the database while {while_doing}, and this run opens databases read-only"
+    else:
+        return verdict
+    return dataclasses.replace(verdict, loads=None, stage="refused", error=f"{NOT_VERIFIED}{reason}"[:MAX_ERROR])
+
+
+def unverified(while_doing: str, refused: str) -> str:
+    return f"it opens a connection while {while_doing} ({refused}), which this run may not open"
 
 
 def expected_path(wsgi_application: str | None) -> str | None:
@@ -347,7 +409,20 @@ def check_gunicorn_configuration(facts: Facts) -> list[CheckMessage]:
     return [e009(check) for check in facts.gunicorn.checks if check.stage == "config"]
 
 
-CHECKS = (check_gunicorn_configuration,)
+def check_gunicorn_refused(facts: Facts) -> list[CheckMessage]:
+    """I017 for a check stopped by a refused connection or write, unless loading WSGI_APPLICATION says it already."""
+    from django_deploy_concepts.concerns.wsgi.application import i017  # application imports this module
+
+    # Loading WSGI_APPLICATION stopped by a refusal already says it of an application that does the same.
+    said = bool(facts.wsgi.unverified and facts.wsgi.refused)
+    return [
+        i017(f"`{check.command_line}` ({check.source})", (check.error or "").removeprefix(NOT_VERIFIED))
+        for check in facts.gunicorn.checks
+        if check.stage == "refused" and not (said and f"while {LOADING}" in (check.error or ""))
+    ]
+
+
+CHECKS = (check_gunicorn_configuration, check_gunicorn_refused)
 
 
 # Explanation ------------------------------------------------------------------------------------------

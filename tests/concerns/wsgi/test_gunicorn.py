@@ -123,6 +123,43 @@ class CheckConfigTests(SimpleTestCase):
             ["deploy_wsgi.E005"],
         )
 
+    def test_the_sandbox_answers_as_gunicorns_own_command(self) -> None:
+        # The same exit status and the same output as `python -m gunicorn`, here with nothing refused.
+        request = json.dumps({"databases": [], "offline": True, "bound": SUBPROCESS_TIMEOUT})
+        rows = [
+            ("loads", ["tests.wsgi", "--workers", "3"], 0),
+            ("application", ["tests.wgsi"], 1),
+            ("config", ["tests.wsgi", "--wokers", "3"], 2),
+        ]
+        for name, arguments, status in rows:
+            with self.subTest(name), project_with({}) as project:
+                argv = ["--check-config", "--print-config", *arguments]
+                result_path = str(project / "result.json")
+                ours, theirs = (
+                    subprocess.run(
+                        command, cwd=project, env=run_environ(), capture_output=True, text=True, timeout=SUBPROCESS_TIMEOUT, check=False
+                    )
+                    for command in (
+                        [sys.executable, "-B", "-m", "django_deploy_concepts.sandbox", "--gunicorn-check", result_path, request, *argv],
+                        [sys.executable, "-B", "-m", "gunicorn", *argv],
+                    )
+                )
+                self.assertEqual((ours.returncode, ours.stdout, ours.stderr), (status, theirs.stdout, theirs.stderr))
+                self.assertEqual(theirs.returncode, status)
+                result = json.loads(Path(result_path).read_text())
+                self.assertEqual((result["started"], result["refused"]), (True, []))
+
+    def test_a_sandbox_that_cannot_start_says_nothing_of_the_configuration(self) -> None:
+        # A package named django in the directory gunicorn runs in hides Django from the sandbox:
+        # the refusals cannot be installed, so gunicorn is not run and nothing is concluded.
+        files = {"Procfile": "web: gunicorn tests.wsgi\n", "django/__init__.py": "raise ImportError('not the real django')\n"}
+        with project_with(files) as project:
+            facts, messages = inspect(project)
+        [check] = facts.gunicorn.checks
+        self.assertEqual((check.loads, check.stage), (None, "error"))
+        self.assertEqual(check.error, "could not run gunicorn: ImportError: not the real django")
+        self.assertFalse({"deploy_wsgi.E005", "deploy_wsgi.E009"} & set(ids(messages)))
+
     def test_a_command_run_in_an_unknown_directory_is_not_checked(self) -> None:
         with project_with({"compose.yaml": "services:\n  web:\n    command: gunicorn tests.wsgi\n"}) as project:
             facts, _ = inspect(project)
