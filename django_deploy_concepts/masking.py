@@ -270,8 +270,10 @@ def secrets_pattern(secrets: Iterable[str]) -> re.Pattern[str] | None:
 # A quoted value longer than this (a 100 KB url() in a stylesheet) is cut in every message and fact.
 MAX_QUOTED = 200
 QUOTED_SHOWN = 80
-# Each alternative stops at the next quote of its kind, so the search stays linear.
-LONG_QUOTED = re.compile(rf"'(?P<single>[^'\n]{{{MAX_QUOTED},}})'|\"(?P<double>[^\"\n]{{{MAX_QUOTED},}})\"")
+# Each alternative stops at the next quote of its kind, so the search stays linear. A quote that
+# touches a letter is an apostrophe (doesn't) or the end of a short quotation, never the start of a
+# value: without that rule the prose between two of them would be cut as if it were one.
+LONG_QUOTED = re.compile(rf"(?<!\w)'(?P<single>[^'\n]{{{MAX_QUOTED},}})'(?!\w)|(?<!\w)\"(?P<double>[^\"\n]{{{MAX_QUOTED},}})\"(?!\w)")
 
 
 def cap_quoted(text: str) -> str:
