@@ -19,9 +19,8 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import django
-import tomllib
 
-from django_deploy_concepts import platforms
+from django_deploy_concepts import formats, platforms
 
 if TYPE_CHECKING:
     from django_deploy_concepts.context import ProjectContext
@@ -286,8 +285,8 @@ def fly_internal_port(text: str | None) -> int | None:
     if not text:
         return None
     try:
-        data = tomllib.loads(text)
-    except (tomllib.TOMLDecodeError, ValueError):
+        data = formats.read_toml(text)
+    except formats.FormatError:
         return None
     port = data.get("http_service", {}).get("internal_port") if isinstance(data.get("http_service"), dict) else None
     return port if isinstance(port, int) else None

@@ -179,7 +179,10 @@ class CapQuotedTests(SimpleTestCase):
             ('"' + "b" * 300 + '"', '"' + "b" * masking.QUOTED_SHOWN + '..." (300 characters)'),
             ("short 'quoted' value", "short 'quoted' value"),
             # Prose: apostrophes and the ends of short quotations are not the edges of a value.
-            ("Why doesn't it work? " + "word " * 60 + "the platform's router.", "Why doesn't it work? " + "word " * 60 + "the platform's router."),
+            (
+                "Why doesn't it work? " + "word " * 60 + "the platform's router.",
+                "Why doesn't it work? " + "word " * 60 + "the platform's router.",
+            ),
             ('It says "a" and ' + "word " * 60 + 'then "b".', 'It says "a" and ' + "word " * 60 + 'then "b".'),
         ]
         for text, expected in rows:
