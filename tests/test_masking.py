@@ -132,7 +132,7 @@ class SecretNamesTests(SimpleTestCase):
 class SecretShapesTests(SimpleTestCase):
     def test_every_printed_form_of_a_secret_is_masked(self) -> None:
         secret = "planted-file-secret-9f8e7d\n"
-        with override_settings(API_TOKEN=secret, EMAIL_HOST_PASSWORD='pl"anted\\pw/1+2 x'):
+        with override_settings(API_TOKEN=secret, SMTP_RELAY_PASSWORD='pl"anted\\pw/1+2 x'):
             secrets = masking.known_secrets({})
         rows = [
             f"error: {secret.strip()} here",

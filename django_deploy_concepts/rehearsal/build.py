@@ -84,13 +84,19 @@ if _DDC_CACHES:
     for _ddc_alias in _DDC_CACHES:
         CACHES[_ddc_alias] = {{"BACKEND": {locmem_cache!r}, "LOCATION": "ddc-rehearsal-" + _ddc_alias}}
 
-EMAIL_BACKEND = {locmem_email!r}
+import django as _ddc_django
+
 if isinstance(globals().get("MAILERS"), dict):
     MAILERS = _ddc_copy.deepcopy(MAILERS)
     for _ddc_mailer in MAILERS.values():
         if isinstance(_ddc_mailer, dict):
             _ddc_mailer["BACKEND"] = {locmem_email!r}
             _ddc_mailer.pop("OPTIONS", None)
+elif _ddc_django.VERSION >= (6, 1) and "EMAIL_BACKEND" not in globals():
+    # Django 6.1 deprecates EMAIL_BACKEND for MAILERS: the in-memory backend goes where it reads it.
+    MAILERS = {{"default": {{"BACKEND": {locmem_email!r}}}}}
+if _ddc_django.VERSION < (6, 1) or "EMAIL_BACKEND" in globals():
+    EMAIL_BACKEND = {locmem_email!r}
 
 _DDC_LOGGING_CONFIG = globals().get("LOGGING_CONFIG", "logging.config.dictConfig")
 _DDC_LOGGING = globals().get("LOGGING")
