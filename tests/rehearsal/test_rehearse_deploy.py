@@ -225,8 +225,9 @@ class WrongWsgiPathTests(RehearsalTestCase):
         self.assertEqual(failure["error"], "ModuleNotFoundError: No module named 'shopsite.wsgix'")
         self.assertEqual(failure["concern"], "wsgi")
         self.assertIn("deploy_wsgi.E005", failure["predicted_by"])
-        # gunicorn listens before its worker fails: the first request is cut off, no page is answered.
-        self.assertEqual({visit["status"] for visit in self.data["visits"]}, {None})
+        # gunicorn may listen before its worker fails (a request cut off) or stop before any request
+        # is sent (gunicorn 22 on a loaded machine): either way no page is answered.
+        self.assertEqual([visit for visit in self.data["visits"] if visit["status"] is not None], [])
 
     def test_no_process_is_left(self) -> None:
         self.assertEqual(rehearsal_processes(self.temporary), [])
