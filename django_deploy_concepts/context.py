@@ -77,7 +77,6 @@ SKIPPED_DIRS = frozenset(
     }
 )
 MAX_TREE_ENTRIES = 20_000
-MISSING = object()
 
 
 @dataclasses.dataclass(frozen=True)

@@ -65,7 +65,6 @@ def e(impact: Impact, shows: str, fix: str = "") -> Effect:
 BAD_REQUEST = 'every page: "Bad Request (400)"; the log: "Invalid HTTP_HOST header"'
 SERVER_ERROR = 'the page: "Server Error (500)"'
 STATIC_404 = "pages without their CSS, JavaScript and images (404 for each file)"
-BUILD_FAILS = "the build or the first request stops with this error"
 NO_MAIL = "nothing: server errors reach nobody"
 
 # Row per id: its impact and what a visitor or the log shows. The concern's E000 (our own bug) is

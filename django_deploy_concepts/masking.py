@@ -57,8 +57,7 @@ def looks_like_credential(value: str) -> bool:
     return digits >= 4 or (mixed and digits > 0)
 
 
-# Containers searched for secrets, at most this deep; nothing else is looked into.
-CONTAINERS = (dict, list, tuple, set, frozenset)
+# Containers are searched for secrets at most this deep.
 MAX_DEPTH = 6
 
 # The password runs to the last "@" of the URL, as Python's urlsplit reads it: an unencoded "@" in a
