@@ -70,4 +70,3 @@ class Processes:
 def signal_group(pgid: int, number: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, number)
-

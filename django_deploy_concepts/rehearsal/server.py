@@ -368,25 +368,8 @@ def openssl_executable() -> str | None:
 def certificate_command(openssl: str, host: str, directory: Path) -> tuple[list[str], tuple[Path, Path]]:
     """The openssl command that makes a one-day self-signed certificate for ``host``, and its files."""
     cert, key = directory / "certificate.pem", directory / "key.pem"
-    argv = [
-        openssl,
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
-        "-days",
-        "1",
-        "-subj",
-        f"/CN={host}",
-        "-keyout",
-        str(key),
-        "-out",
-        str(cert),
-    ]
-    return argv, (cert, key)
+    options = ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1"]
+    return [openssl, *options, "-subj", f"/CN={host}", "-keyout", str(key), "-out", str(cert)], (cert, key)
 
 
 def nginx_main(workspace: Workspace, site: Path) -> Path:
