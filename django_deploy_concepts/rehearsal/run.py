@@ -321,15 +321,23 @@ class Rehearser:
         if self.platform_build.not_run:
             self.notes.append(f"Build steps not run (not known to be safe): {'; '.join(self.platform_build.not_run)}.")
 
-    def build_step(self, workspace: build.Workspace, command: str, where: str) -> None:
-        """Run a management command as the platform's build does, before collectstatic."""
-        argv = build.manage_command(workspace, command)
-        process = self.processes.start(argv, cwd=self.context.base_dir, environ=workspace.environ, log=workspace.log(command))
+    def start_manage(self, workspace: build.Workspace, command: str, *arguments: str) -> Any:
+        """Start ``manage.py command`` in the workspace, its output in the command's log."""
+        argv = build.manage_command(workspace, command, *arguments)
+        return self.processes.start(argv, cwd=self.context.base_dir, environ=workspace.environ, log=workspace.log(command))
+
+    def finish_manage(self, workspace: build.Workspace, command: str, process: Any) -> tuple[bool, str]:
+        """Wait for a command that start_manage started, within the build's bound: whether it succeeded, and its output."""
         status = self.processes.wait(process, self.bound(BUILD_SECONDS, command))
         if status is None:
             raise OutOfTime(command)
-        if status != 0:
-            error = build.error_line(workspace.log(command).read_text(encoding="utf-8", errors="replace"))
+        return status == 0, workspace.log(command).read_text(encoding="utf-8", errors="replace")
+
+    def build_step(self, workspace: build.Workspace, command: str, where: str) -> None:
+        """Run a management command as the platform's build does, before collectstatic."""
+        ok, output = self.finish_manage(workspace, command, self.start_manage(workspace, command))
+        if not ok:
+            error = build.error_line(output)
             self.fail(messages.e018(command, where, error), error=error)
         else:
             self.worked.append(f"{command} ({where})")
@@ -339,15 +347,11 @@ class Rehearser:
         if not local:
             self.notes.append(f"collectstatic was not run: the static storage {backend} sends the files elsewhere.")
             return None
-        argv = build.manage_command(workspace, "collectstatic", "--noinput")
-        return self.processes.start(argv, cwd=self.context.base_dir, environ=workspace.environ, log=workspace.log("collectstatic"))
+        return self.start_manage(workspace, "collectstatic", "--noinput")
 
     def finish_collectstatic(self, workspace: build.Workspace, process: Any, outcome: dict[str, Any]) -> None:
-        status = self.processes.wait(process, self.bound(BUILD_SECONDS, "collectstatic"))
-        if status is None:
-            raise OutOfTime("collectstatic")
-        output = workspace.log("collectstatic").read_text(encoding="utf-8", errors="replace")
-        if status != 0:
+        ok, output = self.finish_manage(workspace, "collectstatic", process)
+        if not ok:
             error = build.error_line(output)
             self.fail(messages.e001(error), error=error)
             outcome["outcome"], outcome["ok"] = f"failed: {error}", False
@@ -369,16 +373,13 @@ class Rehearser:
             )
             return None
         self.notes.append(f"{where} runs migrate: the rehearsal runs it on the sqlite copies.")
-        argv = build.manage_command(workspace, "migrate", "--noinput")
-        return where, self.processes.start(argv, cwd=self.context.base_dir, environ=workspace.environ, log=workspace.log("migrate"))
+        return where, self.start_manage(workspace, "migrate", "--noinput")
 
     def finish_migrate(self, workspace: build.Workspace, started: tuple[str, Any], outcome: dict[str, Any]) -> None:
         where, process = started
-        status = self.processes.wait(process, self.bound(BUILD_SECONDS, "migrate"))
-        if status is None:
-            raise OutOfTime("migrate")
-        if status != 0:
-            error = build.error_line(workspace.log("migrate").read_text(encoding="utf-8", errors="replace"))
+        ok, output = self.finish_manage(workspace, "migrate", process)
+        if not ok:
+            error = build.error_line(output)
             self.fail(messages.e016(where, error), error=error)
             outcome["outcome"], outcome["ok"] = f"failed: {error}", False
             return
@@ -386,13 +387,8 @@ class Rehearser:
         self.worked.append(f"migrate ({where}) on the sqlite copies")
 
     def compress(self, workspace: build.Workspace, outcome: dict[str, Any]) -> None:
-        argv = build.manage_command(workspace, "compress", "--force")
-        process = self.processes.start(argv, cwd=self.context.base_dir, environ=workspace.environ, log=workspace.log("compress"))
-        status = self.processes.wait(process, self.bound(BUILD_SECONDS, "compress"))
-        if status is None:
-            raise OutOfTime("compress")
-        output = workspace.log("compress").read_text(encoding="utf-8", errors="replace")
-        if status != 0:
+        ok, output = self.finish_manage(workspace, "compress", self.start_manage(workspace, "compress", "--force"))
+        if not ok:
             error = build.error_line(output)
             self.fail(messages.e002(error), error=error)
             outcome["outcome"], outcome["ok"] = f"failed: {error}", False
