@@ -32,16 +32,7 @@ ERRORS_UNHEARD = Impact(6, "errors_unheard", "Nobody hears about errors", "error
 HARDENING = Impact(7, "hardening", "Security hardening", "hardening")
 ADVICE = Impact(8, "advice", "Advice", "advice")
 
-SCALE: tuple[Impact, ...] = (
-    DOES_NOT_START,
-    EVERY_REQUEST_FAILS,
-    PART_FAILS,
-    LOOKS_BROKEN,
-    DATA_LOST,
-    ERRORS_UNHEARD,
-    HARDENING,
-    ADVICE,
-)
+SCALE: tuple[Impact, ...] = (DOES_NOT_START, EVERY_REQUEST_FAILS, PART_FAILS, LOOKS_BROKEN, DATA_LOST, ERRORS_UNHEARD, HARDENING, ADVICE)
 BY_KEY: Mapping[str, Impact] = {impact.key: impact for impact in SCALE}
 # A concern is ready only when nothing of these classes is left in it.
 BLOCKING: frozenset[str] = frozenset(impact.key for impact in SCALE[:5])

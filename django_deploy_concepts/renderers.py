@@ -8,9 +8,10 @@ import re
 import textwrap
 from collections import Counter
 from collections.abc import Iterable
-from typing import Any, Protocol
+from typing import Protocol
 
 from django_deploy_concepts import impact as impacts
+from django_deploy_concepts.helpers import map_strings
 from django_deploy_concepts.report import ConcernReport, Finding, Report, by_impact
 
 FORMATS = ("text", "json", "markdown")
@@ -52,7 +53,7 @@ def render(
     if output_format == "json":
         return render_json(report)
     # File names and contents reach the report: a terminal or a Markdown viewer must not act on them.
-    report = escape_report(report)
+    report = map_strings(report, escape_controls)
     if output_format == "markdown":
         return render_markdown(report, brief=brief, verbosity=verbosity, full=full)
     return render_text(report, style=style or PlainStyle(), brief=brief, verbosity=verbosity, full=full, width=width)
@@ -68,20 +69,6 @@ CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066
 def escape_controls(text: str) -> str:
     """``\x1b[2J`` is shown as the eight characters ``\x1b[2J``, not obeyed."""
     return CONTROL_CHARACTERS.sub(lambda match: match[0].encode("unicode_escape").decode("ascii"), text)
-
-
-def escape_report(value: Any) -> Any:
-    if isinstance(value, str):
-        return escape_controls(value)
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.replace(value, **{field.name: escape_report(getattr(value, field.name)) for field in dataclasses.fields(value)})
-    if isinstance(value, tuple):
-        return tuple(escape_report(item) for item in value)
-    if isinstance(value, list):
-        return [escape_report(item) for item in value]
-    if isinstance(value, dict):
-        return {escape_report(key): escape_report(item) for key, item in value.items()}
-    return value
 
 
 # JSON ---------------------------------------------------------------------------------------------
