@@ -103,7 +103,6 @@ class Plan:
     missing_requirements: tuple[str, ...]
     requirements_file: str
     release_command: str
-    build_commands: tuple[str, ...]
     # Setting name -> its lines, in the order of the settings block.
     settings: Mapping[str, str]
     middleware: tuple[str, ...] = ()
@@ -345,7 +344,6 @@ def build(inputs: Inputs) -> Plan:
     missing = [item for item in dict.fromkeys(needed) if requirement_name(item) not in listed_names]
     requirements = tuple(dict.fromkeys([*listed, *missing]))
 
-    build_commands = ("python -m pip install -r requirements.txt", COLLECTSTATIC_COMMAND)
     settings = settings_lines(platform, hostname, static_server, media_remote, driver, inputs.middleware)
     settings["SECRET_KEY"] = settings["SECRET_KEY"].replace(f'"{SECRET_KEY_VARIABLE}"', f'"{inputs.secret_key_variable}"')
     settings["DEBUG"] = (
@@ -353,7 +351,7 @@ def build(inputs: Inputs) -> Plan:
         .replace(f'"{DEBUG_VARIABLE}"', f'"{inputs.debug_variable}"')
         .replace(f'"{SECRET_KEY_VARIABLE}"', f'"{inputs.secret_key_variable}"')
     )
-    plan = Plan(
+    return Plan(
         platform=platform,
         project_package=inputs.project_package,
         wsgi_path=wsgi_path,
@@ -365,7 +363,6 @@ def build(inputs: Inputs) -> Plan:
         missing_requirements=tuple(missing),
         requirements_file=inputs.requirements_file,
         release_command=RELEASE_COMMAND,
-        build_commands=build_commands,
         settings=settings,
         middleware=inputs.middleware,
         debug_variable=inputs.debug_variable,
@@ -373,7 +370,6 @@ def build(inputs: Inputs) -> Plan:
         fly_port=inputs.fly_port,
         workers=inputs.workers,
     )
-    return plan
 
 
 def expected_wsgi_path(wsgi_application: str | None, package: str) -> str:
