@@ -127,6 +127,21 @@ def logged_error(records: list[dict[str, Any]]) -> str | None:
     return next((str(record.get("message")) for record in records if record.get("message")), None)
 
 
+def visit_of(method: str, url: str, kind: str, answer: Answer, **fields: Any) -> Visit:
+    """The record of a request: its answer's status, time and the headers the report shows."""
+    return Visit(
+        method,
+        url,
+        kind,
+        answer.status,
+        round(answer.seconds, 3),
+        content_type=answer.header("Content-Type"),
+        cache_control=answer.header("Cache-Control"),
+        content_encoding=answer.header("Content-Encoding"),
+        **fields,
+    )
+
+
 def stylesheet_text(answer: Answer) -> str | None:
     """The text of a stylesheet served whole or gzipped; None for anything else."""
     if answer.status != 200 or not is_css(answer):
@@ -578,18 +593,7 @@ class Rehearser:
         records = log_records(self.gunicorn_log.read_new() if self.gunicorn_log else "")
         answer = followed.answer
         self.visits.append(
-            Visit(
-                method=method,
-                url=front.url(path),
-                kind=kind,
-                status=answer.status,
-                seconds=round(answer.seconds, 3),
-                redirects=followed.chain[1:],
-                content_type=answer.header("Content-Type"),
-                cache_control=answer.header("Cache-Control"),
-                content_encoding=answer.header("Content-Encoding"),
-                error=answer.error or logged_error(records),
-            )
+            visit_of(method, front.url(path), kind, answer, redirects=followed.chain[1:], error=answer.error or logged_error(records))
         )
         return followed, records
 
@@ -698,19 +702,7 @@ class Rehearser:
         while queue and len(seen) <= MAX_STATIC_FILES:
             path, page = queue.pop(0)
             answer = front.send("GET", front.url(path), headers={"Accept-Encoding": "gzip, br"}, timeout=self.timeout(f"GET {path}"))
-            self.visits.append(
-                Visit(
-                    "GET",
-                    front.url(path),
-                    "static",
-                    answer.status,
-                    round(answer.seconds, 3),
-                    content_type=answer.header("Content-Type"),
-                    cache_control=answer.header("Cache-Control"),
-                    content_encoding=answer.header("Content-Encoding"),
-                    error=answer.error,
-                )
-            )
+            self.visits.append(visit_of("GET", front.url(path), "static", answer, error=answer.error))
             if answer.status == 200:
                 served.append(answer)
             elif answer.status is None:
