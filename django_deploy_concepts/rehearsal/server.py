@@ -263,31 +263,10 @@ def plan_gunicorn(context: ProjectContext, workspace: Workspace, port: int, *, o
         # that a --forwarded-allow-ips of the command or its configuration file still wins.
         environ["FORWARDED_ALLOW_IPS"] = OTHER_HOST_PROXY
     kept, config = config_option(kept)
-    ours = [
-        *daemon_off(cwd, config, environ, workspace.root, notes),
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(rehearsed_workers),
-        "--pid",
-        str(workspace.root / "gunicorn.pid"),
-        "--error-logfile",
-        "-",
-        *control_socket_option(),
-    ]
-    argv = (sys.executable, "-m", "gunicorn", *kept, *ours, *positional)
-    shown = " ".join(
-        [
-            "gunicorn",
-            *kept,
-            *(["--config", config] if config else []),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(rehearsed_workers),
-            *positional,
-        ]
-    )
+    listen = ["--bind", f"127.0.0.1:{port}", "--workers", str(rehearsed_workers)]
+    ours = [*daemon_off(cwd, config, environ, workspace.root, notes), *listen, "--pid", str(workspace.root / "gunicorn.pid")]
+    argv = (sys.executable, "-m", "gunicorn", *kept, *ours, "--error-logfile", "-", *control_socket_option(), *positional)
+    shown = " ".join(["gunicorn", *kept, *(["--config", config] if config else []), *listen, *positional])
     return ServerPlan(argv, cwd, environ, f"{shown} (from {source})", tuple(notes))
 
 
