@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import django
+from packaging.utils import canonicalize_name
 
 from django_deploy_concepts import formats, platforms
 
@@ -221,29 +222,19 @@ def distributions_for(modules: Iterable[str], local: set[str]) -> list[str]:
         if not top or top in local or top in sys.stdlib_module_names:
             continue
         for distribution in mapping.get(top, ())[:1]:
-            if canonical(distribution) not in NOT_LISTED and distribution not in found:
+            if canonicalize_name(distribution) not in NOT_LISTED and distribution not in found:
                 found.append(distribution)
     return found
 
 
-def canonical(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name.split("[", 1)[0]).strip().lower()
-
-
 def listed_requirements(text: str | None) -> list[str]:
-    """The project's own requirement lines (no comments, options or includes), as written."""
-    if not text:
-        return []
-    lines = []
-    for line in text.splitlines():
-        line = line.split(" #", 1)[0].strip()
-        if line and not line.startswith(("#", "-")):
-            lines.append(line)
-    return lines
+    """The project's own requirement lines (no comments, options or includes), as pip reads them."""
+    return [line for _, line in formats.pip_lines(text or "") if not line.startswith("-")]
 
 
 def requirement_name(line: str) -> str:
-    return canonical(re.split(r"[\s<>=!~;@]", line, maxsplit=1)[0])
+    """The canonical name of a requirement line: ``Django[argon2]>=5.0`` -> ``django``."""
+    return canonicalize_name(re.split(r"[\s<>=!~;@\[]", line, maxsplit=1)[0])
 
 
 def settings_modules(setting: Any) -> list[str]:
