@@ -15,7 +15,7 @@ import importlib.metadata
 import json
 import re
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import django
@@ -256,18 +256,22 @@ def settings_modules(setting: Any) -> list[str]:
     return modules
 
 
-def imported_modules(sources: Mapping[str, str]) -> list[str]:
-    modules: list[str] = []
+def settings_statements(sources: Mapping[str, str]) -> Iterator[ast.stmt]:
+    """The top-level statements of each settings module that parses."""
     for text in sources.values():
         try:
-            tree = ast.parse(text)
+            yield from ast.parse(text).body
         except (SyntaxError, ValueError):
             continue
-        for node in tree.body:
-            if isinstance(node, ast.Import):
-                modules += [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                modules.append(node.module)
+
+
+def imported_modules(sources: Mapping[str, str]) -> list[str]:
+    modules: list[str] = []
+    for node in settings_statements(sources):
+        if isinstance(node, ast.Import):
+            modules += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            modules.append(node.module)
     return modules
 
 
@@ -634,18 +638,13 @@ def environ_variable(node: ast.AST) -> str | None:
 def project_variables(context: ProjectContext) -> tuple[str, str]:
     """The environment variables the settings already read DEBUG and SECRET_KEY from (else ours)."""
     found = {"DEBUG": DEBUG_VARIABLE, "SECRET_KEY": SECRET_KEY_VARIABLE}
-    for text in context.settings_sources().values():
-        try:
-            tree = ast.parse(text)
-        except (SyntaxError, ValueError):
+    for node in settings_statements(context.settings_sources()):
+        if not isinstance(node, ast.Assign) or len(node.targets) != 1 or not isinstance(node.targets[0], ast.Name):
             continue
-        for node in tree.body:
-            if not isinstance(node, ast.Assign) or len(node.targets) != 1 or not isinstance(node.targets[0], ast.Name):
-                continue
-            if node.targets[0].id in found:
-                variable = next((name for inner in ast.walk(node.value) if (name := environ_variable(inner))), None)
-                if variable:
-                    found[node.targets[0].id] = variable
+        if node.targets[0].id in found:
+            variable = next((name for inner in ast.walk(node.value) if (name := environ_variable(inner))), None)
+            if variable:
+                found[node.targets[0].id] = variable
     return found["DEBUG"], found["SECRET_KEY"]
 
 
