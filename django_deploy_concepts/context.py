@@ -17,6 +17,19 @@ from django_deploy_concepts import masking, platforms
 from django_deploy_concepts.helpers import describe_exception
 from django_deploy_concepts.target import Target, get_target
 
+# Project files that build nothing (Python version, dependency lists, ignore files).
+NOT_BUILD_FILES = (
+    "runtime.txt",
+    ".python-version",
+    "requirements.txt",
+    "pyproject.toml",
+    "Pipfile",
+    "Pipfile.lock",
+    "poetry.lock",
+    "uv.lock",
+    ".gitignore",
+    ".dockerignore",
+)
 # Files that say how a project is built, started and hosted, looked for at the project root and
 # at the repository root. Read once, bounded in size.
 PROJECT_FILES: tuple[str, ...] = (
@@ -38,16 +51,7 @@ PROJECT_FILES: tuple[str, ...] = (
     ".do/deploy.template.yaml",
     "nixpacks.toml",
     "gunicorn.conf.py",
-    "runtime.txt",
-    ".python-version",
-    "requirements.txt",
-    "pyproject.toml",
-    "Pipfile",
-    "Pipfile.lock",
-    "poetry.lock",
-    "uv.lock",
-    ".gitignore",
-    ".dockerignore",
+    *NOT_BUILD_FILES,
     ".ebextensions",
     ".elasticbeanstalk",
     # A web server or service configuration kept with the project points to a plain server.
@@ -77,7 +81,6 @@ SKIPPED_DIRS = frozenset(
     }
 )
 MAX_TREE_ENTRIES = 20_000
-MISSING = object()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -208,21 +211,6 @@ class ProjectContext:
 BUILD_FILE_NAMES = frozenset({"makefile", "justfile", "taskfile.yml", "post_compile", "pre_compile", "release", "build"})
 BUILD_FILE_ENDINGS = (".sh", ".bash")
 MAX_BUILD_FILES = 40
-# Project files that build nothing (dependency lists, ignore files).
-NOT_BUILD_FILES = frozenset(
-    {
-        "requirements.txt",
-        "pyproject.toml",
-        "Pipfile",
-        "Pipfile.lock",
-        "poetry.lock",
-        "uv.lock",
-        ".gitignore",
-        ".dockerignore",
-        "runtime.txt",
-        ".python-version",
-    }
-)
 
 
 def is_build_file(relative_path: str) -> bool:

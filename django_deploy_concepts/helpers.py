@@ -1,13 +1,15 @@
 """Small helpers every concern shares: settings as text, paths as the user writes them, exceptions
-as one line, and file reading that never reads more than a cap."""
+as one line, file reading that never reads more than a cap, and a function applied to every string of a report."""
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import os
 import stat
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 BOM = "\ufeff"
 
@@ -83,3 +85,20 @@ def read_text_file(path: Path, limit: int) -> str:
     finally:
         os.close(descriptor)
     return b"".join(chunks).decode("utf-8", errors="replace").removeprefix(BOM)
+
+
+def map_strings(value: Any, function: Callable[[str], str]) -> Any:
+    """A copy of ``value`` (dataclasses, mappings, tuples, lists, strings) with ``function`` applied to every string in it."""
+    if isinstance(value, str):
+        return function(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.replace(
+            value, **{field.name: map_strings(getattr(value, field.name), function) for field in dataclasses.fields(value)}
+        )
+    if isinstance(value, Mapping):
+        return {map_strings(key, function): map_strings(item, function) for key, item in value.items()}
+    if isinstance(value, tuple):
+        return tuple(map_strings(item, function) for item in value)
+    if isinstance(value, list):
+        return [map_strings(item, function) for item in value]
+    return value

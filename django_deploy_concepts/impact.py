@@ -32,16 +32,7 @@ ERRORS_UNHEARD = Impact(6, "errors_unheard", "Nobody hears about errors", "error
 HARDENING = Impact(7, "hardening", "Security hardening", "hardening")
 ADVICE = Impact(8, "advice", "Advice", "advice")
 
-SCALE: tuple[Impact, ...] = (
-    DOES_NOT_START,
-    EVERY_REQUEST_FAILS,
-    PART_FAILS,
-    LOOKS_BROKEN,
-    DATA_LOST,
-    ERRORS_UNHEARD,
-    HARDENING,
-    ADVICE,
-)
+SCALE: tuple[Impact, ...] = (DOES_NOT_START, EVERY_REQUEST_FAILS, PART_FAILS, LOOKS_BROKEN, DATA_LOST, ERRORS_UNHEARD, HARDENING, ADVICE)
 BY_KEY: Mapping[str, Impact] = {impact.key: impact for impact in SCALE}
 # A concern is ready only when nothing of these classes is left in it.
 BLOCKING: frozenset[str] = frozenset(impact.key for impact in SCALE[:5])
@@ -65,7 +56,6 @@ def e(impact: Impact, shows: str, fix: str = "") -> Effect:
 BAD_REQUEST = 'every page: "Bad Request (400)"; the log: "Invalid HTTP_HOST header"'
 SERVER_ERROR = 'the page: "Server Error (500)"'
 STATIC_404 = "pages without their CSS, JavaScript and images (404 for each file)"
-BUILD_FAILS = "the build or the first request stops with this error"
 NO_MAIL = "nothing: server errors reach nobody"
 
 # Row per id: its impact and what a visitor or the log shows. The concern's E000 (our own bug) is

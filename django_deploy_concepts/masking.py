@@ -7,7 +7,6 @@ so a value that slipped into an exception message or a path is still never print
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import re
@@ -18,6 +17,8 @@ from typing import Any, TypeVar, cast
 
 from django.conf import settings
 from django.utils.functional import LazyObject, Promise, empty
+
+from django_deploy_concepts.helpers import map_strings
 
 MASK = "********"
 
@@ -57,8 +58,7 @@ def looks_like_credential(value: str) -> bool:
     return digits >= 4 or (mixed and digits > 0)
 
 
-# Containers searched for secrets, at most this deep; nothing else is looked into.
-CONTAINERS = (dict, list, tuple, set, frozenset)
+# Containers are searched for secrets at most this deep.
 MAX_DEPTH = 6
 
 # The password runs to the last "@" of the URL, as Python's urlsplit reads it: an unencoded "@" in a
@@ -300,19 +300,5 @@ T = TypeVar("T")
 
 def scrub(value: T, secrets: Iterable[str]) -> T:
     """A copy of ``value`` (dataclasses, mappings, sequences, strings) with every secret masked and long quoted values cut."""
-    return _scrub(value, secrets_pattern(secrets))  # type: ignore[no-any-return]
-
-
-def _scrub(value: Any, pattern: re.Pattern[str] | None) -> Any:
-    if isinstance(value, str):
-        return cap_quoted(value if pattern is None else pattern.sub(MASK, value))
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        changes = {field.name: _scrub(getattr(value, field.name), pattern) for field in dataclasses.fields(value)}
-        return dataclasses.replace(value, **changes)
-    if isinstance(value, Mapping):
-        return {_scrub(key, pattern): _scrub(item, pattern) for key, item in value.items()}
-    if isinstance(value, tuple):
-        return tuple(_scrub(item, pattern) for item in value)
-    if isinstance(value, list):
-        return [_scrub(item, pattern) for item in value]
-    return value
+    pattern = secrets_pattern(secrets)
+    return cast(T, map_strings(value, lambda text: cap_quoted(text if pattern is None else pattern.sub(MASK, text))))

@@ -15,10 +15,11 @@ import importlib.metadata
 import json
 import re
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import django
+from packaging.utils import canonicalize_name
 
 from django_deploy_concepts import formats, platforms
 
@@ -103,7 +104,6 @@ class Plan:
     missing_requirements: tuple[str, ...]
     requirements_file: str
     release_command: str
-    build_commands: tuple[str, ...]
     # Setting name -> its lines, in the order of the settings block.
     settings: Mapping[str, str]
     middleware: tuple[str, ...] = ()
@@ -222,29 +222,19 @@ def distributions_for(modules: Iterable[str], local: set[str]) -> list[str]:
         if not top or top in local or top in sys.stdlib_module_names:
             continue
         for distribution in mapping.get(top, ())[:1]:
-            if canonical(distribution) not in NOT_LISTED and distribution not in found:
+            if canonicalize_name(distribution) not in NOT_LISTED and distribution not in found:
                 found.append(distribution)
     return found
 
 
-def canonical(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name.split("[", 1)[0]).strip().lower()
-
-
 def listed_requirements(text: str | None) -> list[str]:
-    """The project's own requirement lines (no comments, options or includes), as written."""
-    if not text:
-        return []
-    lines = []
-    for line in text.splitlines():
-        line = line.split(" #", 1)[0].strip()
-        if line and not line.startswith(("#", "-")):
-            lines.append(line)
-    return lines
+    """The project's own requirement lines (no comments, options or includes), as pip reads them."""
+    return [line for _, line in formats.pip_lines(text or "") if not line.startswith("-")]
 
 
 def requirement_name(line: str) -> str:
-    return canonical(re.split(r"[\s<>=!~;@]", line, maxsplit=1)[0])
+    """The canonical name of a requirement line: ``Django[argon2]>=5.0`` -> ``django``."""
+    return canonicalize_name(re.split(r"[\s<>=!~;@\[]", line, maxsplit=1)[0])
 
 
 def settings_modules(setting: Any) -> list[str]:
@@ -266,18 +256,22 @@ def settings_modules(setting: Any) -> list[str]:
     return modules
 
 
-def imported_modules(sources: Mapping[str, str]) -> list[str]:
-    modules: list[str] = []
+def settings_statements(sources: Mapping[str, str]) -> Iterator[ast.stmt]:
+    """The top-level statements of each settings module that parses."""
     for text in sources.values():
         try:
-            tree = ast.parse(text)
+            yield from ast.parse(text).body
         except (SyntaxError, ValueError):
             continue
-        for node in tree.body:
-            if isinstance(node, ast.Import):
-                modules += [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                modules.append(node.module)
+
+
+def imported_modules(sources: Mapping[str, str]) -> list[str]:
+    modules: list[str] = []
+    for node in settings_statements(sources):
+        if isinstance(node, ast.Import):
+            modules += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            modules.append(node.module)
     return modules
 
 
@@ -345,7 +339,6 @@ def build(inputs: Inputs) -> Plan:
     missing = [item for item in dict.fromkeys(needed) if requirement_name(item) not in listed_names]
     requirements = tuple(dict.fromkeys([*listed, *missing]))
 
-    build_commands = ("python -m pip install -r requirements.txt", COLLECTSTATIC_COMMAND)
     settings = settings_lines(platform, hostname, static_server, media_remote, driver, inputs.middleware)
     settings["SECRET_KEY"] = settings["SECRET_KEY"].replace(f'"{SECRET_KEY_VARIABLE}"', f'"{inputs.secret_key_variable}"')
     settings["DEBUG"] = (
@@ -353,7 +346,7 @@ def build(inputs: Inputs) -> Plan:
         .replace(f'"{DEBUG_VARIABLE}"', f'"{inputs.debug_variable}"')
         .replace(f'"{SECRET_KEY_VARIABLE}"', f'"{inputs.secret_key_variable}"')
     )
-    plan = Plan(
+    return Plan(
         platform=platform,
         project_package=inputs.project_package,
         wsgi_path=wsgi_path,
@@ -365,7 +358,6 @@ def build(inputs: Inputs) -> Plan:
         missing_requirements=tuple(missing),
         requirements_file=inputs.requirements_file,
         release_command=RELEASE_COMMAND,
-        build_commands=build_commands,
         settings=settings,
         middleware=inputs.middleware,
         debug_variable=inputs.debug_variable,
@@ -373,7 +365,6 @@ def build(inputs: Inputs) -> Plan:
         fly_port=inputs.fly_port,
         workers=inputs.workers,
     )
-    return plan
 
 
 def expected_wsgi_path(wsgi_application: str | None, package: str) -> str:
@@ -647,18 +638,13 @@ def environ_variable(node: ast.AST) -> str | None:
 def project_variables(context: ProjectContext) -> tuple[str, str]:
     """The environment variables the settings already read DEBUG and SECRET_KEY from (else ours)."""
     found = {"DEBUG": DEBUG_VARIABLE, "SECRET_KEY": SECRET_KEY_VARIABLE}
-    for text in context.settings_sources().values():
-        try:
-            tree = ast.parse(text)
-        except (SyntaxError, ValueError):
+    for node in settings_statements(context.settings_sources()):
+        if not isinstance(node, ast.Assign) or len(node.targets) != 1 or not isinstance(node.targets[0], ast.Name):
             continue
-        for node in tree.body:
-            if not isinstance(node, ast.Assign) or len(node.targets) != 1 or not isinstance(node.targets[0], ast.Name):
-                continue
-            if node.targets[0].id in found:
-                variable = next((name for inner in ast.walk(node.value) if (name := environ_variable(inner))), None)
-                if variable:
-                    found[node.targets[0].id] = variable
+        if node.targets[0].id in found:
+            variable = next((name for inner in ast.walk(node.value) if (name := environ_variable(inner))), None)
+            if variable:
+                found[node.targets[0].id] = variable
     return found["DEBUG"], found["SECRET_KEY"]
 
 

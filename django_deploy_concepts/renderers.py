@@ -8,10 +8,11 @@ import re
 import textwrap
 from collections import Counter
 from collections.abc import Iterable
-from typing import Any, Protocol
+from typing import Protocol
 
 from django_deploy_concepts import impact as impacts
-from django_deploy_concepts.report import ConcernReport, Fact, Finding, Hop, Report, by_impact
+from django_deploy_concepts.helpers import map_strings
+from django_deploy_concepts.report import ConcernReport, Finding, Report, by_impact
 
 FORMATS = ("text", "json", "markdown")
 # Text and markdown show this many findings of one id, then count the rest; JSON lists every one.
@@ -52,7 +53,7 @@ def render(
     if output_format == "json":
         return render_json(report)
     # File names and contents reach the report: a terminal or a Markdown viewer must not act on them.
-    report = escape_report(report)
+    report = map_strings(report, escape_controls)
     if output_format == "markdown":
         return render_markdown(report, brief=brief, verbosity=verbosity, full=full)
     return render_text(report, style=style or PlainStyle(), brief=brief, verbosity=verbosity, full=full, width=width)
@@ -68,20 +69,6 @@ CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066
 def escape_controls(text: str) -> str:
     """``\x1b[2J`` is shown as the eight characters ``\x1b[2J``, not obeyed."""
     return CONTROL_CHARACTERS.sub(lambda match: match[0].encode("unicode_escape").decode("ascii"), text)
-
-
-def escape_report(value: Any) -> Any:
-    if isinstance(value, str):
-        return escape_controls(value)
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.replace(value, **{field.name: escape_report(getattr(value, field.name)) for field in dataclasses.fields(value)})
-    if isinstance(value, tuple):
-        return tuple(escape_report(item) for item in value)
-    if isinstance(value, list):
-        return [escape_report(item) for item in value]
-    if isinstance(value, dict):
-        return {escape_report(key): escape_report(item) for key, item in value.items()}
-    return value
 
 
 # JSON ---------------------------------------------------------------------------------------------
@@ -174,14 +161,6 @@ def status_line(concern: ConcernReport) -> str:
     return f"{concern.title}: {state} - {summary}"
 
 
-def hop_mark(ready: bool | None) -> str:
-    return {True: "ok", False: "!!", None: "--"}[ready]
-
-
-def fact_mark(fact: Fact) -> str:
-    return {True: "ok", False: "!!", None: "  "}[fact.ok]
-
-
 def platform_line(report: Report) -> str:
     project = report.project
     evidence = "; ".join(project.get("platform_evidence", ()))
@@ -227,8 +206,7 @@ def render_text(
         lines += text_map(report, style, width, gloss)
         lines += ["", style.MIGRATE_HEADING("Status")]
         for concern in report.concerns:
-            mark = style.SUCCESS("ok") if concern.ready else style.ERROR("!!")
-            lines += wrap(f"[{mark}] {status_line(concern)}", "  ", width, subsequent="       ")
+            lines += wrap(f"[{text_mark(concern.ready, style, '!!')}] {status_line(concern)}", "  ", width, subsequent="       ")
         lines.append("")
     if (not several or full or verbosity != 1) and not brief:
         for concern in report.concerns:
@@ -301,13 +279,13 @@ def text_map(report: Report, style: TextStyle, width: int = WIDTH, gloss: Glossa
         "  browser",
     ]
     for hop in report.request_path:
-        lines += wrap(gloss(f"-> [{text_hop_mark(hop, style)}] {hop.name}: {hop.detail}"), "    ", width, subsequent="         ")
+        lines += wrap(gloss(f"-> [{text_mark(hop.ready, style, '--')}] {hop.name}: {hop.detail}"), "    ", width, subsequent="         ")
     return lines
 
 
-def text_hop_mark(hop: Hop, style: TextStyle) -> str:
-    mark = hop_mark(hop.ready)
-    return style.SUCCESS(mark) if hop.ready else style.ERROR(mark) if hop.ready is False else mark
+def text_mark(ok: bool | None, style: TextStyle, unknown: str) -> str:
+    """``ok`` or ``!!`` in colour; ``unknown`` when neither is known."""
+    return style.SUCCESS("ok") if ok else style.ERROR("!!") if ok is False else unknown
 
 
 def wrap(text: str, indent: str, width: int = WIDTH, *, subsequent: str | None = None) -> list[str]:
@@ -320,10 +298,13 @@ def heading(text: str, style: TextStyle, width: int) -> list[str]:
     return [style.MIGRATE_HEADING(line) for line in wrap(text, "", width, subsequent="  ")]
 
 
+def findings_heading(title: str, concern: ConcernReport, style: TextStyle, width: int) -> list[str]:
+    silenced = f", {concern.silenced} silenced" if concern.silenced else ""
+    return heading(f"{title} ({impact_summary(concern.findings)}{silenced})", style, width)
+
+
 def text_problems(concern: ConcernReport, style: TextStyle, width: int, gloss: Glossary) -> list[str]:
-    title = f"Problems in your project ({impact_summary(concern.findings)}"
-    title += f", {concern.silenced} silenced)" if concern.silenced else ")"
-    lines = heading(title, style, width)
+    lines = findings_heading("Problems in your project", concern, style, width)
     shown, left_out = shown_findings(by_impact(concern.findings))
     for number, finding in enumerate(shown, start=1):
         lines += text_item(number, concern, finding, style, width, with_command=False, gloss=gloss)
@@ -353,9 +334,7 @@ def text_concern(
         lines.append("")
     lines.append(style.MIGRATE_HEADING("What we found in your project"))
     for fact in guidance.found:
-        mark = fact_mark(fact)
-        coloured = style.SUCCESS(mark) if fact.ok else style.ERROR(mark) if fact.ok is False else mark
-        lines += wrap_fact(f"[{coloured}] {fact.label}: ", gloss(fact.value), width)
+        lines += wrap_fact(f"[{text_mark(fact.ok, style, '  ')}] {fact.label}: ", gloss(fact.value), width)
     if not guidance.found:
         lines.append("  (nothing could be read)")
     lines += ["", style.MIGRATE_HEADING("What to do next")]
@@ -404,9 +383,7 @@ def left_out_line(check_id: str, count: int) -> str:
 
 def text_findings(concern: ConcernReport, style: TextStyle, width: int = WIDTH) -> list[str]:
     """The terse list, as Django's check prints it: id, level, impact, message, hint."""
-    title = f"Findings ({impact_summary(concern.findings)}"
-    title += f", {concern.silenced} silenced)" if concern.silenced else ")"
-    lines = heading(title, style, width)
+    lines = findings_heading("Findings", concern, style, width)
     shown, left_out = shown_findings(by_impact(concern.findings))
     for finding in shown:
         colour = style.ERROR if finding.level in ("error", "critical") else style.WARNING if finding.level == "warning" else style.NOTICE

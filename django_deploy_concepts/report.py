@@ -159,11 +159,6 @@ def by_impact(findings: Sequence[Finding]) -> tuple[Finding, ...]:
     return tuple(sorted(findings, key=lambda finding: finding.impact_info.rank))
 
 
-# Django's HSTS warnings about includeSubDomains and preload: policy choices (every subdomain on
-# https, a listing in browsers that is slow to undo), not something that fails.
-POLICY_CHECKS = frozenset({"security.W005", "security.W021"})
-
-
 def is_ready(findings: Sequence[Finding]) -> bool:
     """A concern is ready when none of its findings stops, breaks, disfigures the site or loses data."""
     return not any(finding.blocking for finding in findings)

@@ -21,6 +21,7 @@ import urllib.parse
 from pathlib import Path
 from typing import Any
 
+from django_deploy_concepts.rehearsal.server import certificate_command
 from tests.utils import free_port, require_executable
 
 # Debian and Ubuntu keep the server programs off PATH, one folder per major version.
@@ -158,30 +159,8 @@ class PostgresServer:
 
     def _make_certificate(self) -> list[str]:
         assert self.openssl is not None
-        certificate, key = self.directory / "server.crt", self.directory / "server.key"
-        subprocess.run(
-            [
-                self.openssl,
-                "req",
-                "-x509",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:prime256v1",
-                "-nodes",
-                "-days",
-                "1",
-                "-subj",
-                f"/CN={self.host}",
-                "-keyout",
-                str(key),
-                "-out",
-                str(certificate),
-            ],
-            capture_output=True,
-            timeout=COMMAND_TIMEOUT,
-            check=True,
-        )
+        command, (certificate, key) = certificate_command(self.openssl, self.host, self.directory)
+        subprocess.run(command, capture_output=True, timeout=COMMAND_TIMEOUT, check=True)
         key.chmod(0o600)
         if self.as_system_user:
             self._give_to_system_user(certificate)

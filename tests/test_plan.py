@@ -97,7 +97,7 @@ def installed_names(text: str) -> list[str]:
             name = word.strip("'\"(),.;:")
             if name in PROSE or not re.fullmatch(r"[A-Za-z0-9][\w.-]*(\[[\w,]+\])?", name):
                 break
-            names.append(plan.canonical(name))
+            names.append(plan.requirement_name(name))
             if word.endswith((",", ")", ";")):
                 break
     return names

@@ -7,7 +7,7 @@ import contextlib
 import os
 import shutil
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any, ClassVar
 
 from django.core import checks
@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django_deploy_concepts import masking, renderers, runner, target
 from django_deploy_concepts.context import build_context
 from django_deploy_concepts.helpers import describe_exception
+from django_deploy_concepts.report import Finding
 
 FAIL_LEVELS = {
     "CRITICAL": checks.CRITICAL,
@@ -73,6 +74,63 @@ def declared_target(options: dict[str, Any]) -> target.Target:
     return target.with_options(target.get_target(), **{key: options.get(key) for key in target.KEYS})
 
 
+def add_target_arguments(parser: CommandParser, *, fail: str, verb: str, hosts: str, proxy: str, inspection: str = "") -> None:
+    """The options every command shares: --format, --fail-level, and the target that overrides DEPLOY_CONCEPTS."""
+    parser.add_argument("--format", choices=renderers.FORMATS, default="text", dest="output_format", help="Output format (default: text).")
+    parser.add_argument("--fail-level", choices=tuple(FAIL_LEVELS), help=f"Exit with status 1 when {fail}")
+    parser.add_argument(
+        "--platform",
+        choices=target.PLATFORMS,
+        help=f"{verb} for this hosting platform instead of the detected or declared one (DEPLOY_CONCEPTS['platform']).",
+    )
+    parser.add_argument(
+        "--host",
+        action="append",
+        dest="hosts",
+        type=public_hostname,
+        metavar="HOSTNAME",
+        help=f"{hosts}; overrides DEPLOY_CONCEPTS['hosts'].",
+    )
+    parser.add_argument("--proxy", choices=target.PROXIES, help=f"{proxy}; overrides DEPLOY_CONCEPTS['proxy'].")
+    for option, key, what in (
+        ("--static-served-by", "static_served_by", "Who serves static files in production"),
+        ("--media-served-by", "media_served_by", "Who serves uploads (media) in production"),
+    ):
+        parser.add_argument(option, choices=target.SERVERS, help=f"{what}{inspection}; overrides DEPLOY_CONCEPTS[{key!r}].")
+    parser.add_argument(
+        "--requirements",
+        action="append",
+        metavar="FILE",
+        help=f"A requirements file the build installs (repeatable){inspection}; overrides DEPLOY_CONCEPTS['requirements'].",
+    )
+
+
+def database_aliases(options: dict[str, Any]) -> tuple[str, ...]:
+    if options.get("offline"):
+        return ()
+    if options["databases"]:
+        return tuple(options["databases"])
+    from django.db import connections
+
+    try:
+        return tuple(connections)
+    except Exception:  # noqa: BLE001 - a broken DATABASES setting is the database concern's finding
+        return ()
+
+
+def failed_to(what: str, exc: Exception) -> CommandError:
+    """The command's one-line error for an unexpected exception: never a traceback, secrets masked."""
+    return CommandError(masking.scrub_text(f"Could not {what}: {describe_exception(exc)}", masking.known_secrets()), returncode=2)
+
+
+def check_fail_level(findings: Iterable[Finding], fail_level: str | None, noun: str) -> None:
+    """Exit with status 1, as `check --fail-level` does, when a finding is at ``fail_level`` or above."""
+    if fail_level is not None:
+        failing = [finding for finding in findings if finding.numeric_level >= FAIL_LEVELS[fail_level]]
+        if failing:
+            raise CommandError(f"{len(failing)} {noun}(s) at level {fail_level} or above.", returncode=1)
+
+
 class ExplainCommand(BaseCommand):
     concerns: ClassVar[tuple[str, ...]] = ()
     # They must run on a broken project to explain it, so Django's checks must not stop them first.
@@ -80,47 +138,12 @@ class ExplainCommand(BaseCommand):
     brief_option = False
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument(
-            "--format", choices=renderers.FORMATS, default="text", dest="output_format", help="Output format (default: text)."
-        )
-        parser.add_argument(
-            "--fail-level",
-            choices=tuple(FAIL_LEVELS),
-            help="Exit with status 1 when a finding at this level or above is reported, as `check --fail-level` does. By default the command only explains and exits 0.",
-        )
-        parser.add_argument(
-            "--platform",
-            choices=target.PLATFORMS,
-            help="Explain for this hosting platform instead of the detected or declared one (DEPLOY_CONCEPTS['platform']).",
-        )
-        parser.add_argument(
-            "--host",
-            action="append",
-            dest="hosts",
-            type=public_hostname,
-            metavar="HOSTNAME",
-            help="A public hostname of the site (repeatable); overrides DEPLOY_CONCEPTS['hosts'].",
-        )
-        parser.add_argument(
-            "--proxy",
-            choices=target.PROXIES,
-            help="Where the proxy in front of the WSGI server runs; overrides DEPLOY_CONCEPTS['proxy'].",
-        )
-        parser.add_argument(
-            "--static-served-by",
-            choices=target.SERVERS,
-            help="Who serves static files in production; overrides DEPLOY_CONCEPTS['static_served_by'].",
-        )
-        parser.add_argument(
-            "--media-served-by",
-            choices=target.SERVERS,
-            help="Who serves uploads (media) in production; overrides DEPLOY_CONCEPTS['media_served_by'].",
-        )
-        parser.add_argument(
-            "--requirements",
-            action="append",
-            metavar="FILE",
-            help="A requirements file the build installs (repeatable); overrides DEPLOY_CONCEPTS['requirements'].",
+        add_target_arguments(
+            parser,
+            fail="a finding at this level or above is reported, as `check --fail-level` does. By default the command only explains and exits 0.",
+            verb="Explain",
+            hosts="A public hostname of the site (repeatable)",
+            proxy="Where the proxy in front of the WSGI server runs",
         )
         parser.add_argument(
             "--database",
@@ -151,17 +174,14 @@ class ExplainCommand(BaseCommand):
         try:
             with quiet:
                 context = build_context(
-                    databases=self.database_aliases(options),
+                    databases=database_aliases(options),
                     platform=options["platform"],
                     timeout=options["timeout"],
                     target=declared_target(options),
                 )
                 report = runner.build_report(context, self.concerns)
         except Exception as exc:  # noqa: BLE001 - the command explains a broken project; it never shows a traceback
-            secrets = masking.known_secrets()
-            raise CommandError(
-                masking.scrub_text(f"Could not inspect the project: {describe_exception(exc)}", secrets), returncode=2
-            ) from None
+            raise failed_to("inspect the project", exc) from None
         if "checklist" not in self.concerns:
             # The settings concern reports a wrong DEPLOY_CONCEPTS (deploy_checklist.E031); say it here too.
             for error in context.target.errors:
@@ -176,20 +196,4 @@ class ExplainCommand(BaseCommand):
             width=terminal_width(),
         )
         self.stdout.write(output, ending="")
-        fail_level = options["fail_level"]
-        if fail_level is not None:
-            failing = [finding for finding in report.findings if finding.numeric_level >= FAIL_LEVELS[fail_level]]
-            if failing:
-                raise CommandError(f"{len(failing)} finding(s) at level {fail_level} or above.", returncode=1)
-
-    def database_aliases(self, options: dict[str, Any]) -> tuple[str, ...]:
-        if options["offline"]:
-            return ()
-        if options["databases"]:
-            return tuple(options["databases"])
-        from django.db import connections
-
-        try:
-            return tuple(connections)
-        except Exception:  # noqa: BLE001 - a broken DATABASES setting is the database concern's finding
-            return ()
+        check_fail_level(report.findings, options["fail_level"], "finding")

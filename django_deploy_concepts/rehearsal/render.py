@@ -8,7 +8,7 @@ import textwrap
 
 from django_deploy_concepts.concerns import get_concern
 from django_deploy_concepts.rehearsal.result import NOT_PREDICTED, Failure, Rehearsal
-from django_deploy_concepts.renderers import WIDTH, PlainStyle, TextStyle, count_summary, md_escape
+from django_deploy_concepts.renderers import WIDTH, PlainStyle, TextStyle, count_summary, md_escape, text_mark
 
 MAX_ALSO = 5
 
@@ -67,8 +67,7 @@ def verdict(rehearsal: Rehearsal) -> str:
 def render_text(rehearsal: Rehearsal, *, style: TextStyle) -> str:
     lines = [style.MIGRATE_HEADING(heading(rehearsal)), f"  {verdict(rehearsal)}", "", style.MIGRATE_HEADING("Stages")]
     for stage in rehearsal.stages:
-        mark = {True: style.SUCCESS("ok"), False: style.ERROR("!!"), None: "--"}[stage.ok]
-        lines += wrap(f"[{mark}] {stage.name} ({stage.seconds:.2f} s): {stage.outcome}", "  ")
+        lines += wrap(f"[{text_mark(stage.ok, style, '--')}] {stage.name} ({stage.seconds:.2f} s): {stage.outcome}", "  ")
     lines += ["", style.MIGRATE_HEADING(f"What failed ({count_summary(rehearsal.findings)})")]
     for failure in rehearsal.failures:
         finding = failure.finding

@@ -127,6 +127,21 @@ def logged_error(records: list[dict[str, Any]]) -> str | None:
     return next((str(record.get("message")) for record in records if record.get("message")), None)
 
 
+def visit_of(method: str, url: str, kind: str, answer: Answer, **fields: Any) -> Visit:
+    """The record of a request: its answer's status, time and the headers the report shows."""
+    return Visit(
+        method,
+        url,
+        kind,
+        answer.status,
+        round(answer.seconds, 3),
+        content_type=answer.header("Content-Type"),
+        cache_control=answer.header("Cache-Control"),
+        content_encoding=answer.header("Content-Encoding"),
+        **fields,
+    )
+
+
 def stylesheet_text(answer: Answer) -> str | None:
     """The text of a stylesheet served whole or gzipped; None for anything else."""
     if answer.status != 200 or not is_css(answer):
@@ -321,15 +336,23 @@ class Rehearser:
         if self.platform_build.not_run:
             self.notes.append(f"Build steps not run (not known to be safe): {'; '.join(self.platform_build.not_run)}.")
 
-    def build_step(self, workspace: build.Workspace, command: str, where: str) -> None:
-        """Run a management command as the platform's build does, before collectstatic."""
-        argv = build.manage_command(workspace, command)
-        process = self.processes.start(argv, cwd=self.context.base_dir, environ=workspace.environ, log=workspace.log(command))
+    def start_manage(self, workspace: build.Workspace, command: str, *arguments: str) -> Any:
+        """Start ``manage.py command`` in the workspace, its output in the command's log."""
+        argv = build.manage_command(workspace, command, *arguments)
+        return self.processes.start(argv, cwd=self.context.base_dir, environ=workspace.environ, log=workspace.log(command))
+
+    def finish_manage(self, workspace: build.Workspace, command: str, process: Any) -> tuple[bool, str]:
+        """Wait for a command that start_manage started, within the build's bound: whether it succeeded, and its output."""
         status = self.processes.wait(process, self.bound(BUILD_SECONDS, command))
         if status is None:
             raise OutOfTime(command)
-        if status != 0:
-            error = build.error_line(workspace.log(command).read_text(encoding="utf-8", errors="replace"))
+        return status == 0, workspace.log(command).read_text(encoding="utf-8", errors="replace")
+
+    def build_step(self, workspace: build.Workspace, command: str, where: str) -> None:
+        """Run a management command as the platform's build does, before collectstatic."""
+        ok, output = self.finish_manage(workspace, command, self.start_manage(workspace, command))
+        if not ok:
+            error = build.error_line(output)
             self.fail(messages.e018(command, where, error), error=error)
         else:
             self.worked.append(f"{command} ({where})")
@@ -339,15 +362,11 @@ class Rehearser:
         if not local:
             self.notes.append(f"collectstatic was not run: the static storage {backend} sends the files elsewhere.")
             return None
-        argv = build.manage_command(workspace, "collectstatic", "--noinput")
-        return self.processes.start(argv, cwd=self.context.base_dir, environ=workspace.environ, log=workspace.log("collectstatic"))
+        return self.start_manage(workspace, "collectstatic", "--noinput")
 
     def finish_collectstatic(self, workspace: build.Workspace, process: Any, outcome: dict[str, Any]) -> None:
-        status = self.processes.wait(process, self.bound(BUILD_SECONDS, "collectstatic"))
-        if status is None:
-            raise OutOfTime("collectstatic")
-        output = workspace.log("collectstatic").read_text(encoding="utf-8", errors="replace")
-        if status != 0:
+        ok, output = self.finish_manage(workspace, "collectstatic", process)
+        if not ok:
             error = build.error_line(output)
             self.fail(messages.e001(error), error=error)
             outcome["outcome"], outcome["ok"] = f"failed: {error}", False
@@ -369,16 +388,13 @@ class Rehearser:
             )
             return None
         self.notes.append(f"{where} runs migrate: the rehearsal runs it on the sqlite copies.")
-        argv = build.manage_command(workspace, "migrate", "--noinput")
-        return where, self.processes.start(argv, cwd=self.context.base_dir, environ=workspace.environ, log=workspace.log("migrate"))
+        return where, self.start_manage(workspace, "migrate", "--noinput")
 
     def finish_migrate(self, workspace: build.Workspace, started: tuple[str, Any], outcome: dict[str, Any]) -> None:
         where, process = started
-        status = self.processes.wait(process, self.bound(BUILD_SECONDS, "migrate"))
-        if status is None:
-            raise OutOfTime("migrate")
-        if status != 0:
-            error = build.error_line(workspace.log("migrate").read_text(encoding="utf-8", errors="replace"))
+        ok, output = self.finish_manage(workspace, "migrate", process)
+        if not ok:
+            error = build.error_line(output)
             self.fail(messages.e016(where, error), error=error)
             outcome["outcome"], outcome["ok"] = f"failed: {error}", False
             return
@@ -386,13 +402,8 @@ class Rehearser:
         self.worked.append(f"migrate ({where}) on the sqlite copies")
 
     def compress(self, workspace: build.Workspace, outcome: dict[str, Any]) -> None:
-        argv = build.manage_command(workspace, "compress", "--force")
-        process = self.processes.start(argv, cwd=self.context.base_dir, environ=workspace.environ, log=workspace.log("compress"))
-        status = self.processes.wait(process, self.bound(BUILD_SECONDS, "compress"))
-        if status is None:
-            raise OutOfTime("compress")
-        output = workspace.log("compress").read_text(encoding="utf-8", errors="replace")
-        if status != 0:
+        ok, output = self.finish_manage(workspace, "compress", self.start_manage(workspace, "compress", "--force"))
+        if not ok:
             error = build.error_line(output)
             self.fail(messages.e002(error), error=error)
             outcome["outcome"], outcome["ok"] = f"failed: {error}", False
@@ -582,18 +593,7 @@ class Rehearser:
         records = log_records(self.gunicorn_log.read_new() if self.gunicorn_log else "")
         answer = followed.answer
         self.visits.append(
-            Visit(
-                method=method,
-                url=front.url(path),
-                kind=kind,
-                status=answer.status,
-                seconds=round(answer.seconds, 3),
-                redirects=followed.chain[1:],
-                content_type=answer.header("Content-Type"),
-                cache_control=answer.header("Cache-Control"),
-                content_encoding=answer.header("Content-Encoding"),
-                error=answer.error or logged_error(records),
-            )
+            visit_of(method, front.url(path), kind, answer, redirects=followed.chain[1:], error=answer.error or logged_error(records))
         )
         return followed, records
 
@@ -702,19 +702,7 @@ class Rehearser:
         while queue and len(seen) <= MAX_STATIC_FILES:
             path, page = queue.pop(0)
             answer = front.send("GET", front.url(path), headers={"Accept-Encoding": "gzip, br"}, timeout=self.timeout(f"GET {path}"))
-            self.visits.append(
-                Visit(
-                    "GET",
-                    front.url(path),
-                    "static",
-                    answer.status,
-                    round(answer.seconds, 3),
-                    content_type=answer.header("Content-Type"),
-                    cache_control=answer.header("Cache-Control"),
-                    content_encoding=answer.header("Content-Encoding"),
-                    error=answer.error,
-                )
-            )
+            self.visits.append(visit_of("GET", front.url(path), "static", answer, error=answer.error))
             if answer.status == 200:
                 served.append(answer)
             elif answer.status is None:

@@ -263,31 +263,10 @@ def plan_gunicorn(context: ProjectContext, workspace: Workspace, port: int, *, o
         # that a --forwarded-allow-ips of the command or its configuration file still wins.
         environ["FORWARDED_ALLOW_IPS"] = OTHER_HOST_PROXY
     kept, config = config_option(kept)
-    ours = [
-        *daemon_off(cwd, config, environ, workspace.root, notes),
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(rehearsed_workers),
-        "--pid",
-        str(workspace.root / "gunicorn.pid"),
-        "--error-logfile",
-        "-",
-        *control_socket_option(),
-    ]
-    argv = (sys.executable, "-m", "gunicorn", *kept, *ours, *positional)
-    shown = " ".join(
-        [
-            "gunicorn",
-            *kept,
-            *(["--config", config] if config else []),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(rehearsed_workers),
-            *positional,
-        ]
-    )
+    listen = ["--bind", f"127.0.0.1:{port}", "--workers", str(rehearsed_workers)]
+    ours = [*daemon_off(cwd, config, environ, workspace.root, notes), *listen, "--pid", str(workspace.root / "gunicorn.pid")]
+    argv = (sys.executable, "-m", "gunicorn", *kept, *ours, "--error-logfile", "-", *control_socket_option(), *positional)
+    shown = " ".join(["gunicorn", *kept, *(["--config", config] if config else []), *listen, *positional])
     return ServerPlan(argv, cwd, environ, f"{shown} (from {source})", tuple(notes))
 
 
@@ -368,25 +347,8 @@ def openssl_executable() -> str | None:
 def certificate_command(openssl: str, host: str, directory: Path) -> tuple[list[str], tuple[Path, Path]]:
     """The openssl command that makes a one-day self-signed certificate for ``host``, and its files."""
     cert, key = directory / "certificate.pem", directory / "key.pem"
-    argv = [
-        openssl,
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
-        "-days",
-        "1",
-        "-subj",
-        f"/CN={host}",
-        "-keyout",
-        str(key),
-        "-out",
-        str(cert),
-    ]
-    return argv, (cert, key)
+    options = ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1"]
+    return [openssl, *options, "-subj", f"/CN={host}", "-keyout", str(key), "-out", str(cert)], (cert, key)
 
 
 def nginx_main(workspace: Workspace, site: Path) -> Path:

@@ -45,8 +45,6 @@ class Followed:
     # Every URL requested, the first one included.
     chain: tuple[str, ...]
     loop: bool = False
-    # A redirect to another host, not followed (the rehearsal talks to loopback only).
-    external: str | None = None
 
     @property
     def final_url(self) -> str:
@@ -129,7 +127,8 @@ class Front:
             target = urllib.parse.urljoin(chain[-1], answer.header("Location") or "")
             parts = urllib.parse.urlsplit(target)
             if (parts.hostname or "").lower() != self.host.lower() or parts.scheme not in ("http", "https"):
-                return Followed(answer, tuple(chain), external=target)
+                # A redirect to another host is not followed: the rehearsal talks to loopback only.
+                return Followed(answer, tuple(chain))
             target = urllib.parse.urlunsplit((parts.scheme, self.host, parts.path, parts.query, ""))
             chain.append(target)
             if target in seen or len(chain) > MAX_REDIRECTS:

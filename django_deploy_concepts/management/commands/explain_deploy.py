@@ -2,13 +2,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import CommandError, CommandParser
+from django.core.management.base import CommandParser
 
 from django_deploy_concepts import masking, plan
 from django_deploy_concepts.concerns import CONCERN_NAMES
 from django_deploy_concepts.context import build_context
-from django_deploy_concepts.helpers import describe_exception
-from django_deploy_concepts.management.base import ExplainCommand
+from django_deploy_concepts.management.base import ExplainCommand, failed_to
 
 EMITS = ("settings", "requirements", "platform", "dockerfile")
 
@@ -34,7 +33,7 @@ class Command(ExplainCommand):
             context = build_context(platform=options["platform"], timeout=options["timeout"])
             text = emit(plan.for_context(context), options["emit"])
         except Exception as exc:  # noqa: BLE001 - never a traceback, even for a broken project
-            raise CommandError(f"Could not write the {options['emit']}: {describe_exception(exc)}", returncode=2) from None
+            raise failed_to(f"write the {options['emit']}", exc) from None
         self.stdout.write(masking.scrub_text(text, masking.known_secrets(context.environ)), ending="")
 
 

@@ -3,13 +3,12 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from django.core.management.base import CommandError, CommandParser
+from django.core.management.base import CommandParser
 
 from django_deploy_concepts import masking
 from django_deploy_concepts.concerns import webserver
 from django_deploy_concepts.context import build_context
-from django_deploy_concepts.helpers import describe_exception
-from django_deploy_concepts.management.base import ExplainCommand, declared_target
+from django_deploy_concepts.management.base import ExplainCommand, declared_target, failed_to
 
 
 def upstream(value: str) -> webserver.Upstream:
@@ -45,6 +44,6 @@ class Command(ExplainCommand):
             context = build_context(platform=options["platform"], timeout=options["timeout"], target=declared_target(options))
             text = webserver.emit(context.facts_for(webserver.NAME), options["emit"], upstream=options["upstream"])
         except Exception as exc:  # noqa: BLE001 - never a traceback, even for a broken project
-            raise CommandError(f"Could not generate the {options['emit']} configuration: {describe_exception(exc)}", returncode=2) from None
+            raise failed_to(f"generate the {options['emit']} configuration", exc) from None
         # A configuration file: secrets masked, nothing else changed.
         self.stdout.write(masking.scrub_text(text, masking.known_secrets(context.environ), cap=False), ending="")

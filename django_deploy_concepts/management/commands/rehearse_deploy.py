@@ -10,9 +10,7 @@ from typing import Any, ClassVar
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from django_deploy_concepts import masking, renderers, target
-from django_deploy_concepts.helpers import describe_exception
-from django_deploy_concepts.management.base import FAIL_LEVELS, declared_target, positive_seconds, public_hostname
+from django_deploy_concepts.management import base
 from django_deploy_concepts.rehearsal import render
 from django_deploy_concepts.rehearsal.run import DEFAULT_MAX_PAGES, DEFAULT_TIME_LIMIT, Options, rehearse
 
@@ -32,42 +30,13 @@ class Command(BaseCommand):
     requires_system_checks: ClassVar[list[str]] = []  # type: ignore[misc]
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument(
-            "--format", choices=renderers.FORMATS, default="text", dest="output_format", help="Output format (default: text)."
-        )
-        parser.add_argument(
-            "--fail-level",
-            choices=tuple(FAIL_LEVELS),
-            help="Exit with status 1 when a failure at this level or above is found. By default the command exits 0.",
-        )
-        parser.add_argument(
-            "--platform",
-            choices=target.PLATFORMS,
-            help="Rehearse for this hosting platform instead of the detected or declared one (DEPLOY_CONCEPTS['platform']).",
-        )
-        parser.add_argument(
-            "--host",
-            action="append",
-            dest="hosts",
-            type=public_hostname,
-            metavar="HOSTNAME",
-            help="The public hostname requests carry (the first one given); overrides DEPLOY_CONCEPTS['hosts'].",
-        )
-        parser.add_argument(
-            "--proxy",
-            choices=target.PROXIES,
-            help="Where the proxy in front of gunicorn runs (default: another host on a platform); overrides DEPLOY_CONCEPTS['proxy'].",
-        )
-        for option, key, what in (
-            ("--static-served-by", "static_served_by", "Who serves static files in production"),
-            ("--media-served-by", "media_served_by", "Who serves uploads (media) in production"),
-        ):
-            parser.add_argument(option, choices=target.SERVERS, help=f"{what}, for the inspection; overrides DEPLOY_CONCEPTS[{key!r}].")
-        parser.add_argument(
-            "--requirements",
-            action="append",
-            metavar="FILE",
-            help="A requirements file the build installs (repeatable), for the inspection; overrides DEPLOY_CONCEPTS['requirements'].",
+        base.add_target_arguments(
+            parser,
+            fail="a failure at this level or above is found. By default the command exits 0.",
+            verb="Rehearse",
+            hosts="The public hostname requests carry (the first one given)",
+            proxy="Where the proxy in front of gunicorn runs (default: another host on a platform)",
+            inspection=", for the inspection",
         )
         parser.add_argument(
             "--web-server",
@@ -79,13 +48,13 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--timeout",
-            type=positive_seconds,
+            type=base.positive_seconds,
             default=DEFAULT_REQUEST_TIMEOUT,
             help=f"Bound, in seconds, on each request (default: {DEFAULT_REQUEST_TIMEOUT:g}).",
         )
         parser.add_argument(
             "--time-limit",
-            type=positive_seconds,
+            type=base.positive_seconds,
             default=DEFAULT_TIME_LIMIT,
             help=f"Bound, in seconds, on the whole rehearsal (default: {DEFAULT_TIME_LIMIT:g}).",
         )
@@ -103,12 +72,12 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             settings = Options(
-                target=declared_target(options),
+                target=base.declared_target(options),
                 web_server=options["web_server"],
                 max_pages=options["max_pages"],
                 timeout=options["timeout"],
                 time_limit=options["time_limit"],
-                databases=self.database_aliases(options),
+                databases=base.database_aliases(options),
                 inspect=options["inspect"],
             )
             rehearsal = rehearse(settings, progress=self.progress)
@@ -117,27 +86,10 @@ class Command(BaseCommand):
                 "Interrupted: every process it started is stopped, its temporary directory removed.", returncode=INTERRUPTED
             ) from None
         except Exception as exc:  # noqa: BLE001 - never a traceback, even for a broken project
-            raise CommandError(
-                masking.scrub_text(f"Could not rehearse the project: {describe_exception(exc)}", masking.known_secrets()), returncode=2
-            ) from None
+            raise base.failed_to("rehearse the project", exc) from None
         self.stdout.write(render.render(rehearsal, options["output_format"], style=self.style), ending="")
-        fail_level = options["fail_level"]
-        if fail_level is not None:
-            failing = [finding for finding in rehearsal.findings if finding.numeric_level >= FAIL_LEVELS[fail_level]]
-            if failing:
-                raise CommandError(f"{len(failing)} failure(s) at level {fail_level} or above.", returncode=1)
+        base.check_fail_level(rehearsal.findings, options["fail_level"], "failure")
 
     def progress(self, stage: str) -> None:
         if self.stderr.isatty():
             self.stderr.write(f"rehearse_deploy: {stage}...")
-
-    @staticmethod
-    def database_aliases(options: dict[str, Any]) -> tuple[str, ...]:
-        if options["databases"]:
-            return tuple(options["databases"])
-        from django.db import connections
-
-        try:
-            return tuple(connections)
-        except Exception:  # noqa: BLE001 - a broken DATABASES setting is the database concern's finding
-            return ()
