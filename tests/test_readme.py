@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import importlib.metadata
 import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
 
 from django.core.management import get_commands
 from django.test import SimpleTestCase
 
-from tests.utils import EXAMPLE_DIR, REPO_ROOT, run_manage
+from tests.utils import EXAMPLE_DIR, REPO_ROOT, require_executable, run_manage
 
 README = (REPO_ROOT / "README.rst").read_text(encoding="utf-8")
 CI_SCRIPT = (REPO_ROOT / ".ci" / "run").read_text(encoding="utf-8")
@@ -76,6 +80,13 @@ class SampleOutputTests(SimpleTestCase):
         self.assertIsNotNone(block)
         assert block is not None
         sample = "\n".join(line[4:] for line in block.group(1).splitlines()).strip("\n")
-        result = run_manage(EXAMPLE_DIR, "explain_deploy", "--no-color", env={"COLUMNS": "88"})
+        # As in a clone: the example inside a git repository (the tests may run from an unpacked sdist).
+        git = require_executable("git")
+        with tempfile.TemporaryDirectory() as directory:
+            clone = Path(directory)
+            shutil.copytree(EXAMPLE_DIR, clone / "example", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+            for command in (["init", "-q"], ["add", "-A"], ["-c", "user.name=t", "-c", "user.email=t@localhost", "commit", "-qm", "clone"]):
+                subprocess.run([git, *command], cwd=clone, check=True, capture_output=True, timeout=60)
+            result = run_manage(clone / "example", "explain_deploy", "--no-color", env={"COLUMNS": "88"})
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertEqual(sample, result.stdout.rstrip("\n"))
