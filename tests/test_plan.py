@@ -163,6 +163,13 @@ def call_emit(piece: str, platform: str) -> str:
     return result.stdout
 
 
+class EmitTargetTests(SimpleTestCase):
+    def test_the_declared_host_is_the_emitted_settings_host(self) -> None:
+        result = run_manage(EXAMPLE_DIR, "explain_deploy", "--emit", "settings", "--platform", "vps", "--host", "shop.example.org")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn('ALLOWED_HOSTS = ["localhost", "127.0.0.1", "shop.example.org"]', result.stdout)
+
+
 class NoHolesTests(SimpleTestCase):
     def test_every_step_and_sentence_for_every_platform_and_none(self) -> None:
         for platform in [*PLATFORM_NAMES, NO_PLATFORM]:

@@ -7,7 +7,7 @@ from django.core.management.base import CommandParser
 from django_deploy_concepts import masking, plan
 from django_deploy_concepts.concerns import CONCERN_NAMES
 from django_deploy_concepts.context import build_context
-from django_deploy_concepts.management.base import ExplainCommand, failed_to
+from django_deploy_concepts.management.base import ExplainCommand, declared_target, failed_to
 
 EMITS = ("settings", "requirements", "platform", "dockerfile")
 
@@ -30,7 +30,7 @@ class Command(ExplainCommand):
             super().handle(*args, **options)
             return
         try:
-            context = build_context(platform=options["platform"], timeout=options["timeout"])
+            context = build_context(platform=options["platform"], timeout=options["timeout"], target=declared_target(options))
             text = emit(plan.for_context(context), options["emit"])
         except Exception as exc:  # noqa: BLE001 - never a traceback, even for a broken project
             raise failed_to(f"write the {options['emit']}", exc) from None
