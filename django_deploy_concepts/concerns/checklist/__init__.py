@@ -29,7 +29,7 @@ from django_deploy_concepts.concerns.checklist import (
 )
 from django_deploy_concepts.context import ProjectContext
 from django_deploy_concepts.plan import Plan
-from django_deploy_concepts.report import Explanation, Fact, Finding, Hop, Step
+from django_deploy_concepts.report import Explanation, Fact, Finding, Step
 
 NAME = "checklist"
 TITLE = "Settings and operations"
@@ -218,23 +218,4 @@ def explain(facts: Facts, findings: tuple[Finding, ...], deployment: Plan | None
     return Explanation(about=(situation, *ABOUT), found=tuple(found), steps=tuple(steps))
 
 
-def hops(facts: Facts) -> tuple[Hop, ...]:
-    return ()
-
-
-class ChecklistConcern(Concern):
-    NAME, TITLE, LABEL, ABOUT = NAME, TITLE, LABEL, ABOUT
-    DJANGO_CHECKS, DJANGO_CHECK_TAGS, CHECKS = DJANGO_CHECKS, DJANGO_CHECK_TAGS, CHECKS
-
-    # Looked up when called, so the module's functions stay the one place to change (or patch).
-    def collect_facts(self, context: ProjectContext) -> Facts:
-        return collect_facts(context)
-
-    def explain(self, facts: Facts, findings: tuple[Finding, ...], deployment: Plan | None = None) -> Explanation:
-        return explain(facts, findings, deployment)
-
-    def hops(self, facts: Facts) -> tuple[Hop, ...]:
-        return hops(facts)
-
-
-CONCERN = ChecklistConcern()
+CONCERN = Concern(__name__)
