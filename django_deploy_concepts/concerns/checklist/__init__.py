@@ -15,7 +15,7 @@ from typing import Any
 from django.core.checks import CheckMessage, Error
 
 from django_deploy_concepts import plan
-from django_deploy_concepts.concerns.base import Concern
+from django_deploy_concepts.concerns.base import Concern, fix_steps
 from django_deploy_concepts.concerns.checklist import (
     debug,
     dependencies,
@@ -201,11 +201,11 @@ def explain(facts: Facts, findings: tuple[Finding, ...], deployment: Plan | None
     ]
     found += [Fact(f"Cannot parse {error.file}", error.error, False) for error in facts.source_errors]
     found += [Fact("DEPLOY_CONCEPTS", error, False) for error in facts.target_errors]
+    ids = {finding.id for finding in findings}
     steps: list[Step] = []
     for part, module in PARTS:
-        part_found, part_steps = module.explain(getattr(facts, part), findings, deployment)
-        found += part_found
-        steps += part_steps
+        found += module.found(getattr(facts, part), ids)
+        steps += fix_steps(module.FIXES, getattr(facts, part), ids, deployment)
     steps += other_django_checks(findings)
     steps += variables_step(steps, deployment)
     steps.append(

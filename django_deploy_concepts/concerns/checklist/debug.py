@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+from collections.abc import Collection
 
 from django.core.checks import CheckMessage, Error
 
+from django_deploy_concepts.concerns.base import Fix
 from django_deploy_concepts.concerns.checklist import source
 from django_deploy_concepts.context import ProjectContext
 from django_deploy_concepts.plan import DEBUG_VARIABLE, SECRET_KEY_VARIABLE, Plan
-from django_deploy_concepts.report import Fact, Finding, Step
+from django_deploy_concepts.report import Fact, Step
 
 DEFAULT_VARIABLE = "DJANGO_DEBUG"
 
@@ -126,22 +128,25 @@ def fix_code(facts: Facts) -> str:
     return f'DEBUG = os.environ.get("{variable}", "") == "1"'
 
 
-def explain(facts: Facts, findings: tuple[Finding, ...], deployment: Plan) -> tuple[list[Fact], list[Step]]:
+def found(facts: Facts, ids: Collection[str]) -> list[Fact]:
     where = f" ({facts.assigned_at})" if facts.assigned_at else ""
-    found = [Fact("DEBUG", f"{facts.value}{where}", facts.is_off)]
-    ids = {finding.id for finding in findings}
-    steps: list[Step] = []
-    if not facts.is_off or ids & {"deploy_checklist.E006", "security.W018"}:
-        line = f" Replace the line at {facts.assigned_at} with:" if facts.assigned_at else " In your settings:"
-        steps.append(
-            Step(
-                "Turn DEBUG off in production, reading a real boolean from the environment.",
-                "With DEBUG on, any error shows your settings and code to the visitor (Django's \"You should not have "
-                'DEBUG set to True in deployment", security.W018). os.environ.get() returns a string, and "False" is '
-                f"true, so compare it. Locally, with {SECRET_KEY_VARIABLE} unset, DEBUG stays on and runserver works as before; "
-                f"where {SECRET_KEY_VARIABLE} is set (production) it is off unless {DEBUG_VARIABLE}=1." + line,
-                deployment.snippet("DEBUG"),
-                "python",
-            )
+    return [Fact("DEBUG", f"{facts.value}{where}", facts.is_off)]
+
+
+def debug_off_step(facts: Facts, deployment: Plan) -> list[Step]:
+    line = f" Replace the line at {facts.assigned_at} with:" if facts.assigned_at else " In your settings:"
+    return [
+        Step(
+            "Turn DEBUG off in production, reading a real boolean from the environment.",
+            "With DEBUG on, any error shows your settings and code to the visitor (Django's \"You should not have "
+            'DEBUG set to True in deployment", security.W018). os.environ.get() returns a string, and "False" is '
+            f"true, so compare it. Locally, with {SECRET_KEY_VARIABLE} unset, DEBUG stays on and runserver works as before; "
+            f"where {SECRET_KEY_VARIABLE} is set (production) it is off unless {DEBUG_VARIABLE}=1." + line,
+            deployment.snippet("DEBUG"),
+            "python",
         )
-    return found, steps
+    ]
+
+
+# Also when DEBUG is on here: production reads the same settings.
+FIXES = (Fix(frozenset({"deploy_checklist.E006", "security.W018"}), debug_off_step, also=lambda facts: not facts.is_off),)

@@ -14,7 +14,7 @@ import itertools
 import json
 import re
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from importlib import metadata
 from pathlib import Path
 
@@ -24,6 +24,7 @@ from django.core.checks import CheckMessage, Error, Info, Warning
 from packaging.utils import canonicalize_name
 
 from django_deploy_concepts import formats, helpers
+from django_deploy_concepts.concerns.base import Fix
 from django_deploy_concepts.concerns.checklist import source
 from django_deploy_concepts.concerns.wsgi import commands
 from django_deploy_concepts.concerns.wsgi.facts import DEVELOPMENT, PRODUCTION, BuildStep
@@ -31,7 +32,7 @@ from django_deploy_concepts.concerns.wsgi.platform_files import script_lines
 from django_deploy_concepts.concerns.wsgi.start_commands import project_start_commands
 from django_deploy_concepts.context import MAX_FILE_BYTES, ProjectContext
 from django_deploy_concepts.plan import Plan
-from django_deploy_concepts.report import Fact, Finding, Step
+from django_deploy_concepts.report import Fact, Step
 
 WSGI_SERVERS = ("gunicorn", "uwsgi", "pyuwsgi", "waitress", "mod-wsgi", "granian", "uvicorn", "daphne", "hypercorn")
 DRIVERS: Mapping[str, tuple[str, ...]] = {
@@ -1077,74 +1078,96 @@ def add_packages_code(manifest: str, packages: list[str]) -> tuple[str, str]:
     return f"{command} {' '.join(packages)}", "shell"
 
 
-def explain(facts: Facts, findings: tuple[Finding, ...], deployment: Plan) -> tuple[list[Fact], list[Step]]:
-    ids = {finding.id for finding in findings}
+def python_range(facts: Facts) -> str:
+    return f"{version_text(facts.django_python_min)} to {version_text(facts.django_python_max)}"
+
+
+def found(facts: Facts, ids: Collection[str]) -> list[Fact]:
     listed = ", ".join(sorted(facts.names)[:15]) + (", ..." if len(facts.names) > 15 else "")
     evidence = f" ({'; '.join(facts.installed_by)})" if facts.installed_by else " (assumed: nothing shows what the build installs)"
-    found = [
+    found_facts = [
         Fact(
             "Dependencies read from",
             f"{facts.manifest}{evidence}: {listed or 'nothing listed'}" if facts.manifest else "no requirements file",
-            not ids & DEPENDENCY_IDS,
+            DEPENDENCY_IDS.isdisjoint(ids),
         ),
     ]
     if facts.other_files and not facts.complete:
-        found.append(Fact("Requirement files production may install too", ", ".join(facts.other_files), None))
-    supported = f"{version_text(facts.django_python_min)} to {version_text(facts.django_python_max)}"
+        found_facts.append(Fact("Requirement files production may install too", ", ".join(facts.other_files), None))
     for pin in facts.python_pins:
-        found.append(
-            Fact(f"Python ({pin.file})", f"{pin.version}; Django {facts.django_version} supports {supported}", not ids & PYTHON_IDS)
-        )
-    steps: list[Step] = []
-    if ids & DEPENDENCY_IDS:
-        packages = list(deployment.missing_requirements) or missing_packages(facts)
-        target = facts.manifest.split(",")[0] if facts.manifest else "requirements.txt"
-        code, language = add_packages_code(facts.manifest or "requirements.txt", packages)
-        steps.append(
-            Step(
-                f"List everything production needs in {target}.",
-                f"{facts.platform_title if facts.platform != 'unknown' else 'The platform'} installs only what this file lists, "
-                'not what your virtual environment holds: a missing package shows up as "ModuleNotFoundError" or '
-                '"command not found" at start-up. Pin final releases of Django, never a pre-release, in production.'
-                + (f" Add to {target}:" if packages else ""),
-                code,
-                language,
+        found_facts.append(
+            Fact(
+                f"Python ({pin.file})",
+                f"{pin.version}; Django {facts.django_version} supports {python_range(facts)}",
+                PYTHON_IDS.isdisjoint(ids),
             )
         )
+    return found_facts
+
+
+def requirements_step(facts: Facts, deployment: Plan) -> list[Step]:
+    packages = list(deployment.missing_requirements) or missing_packages(facts)
+    target = facts.manifest.split(",")[0] if facts.manifest else "requirements.txt"
+    code, language = add_packages_code(facts.manifest or "requirements.txt", packages)
+    return [
+        Step(
+            f"List everything production needs in {target}.",
+            f"{facts.platform_title if facts.platform != 'unknown' else 'The platform'} installs only what this file lists, "
+            'not what your virtual environment holds: a missing package shows up as "ModuleNotFoundError" or '
+            '"command not found" at start-up. Pin final releases of Django, never a pre-release, in production.'
+            + (f" Add to {target}:" if packages else ""),
+            code,
+            language,
+        )
+    ]
+
+
+def development_apps_step(facts: Facts, deployment: Plan) -> list[Step]:
     development = sorted({use.value for use in unlisted(facts) if use.module in DEVELOPMENT_APPS})
-    if development and ids & {"deploy_checklist.E035", "deploy_checklist.W036"}:
-        apps = ", ".join(json.dumps(app) for app in development)
-        steps.append(
-            Step(
-                f"Keep {', '.join(development)} out of production settings.",
-                "A development-only app in INSTALLED_APPS makes the production install fail with "
-                f"\"ModuleNotFoundError: No module named '{development[0].split('.')[0]}'\". Add it in a local settings "
-                "module that production does not load, or only when DEBUG is on (or list it in the requirements).",
-                f"# settings/local.py (development only)\nfrom .base import *\n\nINSTALLED_APPS += [{apps}]\n\n"
-                f"# or, in a single settings module:\nif DEBUG:\n    INSTALLED_APPS += [{apps}]",
-                "python",
-            )
+    if not development:
+        return []
+    apps = ", ".join(json.dumps(app) for app in development)
+    return [
+        Step(
+            f"Keep {', '.join(development)} out of production settings.",
+            "A development-only app in INSTALLED_APPS makes the production install fail with "
+            f"\"ModuleNotFoundError: No module named '{development[0].split('.')[0]}'\". Add it in a local settings "
+            "module that production does not load, or only when DEBUG is on (or list it in the requirements).",
+            f"# settings/local.py (development only)\nfrom .base import *\n\nINSTALLED_APPS += [{apps}]\n\n"
+            f"# or, in a single settings module:\nif DEBUG:\n    INSTALLED_APPS += [{apps}]",
+            "python",
         )
-    if "deploy_checklist.I034" in ids:
-        declared = ", ".join(json.dumps(name) for name in (*(facts.manifest or "requirements.txt").split(", "), *facts.other_files))
-        steps.append(
-            Step(
-                "Declare which requirement files the build installs.",
-                f"Nothing in the repository shows whether production installs {', '.join(facts.other_files)}: "
-                "the dependency checks assume it does not. Keep in the list only the files your build installs.",
-                f'DEPLOY_CONCEPTS = {{"requirements": [{declared}]}}',
-                "python",
-            )
+    ]
+
+
+def declare_files_step(facts: Facts, deployment: Plan) -> list[Step]:
+    declared = ", ".join(json.dumps(name) for name in (*(facts.manifest or "requirements.txt").split(", "), *facts.other_files))
+    return [
+        Step(
+            "Declare which requirement files the build installs.",
+            f"Nothing in the repository shows whether production installs {', '.join(facts.other_files)}: "
+            "the dependency checks assume it does not. Keep in the list only the files your build installs.",
+            f'DEPLOY_CONCEPTS = {{"requirements": [{declared}]}}',
+            "python",
         )
-    if ids & PYTHON_IDS:
-        version = version_text(facts.django_python_max)
-        steps.append(
-            Step(
-                f"Ask the platform for a Python that Django {facts.django_version} supports ({supported}).",
-                "The platform builds with the Python your version file names; pip then refuses a Django that does not "
-                "support it, or installs one the Django team never tested.",
-                f"echo {version} > .python-version",
-                "shell",
-            )
+    ]
+
+
+def python_version_step(facts: Facts, deployment: Plan) -> list[Step]:
+    return [
+        Step(
+            f"Ask the platform for a Python that Django {facts.django_version} supports ({python_range(facts)}).",
+            "The platform builds with the Python your version file names; pip then refuses a Django that does not "
+            "support it, or installs one the Django team never tested.",
+            f"echo {version_text(facts.django_python_max)} > .python-version",
+            "shell",
         )
-    return found, steps
+    ]
+
+
+FIXES = (
+    Fix(DEPENDENCY_IDS, requirements_step),
+    Fix(frozenset({"deploy_checklist.E035", "deploy_checklist.W036"}), development_apps_step),
+    Fix(frozenset({"deploy_checklist.I034"}), declare_files_step),
+    Fix(PYTHON_IDS, python_version_step),
+)

@@ -10,14 +10,16 @@ from __future__ import annotations
 import ast
 import dataclasses
 import re
+from collections.abc import Collection
 from pathlib import Path
 
 from django.core.checks import CheckMessage, Warning
 
+from django_deploy_concepts.concerns.base import Fix
 from django_deploy_concepts.context import MAX_FILE_BYTES, ProjectContext
 from django_deploy_concepts.helpers import read_head_text
 from django_deploy_concepts.plan import Plan
-from django_deploy_concepts.report import Fact, Finding, Step
+from django_deploy_concepts.report import Fact, Step
 
 VARIABLE = "DJANGO_SETTINGS_MODULE"
 # Module names that say "development" or "production" (the last dotted part).
@@ -148,12 +150,15 @@ CHECKS = (check_development_default,)
 # Explanation --------------------------------------------------------------------------------------
 
 
-def explain(facts: Facts, findings: tuple[Finding, ...], deployment: Plan) -> tuple[list[Fact], list[Step]]:
-    found = [Fact(f"{VARIABLE} default ({default.location})", default.module, None) for default in facts.defaults]
+def found(facts: Facts, ids: Collection[str]) -> list[Fact]:
+    return [Fact(f"{VARIABLE} default ({default.location})", default.module, None) for default in facts.defaults]
+
+
+def production_module_step(facts: Facts, deployment: Plan) -> list[Step]:
     if not check_development_default(facts):
-        return found, []
+        return []
     production = facts.production_modules[0]
-    return found, [
+    return [
         Step(
             f"Run production with {production}.",
             f"The platform starts wsgi.py without {VARIABLE} unless you set it, so the development default wins "
@@ -163,3 +168,7 @@ def explain(facts: Facts, findings: tuple[Finding, ...], deployment: Plan) -> tu
             "shell",
         )
     ]
+
+
+# From the facts alone, as W033 reports it.
+FIXES = (Fix(frozenset(), production_module_step),)

@@ -9,16 +9,17 @@ import contextlib
 import dataclasses
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from django.core.checks import CheckMessage, Error, Info, Warning
 
+from django_deploy_concepts.concerns.base import Fix
 from django_deploy_concepts.concerns.checklist import logs, source
 from django_deploy_concepts.context import ProjectContext
 from django_deploy_concepts.helpers import describe_exception, display_path
 from django_deploy_concepts.plan import Plan
-from django_deploy_concepts.report import Fact, Finding, Step
+from django_deploy_concepts.report import Fact, Step
 
 DEFAULT_SERVER_EMAIL = "root@localhost"
 DEFAULT_FROM_EMAIL = "webmaster@localhost"
@@ -470,10 +471,9 @@ def describe_page(page: ErrorPage, manifest_storage: bool) -> tuple[str, bool | 
     return page.origin or "found", True
 
 
-def explain(facts: Facts, findings: tuple[Finding, ...], deployment: Plan) -> tuple[list[Fact], list[Step]]:
-    ids = {finding.id for finding in findings}
+def found(facts: Facts, ids: Collection[str]) -> list[Fact]:
     destinations = facts.live_destinations
-    found = [
+    found_facts = [
         Fact(
             "Server errors in production go to",
             "; ".join(destinations) or facts.logging_unknown or "nobody",
@@ -488,50 +488,63 @@ def explain(facts: Facts, findings: tuple[Finding, ...], deployment: Plan) -> tu
     ]
     for page in facts.pages:
         value, ok = describe_page(page, facts.manifest_storage)
-        found.append(Fact(page.name, value, ok))
-    found += [Fact("Could not read", error, False) for error in facts.errors]
+        found_facts.append(Fact(page.name, value, ok))
+    return found_facts + [Fact("Could not read", error, False) for error in facts.errors]
 
-    steps: list[Step] = []
-    if ids & {"deploy_checklist.W011", "deploy_checklist.W012", "deploy_checklist.W013"}:
-        where = (
-            f"On {facts.platform_title} whatever the app writes to the console is collected in the platform's log."
-            if facts.platform_collects_logs
-            else "A console handler writes to the WSGI server's output; make sure that lands in a log you read."
+
+def logging_step(facts: Facts, deployment: Plan) -> list[Step]:
+    where = (
+        f"On {facts.platform_title} whatever the app writes to the console is collected in the platform's log."
+        if facts.platform_collects_logs
+        else "A console handler writes to the WSGI server's output; make sure that lands in a log you read."
+    )
+    return [
+        Step(
+            "Make server errors reach someone.",
+            'With DEBUG off a visitor sees only "Server Error (500)", and Django\'s default logging sends the traceback '
+            "nowhere but to email for ADMINS (its console handler works only with DEBUG on). A LOGGING without "
+            '"disable_existing_loggers": False switches Django\'s loggers off entirely. '
+            + where
+            + " To have errors mailed as well, add ADMINS with your address (and a real mail server).",
+            deployment.snippet("LOGGING"),
+            "python",
         )
-        steps.append(
-            Step(
-                "Make server errors reach someone.",
-                'With DEBUG off a visitor sees only "Server Error (500)", and Django\'s default logging sends the traceback '
-                "nowhere but to email for ADMINS (its console handler works only with DEBUG on). A LOGGING without "
-                '"disable_existing_loggers": False switches Django\'s loggers off entirely. '
-                + where
-                + " To have errors mailed as well, add ADMINS with your address (and a real mail server).",
-                deployment.snippet("LOGGING"),
-                "python",
-            )
+    ]
+
+
+def sender_step(facts: Facts, deployment: Plan) -> list[Step]:
+    return [
+        Step(
+            "Send mail from an address of your own domain.",
+            "SERVER_EMAIL is the sender of error mail to ADMINS and MANAGERS; DEFAULT_FROM_EMAIL of everything else (password resets).",
+            'SERVER_EMAIL = "errors@example.com"\nDEFAULT_FROM_EMAIL = "noreply@example.com"',
+            "python",
         )
-    if "deploy_checklist.W015" in ids:
-        steps.append(
-            Step(
-                "Send mail from an address of your own domain.",
-                "SERVER_EMAIL is the sender of error mail to ADMINS and MANAGERS; DEFAULT_FROM_EMAIL of everything else (password resets).",
-                'SERVER_EMAIL = "errors@example.com"\nDEFAULT_FROM_EMAIL = "noreply@example.com"',
-                "python",
-            )
+    ]
+
+
+def managers_step(facts: Facts, deployment: Plan) -> list[Step]:
+    return [Step("Tell BrokenLinkEmailsMiddleware whom to mail.", "", 'MANAGERS = ["you@example.com"]', "python")]
+
+
+def error_pages_step(facts: Facts, deployment: Plan) -> list[Step]:
+    return [
+        Step(
+            "Give the error pages templates that cannot fail.",
+            "Django renders 500.html with no context and no request, often while the database or a setting is "
+            "broken: keep it plain, without database queries, and reference only static files that exist. Under "
+            'a manifest storage a missing one raises "ValueError: Missing staticfiles manifest entry" inside the '
+            "error page, so every error becomes a second one. 404.html gets request_path and exception.",
+            "templates/500.html:\n<!doctype html>\n<title>Server error</title>\n<h1>Sorry, something went wrong.</h1>\n"
+            "<p>We have been told and are looking into it.</p>",
+            "html",
         )
-    if "deploy_checklist.W014" in ids:
-        steps.append(Step("Tell BrokenLinkEmailsMiddleware whom to mail.", "", 'MANAGERS = ["you@example.com"]', "python"))
-    if ids & {"deploy_checklist.I016", "deploy_checklist.E017", "deploy_checklist.E018"}:
-        steps.append(
-            Step(
-                "Give the error pages templates that cannot fail.",
-                "Django renders 500.html with no context and no request, often while the database or a setting is "
-                "broken: keep it plain, without database queries, and reference only static files that exist. Under "
-                'a manifest storage a missing one raises "ValueError: Missing staticfiles manifest entry" inside the '
-                "error page, so every error becomes a second one. 404.html gets request_path and exception.",
-                "templates/500.html:\n<!doctype html>\n<title>Server error</title>\n<h1>Sorry, something went wrong.</h1>\n"
-                "<p>We have been told and are looking into it.</p>",
-                "html",
-            )
-        )
-    return found, steps
+    ]
+
+
+FIXES = (
+    Fix(frozenset({"deploy_checklist.W011", "deploy_checklist.W012", "deploy_checklist.W013"}), logging_step),
+    Fix(frozenset({"deploy_checklist.W015"}), sender_step),
+    Fix(frozenset({"deploy_checklist.W014"}), managers_step),
+    Fix(frozenset({"deploy_checklist.I016", "deploy_checklist.E017", "deploy_checklist.E018"}), error_pages_step),
+)

@@ -6,14 +6,16 @@ Docs: docs/checks/checklist.rst; Django: https://docs.djangoproject.com/en/stabl
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Collection
 from urllib.parse import urlsplit
 
 from django.core.checks import CheckMessage, Error, Warning
 
 from django_deploy_concepts import platforms
+from django_deploy_concepts.concerns.base import Fix
 from django_deploy_concepts.context import ProjectContext
 from django_deploy_concepts.plan import HOSTS_VARIABLE, Plan
-from django_deploy_concepts.report import Fact, Finding, Step
+from django_deploy_concepts.report import Fact, Step
 
 # Domains a platform shares between all its customers' apps: ".herokuapp.com" admits them all.
 SHARED_SUFFIXES = {platform.host_suffix: platform.title for platform in platforms.PLATFORMS if platform.host_suffix}
@@ -136,25 +138,27 @@ def hostname_variable_note(deployment: Plan) -> str:
     return f"Your own domain, if any, goes into {HOSTS_VARIABLE}{note}."
 
 
-def explain(facts: Facts, findings: tuple[Finding, ...], deployment: Plan) -> tuple[list[Fact], list[Step]]:
-    ok = bool(facts.allowed_hosts) and not any(finding.id in HOST_IDS for finding in findings)
-    found = [Fact("ALLOWED_HOSTS", facts.error or repr(list(facts.allowed_hosts)), ok)]
-    steps: list[Step] = []
-    if not ok:
-        hostname = deployment.hostname
-        source = hostname.sentence if hostname.name else f"{hostname.sentence} {hostname_variable_note(deployment)}"
-        steps.append(
-            Step(
-                "Name the real hostnames in ALLOWED_HOSTS: bare names, no scheme, port or path.",
-                'A request for any other host gets "Bad Request (400)" and the log says "Invalid HTTP_HOST header"; '
-                'with DEBUG off and no hosts at all, runserver stops with "CommandError: You must set '
-                "settings.ALLOWED_HOSTS if DEBUG is False.\" (Django's security.W020). '*' accepts any host, which "
-                f"lets attackers poison password-reset links. {source}",
-                deployment.snippet("ALLOWED_HOSTS"),
-                "python",
-            )
+def found(facts: Facts, ids: Collection[str]) -> list[Fact]:
+    ok = bool(facts.allowed_hosts) and HOST_IDS.isdisjoint(ids)
+    return [Fact("ALLOWED_HOSTS", facts.error or repr(list(facts.allowed_hosts)), ok)]
+
+
+def hosts_step(facts: Facts, deployment: Plan) -> list[Step]:
+    hostname = deployment.hostname
+    source = hostname.sentence if hostname.name else f"{hostname.sentence} {hostname_variable_note(deployment)}"
+    return [
+        Step(
+            "Name the real hostnames in ALLOWED_HOSTS: bare names, no scheme, port or path.",
+            'A request for any other host gets "Bad Request (400)" and the log says "Invalid HTTP_HOST header"; '
+            'with DEBUG off and no hosts at all, runserver stops with "CommandError: You must set '
+            "settings.ALLOWED_HOSTS if DEBUG is False.\" (Django's security.W020). '*' accepts any host, which "
+            f"lets attackers poison password-reset links. {source}",
+            deployment.snippet("ALLOWED_HOSTS"),
+            "python",
         )
-    return found, steps
+    ]
 
 
 HOST_IDS = frozenset({"deploy_checklist.W003", "deploy_checklist.E004", "deploy_checklist.W010", "security.W020"})
+# Also when no host is allowed at all.
+FIXES = (Fix(HOST_IDS, hosts_step, also=lambda facts: not facts.allowed_hosts),)

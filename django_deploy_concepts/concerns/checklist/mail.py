@@ -12,17 +12,18 @@ from __future__ import annotations
 
 import dataclasses
 import warnings
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import django
 from django.core.checks import CheckMessage, Warning
 from django.utils.log import DEFAULT_LOGGING
 
+from django_deploy_concepts.concerns.base import Fix
 from django_deploy_concepts.concerns.checklist import logs
 from django_deploy_concepts.context import ProjectContext
 from django_deploy_concepts.plan import Plan
-from django_deploy_concepts.report import Fact, Finding, Step
+from django_deploy_concepts.report import Fact, Step
 
 SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 # The same set as Django 6.1's mail.E001; they print, keep or drop mail instead of sending it.
@@ -268,9 +269,7 @@ LOGGING = {
 }"""
 
 
-def error_mail_step(facts: Facts, ids: set[str]) -> list[Step]:
-    if "deploy_checklist.W037" not in ids:
-        return []
+def error_mail_step(facts: Facts, deployment: Plan) -> list[Step]:
     flagged = [mailer for mailer in facts.error_mailers if not mailer.fail_silently]
     names = ", ".join(f"MAILERS[{mailer.alias!r}]" for mailer in flagged) or "MAILERS"
     if any(mailer.alias == DEFAULT_MAILER for mailer in flagged):
@@ -294,45 +293,47 @@ def error_mail_step(facts: Facts, ids: set[str]) -> list[Step]:
     ]
 
 
-def explain(facts: Facts, findings: tuple[Finding, ...], deployment: Plan) -> tuple[list[Fact], list[Step]]:
-    ids = {finding.id for finding in findings}
+def found(facts: Facts, ids: Collection[str]) -> list[Fact]:
     backend = facts.backend or "(no 'default' mailer)"
     host = f", host {facts.host}" if facts.backend == SMTP_BACKEND else ""
     password = ", password set (not shown)" if facts.password_set else ""
-    found = [Fact(f"Email ({facts.backend_setting})", f"{backend}{host}{password}", not (facts.development_only or ids & MAIL_IDS))]
+    found_facts = [
+        Fact(f"Email ({facts.backend_setting})", f"{backend}{host}{password}", not facts.development_only and MAIL_IDS.isdisjoint(ids))
+    ]
     for mailer in facts.error_mailers:
         quiet = "fails quietly" if mailer.fail_silently else "raises into the request"
         timeout = "with a timeout" if mailer.timeout_set else "no timeout"
-        found.append(
+        found_facts.append(
             Fact(
                 f"Error mails to ADMINS (MAILERS[{mailer.alias!r}])",
                 f"{mailer.backend}, {quiet}, {timeout}",
                 "deploy_checklist.W037" not in ids,
             )
         )
-    steps: list[Step] = []
-    if ids & MAIL_IDS:
-        if facts.django_has_mailers:
-            detail = (
-                "Django 6.1 configures mail with MAILERS (EMAIL_BACKEND and the EMAIL_* settings are deprecated and "
-                "cannot be mixed with it); a development-only backend there is Django's own mail.E001, and a MAILERS "
-                "without a 'default' entry is mail.W001. Keep the console backend for development only."
-            )
-            code = MAILERS_CODE
-        else:
-            detail = "Keep the console backend for development only (for example inside `if DEBUG:`)."
-            code = EMAIL_SETTINGS_CODE
-        steps.append(
-            Step(
-                "Send mail through a real mail server, with its credentials from the environment.",
-                "Password resets and the error mails to ADMINS go through this backend; a console, file, in-memory or "
-                f"dummy backend drops them silently, and SMTP to localhost finds no server on {facts.platform_title}. " + detail,
-                code,
-                "python",
-            )
+    return found_facts
+
+
+def mail_server_step(facts: Facts, deployment: Plan) -> list[Step]:
+    if facts.django_has_mailers:
+        detail = (
+            "Django 6.1 configures mail with MAILERS (EMAIL_BACKEND and the EMAIL_* settings are deprecated and "
+            "cannot be mixed with it); a development-only backend there is Django's own mail.E001, and a MAILERS "
+            "without a 'default' entry is mail.W001. Keep the console backend for development only."
         )
-    steps += error_mail_step(facts, ids)
-    return found, steps
+        code = MAILERS_CODE
+    else:
+        detail = "Keep the console backend for development only (for example inside `if DEBUG:`)."
+        code = EMAIL_SETTINGS_CODE
+    return [
+        Step(
+            "Send mail through a real mail server, with its credentials from the environment.",
+            "Password resets and the error mails to ADMINS go through this backend; a console, file, in-memory or "
+            f"dummy backend drops them silently, and SMTP to localhost finds no server on {facts.platform_title}. " + detail,
+            code,
+            "python",
+        )
+    ]
 
 
 MAIL_IDS = frozenset({"deploy_checklist.W019", "deploy_checklist.W020", "mail.E001", "mail.W001"})
+FIXES = (Fix(MAIL_IDS, mail_server_step), Fix(frozenset({"deploy_checklist.W037"}), error_mail_step))

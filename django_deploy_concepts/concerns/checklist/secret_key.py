@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+from collections.abc import Collection
 
 from django.core.checks import CheckMessage, Error, Warning
 from django.core.checks.security.base import SECRET_KEY_INSECURE_PREFIX, SECRET_KEY_MIN_LENGTH, SECRET_KEY_MIN_UNIQUE_CHARACTERS
 
+from django_deploy_concepts.concerns.base import Fix
 from django_deploy_concepts.concerns.checklist import source
 from django_deploy_concepts.context import ProjectContext
 from django_deploy_concepts.plan import SECRET_KEY_VARIABLE, Plan
-from django_deploy_concepts.report import Fact, Finding, Step
+from django_deploy_concepts.report import Fact, Step
 
 DEFAULT_VARIABLE = "DJANGO_SECRET_KEY"
 EMPTY_KEY_ERROR = "The SECRET_KEY setting must not be empty."
@@ -201,44 +203,56 @@ def describe(facts: Facts) -> str:
     return f"{origin}; {facts.length} characters{', weak' if facts.weak else ''} (value not shown)"
 
 
-def explain(facts: Facts, findings: tuple[Finding, ...], deployment: Plan) -> tuple[list[Fact], list[Step]]:
-    found = [
+def found(facts: Facts, ids: Collection[str]) -> list[Fact]:
+    found_facts = [
         Fact("SECRET_KEY", describe(facts), not (facts.error or facts.weak or facts.literal_at or facts.fallback_at or facts.generated_at))
     ]
     if facts.fallbacks_error:
-        found.append(Fact("SECRET_KEY_FALLBACKS", facts.fallbacks_error, False))
+        found_facts.append(Fact("SECRET_KEY_FALLBACKS", facts.fallbacks_error, False))
     elif facts.fallbacks_count:
-        found.append(Fact("SECRET_KEY_FALLBACKS", f"{facts.fallbacks_count} old key(s) still accepted (values not shown)", None))
-    ids = {finding.id for finding in findings}
-    steps: list[Step] = []
+        found_facts.append(Fact("SECRET_KEY_FALLBACKS", f"{facts.fallbacks_count} old key(s) still accepted (values not shown)", None))
+    return found_facts
+
+
+def secret_key_step(facts: Facts, deployment: Plan) -> list[Step]:
+    where = facts.literal_at or facts.fallback_at or facts.generated_at
+    line = f" replace the line at {where} with:" if where else " put in your settings:"
+    return [
+        Step(
+            "Generate one secret key, keep it out of the code, and give the same one to every process.",
+            "SECRET_KEY signs sessions, password-reset links and messages. A key in the code is known to everyone who "
+            "can read it (Django's security.W009 warns about startproject's \"django-insecure-\" key); a key generated "
+            "at import time differs in each worker, so users are logged out at random and signed links fail; an empty "
+            f'one stops Django with "{EMPTY_KEY_ERROR}", often in a build step. Generate a key once ({GENERATE_COMMAND}) '
+            f"and set it as {SECRET_KEY_VARIABLE} where the site runs: on {deployment.platform.title if deployment.platform.name != 'unknown' else 'your platform'}, "
+            f"{deployment.platform.set_variables}. Set nothing locally: runserver then uses a development-only key. "
+            f"Then{line}",
+            deployment.snippet("SECRET_KEY"),
+            "python",
+        )
+    ]
+
+
+def fallbacks_step(facts: Facts, deployment: Plan) -> list[Step]:
     variable = facts.variable or DEFAULT_VARIABLE
-    problem = facts.error or facts.literal_at or facts.fallback_at or facts.generated_at or "security.W009" in ids
-    if problem:
-        where = facts.literal_at or facts.fallback_at or facts.generated_at
-        line = f" replace the line at {where} with:" if where else " put in your settings:"
-        steps.append(
-            Step(
-                "Generate one secret key, keep it out of the code, and give the same one to every process.",
-                "SECRET_KEY signs sessions, password-reset links and messages. A key in the code is known to everyone who "
-                "can read it (Django's security.W009 warns about startproject's \"django-insecure-\" key); a key generated "
-                "at import time differs in each worker, so users are logged out at random and signed links fail; an empty "
-                f'one stops Django with "{EMPTY_KEY_ERROR}", often in a build step. Generate a key once ({GENERATE_COMMAND}) '
-                f"and set it as {SECRET_KEY_VARIABLE} where the site runs: on {deployment.platform.title if deployment.platform.name != 'unknown' else 'your platform'}, "
-                f"{deployment.platform.set_variables}. Set nothing locally: runserver then uses a development-only key. "
-                f"Then{line}",
-                deployment.snippet("SECRET_KEY"),
-                "python",
-            )
+    return [
+        Step(
+            "Rotate keys with SECRET_KEY_FALLBACKS, read from the environment too.",
+            "Put the new key in SECRET_KEY and the old one in SECRET_KEY_FALLBACKS: signatures made with the old key "
+            "stay valid until you remove it. Django's security.W025 says a fallback is weak; fallbacks are as secret "
+            "as the key.",
+            f'SECRET_KEY_FALLBACKS = [key for key in os.environ.get("{variable}_FALLBACKS", "").split(",") if key]',
+            "python",
         )
-    if "security.W025" in ids or facts.fallbacks_error:
-        steps.append(
-            Step(
-                "Rotate keys with SECRET_KEY_FALLBACKS, read from the environment too.",
-                "Put the new key in SECRET_KEY and the old one in SECRET_KEY_FALLBACKS: signatures made with the old key "
-                "stay valid until you remove it. Django's security.W025 says a fallback is weak; fallbacks are as secret "
-                "as the key.",
-                f'SECRET_KEY_FALLBACKS = [key for key in os.environ.get("{variable}_FALLBACKS", "").split(",") if key]',
-                "python",
-            )
-        )
-    return found, steps
+    ]
+
+
+# Also when the facts show the problem themselves (E002, W007, W008, E009 report it).
+FIXES = (
+    Fix(
+        frozenset({"security.W009"}),
+        secret_key_step,
+        also=lambda facts: bool(facts.error or facts.literal_at or facts.fallback_at or facts.generated_at),
+    ),
+    Fix(frozenset({"security.W025"}), fallbacks_step, also=lambda facts: bool(facts.fallbacks_error)),
+)

@@ -11,13 +11,15 @@ import ast
 import dataclasses
 import importlib.util
 import re
+from collections.abc import Collection
 
 from django.core.checks import CheckMessage, Info
 
+from django_deploy_concepts.concerns.base import Fix
 from django_deploy_concepts.concerns.checklist import source
 from django_deploy_concepts.context import ProjectContext
 from django_deploy_concepts.plan import Plan
-from django_deploy_concepts.report import Fact, Finding, Step
+from django_deploy_concepts.report import Fact, Step
 
 MODULES = ("django_simple_deploy", "simple_deploy")
 PACKAGE = "django-simple-deploy"
@@ -154,26 +156,35 @@ CHECKS = (check_simple_deploy,)
 # Explanation --------------------------------------------------------------------------------------
 
 
-def explain(facts: Facts, findings: tuple[Finding, ...], deployment: Plan) -> tuple[list[Fact], list[Step]]:
-    found: list[Fact] = []
-    for block in facts.blocks:
-        names = ", ".join(block.names) or "nothing we could read"
-        found.append(
-            Fact(f"django-simple-deploy's {block.platform} block ({block.location})", f"sets {names} when {block.switch} is set", None)
+def found(facts: Facts, ids: Collection[str]) -> list[Fact]:
+    found_facts = [
+        Fact(
+            f"django-simple-deploy's {block.platform} block ({block.location})",
+            f"sets {', '.join(block.names) or 'nothing we could read'} when {block.switch} is set",
+            None,
         )
+        for block in facts.blocks
+    ]
     if facts.present and not facts.blocks:
         where = facts.installed or ("INSTALLED_APPS" if facts.in_installed_apps else "requirements" if facts.declared else facts.log_dir)
-        found.append(Fact("django-simple-deploy", f"found ({where}); no settings block written yet", None))
-    steps: list[Step] = []
-    if facts.platform_supported and not facts.blocks:
-        extra = EXTRAS.get(facts.platform, facts.platform)
-        steps.append(
-            Step(
-                f"Or let django-simple-deploy write this configuration for {facts.platform_title}.",
-                "It adds a settings block, the platform's files and the requirements this report asks for; review its "
-                "changes with git diff before you commit, then run this report again with the platform's variables set.",
-                f'pip install "{PACKAGE}[{extra}]"\n# add "django_simple_deploy" to INSTALLED_APPS, then:\npython manage.py deploy',
-                "shell",
-            )
+        found_facts.append(Fact("django-simple-deploy", f"found ({where}); no settings block written yet", None))
+    return found_facts
+
+
+def simple_deploy_step(facts: Facts, deployment: Plan) -> list[Step]:
+    if not facts.platform_supported or facts.blocks:
+        return []
+    return [
+        Step(
+            f"Or let django-simple-deploy write this configuration for {facts.platform_title}.",
+            "It adds a settings block, the platform's files and the requirements this report asks for; review its "
+            "changes with git diff before you commit, then run this report again with the platform's variables set.",
+            f'pip install "{PACKAGE}[{EXTRAS.get(facts.platform, facts.platform)}]"\n'
+            '# add "django_simple_deploy" to INSTALLED_APPS, then:\npython manage.py deploy',
+            "shell",
         )
-    return found, steps
+    ]
+
+
+# From the facts alone: a platform django-simple-deploy supports, and no block written yet.
+FIXES = (Fix(frozenset(), simple_deploy_step),)
