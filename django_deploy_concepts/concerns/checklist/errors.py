@@ -6,7 +6,6 @@ Docs: docs/checks/checklist.rst; Django: https://docs.djangoproject.com/en/stabl
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import re
 import threading
 from collections.abc import Callable, Collection
@@ -16,6 +15,7 @@ from django.core.checks import CheckMessage, Error, Info, Warning
 
 from django_deploy_concepts.concerns.base import Fix
 from django_deploy_concepts.concerns.checklist import logs, source
+from django_deploy_concepts.concerns.checklist.facts import ErrorFacts, ErrorPage, StaticReference
 from django_deploy_concepts.context import ProjectContext
 from django_deploy_concepts.helpers import describe_exception, display_path
 from django_deploy_concepts.plan import Plan
@@ -36,67 +36,6 @@ MAX_TEMPLATES_FOLLOWED = 20
 
 
 # Facts --------------------------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class StaticReference:
-    path: str
-    template: str
-    found: bool
-
-
-@dataclasses.dataclass(frozen=True)
-class ErrorPage:
-    name: str
-    # The project's own handler view, when it replaces Django's default one (then the template is its business).
-    custom_handler: str | None
-    found: bool
-    origin: str | None
-    load_error: str | None
-    render_error: str | None
-    static_references: tuple[StaticReference, ...]
-
-    @property
-    def missing_static(self) -> tuple[StaticReference, ...]:
-        return tuple(reference for reference in self.static_references if not reference.found)
-
-
-@dataclasses.dataclass(frozen=True)
-class Facts:
-    admins: int | None
-    managers: int | None
-    routes: tuple[logs.Route, ...]
-    request_logger_disabled: bool
-    logging_unknown: str | None
-    # Where the settings start an error tracker (Sentry, Rollbar, ...), if they do.
-    tracker: str | None
-    platform_title: str
-    platform_collects_logs: bool
-    broken_link_emails: bool
-    server_email: str
-    default_from_email: str
-    manifest_storage: bool
-    pages: tuple[ErrorPage, ...]
-    errors: tuple[str, ...]
-
-    @property
-    def mail_admins_route(self) -> bool:
-        return any(route.kind == "mail_admins" and route.live for route in self.routes)
-
-    @property
-    def live_destinations(self) -> tuple[str, ...]:
-        """Where a server error in production ends up, in words; empty when it reaches nobody."""
-        found = [f"the error tracker ({self.tracker})"] if self.tracker else []
-        for route in self.routes:
-            if not route.live:
-                continue
-            if route.kind == "mail_admins" and self.admins:
-                found.append(f"email to the {self.admins} address(es) in ADMINS")
-            elif route.kind == "stream" and self.platform_collects_logs:
-                found.append(f"the {self.platform_title} log (handler {route.handler!r})")
-            elif route.kind in ("file", "other"):
-                found.append(f"handler {route.handler!r} ({route.kind})")
-        return tuple(found)
 
 
 def count_entries(context: ProjectContext, name: str, errors: list[str]) -> int | None:
@@ -280,7 +219,7 @@ def inspect_page(name: str, status: int, default_handler: str, display: Callable
     return ErrorPage(name, None, True, display(origin) if origin else None, None, render_error, references)
 
 
-def collect(context: ProjectContext, parsed: tuple[source.ParsedSource, ...]) -> Facts:
+def collect(context: ProjectContext, parsed: tuple[source.ParsedSource, ...]) -> ErrorFacts:
     errors: list[str] = []
     analysis = logs.analyse(context.setting("LOGGING_CONFIG", logs.DICT_CONFIG), context.setting("LOGGING", {}))
     middleware = context.setting("MIDDLEWARE", [])
@@ -295,7 +234,7 @@ def collect(context: ProjectContext, parsed: tuple[source.ParsedSource, ...]) ->
             pages.append(inspect_page(name, status, default, display))
         except Exception as exc:  # noqa: BLE001 - e.g. a broken TEMPLATES setting
             errors.append(f"cannot look up {name}: {describe_exception(exc, MAX_ERROR_CHARS)}")
-    return Facts(
+    return ErrorFacts(
         admins=count_entries(context, "ADMINS", errors),
         managers=count_entries(context, "MANAGERS", errors),
         routes=analysis.routes,
@@ -322,11 +261,11 @@ W011 = Warning(
 )
 
 
-def errors_reach_nobody(facts: Facts) -> bool:
+def errors_reach_nobody(facts: ErrorFacts) -> bool:
     return facts.logging_unknown is None and not facts.request_logger_disabled and not facts.live_destinations
 
 
-def check_admins(facts: Facts) -> list[CheckMessage]:
+def check_admins(facts: ErrorFacts) -> list[CheckMessage]:
     return [W011] if errors_reach_nobody(facts) and facts.mail_admins_route and not facts.admins else []
 
 
@@ -337,11 +276,11 @@ W012 = Warning(
 )
 
 
-def check_loggers_disabled(facts: Facts) -> list[CheckMessage]:
+def check_loggers_disabled(facts: ErrorFacts) -> list[CheckMessage]:
     return [W012] if facts.request_logger_disabled and not facts.tracker else []
 
 
-def w013(facts: Facts) -> Warning:
+def w013(facts: ErrorFacts) -> Warning:
     dead = ", ".join(f"{route.handler!r} ({route.reason or 'not read on ' + facts.platform_title})" for route in facts.routes) or "none"
     return Warning(
         "No logging handler sends server errors anywhere in production.",
@@ -350,7 +289,7 @@ def w013(facts: Facts) -> Warning:
     )
 
 
-def check_errors_reach_someone(facts: Facts) -> list[CheckMessage]:
+def check_errors_reach_someone(facts: ErrorFacts) -> list[CheckMessage]:
     # An empty ADMINS on Django's own mail route is W011: one cause, one message.
     if not errors_reach_nobody(facts) or facts.mail_admins_route:
         return []
@@ -364,7 +303,7 @@ W014 = Warning(
 )
 
 
-def check_managers(facts: Facts) -> list[CheckMessage]:
+def check_managers(facts: ErrorFacts) -> list[CheckMessage]:
     return [W014] if facts.broken_link_emails and facts.managers == 0 else []
 
 
@@ -376,7 +315,7 @@ def w015(defaults: list[str]) -> Warning:
     )
 
 
-def check_from_addresses(facts: Facts) -> list[CheckMessage]:
+def check_from_addresses(facts: ErrorFacts) -> list[CheckMessage]:
     # Only when the project mails someone: ADMINS or MANAGERS set.
     if not (facts.admins or facts.managers):
         return []
@@ -400,7 +339,7 @@ def i016(page: ErrorPage) -> Info:
     )
 
 
-def check_error_templates_exist(facts: Facts) -> list[CheckMessage]:
+def check_error_templates_exist(facts: ErrorFacts) -> list[CheckMessage]:
     return [i016(page) for page in facts.pages if page.custom_handler is None and not page.found]
 
 
@@ -413,7 +352,7 @@ def e017(page: ErrorPage, error: str) -> Error:
     )
 
 
-def check_error_templates_render(facts: Facts) -> list[CheckMessage]:
+def check_error_templates_render(facts: ErrorFacts) -> list[CheckMessage]:
     messages: list[CheckMessage] = []
     for page in facts.pages:
         error = page.load_error or page.render_error
@@ -436,7 +375,7 @@ def e018(page: ErrorPage, reference: StaticReference) -> Error:
     )
 
 
-def check_error_page_static(facts: Facts) -> list[CheckMessage]:
+def check_error_page_static(facts: ErrorFacts) -> list[CheckMessage]:
     if not facts.manifest_storage:
         return []
     return [e018(page, reference) for page in facts.pages if page.name == "500.html" for reference in page.missing_static]
@@ -471,7 +410,7 @@ def describe_page(page: ErrorPage, manifest_storage: bool) -> tuple[str, bool | 
     return page.origin or "found", True
 
 
-def found(facts: Facts, ids: Collection[str]) -> list[Fact]:
+def found(facts: ErrorFacts, ids: Collection[str]) -> list[Fact]:
     destinations = facts.live_destinations
     found_facts = [
         Fact(
@@ -492,7 +431,7 @@ def found(facts: Facts, ids: Collection[str]) -> list[Fact]:
     return found_facts + [Fact("Could not read", error, False) for error in facts.errors]
 
 
-def logging_step(facts: Facts, deployment: Plan) -> list[Step]:
+def logging_step(facts: ErrorFacts, deployment: Plan) -> list[Step]:
     where = (
         f"On {facts.platform_title} whatever the app writes to the console is collected in the platform's log."
         if facts.platform_collects_logs
@@ -512,7 +451,7 @@ def logging_step(facts: Facts, deployment: Plan) -> list[Step]:
     ]
 
 
-def sender_step(facts: Facts, deployment: Plan) -> list[Step]:
+def sender_step(facts: ErrorFacts, deployment: Plan) -> list[Step]:
     return [
         Step(
             "Send mail from an address of your own domain.",
@@ -523,11 +462,11 @@ def sender_step(facts: Facts, deployment: Plan) -> list[Step]:
     ]
 
 
-def managers_step(facts: Facts, deployment: Plan) -> list[Step]:
+def managers_step(facts: ErrorFacts, deployment: Plan) -> list[Step]:
     return [Step("Tell BrokenLinkEmailsMiddleware whom to mail.", "", 'MANAGERS = ["you@example.com"]', "python")]
 
 
-def error_pages_step(facts: Facts, deployment: Plan) -> list[Step]:
+def error_pages_step(facts: ErrorFacts, deployment: Plan) -> list[Step]:
     return [
         Step(
             "Give the error pages templates that cannot fail.",

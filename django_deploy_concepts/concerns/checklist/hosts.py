@@ -5,7 +5,6 @@ Docs: docs/checks/checklist.rst; Django: https://docs.djangoproject.com/en/stabl
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Collection
 from urllib.parse import urlsplit
 
@@ -13,6 +12,7 @@ from django.core.checks import CheckMessage, Error, Warning
 
 from django_deploy_concepts import platforms
 from django_deploy_concepts.concerns.base import Fix
+from django_deploy_concepts.concerns.checklist.facts import HostFacts
 from django_deploy_concepts.context import ProjectContext
 from django_deploy_concepts.plan import HOSTS_VARIABLE, Plan
 from django_deploy_concepts.report import Fact, Step
@@ -24,26 +24,11 @@ SHARED_SUFFIXES = {platform.host_suffix: platform.title for platform in platform
 # Facts --------------------------------------------------------------------------------------------
 
 
-@dataclasses.dataclass(frozen=True)
-class Facts:
-    allowed_hosts: tuple[str, ...]
-    error: str | None
-    platform: str
-    platform_title: str
-    hostname_env: str | None
-    # How the variable's value becomes the hostname: "{}" as it is, "{}.fly.dev" for an app name.
-    hostname_template: str
-    hostname_note: str
-    host_suffix: str | None
-    # The public hostnames declared in DEPLOY_CONCEPTS['hosts'] (or --host).
-    declared_hosts: tuple[str, ...] = ()
-
-
-def collect(context: ProjectContext) -> Facts:
+def collect(context: ProjectContext) -> HostFacts:
     hosts = context.setting("ALLOWED_HOSTS", [])
     hosts_ok = isinstance(hosts, (list, tuple))
     platform = context.platform_info
-    return Facts(
+    return HostFacts(
         allowed_hosts=tuple(str(host) for host in hosts) if hosts_ok else (),
         error=None if hosts_ok else f"ALLOWED_HOSTS should be a list, not {type(hosts).__name__}",
         platform=platform.name,
@@ -65,7 +50,7 @@ W003 = Warning(
 )
 
 
-def check_wildcard_host(facts: Facts) -> list[CheckMessage]:
+def check_wildcard_host(facts: HostFacts) -> list[CheckMessage]:
     return [W003] if "*" in facts.allowed_hosts else []
 
 
@@ -93,7 +78,7 @@ def e004(host: str, problem: str) -> Error:
     )
 
 
-def check_host_shapes(facts: Facts) -> list[CheckMessage]:
+def check_host_shapes(facts: HostFacts) -> list[CheckMessage]:
     messages: list[CheckMessage] = []
     for host in facts.allowed_hosts:
         problem = host_shape_error(host)
@@ -111,7 +96,7 @@ def w010(host: str, title: str) -> Warning:
     )
 
 
-def check_shared_domain_wildcard(facts: Facts) -> list[CheckMessage]:
+def check_shared_domain_wildcard(facts: HostFacts) -> list[CheckMessage]:
     # On the platform that owns the domain its router sends each app only its own hostnames, so
     # the suffix admits nothing else; elsewhere the entry is a leftover that admits a foreign host.
     return [
@@ -138,12 +123,12 @@ def hostname_variable_note(deployment: Plan) -> str:
     return f"Your own domain, if any, goes into {HOSTS_VARIABLE}{note}."
 
 
-def found(facts: Facts, ids: Collection[str]) -> list[Fact]:
+def found(facts: HostFacts, ids: Collection[str]) -> list[Fact]:
     ok = bool(facts.allowed_hosts) and HOST_IDS.isdisjoint(ids)
     return [Fact("ALLOWED_HOSTS", facts.error or repr(list(facts.allowed_hosts)), ok)]
 
 
-def hosts_step(facts: Facts, deployment: Plan) -> list[Step]:
+def hosts_step(facts: HostFacts, deployment: Plan) -> list[Step]:
     hostname = deployment.hostname
     source = hostname.sentence if hostname.name else f"{hostname.sentence} {hostname_variable_note(deployment)}"
     return [

@@ -10,7 +10,6 @@ Docs: docs/checks/checklist.rst; Django: https://docs.djangoproject.com/en/stabl
 
 from __future__ import annotations
 
-import dataclasses
 import warnings
 from collections.abc import Collection, Mapping
 from typing import Any
@@ -21,21 +20,11 @@ from django.utils.log import DEFAULT_LOGGING
 
 from django_deploy_concepts.concerns.base import Fix
 from django_deploy_concepts.concerns.checklist import logs
+from django_deploy_concepts.concerns.checklist.facts import SMTP_BACKEND, ErrorMailer, MailFacts
 from django_deploy_concepts.context import ProjectContext
 from django_deploy_concepts.plan import Plan
 from django_deploy_concepts.report import Fact, Step
 
-SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-# The same set as Django 6.1's mail.E001; they print, keep or drop mail instead of sending it.
-DEVELOPMENT_BACKENDS = frozenset(
-    {
-        "django.core.mail.backends.console.EmailBackend",
-        "django.core.mail.backends.dummy.EmailBackend",
-        "django.core.mail.backends.filebased.EmailBackend",
-        "django.core.mail.backends.locmem.EmailBackend",
-    }
-)
-LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", ""})
 # Platforms run no mail server next to the app: SMTP to localhost goes nowhere there.
 NO_LOCAL_MAIL_KINDS = frozenset({"paas", "container"})
 MAILERS_VERSION = (6, 1)
@@ -45,43 +34,6 @@ DEFAULT_MAILER = "default"
 
 
 # Facts --------------------------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class ErrorMailer:
-    """A MAILERS entry that Django's AdminEmailHandler sends the server error mails through."""
-
-    alias: str
-    backend: str
-    # The OPTIONS "fail_silently" and "timeout" of the entry (never its password).
-    fail_silently: bool
-    timeout_set: bool
-
-
-@dataclasses.dataclass(frozen=True)
-class Facts:
-    django_has_mailers: bool
-    mailers_defined: bool
-    # "EMAIL_BACKEND" or "MAILERS['default']": where the backend in use is configured.
-    backend_setting: str
-    backend: str | None
-    host: str | None
-    # Whether a password is configured; the password itself is never read into the facts.
-    password_set: bool
-    mails_someone: bool
-    platform_title: str
-    platform_kind: str
-    admins: bool = False
-    # Django 6.1+ with MAILERS only: the mailers a server error's mail goes through in production.
-    error_mailers: tuple[ErrorMailer, ...] = ()
-
-    @property
-    def development_only(self) -> bool:
-        return self.backend in DEVELOPMENT_BACKENDS
-
-    @property
-    def smtp_to_localhost(self) -> bool:
-        return self.backend == SMTP_BACKEND and (self.host or "").strip().lower() in LOCAL_HOSTS
 
 
 def deprecated_setting(context: ProjectContext, name: str, default: Any) -> Any:
@@ -132,7 +84,7 @@ def error_mailers(context: ProjectContext, mailers: Mapping[str, Any]) -> tuple[
     return tuple(found)
 
 
-def collect(context: ProjectContext) -> Facts:
+def collect(context: ProjectContext) -> MailFacts:
     mailers = context.setting("MAILERS", None)
     platform = context.platform_info
     admins = context.setting("ADMINS", [])
@@ -144,7 +96,7 @@ def collect(context: ProjectContext) -> Facts:
         options = config.get("OPTIONS")
         options = options if isinstance(options, Mapping) else {}
         backend = config.get("BACKEND", SMTP_BACKEND) if default is not None else None
-        return Facts(
+        return MailFacts(
             django_has_mailers=True,
             mailers_defined=True,
             backend_setting="MAILERS['default']",
@@ -158,7 +110,7 @@ def collect(context: ProjectContext) -> Facts:
             error_mailers=error_mailers(context, mailers),
         )
     backend = deprecated_setting(context, "EMAIL_BACKEND", SMTP_BACKEND)
-    return Facts(
+    return MailFacts(
         django_has_mailers=django.VERSION[:2] >= MAILERS_VERSION,
         mailers_defined=False,
         backend_setting="EMAIL_BACKEND",
@@ -175,7 +127,7 @@ def collect(context: ProjectContext) -> Facts:
 # Checks -------------------------------------------------------------------------------------------
 
 
-def w019(facts: Facts) -> Warning:
+def w019(facts: MailFacts) -> Warning:
     return Warning(
         f"EMAIL_BACKEND is {facts.backend}, which never sends mail.",
         hint="Use the SMTP backend (or your provider's) outside development.",
@@ -183,12 +135,12 @@ def w019(facts: Facts) -> Warning:
     )
 
 
-def check_development_backend(facts: Facts) -> list[CheckMessage]:
+def check_development_backend(facts: MailFacts) -> list[CheckMessage]:
     # With MAILERS, Django 6.1's own mail.E001 reports this; it is explained, not repeated.
     return [w019(facts)] if facts.development_only and not facts.mailers_defined else []
 
 
-def w020(facts: Facts) -> Warning:
+def w020(facts: MailFacts) -> Warning:
     return Warning(
         f"Mail goes over SMTP to {facts.host or 'localhost'}, and {facts.platform_title} runs no mail server.",
         hint="Set the host, user and password of your mail provider, from the environment.",
@@ -197,7 +149,7 @@ def w020(facts: Facts) -> Warning:
     )
 
 
-def check_smtp_to_localhost(facts: Facts) -> list[CheckMessage]:
+def check_smtp_to_localhost(facts: MailFacts) -> list[CheckMessage]:
     if facts.smtp_to_localhost and facts.mails_someone and facts.platform_kind in NO_LOCAL_MAIL_KINDS:
         return [w020(facts)]
     return []
@@ -212,7 +164,7 @@ def w037(mailer: ErrorMailer) -> Warning:
     )
 
 
-def check_error_mail_can_drop_the_response(facts: Facts) -> list[CheckMessage]:
+def check_error_mail_can_drop_the_response(facts: MailFacts) -> list[CheckMessage]:
     # AdminEmailHandler sends nothing without ADMINS; the stated assumption is a mail server that may fail.
     if not facts.admins:
         return []
@@ -269,7 +221,7 @@ LOGGING = {
 }"""
 
 
-def error_mail_step(facts: Facts, deployment: Plan) -> list[Step]:
+def error_mail_step(facts: MailFacts, deployment: Plan) -> list[Step]:
     flagged = [mailer for mailer in facts.error_mailers if not mailer.fail_silently]
     names = ", ".join(f"MAILERS[{mailer.alias!r}]" for mailer in flagged) or "MAILERS"
     if any(mailer.alias == DEFAULT_MAILER for mailer in flagged):
@@ -293,7 +245,7 @@ def error_mail_step(facts: Facts, deployment: Plan) -> list[Step]:
     ]
 
 
-def found(facts: Facts, ids: Collection[str]) -> list[Fact]:
+def found(facts: MailFacts, ids: Collection[str]) -> list[Fact]:
     backend = facts.backend or "(no 'default' mailer)"
     host = f", host {facts.host}" if facts.backend == SMTP_BACKEND else ""
     password = ", password set (not shown)" if facts.password_set else ""
@@ -313,7 +265,7 @@ def found(facts: Facts, ids: Collection[str]) -> list[Fact]:
     return found_facts
 
 
-def mail_server_step(facts: Facts, deployment: Plan) -> list[Step]:
+def mail_server_step(facts: MailFacts, deployment: Plan) -> list[Step]:
     if facts.django_has_mailers:
         detail = (
             "Django 6.1 configures mail with MAILERS (EMAIL_BACKEND and the EMAIL_* settings are deprecated and "

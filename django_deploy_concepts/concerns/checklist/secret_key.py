@@ -7,7 +7,6 @@ The key itself is compared, never kept: the facts hold only lengths, names and s
 from __future__ import annotations
 
 import ast
-import dataclasses
 from collections.abc import Collection
 
 from django.core.checks import CheckMessage, Error, Warning
@@ -15,6 +14,7 @@ from django.core.checks.security.base import SECRET_KEY_INSECURE_PREFIX, SECRET_
 
 from django_deploy_concepts.concerns.base import Fix
 from django_deploy_concepts.concerns.checklist import source
+from django_deploy_concepts.concerns.checklist.facts import SecretKeyFacts
 from django_deploy_concepts.context import ProjectContext
 from django_deploy_concepts.plan import SECRET_KEY_VARIABLE, Plan
 from django_deploy_concepts.report import Fact, Step
@@ -24,27 +24,6 @@ EMPTY_KEY_ERROR = "The SECRET_KEY setting must not be empty."
 
 
 # Facts --------------------------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class Facts:
-    error: str | None
-    length: int | None
-    # Django's security.W009 would call it weak (short, few characters, or "django-insecure-").
-    weak: bool
-    # The line of a string literal that is the key in effect right now.
-    literal_at: str | None
-    # The line of os.environ.get("VAR", "literal") whose literal is in use because VAR is unset.
-    fallback_at: str | None
-    # The line of an expression that makes a new random key in every process.
-    generated_at: str | None
-    # The environment variable the source reads the key from (the name only).
-    variable: str | None
-    variable_set: bool
-    fallbacks_count: int | None
-    fallbacks_error: str | None
-    # The line of os.environ.get("VAR") or get_random_secret_key(): a random key per process whenever VAR is unset.
-    generated_fallback_at: str | None = None
 
 
 def is_weak(key: str | bytes) -> bool:
@@ -61,7 +40,7 @@ def key_read(node: ast.expr) -> source.EnvironRead | None:
     return next((read for child in ast.walk(node) if (read := source.environ_read(child)) is not None), None)
 
 
-def collect(context: ProjectContext, parsed: tuple[source.ParsedSource, ...]) -> Facts:
+def collect(context: ProjectContext, parsed: tuple[source.ParsedSource, ...]) -> SecretKeyFacts:
     key = context.setting("SECRET_KEY")
     error = next((item.error for item in context.setting_errors if item.name == "SECRET_KEY"), None)
     if error is None and not key:
@@ -86,7 +65,7 @@ def collect(context: ProjectContext, parsed: tuple[source.ParsedSource, ...]) ->
             generated_at = str(location)
     fallbacks = context.setting("SECRET_KEY_FALLBACKS", [])
     fallbacks_ok = isinstance(fallbacks, (list, tuple))
-    return Facts(
+    return SecretKeyFacts(
         error=error,
         length=len(key) if isinstance(key, (str, bytes)) else None,
         weak=is_weak(key) if isinstance(key, (str, bytes)) and key else True,
@@ -104,7 +83,7 @@ def collect(context: ProjectContext, parsed: tuple[source.ParsedSource, ...]) ->
 # Checks -------------------------------------------------------------------------------------------
 
 
-def e002(facts: Facts) -> Error:
+def e002(facts: SecretKeyFacts) -> Error:
     return Error(
         f"SECRET_KEY cannot be used: {facts.error}",
         hint='Read it from the environment: SECRET_KEY = os.environ["DJANGO_SECRET_KEY"], and set it in every step.',
@@ -112,11 +91,11 @@ def e002(facts: Facts) -> Error:
     )
 
 
-def check_secret_key_usable(facts: Facts) -> list[CheckMessage]:
+def check_secret_key_usable(facts: SecretKeyFacts) -> list[CheckMessage]:
     return [e002(facts)] if facts.error else []
 
 
-def w007(facts: Facts) -> Warning:
+def w007(facts: SecretKeyFacts) -> Warning:
     return Warning(
         "SECRET_KEY is a string in the settings source: anyone with the code has it.",
         hint=f'Read it from the environment: SECRET_KEY = os.environ["{facts.variable or DEFAULT_VARIABLE}"].',
@@ -125,12 +104,12 @@ def w007(facts: Facts) -> Warning:
     )
 
 
-def check_secret_key_literal(facts: Facts) -> list[CheckMessage]:
+def check_secret_key_literal(facts: SecretKeyFacts) -> list[CheckMessage]:
     # A weak literal (startproject's "django-insecure-" key) is Django's own security.W009.
     return [w007(facts)] if facts.literal_at and not facts.weak else []
 
 
-def w008(facts: Facts) -> Warning:
+def w008(facts: SecretKeyFacts) -> Warning:
     variable = facts.variable or DEFAULT_VARIABLE
     return Warning(
         f"SECRET_KEY falls back to the default in the source: {variable} is not set.",
@@ -140,11 +119,11 @@ def w008(facts: Facts) -> Warning:
     )
 
 
-def check_secret_key_fallback_default(facts: Facts) -> list[CheckMessage]:
+def check_secret_key_fallback_default(facts: SecretKeyFacts) -> list[CheckMessage]:
     return [w008(facts)] if facts.fallback_at else []
 
 
-def e009(facts: Facts) -> Error:
+def e009(facts: SecretKeyFacts) -> Error:
     return Error(
         "SECRET_KEY is generated at import time: every process gets a different one.",
         hint=f'Generate it once and set it: SECRET_KEY = os.environ["{facts.variable or DEFAULT_VARIABLE}"].',
@@ -153,11 +132,11 @@ def e009(facts: Facts) -> Error:
     )
 
 
-def check_secret_key_generated(facts: Facts) -> list[CheckMessage]:
+def check_secret_key_generated(facts: SecretKeyFacts) -> list[CheckMessage]:
     return [e009(facts)] if facts.generated_at else []
 
 
-def w032(facts: Facts) -> Warning:
+def w032(facts: SecretKeyFacts) -> Warning:
     variable = facts.variable or DEFAULT_VARIABLE
     where = "is set here" if facts.variable_set else "is not set here"
     return Warning(
@@ -168,7 +147,7 @@ def w032(facts: Facts) -> Warning:
     )
 
 
-def check_secret_key_generated_fallback(facts: Facts) -> list[CheckMessage]:
+def check_secret_key_generated_fallback(facts: SecretKeyFacts) -> list[CheckMessage]:
     return [w032(facts)] if facts.generated_fallback_at else []
 
 
@@ -186,7 +165,7 @@ CHECKS = (
 GENERATE_COMMAND = 'python -c "from django.core.management.utils import get_random_secret_key; print(get_random_secret_key())"'
 
 
-def describe(facts: Facts) -> str:
+def describe(facts: SecretKeyFacts) -> str:
     if facts.error:
         return facts.error
     origin = (
@@ -203,7 +182,7 @@ def describe(facts: Facts) -> str:
     return f"{origin}; {facts.length} characters{', weak' if facts.weak else ''} (value not shown)"
 
 
-def found(facts: Facts, ids: Collection[str]) -> list[Fact]:
+def found(facts: SecretKeyFacts, ids: Collection[str]) -> list[Fact]:
     found_facts = [
         Fact("SECRET_KEY", describe(facts), not (facts.error or facts.weak or facts.literal_at or facts.fallback_at or facts.generated_at))
     ]
@@ -214,7 +193,7 @@ def found(facts: Facts, ids: Collection[str]) -> list[Fact]:
     return found_facts
 
 
-def secret_key_step(facts: Facts, deployment: Plan) -> list[Step]:
+def secret_key_step(facts: SecretKeyFacts, deployment: Plan) -> list[Step]:
     where = facts.literal_at or facts.fallback_at or facts.generated_at
     line = f" replace the line at {where} with:" if where else " put in your settings:"
     return [
@@ -233,7 +212,7 @@ def secret_key_step(facts: Facts, deployment: Plan) -> list[Step]:
     ]
 
 
-def fallbacks_step(facts: Facts, deployment: Plan) -> list[Step]:
+def fallbacks_step(facts: SecretKeyFacts, deployment: Plan) -> list[Step]:
     variable = facts.variable or DEFAULT_VARIABLE
     return [
         Step(

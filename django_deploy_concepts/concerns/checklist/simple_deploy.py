@@ -8,7 +8,6 @@ Docs: docs/checks/checklist.rst; https://django-simple-deploy.readthedocs.io/
 from __future__ import annotations
 
 import ast
-import dataclasses
 import importlib.util
 import re
 from collections.abc import Collection
@@ -17,6 +16,7 @@ from django.core.checks import CheckMessage, Info
 
 from django_deploy_concepts.concerns.base import Fix
 from django_deploy_concepts.concerns.checklist import source
+from django_deploy_concepts.concerns.checklist.facts import SettingsBlock, SimpleDeployFacts
 from django_deploy_concepts.context import ProjectContext
 from django_deploy_concepts.plan import Plan
 from django_deploy_concepts.report import Fact, Step
@@ -34,31 +34,6 @@ EXTRAS = {"heroku": "heroku", "fly": "fly_io", "upsun": "upsun"}
 
 
 # Facts --------------------------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class SettingsBlock:
-    platform: str
-    location: str
-    # The environment variable that switches the block on (ON_HEROKU, ON_FLYIO, ...).
-    switch: str | None
-    names: tuple[str, ...]
-
-
-@dataclasses.dataclass(frozen=True)
-class Facts:
-    installed: str | None
-    in_installed_apps: bool
-    declared: bool
-    blocks: tuple[SettingsBlock, ...]
-    log_dir: str | None
-    platform: str
-    platform_title: str
-    platform_supported: bool
-
-    @property
-    def present(self) -> bool:
-        return bool(self.installed or self.in_installed_apps or self.declared or self.blocks or self.log_dir)
 
 
 def names_set(body: list[ast.stmt]) -> tuple[str, ...]:
@@ -105,13 +80,13 @@ def installed_module() -> str | None:
     return None
 
 
-def collect(context: ProjectContext, parsed: tuple[source.ParsedSource, ...], requirement_names: frozenset[str]) -> Facts:
+def collect(context: ProjectContext, parsed: tuple[source.ParsedSource, ...], requirement_names: frozenset[str]) -> SimpleDeployFacts:
     apps = context.setting("INSTALLED_APPS", [])
     apps = apps if isinstance(apps, (list, tuple)) else []
     tree = context.tree()
     top_level = {path.replace("\\", "/").split("/", 1)[0] for path in tree.files}
     platform = context.platform_info
-    return Facts(
+    return SimpleDeployFacts(
         installed=installed_module(),
         in_installed_apps=any(str(app).split(".")[0] in MODULES for app in apps),
         declared=PACKAGE in requirement_names,
@@ -126,7 +101,7 @@ def collect(context: ProjectContext, parsed: tuple[source.ParsedSource, ...], re
 # Checks -------------------------------------------------------------------------------------------
 
 
-def i030(facts: Facts) -> list[Info]:
+def i030(facts: SimpleDeployFacts) -> list[Info]:
     if facts.blocks:
         return [
             Info(
@@ -146,7 +121,7 @@ def i030(facts: Facts) -> list[Info]:
     ]
 
 
-def check_simple_deploy(facts: Facts) -> list[CheckMessage]:
+def check_simple_deploy(facts: SimpleDeployFacts) -> list[CheckMessage]:
     return list(i030(facts)) if facts.present else []
 
 
@@ -156,7 +131,7 @@ CHECKS = (check_simple_deploy,)
 # Explanation --------------------------------------------------------------------------------------
 
 
-def found(facts: Facts, ids: Collection[str]) -> list[Fact]:
+def found(facts: SimpleDeployFacts, ids: Collection[str]) -> list[Fact]:
     found_facts = [
         Fact(
             f"django-simple-deploy's {block.platform} block ({block.location})",
@@ -171,7 +146,7 @@ def found(facts: Facts, ids: Collection[str]) -> list[Fact]:
     return found_facts
 
 
-def simple_deploy_step(facts: Facts, deployment: Plan) -> list[Step]:
+def simple_deploy_step(facts: SimpleDeployFacts, deployment: Plan) -> list[Step]:
     if not facts.platform_supported or facts.blocks:
         return []
     return [
