@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
 from django.core.checks import CheckMessage
@@ -67,17 +67,17 @@ class Fix:
     """The steps that fix the messages ``ids``, defined next to the check that reports them.
 
     Built when one of ``ids`` was found, or when ``also`` says the facts show the problem by
-    themselves; with no ``ids``, built from the facts alone (``build`` returns no step when there
+    themselves; with no ``ids``, built from the facts alone (``build`` yields no step when there
     is nothing to do).
     """
 
     ids: frozenset[str]
-    build: Callable[[Any, Plan], list[Step]]
+    build: Callable[[Any, Plan], Iterable[Step]]
     also: Callable[[Any], bool] | None = None
 
     def steps(self, facts: Any, found: Collection[str], deployment: Plan) -> list[Step]:
         wanted = not self.ids or not self.ids.isdisjoint(found) or (self.also is not None and self.also(facts))
-        return self.build(facts, deployment) if wanted else []
+        return list(self.build(facts, deployment)) if wanted else []
 
 
 def fix_steps(fixes: tuple[Fix, ...], facts: Any, found: Collection[str], deployment: Plan) -> list[Step]:

@@ -6,7 +6,7 @@ Docs: docs/checks/checklist.rst; Django: https://docs.djangoproject.com/en/stabl
 from __future__ import annotations
 
 import ast
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 
 from django.core.checks import CheckMessage, Error
 
@@ -105,19 +105,17 @@ def found(facts: DebugFacts, ids: Collection[str]) -> list[Fact]:
     return [Fact("DEBUG", f"{facts.value}{where}", facts.is_off)]
 
 
-def debug_off_step(facts: DebugFacts, deployment: Plan) -> list[Step]:
+def debug_off_step(facts: DebugFacts, deployment: Plan) -> Iterator[Step]:
     line = f" Replace the line at {facts.assigned_at} with:" if facts.assigned_at else " In your settings:"
-    return [
-        Step(
-            "Turn DEBUG off in production, reading a real boolean from the environment.",
-            "With DEBUG on, any error shows your settings and code to the visitor (Django's \"You should not have "
-            'DEBUG set to True in deployment", security.W018). os.environ.get() returns a string, and "False" is '
-            f"true, so compare it. Locally, with {SECRET_KEY_VARIABLE} unset, DEBUG stays on and runserver works as before; "
-            f"where {SECRET_KEY_VARIABLE} is set (production) it is off unless {DEBUG_VARIABLE}=1." + line,
-            deployment.snippet("DEBUG"),
-            "python",
-        )
-    ]
+    yield Step(
+        "Turn DEBUG off in production, reading a real boolean from the environment.",
+        "With DEBUG on, any error shows your settings and code to the visitor (Django's \"You should not have "
+        'DEBUG set to True in deployment", security.W018). os.environ.get() returns a string, and "False" is '
+        f"true, so compare it. Locally, with {SECRET_KEY_VARIABLE} unset, DEBUG stays on and runserver works as before; "
+        f"where {SECRET_KEY_VARIABLE} is set (production) it is off unless {DEBUG_VARIABLE}=1." + line,
+        deployment.snippet("DEBUG"),
+        "python",
+    )
 
 
 # Also when DEBUG is on here: production reads the same settings.

@@ -14,7 +14,7 @@ import itertools
 import json
 import re
 import sys
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from importlib import metadata
 from pathlib import Path
 
@@ -1038,64 +1038,56 @@ def found(facts: DependencyFacts, ids: Collection[str]) -> list[Fact]:
     return found_facts
 
 
-def requirements_step(facts: DependencyFacts, deployment: Plan) -> list[Step]:
+def requirements_step(facts: DependencyFacts, deployment: Plan) -> Iterator[Step]:
     packages = list(deployment.missing_requirements) or missing_packages(facts)
     target = facts.manifest.split(",")[0] if facts.manifest else "requirements.txt"
     code, language = add_packages_code(facts.manifest or "requirements.txt", packages)
-    return [
-        Step(
-            f"List everything production needs in {target}.",
-            f"{facts.platform_title if facts.platform != 'unknown' else 'The platform'} installs only what this file lists, "
-            'not what your virtual environment holds: a missing package shows up as "ModuleNotFoundError" or '
-            '"command not found" at start-up. Pin final releases of Django, never a pre-release, in production.'
-            + (f" Add to {target}:" if packages else ""),
-            code,
-            language,
-        )
-    ]
+    yield Step(
+        f"List everything production needs in {target}.",
+        f"{facts.platform_title if facts.platform != 'unknown' else 'The platform'} installs only what this file lists, "
+        'not what your virtual environment holds: a missing package shows up as "ModuleNotFoundError" or '
+        '"command not found" at start-up. Pin final releases of Django, never a pre-release, in production.'
+        + (f" Add to {target}:" if packages else ""),
+        code,
+        language,
+    )
 
 
-def development_apps_step(facts: DependencyFacts, deployment: Plan) -> list[Step]:
+def development_apps_step(facts: DependencyFacts, deployment: Plan) -> Iterator[Step]:
     development = sorted({use.value for use in unlisted(facts) if use.module in DEVELOPMENT_APPS})
     if not development:
-        return []
+        return
     apps = ", ".join(json.dumps(app) for app in development)
-    return [
-        Step(
-            f"Keep {', '.join(development)} out of production settings.",
-            "A development-only app in INSTALLED_APPS makes the production install fail with "
-            f"\"ModuleNotFoundError: No module named '{development[0].split('.')[0]}'\". Add it in a local settings "
-            "module that production does not load, or only when DEBUG is on (or list it in the requirements).",
-            f"# settings/local.py (development only)\nfrom .base import *\n\nINSTALLED_APPS += [{apps}]\n\n"
-            f"# or, in a single settings module:\nif DEBUG:\n    INSTALLED_APPS += [{apps}]",
-            "python",
-        )
-    ]
+    yield Step(
+        f"Keep {', '.join(development)} out of production settings.",
+        "A development-only app in INSTALLED_APPS makes the production install fail with "
+        f"\"ModuleNotFoundError: No module named '{development[0].split('.')[0]}'\". Add it in a local settings "
+        "module that production does not load, or only when DEBUG is on (or list it in the requirements).",
+        f"# settings/local.py (development only)\nfrom .base import *\n\nINSTALLED_APPS += [{apps}]\n\n"
+        f"# or, in a single settings module:\nif DEBUG:\n    INSTALLED_APPS += [{apps}]",
+        "python",
+    )
 
 
-def declare_files_step(facts: DependencyFacts, deployment: Plan) -> list[Step]:
+def declare_files_step(facts: DependencyFacts, deployment: Plan) -> Iterator[Step]:
     declared = ", ".join(json.dumps(name) for name in (*(facts.manifest or "requirements.txt").split(", "), *facts.other_files))
-    return [
-        Step(
-            "Declare which requirement files the build installs.",
-            f"Nothing in the repository shows whether production installs {', '.join(facts.other_files)}: "
-            "the dependency checks assume it does not. Keep in the list only the files your build installs.",
-            f'DEPLOY_CONCEPTS = {{"requirements": [{declared}]}}',
-            "python",
-        )
-    ]
+    yield Step(
+        "Declare which requirement files the build installs.",
+        f"Nothing in the repository shows whether production installs {', '.join(facts.other_files)}: "
+        "the dependency checks assume it does not. Keep in the list only the files your build installs.",
+        f'DEPLOY_CONCEPTS = {{"requirements": [{declared}]}}',
+        "python",
+    )
 
 
-def python_version_step(facts: DependencyFacts, deployment: Plan) -> list[Step]:
-    return [
-        Step(
-            f"Ask the platform for a Python that Django {facts.django_version} supports ({python_range(facts)}).",
-            "The platform builds with the Python your version file names; pip then refuses a Django that does not "
-            "support it, or installs one the Django team never tested.",
-            f"echo {version_text(facts.django_python_max)} > .python-version",
-            "shell",
-        )
-    ]
+def python_version_step(facts: DependencyFacts, deployment: Plan) -> Iterator[Step]:
+    yield Step(
+        f"Ask the platform for a Python that Django {facts.django_version} supports ({python_range(facts)}).",
+        "The platform builds with the Python your version file names; pip then refuses a Django that does not "
+        "support it, or installs one the Django team never tested.",
+        f"echo {version_text(facts.django_python_max)} > .python-version",
+        "shell",
+    )
 
 
 FIXES = (

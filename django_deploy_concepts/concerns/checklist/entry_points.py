@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from pathlib import Path
 
 from django.core.checks import CheckMessage, Warning
@@ -136,20 +136,18 @@ def found(facts: EntryPointFacts, ids: Collection[str]) -> list[Fact]:
     return [Fact(f"{VARIABLE} default ({default.location})", default.module, None) for default in facts.defaults]
 
 
-def production_module_step(facts: EntryPointFacts, deployment: Plan) -> list[Step]:
+def production_module_step(facts: EntryPointFacts, deployment: Plan) -> Iterator[Step]:
     if not check_development_default(facts):
-        return []
+        return
     production = facts.production_modules[0]
-    return [
-        Step(
-            f"Run production with {production}.",
-            f"The platform starts wsgi.py without {VARIABLE} unless you set it, so the development default wins "
-            "(DEBUG on, the development database). Set the variable in the platform's environment, and in the "
-            "Dockerfile or platform file if it has one:",
-            f"{VARIABLE}={production}",
-            "shell",
-        )
-    ]
+    yield Step(
+        f"Run production with {production}.",
+        f"The platform starts wsgi.py without {VARIABLE} unless you set it, so the development default wins "
+        "(DEBUG on, the development database). Set the variable in the platform's environment, and in the "
+        "Dockerfile or platform file if it has one:",
+        f"{VARIABLE}={production}",
+        "shell",
+    )
 
 
 # From the facts alone, as W033 reports it.

@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import re
 import threading
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
 from typing import Any
 
 from django.core.checks import CheckMessage, Error, Info, Warning
@@ -431,54 +431,48 @@ def found(facts: ErrorFacts, ids: Collection[str]) -> list[Fact]:
     return found_facts + [Fact("Could not read", error, False) for error in facts.errors]
 
 
-def logging_step(facts: ErrorFacts, deployment: Plan) -> list[Step]:
+def logging_step(facts: ErrorFacts, deployment: Plan) -> Iterator[Step]:
     where = (
         f"On {facts.platform_title} whatever the app writes to the console is collected in the platform's log."
         if facts.platform_collects_logs
         else "A console handler writes to the WSGI server's output; make sure that lands in a log you read."
     )
-    return [
-        Step(
-            "Make server errors reach someone.",
-            'With DEBUG off a visitor sees only "Server Error (500)", and Django\'s default logging sends the traceback '
-            "nowhere but to email for ADMINS (its console handler works only with DEBUG on). A LOGGING without "
-            '"disable_existing_loggers": False switches Django\'s loggers off entirely. '
-            + where
-            + " To have errors mailed as well, add ADMINS with your address (and a real mail server).",
-            deployment.snippet("LOGGING"),
-            "python",
-        )
-    ]
+    yield Step(
+        "Make server errors reach someone.",
+        'With DEBUG off a visitor sees only "Server Error (500)", and Django\'s default logging sends the traceback '
+        "nowhere but to email for ADMINS (its console handler works only with DEBUG on). A LOGGING without "
+        '"disable_existing_loggers": False switches Django\'s loggers off entirely. '
+        + where
+        + " To have errors mailed as well, add ADMINS with your address (and a real mail server).",
+        deployment.snippet("LOGGING"),
+        "python",
+    )
 
 
-def sender_step(facts: ErrorFacts, deployment: Plan) -> list[Step]:
-    return [
-        Step(
-            "Send mail from an address of your own domain.",
-            "SERVER_EMAIL is the sender of error mail to ADMINS and MANAGERS; DEFAULT_FROM_EMAIL of everything else (password resets).",
-            'SERVER_EMAIL = "errors@example.com"\nDEFAULT_FROM_EMAIL = "noreply@example.com"',
-            "python",
-        )
-    ]
+def sender_step(facts: ErrorFacts, deployment: Plan) -> Iterator[Step]:
+    yield Step(
+        "Send mail from an address of your own domain.",
+        "SERVER_EMAIL is the sender of error mail to ADMINS and MANAGERS; DEFAULT_FROM_EMAIL of everything else (password resets).",
+        'SERVER_EMAIL = "errors@example.com"\nDEFAULT_FROM_EMAIL = "noreply@example.com"',
+        "python",
+    )
 
 
 def managers_step(facts: ErrorFacts, deployment: Plan) -> list[Step]:
     return [Step("Tell BrokenLinkEmailsMiddleware whom to mail.", "", 'MANAGERS = ["you@example.com"]', "python")]
 
 
-def error_pages_step(facts: ErrorFacts, deployment: Plan) -> list[Step]:
-    return [
-        Step(
-            "Give the error pages templates that cannot fail.",
-            "Django renders 500.html with no context and no request, often while the database or a setting is "
-            "broken: keep it plain, without database queries, and reference only static files that exist. Under "
-            'a manifest storage a missing one raises "ValueError: Missing staticfiles manifest entry" inside the '
-            "error page, so every error becomes a second one. 404.html gets request_path and exception.",
-            "templates/500.html:\n<!doctype html>\n<title>Server error</title>\n<h1>Sorry, something went wrong.</h1>\n"
-            "<p>We have been told and are looking into it.</p>",
-            "html",
-        )
-    ]
+def error_pages_step(facts: ErrorFacts, deployment: Plan) -> Iterator[Step]:
+    yield Step(
+        "Give the error pages templates that cannot fail.",
+        "Django renders 500.html with no context and no request, often while the database or a setting is "
+        "broken: keep it plain, without database queries, and reference only static files that exist. Under "
+        'a manifest storage a missing one raises "ValueError: Missing staticfiles manifest entry" inside the '
+        "error page, so every error becomes a second one. 404.html gets request_path and exception.",
+        "templates/500.html:\n<!doctype html>\n<title>Server error</title>\n<h1>Sorry, something went wrong.</h1>\n"
+        "<p>We have been told and are looking into it.</p>",
+        "html",
+    )
 
 
 FIXES = (

@@ -5,7 +5,7 @@ Docs: docs/checks/checklist.rst; Django: https://docs.djangoproject.com/en/stabl
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from urllib.parse import urlsplit
 
 from django.core.checks import CheckMessage, Error, Warning
@@ -128,20 +128,18 @@ def found(facts: HostFacts, ids: Collection[str]) -> list[Fact]:
     return [Fact("ALLOWED_HOSTS", facts.error or repr(list(facts.allowed_hosts)), ok)]
 
 
-def hosts_step(facts: HostFacts, deployment: Plan) -> list[Step]:
+def hosts_step(facts: HostFacts, deployment: Plan) -> Iterator[Step]:
     hostname = deployment.hostname
     source = hostname.sentence if hostname.name else f"{hostname.sentence} {hostname_variable_note(deployment)}"
-    return [
-        Step(
-            "Name the real hostnames in ALLOWED_HOSTS: bare names, no scheme, port or path.",
-            'A request for any other host gets "Bad Request (400)" and the log says "Invalid HTTP_HOST header"; '
-            'with DEBUG off and no hosts at all, runserver stops with "CommandError: You must set '
-            "settings.ALLOWED_HOSTS if DEBUG is False.\" (Django's security.W020). '*' accepts any host, which "
-            f"lets attackers poison password-reset links. {source}",
-            deployment.snippet("ALLOWED_HOSTS"),
-            "python",
-        )
-    ]
+    yield Step(
+        "Name the real hostnames in ALLOWED_HOSTS: bare names, no scheme, port or path.",
+        'A request for any other host gets "Bad Request (400)" and the log says "Invalid HTTP_HOST header"; '
+        'with DEBUG off and no hosts at all, runserver stops with "CommandError: You must set '
+        "settings.ALLOWED_HOSTS if DEBUG is False.\" (Django's security.W020). '*' accepts any host, which "
+        f"lets attackers poison password-reset links. {source}",
+        deployment.snippet("ALLOWED_HOSTS"),
+        "python",
+    )
 
 
 HOST_IDS = frozenset({"deploy_checklist.W003", "deploy_checklist.E004", "deploy_checklist.W010", "security.W020"})

@@ -11,7 +11,7 @@ Docs: docs/checks/checklist.rst; Django: https://docs.djangoproject.com/en/stabl
 from __future__ import annotations
 
 import warnings
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from typing import Any
 
 import django
@@ -221,28 +221,26 @@ LOGGING = {
 }"""
 
 
-def error_mail_step(facts: MailFacts, deployment: Plan) -> list[Step]:
+def error_mail_step(facts: MailFacts, deployment: Plan) -> Iterator[Step]:
     flagged = [mailer for mailer in facts.error_mailers if not mailer.fail_silently]
     names = ", ".join(f"MAILERS[{mailer.alias!r}]" for mailer in flagged) or "MAILERS"
     if any(mailer.alias == DEFAULT_MAILER for mailer in flagged):
         code = ERROR_MAILER_CODE
     else:
         code = "\n".join(f'MAILERS["{mailer.alias}"]["OPTIONS"] |= {{"fail_silently": True, "timeout": 10}}' for mailer in flagged)
-    return [
-        Step(
-            "Let a failed error mail fail quietly, within seconds, so the 500 page still goes out.",
-            f"Django 6.1 sends the mail to ADMINS inside the failing request, through {names}, and no longer with "
-            "fail_silently. When the mail server refuses the connection (or any SMTP error), that exception escapes "
-            'the request: gunicorn logs "Socket error processing request." and closes the connection with no '
-            'response ("Remote end closed connection without response"; behind nginx "upstream prematurely closed '
-            'connection", a 502), and the error mail is lost too. A mail server that does not answer holds the worker '
-            'until gunicorn\'s "WORKER TIMEOUT" without a "timeout" option. Give the error mails a mailer with '
-            '"fail_silently": True and a "timeout" (below), or add both to the OPTIONS of the mailer they use if '
-            "every mail may fail quietly. Before MAILERS (EMAIL_BACKEND), Django sent error mails with fail_silently.",
-            code,
-            "python",
-        )
-    ]
+    yield Step(
+        "Let a failed error mail fail quietly, within seconds, so the 500 page still goes out.",
+        f"Django 6.1 sends the mail to ADMINS inside the failing request, through {names}, and no longer with "
+        "fail_silently. When the mail server refuses the connection (or any SMTP error), that exception escapes "
+        'the request: gunicorn logs "Socket error processing request." and closes the connection with no '
+        'response ("Remote end closed connection without response"; behind nginx "upstream prematurely closed '
+        'connection", a 502), and the error mail is lost too. A mail server that does not answer holds the worker '
+        'until gunicorn\'s "WORKER TIMEOUT" without a "timeout" option. Give the error mails a mailer with '
+        '"fail_silently": True and a "timeout" (below), or add both to the OPTIONS of the mailer they use if '
+        "every mail may fail quietly. Before MAILERS (EMAIL_BACKEND), Django sent error mails with fail_silently.",
+        code,
+        "python",
+    )
 
 
 def found(facts: MailFacts, ids: Collection[str]) -> list[Fact]:
@@ -265,7 +263,7 @@ def found(facts: MailFacts, ids: Collection[str]) -> list[Fact]:
     return found_facts
 
 
-def mail_server_step(facts: MailFacts, deployment: Plan) -> list[Step]:
+def mail_server_step(facts: MailFacts, deployment: Plan) -> Iterator[Step]:
     if facts.django_has_mailers:
         detail = (
             "Django 6.1 configures mail with MAILERS (EMAIL_BACKEND and the EMAIL_* settings are deprecated and "
@@ -276,15 +274,13 @@ def mail_server_step(facts: MailFacts, deployment: Plan) -> list[Step]:
     else:
         detail = "Keep the console backend for development only (for example inside `if DEBUG:`)."
         code = EMAIL_SETTINGS_CODE
-    return [
-        Step(
-            "Send mail through a real mail server, with its credentials from the environment.",
-            "Password resets and the error mails to ADMINS go through this backend; a console, file, in-memory or "
-            f"dummy backend drops them silently, and SMTP to localhost finds no server on {facts.platform_title}. " + detail,
-            code,
-            "python",
-        )
-    ]
+    yield Step(
+        "Send mail through a real mail server, with its credentials from the environment.",
+        "Password resets and the error mails to ADMINS go through this backend; a console, file, in-memory or "
+        f"dummy backend drops them silently, and SMTP to localhost finds no server on {facts.platform_title}. " + detail,
+        code,
+        "python",
+    )
 
 
 MAIL_IDS = frozenset({"deploy_checklist.W019", "deploy_checklist.W020", "mail.E001", "mail.W001"})

@@ -7,7 +7,7 @@ The key itself is compared, never kept: the facts hold only lengths, names and s
 from __future__ import annotations
 
 import ast
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 
 from django.core.checks import CheckMessage, Error, Warning
 from django.core.checks.security.base import SECRET_KEY_INSECURE_PREFIX, SECRET_KEY_MIN_LENGTH, SECRET_KEY_MIN_UNIQUE_CHARACTERS
@@ -193,37 +193,33 @@ def found(facts: SecretKeyFacts, ids: Collection[str]) -> list[Fact]:
     return found_facts
 
 
-def secret_key_step(facts: SecretKeyFacts, deployment: Plan) -> list[Step]:
+def secret_key_step(facts: SecretKeyFacts, deployment: Plan) -> Iterator[Step]:
     where = facts.literal_at or facts.fallback_at or facts.generated_at
     line = f" replace the line at {where} with:" if where else " put in your settings:"
-    return [
-        Step(
-            "Generate one secret key, keep it out of the code, and give the same one to every process.",
-            "SECRET_KEY signs sessions, password-reset links and messages. A key in the code is known to everyone who "
-            "can read it (Django's security.W009 warns about startproject's \"django-insecure-\" key); a key generated "
-            "at import time differs in each worker, so users are logged out at random and signed links fail; an empty "
-            f'one stops Django with "{EMPTY_KEY_ERROR}", often in a build step. Generate a key once ({GENERATE_COMMAND}) '
-            f"and set it as {SECRET_KEY_VARIABLE} where the site runs: on {deployment.platform.title if deployment.platform.name != 'unknown' else 'your platform'}, "
-            f"{deployment.platform.set_variables}. Set nothing locally: runserver then uses a development-only key. "
-            f"Then{line}",
-            deployment.snippet("SECRET_KEY"),
-            "python",
-        )
-    ]
+    yield Step(
+        "Generate one secret key, keep it out of the code, and give the same one to every process.",
+        "SECRET_KEY signs sessions, password-reset links and messages. A key in the code is known to everyone who "
+        "can read it (Django's security.W009 warns about startproject's \"django-insecure-\" key); a key generated "
+        "at import time differs in each worker, so users are logged out at random and signed links fail; an empty "
+        f'one stops Django with "{EMPTY_KEY_ERROR}", often in a build step. Generate a key once ({GENERATE_COMMAND}) '
+        f"and set it as {SECRET_KEY_VARIABLE} where the site runs: on {deployment.platform.title if deployment.platform.name != 'unknown' else 'your platform'}, "
+        f"{deployment.platform.set_variables}. Set nothing locally: runserver then uses a development-only key. "
+        f"Then{line}",
+        deployment.snippet("SECRET_KEY"),
+        "python",
+    )
 
 
-def fallbacks_step(facts: SecretKeyFacts, deployment: Plan) -> list[Step]:
+def fallbacks_step(facts: SecretKeyFacts, deployment: Plan) -> Iterator[Step]:
     variable = facts.variable or DEFAULT_VARIABLE
-    return [
-        Step(
-            "Rotate keys with SECRET_KEY_FALLBACKS, read from the environment too.",
-            "Put the new key in SECRET_KEY and the old one in SECRET_KEY_FALLBACKS: signatures made with the old key "
-            "stay valid until you remove it. Django's security.W025 says a fallback is weak; fallbacks are as secret "
-            "as the key.",
-            f'SECRET_KEY_FALLBACKS = [key for key in os.environ.get("{variable}_FALLBACKS", "").split(",") if key]',
-            "python",
-        )
-    ]
+    yield Step(
+        "Rotate keys with SECRET_KEY_FALLBACKS, read from the environment too.",
+        "Put the new key in SECRET_KEY and the old one in SECRET_KEY_FALLBACKS: signatures made with the old key "
+        "stay valid until you remove it. Django's security.W025 says a fallback is weak; fallbacks are as secret "
+        "as the key.",
+        f'SECRET_KEY_FALLBACKS = [key for key in os.environ.get("{variable}_FALLBACKS", "").split(",") if key]',
+        "python",
+    )
 
 
 # Also when the facts show the problem themselves (E002, W007, W008, E009 report it).

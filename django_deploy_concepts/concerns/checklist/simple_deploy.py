@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 import importlib.util
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 
 from django.core.checks import CheckMessage, Info
 
@@ -146,19 +146,17 @@ def found(facts: SimpleDeployFacts, ids: Collection[str]) -> list[Fact]:
     return found_facts
 
 
-def simple_deploy_step(facts: SimpleDeployFacts, deployment: Plan) -> list[Step]:
+def simple_deploy_step(facts: SimpleDeployFacts, deployment: Plan) -> Iterator[Step]:
     if not facts.platform_supported or facts.blocks:
-        return []
-    return [
-        Step(
-            f"Or let django-simple-deploy write this configuration for {facts.platform_title}.",
-            "It adds a settings block, the platform's files and the requirements this report asks for; review its "
-            "changes with git diff before you commit, then run this report again with the platform's variables set.",
-            f'pip install "{PACKAGE}[{EXTRAS.get(facts.platform, facts.platform)}]"\n'
-            '# add "django_simple_deploy" to INSTALLED_APPS, then:\npython manage.py deploy',
-            "shell",
-        )
-    ]
+        return
+    yield Step(
+        f"Or let django-simple-deploy write this configuration for {facts.platform_title}.",
+        "It adds a settings block, the platform's files and the requirements this report asks for; review its "
+        "changes with git diff before you commit, then run this report again with the platform's variables set.",
+        f'pip install "{PACKAGE}[{EXTRAS.get(facts.platform, facts.platform)}]"\n'
+        '# add "django_simple_deploy" to INSTALLED_APPS, then:\npython manage.py deploy',
+        "shell",
+    )
 
 
 # From the facts alone: a platform django-simple-deploy supports, and no block written yet.

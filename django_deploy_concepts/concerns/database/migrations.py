@@ -7,6 +7,7 @@ Docs: https://docs.djangoproject.com/en/stable/topics/migrations/
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from django.core.checks import CheckMessage, Error, Warning
@@ -214,19 +215,17 @@ def makemigrations_step(facts: Facts, deployment: Plan) -> list[Step]:
     ]
 
 
-def release_step(facts: Facts, deployment: Plan) -> list[Step]:
+def release_step(facts: Facts, deployment: Plan) -> Iterator[Step]:
     title, detail, language = RELEASE_STEPS.get(facts.platform, GENERIC_RELEASE_STEP)
     if deployment.platform_file.name == "Procfile" or facts.platform in ("render", "fly", "railway"):
         title = f"In {deployment.platform_file.name} ({deployment.platform.release_step}):"
         detail, language = deployment.platform_file.text.rstrip("\n"), deployment.platform_file.language
-    return [
-        Step(
-            "Run migrations against the production database in a release step, before the new code serves requests.",
-            title,
-            detail,
-            language,
-        )
-    ]
+    yield Step(
+        "Run migrations against the production database in a release step, before the new code serves requests.",
+        title,
+        detail,
+        language,
+    )
 
 
 FIX_MISSING = Fix(frozenset({"deploy_database.W014"}), makemigrations_step)

@@ -19,7 +19,7 @@ import subprocess
 import sys
 import tempfile
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -385,38 +385,33 @@ def async_found(facts: Facts) -> list[Fact]:
     return found_async
 
 
-def loading_step(facts: Facts, deployment: Plan) -> list[Step]:
+def loading_step(facts: Facts, deployment: Plan) -> Iterator[Step]:
     missing = missing_dependency(facts)
     if missing:
         module = (facts.wsgi_application or "").rpartition(".")[0]
-        return [
-            Step(
-                f"Make {module} importable: it imports {missing}, which Python cannot find.",
-                f"runserver and every gunicorn worker stop with: {facts.wsgi_application_error} (then 'Worker failed to boot'). "
-                "Commit the missing module, or add the package that provides it to your requirements.",
-                f"python -c 'import {module}'",
-                "shell",
-            )
-        ]
-    return [
-        Step(
-            "Make WSGI_APPLICATION point at the application object in your wsgi.py.",
-            f"Django (runserver) and gunicorn both import it; it fails with: {facts.wsgi_application_error}.",
-            f'WSGI_APPLICATION = "{facts.project_package}.wsgi.application"',
-            "python",
+        yield Step(
+            f"Make {module} importable: it imports {missing}, which Python cannot find.",
+            f"runserver and every gunicorn worker stop with: {facts.wsgi_application_error} (then 'Worker failed to boot'). "
+            "Commit the missing module, or add the package that provides it to your requirements.",
+            f"python -c 'import {module}'",
+            "shell",
         )
-    ]
+        return
+    yield Step(
+        "Make WSGI_APPLICATION point at the application object in your wsgi.py.",
+        f"Django (runserver) and gunicorn both import it; it fails with: {facts.wsgi_application_error}.",
+        f'WSGI_APPLICATION = "{facts.project_package}.wsgi.application"',
+        "python",
+    )
 
 
-def quick_import_step(facts: Facts, deployment: Plan) -> list[Step]:
-    return [
-        Step(
-            "Keep wsgi.py's import quick and quiet: no connections, no threads left running.",
-            "Every worker imports it before it answers a request; gunicorn kills a worker that does not boot within its "
-            "--timeout, and waits for non-daemon threads at every restart. Open connections on first use (Django does), "
-            "and start background work in its own process or as daemon threads.",
-        )
-    ]
+def quick_import_step(facts: Facts, deployment: Plan) -> Iterator[Step]:
+    yield Step(
+        "Keep wsgi.py's import quick and quiet: no connections, no threads left running.",
+        "Every worker imports it before it answers a request; gunicorn kills a worker that does not boot within its "
+        "--timeout, and waits for non-daemon threads at every restart. Open connections on first use (Django does), "
+        "and start background work in its own process or as daemon threads.",
+    )
 
 
 def asgi_step(facts: Facts, deployment: Plan) -> list[Step]:

@@ -12,7 +12,7 @@ import json
 import os
 import shlex
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from django.core.checks import CheckMessage, Error, Warning
@@ -794,20 +794,18 @@ def start_step(facts: Facts, deployment: Plan) -> list[Step]:
     return [Step(f"Start the site with gunicorn in {where_to}.", detail, code, language)]
 
 
-def release_step(facts: Facts, deployment: Plan) -> list[Step]:
+def release_step(facts: Facts, deployment: Plan) -> Iterator[Step]:
     web = web_command(facts)
     if web is None:
-        return []
+        return
     where_to, language, code = release_snippet(web.file)
     code, language = file_snippet(where_to, language, code, deployment)
-    return [
-        Step(
-            f"Run migrate once per deploy, in {where_to}, not in the web process.",
-            "In the web command it runs at every start and on every instance at once; a failing migration keeps the site down.",
-            code,
-            language,
-        )
-    ]
+    yield Step(
+        f"Run migrate once per deploy, in {where_to}, not in the web process.",
+        "In the web command it runs at every start and on every instance at once; a failing migration keeps the site down.",
+        code,
+        language,
+    )
 
 
 def listen_steps(facts: Facts, deployment: Plan) -> list[Step]:
@@ -838,16 +836,14 @@ def shell_steps(facts: Facts, deployment: Plan) -> list[Step]:
     ]
 
 
-def workers_step(facts: Facts, deployment: Plan) -> list[Step]:
-    return [
-        Step(
-            "Run more than one worker.",
-            f"gunicorn suggests 2 x cores + 1 workers: {facts.gunicorn.cpus.recommended_workers} on this machine "
-            "(in a container, count the CPUs it is given, not the host's; each worker also needs memory).",
-            deployment.start_command,
-            "shell",
-        )
-    ]
+def workers_step(facts: Facts, deployment: Plan) -> Iterator[Step]:
+    yield Step(
+        "Run more than one worker.",
+        f"gunicorn suggests 2 x cores + 1 workers: {facts.gunicorn.cpus.recommended_workers} on this machine "
+        "(in a container, count the CPUs it is given, not the host's; each worker also needs memory).",
+        deployment.start_command,
+        "shell",
+    )
 
 
 # The steps in the order the explanation shows them, each for the check named by its ids.
