@@ -310,10 +310,6 @@ def lifetime(alias: Alias) -> str:
 POOL_SNIPPET = """DATABASES["default"]["CONN_MAX_AGE"] = 0
 DATABASES["default"]["OPTIONS"] = {"pool": True}  # needs psycopg[pool]; Django 5.1+"""
 
-PERSISTENT_SNIPPET = """DATABASES["default"]["CONN_MAX_AGE"] = 600
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True"""
-
-
 # Steps --------------------------------------------------------------------------------------------
 
 

@@ -185,20 +185,6 @@ def describe(url: DatabaseUrl) -> str:
     return f"{url.display} ({url.engine})"
 
 
-def settings_snippet(base_dir_default: bool) -> str:
-    default = "        default=f\"sqlite:///{BASE_DIR / 'db.sqlite3'}\",\n" if base_dir_default else ""
-    return (
-        "import dj_database_url\n\n"
-        "DATABASES = {\n"
-        '    "default": dj_database_url.config(\n'
-        f"{default}"
-        "        conn_max_age=600,\n"
-        "        conn_health_checks=True,\n"
-        "    )\n"
-        "}"
-    )
-
-
 ENCODE_PASSWORD = "python -c \"import getpass, urllib.parse; print(urllib.parse.quote(getpass.getpass(), safe=''))\""
 
 

@@ -19,26 +19,10 @@ from django.core.checks import CheckMessage, Error, Warning
 from django_deploy_concepts import plan
 from django_deploy_concepts.concerns.base import Concern, fix_steps
 from django_deploy_concepts.concerns.wsgi import application, gunicorn, servers, start_commands
-from django_deploy_concepts.concerns.wsgi.facts import Facts, GunicornFacts, StartCommand
+from django_deploy_concepts.concerns.wsgi.facts import Facts, GunicornFacts
 from django_deploy_concepts.context import ProjectContext
 from django_deploy_concepts.plan import Plan
 from django_deploy_concepts.report import Explanation, Fact, Finding, Hop
-
-__all__ = [
-    "ABOUT",
-    "CHECKS",
-    "CONCERN",
-    "DJANGO_CHECKS",
-    "DJANGO_CHECK_TAGS",
-    "LABEL",
-    "NAME",
-    "TITLE",
-    "Facts",
-    "StartCommand",
-    "collect_facts",
-    "explain",
-    "hops",
-]
 
 NAME = "wsgi"
 TITLE = "WSGI server"
