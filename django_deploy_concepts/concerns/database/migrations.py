@@ -8,18 +8,14 @@ Docs: https://docs.djangoproject.com/en/stable/topics/migrations/
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 from django.core.checks import CheckMessage, Error, Warning
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 from django_deploy_concepts.concerns.base import Fix
 from django_deploy_concepts.concerns.database.facts import Conflict, Facts, Migrations, ModelChange, Probe
 from django_deploy_concepts.plan import Plan
 from django_deploy_concepts.report import Step
-
-if TYPE_CHECKING:
-    from django.db.backends.base.base import BaseDatabaseWrapper
-
 
 MAX_LISTED = 3
 
