@@ -772,11 +772,11 @@ def file_snippet(where_to: str, language: str, code: str, deployment: Plan) -> t
     return (complete.text.rstrip("\n"), complete.language) if complete.name == where_to else (code, language)
 
 
-def start_step(facts: Facts, deployment: Plan) -> list[Step]:
+def start_step(facts: Facts, deployment: Plan) -> Iterator[Step]:
     """The exact start command for this project when nothing serves the site (the whole platform file when it is that file)."""
     web = web_command(facts)
     if web is not None and web.server not in (None, "runserver"):
-        return []
+        return
     gunicorn_line = deployment.start_command
     where_to, language, code = start_snippet(web.file if web else default_start_file(facts), gunicorn_line)
     code, language = file_snippet(where_to, language, code, deployment)
@@ -791,7 +791,7 @@ def start_step(facts: Facts, deployment: Plan) -> list[Step]:
         )
     if "--forwarded-allow-ips" in gunicorn_line:
         detail += " --forwarded-allow-ips='*' lets gunicorn believe the router's X-Forwarded-Proto (only the router can reach the app)."
-    return [Step(f"Start the site with gunicorn in {where_to}.", detail, code, language)]
+    yield Step(f"Start the site with gunicorn in {where_to}.", detail, code, language)
 
 
 def release_step(facts: Facts, deployment: Plan) -> Iterator[Step]:
@@ -823,17 +823,16 @@ def listen_steps(facts: Facts, deployment: Plan) -> list[Step]:
     ]
 
 
-def shell_steps(facts: Facts, deployment: Plan) -> list[Step]:
-    return [
-        Step(
-            f"Let a shell run {where(command)}.",
-            "Without a shell, $VARIABLES and && reach the program as plain text.",
-            f'["sh", "-c", "exec {" ".join(json_words(command.command)) if command.command.startswith("[") else command.command}"]',
-            "text",
-        )
-        for command in facts.start_commands
-        if command.unexpanded
-    ]
+def shell_steps(facts: Facts, deployment: Plan) -> Iterator[Step]:
+    for command in facts.start_commands:
+        if command.unexpanded:
+            text = " ".join(json_words(command.command)) if command.command.startswith("[") else command.command
+            yield Step(
+                f"Let a shell run {where(command)}.",
+                "Without a shell, $VARIABLES and && reach the program as plain text.",
+                f'["sh", "-c", "exec {text}"]',
+                "text",
+            )
 
 
 def workers_step(facts: Facts, deployment: Plan) -> Iterator[Step]:
@@ -846,7 +845,7 @@ def workers_step(facts: Facts, deployment: Plan) -> Iterator[Step]:
     )
 
 
-# The steps in the order the explanation shows them, each for the check named by its ids.
+# Each step with the ids of the checks that report what it fixes (wsgi/__init__.py FIXES orders them).
 FIX_UNLOADABLE_PATH = Fix(frozenset({"deploy_wsgi.E005"}), unloadable_path_steps)
 FIX_OTHER_PATH = Fix(frozenset({"deploy_wsgi.E003"}), other_path_steps)
 # From the facts alone: no web command, or runserver (E002, W018, E020, W021 report it).
