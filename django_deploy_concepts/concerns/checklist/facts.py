@@ -1,4 +1,4 @@
-"""The checklist's facts: one frozen dataclass per sub-topic, gathered in ChecklistFacts (a leaf: dataclasses only).
+"""The checklist's facts: one frozen dataclass per sub-topic, gathered in ChecklistFacts (a leaf: dataclasses and the constants they need).
 
 Docs: docs/checks/checklist.rst
 """
