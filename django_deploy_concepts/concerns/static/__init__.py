@@ -108,15 +108,6 @@ STATIC_SETTINGS = (
 # Facts --------------------------------------------------------------------------------------------
 
 
-def module_available(name: str) -> bool:
-    import importlib.util
-
-    try:
-        return importlib.util.find_spec(name) is not None
-    except (ImportError, ValueError):
-        return False
-
-
 Part = TypeVar("Part")
 
 
@@ -180,7 +171,6 @@ def collect_facts(context: ProjectContext) -> Facts:
         staticfiles_storage=backend,
         ignored_settings=storage.ignored_settings(context),
         middleware=middleware,
-        whitenoise_installed=module_available("whitenoise"),
         whitenoise_index=middleware.index(WHITENOISE_MIDDLEWARE) if WHITENOISE_MIDDLEWARE in middleware else None,
         security_index=middleware.index(SECURITY_MIDDLEWARE) if SECURITY_MIDDLEWARE in middleware else None,
         platform_title=platform.title,

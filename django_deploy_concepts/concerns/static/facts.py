@@ -75,10 +75,6 @@ class ServePattern:
 
 @dataclasses.dataclass(frozen=True)
 class ServingFacts:
-    # Dependency files read (requirements.txt, pyproject.toml, ...) and whether any names whitenoise;
-    # None when the project has none of them.
-    dependency_files: tuple[str, ...] = ()
-    whitenoise_declared: bool | None = None
     runserver_nostatic_index: int | None = None
     staticfiles_app_index: int | None = None
     development_settings: tuple[tuple[str, str], ...] = ()
@@ -274,7 +270,6 @@ class Facts:
     staticfiles_storage: str
     ignored_settings: tuple[IgnoredSetting, ...]
     middleware: tuple[str, ...]
-    whitenoise_installed: bool
     whitenoise_index: int | None
     security_index: int | None
     # The detected platform's advice on serving static files, and whether it puts a web server in front.

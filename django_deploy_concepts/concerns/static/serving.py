@@ -5,8 +5,7 @@ WhiteNoise: https://whitenoise.readthedocs.io/en/stable/django.html
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from django.core.checks import CheckMessage, Error, Info, Warning
@@ -14,8 +13,8 @@ from django.core.checks import CheckMessage, Error, Info, Warning
 from django_deploy_concepts import formats
 from django_deploy_concepts.concerns.static.common import is_within, real
 from django_deploy_concepts.concerns.static.facts import Facts, ServePattern, ServingFacts
-from django_deploy_concepts.context import MAX_FILE_BYTES, ProjectContext
-from django_deploy_concepts.helpers import display_path, error_text, read_head_text
+from django_deploy_concepts.context import ProjectContext
+from django_deploy_concepts.helpers import error_text
 from django_deploy_concepts.plan import Plan, for_title
 from django_deploy_concepts.report import Fact, Step
 
@@ -27,9 +26,6 @@ STATICFILES_APP = "django.contrib.staticfiles"
 WHITENOISE_DEVELOPMENT_SETTINGS = ("WHITENOISE_AUTOREFRESH", "WHITENOISE_USE_FINDERS")
 # Files that declare what a deployment installs, as context.files names them. A requirements.txt,
 # when there is one, is what platforms install from; the others count only without it.
-REQUIREMENTS_FILE = "requirements.txt"
-DEPENDENCY_FILES = ("pyproject.toml", "Pipfile", "Pipfile.lock", "poetry.lock", "uv.lock")
-MAX_INCLUDE_DEPTH = 3
 # WhiteNoise's own figure for files whose names carry a hash (whitenoise.base.WhiteNoise.FOREVER).
 FOREVER = 10 * 365 * 24 * 60 * 60
 # The views Django offers to serve files in development; neither belongs in production.
@@ -41,42 +37,6 @@ MAX_URLCONF_DEPTH = 20
 
 
 # Facts --------------------------------------------------------------------------------------------
-
-
-def requirement_includes(text: str) -> Iterable[str]:
-    """The files a requirements file pulls in with ``-r other.txt`` or ``-c constraints.txt``."""
-    for line in text.splitlines():
-        line = line.split("#", 1)[0].strip()
-        for option in ("--requirement", "--constraint", "-r", "-c"):
-            if line.startswith(option):
-                included = line[len(option) :].lstrip(" =")
-                if included:
-                    yield included
-                break
-
-
-def declared_dependencies(context: ProjectContext) -> tuple[tuple[str, ...], str]:
-    """The dependency files found and their text, following ``-r other.txt`` includes a few levels deep."""
-    names: list[str] = []
-    texts: list[str] = []
-    requirements = context.files.get(REQUIREMENTS_FILE)
-    for name in (REQUIREMENTS_FILE,) if requirements is not None and requirements.text is not None else DEPENDENCY_FILES:
-        project_file = context.files.get(name)
-        if project_file is None or project_file.text is None:
-            continue
-        names.append(project_file.relative_path)
-        texts.append(project_file.text)
-        pending = [(project_file.path, project_file.text, 0)]
-        while pending:
-            path, text, depth = pending.pop()
-            for include in requirement_includes(text):
-                included_path = os.path.join(os.path.dirname(path), include)
-                included = read_head_text(included_path, MAX_FILE_BYTES) if depth < MAX_INCLUDE_DEPTH else None
-                if included is not None:
-                    names.append(display_path(os.path.abspath(included_path), (context.base_dir,)))
-                    texts.append(included)
-                    pending.append((included_path, included, depth + 1))
-    return tuple(names), "\n".join(texts)
 
 
 def app_index(names: list[str], wanted: str) -> int | None:
@@ -221,7 +181,6 @@ def collect(context: ProjectContext, middleware: tuple[str, ...], manifest: bool
     from django.apps import apps
 
     uses_whitenoise = WHITENOISE_MIDDLEWARE in middleware
-    files, text = declared_dependencies(context)
     app_names = [app_config.name for app_config in apps.get_app_configs()]
     development = tuple(
         (name, repr(context.setting(name)))
@@ -230,8 +189,6 @@ def collect(context: ProjectContext, middleware: tuple[str, ...], manifest: bool
     )
     hashed, other = cache_control(context, manifest) if uses_whitenoise else (None, None)
     return ServingFacts(
-        dependency_files=files,
-        whitenoise_declared=("whitenoise" in text.lower()) if files else None,
         runserver_nostatic_index=app_index(app_names, RUNSERVER_NOSTATIC),
         staticfiles_app_index=app_index(app_names, STATICFILES_APP),
         development_settings=development,
@@ -303,31 +260,6 @@ def check_whitenoise_position(facts: Facts) -> list[CheckMessage]:
     return [] if all(name in ABOVE_WHITENOISE for name in above) else [I004]
 
 
-E012 = Error(
-    "MIDDLEWARE lists WhiteNoiseMiddleware, but whitenoise is not installed.",
-    hint="pip install whitenoise and add it to your requirements, or the app cannot start.",
-    id="deploy_static.E012",
-)
-
-
-def check_whitenoise_installed(facts: Facts) -> list[CheckMessage]:
-    return [E012] if facts.whitenoise_index is not None and not facts.whitenoise_installed else []
-
-
-def e029(files: tuple[str, ...]) -> Error:
-    return Error(
-        f"The project uses WhiteNoise, but {', '.join(files)} does not list whitenoise.",
-        hint="Add whitenoise to it, or the deployment fails: No module named 'whitenoise'.",
-        id="deploy_static.E029",
-    )
-
-
-def check_whitenoise_declared(facts: Facts) -> list[CheckMessage]:
-    if not uses_whitenoise(facts) or facts.serving.whitenoise_declared is not False:
-        return []
-    return [e029(facts.serving.dependency_files)]
-
-
 I013 = Info(
     f"{RUNSERVER_NOSTATIC} is not above {STATICFILES_APP} in INSTALLED_APPS.",
     hint="List it first so runserver serves files through WhiteNoise too, as production will.",
@@ -378,8 +310,6 @@ def check_serve_patterns(facts: Facts) -> list[CheckMessage]:
 
 CHECKS = (
     check_something_serves_static,
-    check_whitenoise_installed,
-    check_whitenoise_declared,
     check_whitenoise_position,
     check_runserver_nostatic,
     check_whitenoise_development_settings,
@@ -430,25 +360,19 @@ def steps(facts: Facts, deployment: Plan | None = None) -> list[Step]:
         return found
     if deployment.static_server != "whitenoise":
         return web_server_steps(facts, deployment)
-    declare = ""
-    if facts.serving.whitenoise_declared is False:
-        declare = f" List whitenoise in {facts.serving.dependency_files[0]} too, so the deployment installs it."
     if not is_served(facts):
         found.append(
             Step(
                 "Let WhiteNoise serve the collected files.",
                 "WhiteNoise is a middleware that lets the Django process itself send the files collectstatic put in "
                 f"STATIC_ROOT. Install it (python -m pip install whitenoise) and add it right after SecurityMiddleware."
-                f"{declare or f' List it in {deployment.requirements_file} too.'}",
+                f" List it in {deployment.requirements_file} too.",
                 deployment.snippet("MIDDLEWARE"),
                 "python",
             )
         )
-    elif check_whitenoise_position(facts) or check_whitenoise_installed(facts):
-        found.append(Step("Put WhiteNoise right after SecurityMiddleware, and install it.", "", deployment.snippet("MIDDLEWARE"), "python"))
-    if check_whitenoise_declared(facts):
-        target = facts.serving.dependency_files[0]
-        found.append(Step(f"Declare WhiteNoise in {target}, so the deployment installs it.", "", "whitenoise", "text"))
+    elif check_whitenoise_position(facts):
+        found.append(Step("Put WhiteNoise right after SecurityMiddleware.", "", deployment.snippet("MIDDLEWARE"), "python"))
     if check_runserver_nostatic(facts):
         found.append(
             Step(

@@ -8,9 +8,11 @@ from collections.abc import Iterator
 
 from django.test import SimpleTestCase, override_settings
 
+from django_deploy_concepts.concerns import checklist, static
 from django_deploy_concepts.concerns.checklist import dependencies
 from django_deploy_concepts.concerns.checklist.facts import DependencyFacts
 from django_deploy_concepts.context import ProjectContext
+from django_deploy_concepts.runner import run_checks
 from tests.concerns.checklist.helpers import ChecklistTestCase, findings_of
 
 POSTGRES = {"default": {"ENGINE": "django.db.backends.postgresql", "NAME": "blog"}}
@@ -189,6 +191,19 @@ class DockerfileInstallTests(ChecklistTestCase):
         self.assertEqual(facts.installed_by, ("build.sh:3 pip install -r requirements/prod.txt",))
         self.assertTrue(facts.complete)
         self.assertNotIn("deploy_checklist.E023", self.ids())
+
+    def test_whitenoise_installed_by_the_build_is_not_reported_by_any_concern(self) -> None:
+        # requirements.txt is for development; the build installs requirements/prod.txt, which lists whitenoise.
+        self.write("requirements.txt", "Django\n")
+        self.write("requirements/prod.txt", "-r ../requirements.txt\ngunicorn\nwhitenoise\n")
+        self.write("build.sh", "#!/usr/bin/env bash\npip install -r requirements/prod.txt\n")
+        self.write("render.yaml", "services:\n  - type: web\n    name: blog\n    buildCommand: ./build.sh\n    startCommand: gunicorn mysite.wsgi\n")
+        middleware = ["django.middleware.security.SecurityMiddleware", "whitenoise.middleware.WhiteNoiseMiddleware"]
+        with override_settings(MIDDLEWARE=middleware):
+            context = self.context()
+            messages = [message for concern in (static, checklist) for message in run_checks(concern, concern.collect_facts(context))]
+            self.assertEqual(self.facts().dependencies.whitenoise_used_by, "MIDDLEWARE")
+        self.assertEqual([message.id for message in messages if "whitenoise" in message.msg.lower() and message.is_serious()], [])
 
     def test_the_same_without_gunicorn_fires(self) -> None:
         self.write("requirements.txt", "Django\nwhitenoise\n")

@@ -104,52 +104,6 @@ class WhiteNoisePositionTests(StaticTestCase):
                 self.assertEqual(self.messages(serving.check_whitenoise_position, MIDDLEWARE=middleware), [])
 
 
-class WhiteNoiseInstalledTests(StaticTestCase):
-    def test_middleware_without_the_package_is_s012(self) -> None:
-        facts = dataclasses.replace(self.facts(MIDDLEWARE=[SECURITY, WHITENOISE]), whitenoise_installed=False)
-        self.assertEqual(serving.check_whitenoise_installed(facts), [serving.E012])
-
-    def test_quiet(self) -> None:
-        rows = {
-            "installed": self.facts(MIDDLEWARE=[SECURITY, WHITENOISE]),
-            "not used": dataclasses.replace(self.facts(MIDDLEWARE=[SECURITY]), whitenoise_installed=False),
-        }
-        for label, facts in rows.items():
-            with self.subTest(label):
-                self.assertEqual(serving.check_whitenoise_installed(facts), [])
-
-
-class WhiteNoiseDeclaredTests(StaticTestCase):
-    def project(self, files: dict[str, str]) -> dict[str, Any]:
-        return {"BASE_DIR": write_tree(self.tmp / "project", files), "MIDDLEWARE": [SECURITY, WHITENOISE]}
-
-    def test_requirements_without_whitenoise_are_s029(self) -> None:
-        rows = {
-            "requirements.txt": {"requirements.txt": "Django>=5.2\ngunicorn\n"},
-            # A requirements.txt is what platforms install from, even beside a pyproject.toml naming it.
-            "beside pyproject": {"requirements.txt": "Django>=5.2\n", "pyproject.toml": '[project]\ndependencies = ["whitenoise"]\n'},
-        }
-        for label, files in rows.items():
-            with self.subTest(label):
-                messages = self.messages(serving.check_whitenoise_declared, **self.project(files))
-                self.assertEqual(messages, [serving.e029(("requirements.txt",))])
-
-    def test_quiet(self) -> None:
-        rows = {
-            "listed": {"requirements.txt": "Django>=5.2\nwhitenoise[brotli]>=6.6\n"},
-            "listed in an included file": {"requirements.txt": "-r requirements/base.txt\n", "requirements/base.txt": "WhiteNoise==6.12\n"},
-            "pyproject": {"pyproject.toml": '[project]\ndependencies = ["whitenoise>=6.6"]\n'},
-            "no dependency file": {"manage.py": ""},
-        }
-        for label, files in rows.items():
-            with self.subTest(label):
-                self.assertEqual(self.messages(serving.check_whitenoise_declared, **self.project(files)), [])
-
-    def test_not_using_whitenoise_is_quiet(self) -> None:
-        settings = {**self.project({"requirements.txt": "Django\n"}), "MIDDLEWARE": [SECURITY], "STORAGES": storages(PLAIN_STORAGE)}
-        self.assertEqual(self.messages(serving.check_whitenoise_declared, **settings), [])
-
-
 class RunserverNostaticTests(StaticTestCase):
     def test_missing_or_below_staticfiles_is_s013(self) -> None:
         rows = {
