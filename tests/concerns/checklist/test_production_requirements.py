@@ -197,7 +197,10 @@ class DockerfileInstallTests(ChecklistTestCase):
         self.write("requirements.txt", "Django\n")
         self.write("requirements/prod.txt", "-r ../requirements.txt\ngunicorn\nwhitenoise\n")
         self.write("build.sh", "#!/usr/bin/env bash\npip install -r requirements/prod.txt\n")
-        self.write("render.yaml", "services:\n  - type: web\n    name: blog\n    buildCommand: ./build.sh\n    startCommand: gunicorn mysite.wsgi\n")
+        self.write(
+            "render.yaml",
+            "services:\n  - type: web\n    name: blog\n    buildCommand: ./build.sh\n    startCommand: gunicorn mysite.wsgi\n",
+        )
         middleware = ["django.middleware.security.SecurityMiddleware", "whitenoise.middleware.WhiteNoiseMiddleware"]
         with override_settings(MIDDLEWARE=middleware):
             context = self.context()
