@@ -8,14 +8,13 @@ Docs: docs/checks/checklist.rst; Django: https://docs.djangoproject.com/en/stabl
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from typing import Any
 
 from django.core.checks import CheckMessage, Error
 
 from django_deploy_concepts import plan
-from django_deploy_concepts.concerns.base import Concern
+from django_deploy_concepts.concerns.base import Concern, fix_steps
 from django_deploy_concepts.concerns.checklist import (
     debug,
     dependencies,
@@ -27,9 +26,10 @@ from django_deploy_concepts.concerns.checklist import (
     simple_deploy,
     source,
 )
+from django_deploy_concepts.concerns.checklist.facts import ChecklistFacts, SourceError
 from django_deploy_concepts.context import ProjectContext
 from django_deploy_concepts.plan import Plan
-from django_deploy_concepts.report import Explanation, Fact, Finding, Hop, Step
+from django_deploy_concepts.report import Explanation, Fact, Finding, Step
 
 NAME = "checklist"
 TITLE = "Settings and operations"
@@ -56,32 +56,10 @@ EXPLAINED_DJANGO_CHECKS = frozenset({"security.W009", "security.W018", "security
 # Facts --------------------------------------------------------------------------------------------
 
 
-@dataclasses.dataclass(frozen=True)
-class SourceError:
-    file: str
-    error: str
-
-
-@dataclasses.dataclass(frozen=True)
-class Facts:
-    settings_files: tuple[str, ...]
-    source_errors: tuple[SourceError, ...]
-    debug: debug.Facts
-    secret_key: secret_key.Facts
-    hosts: hosts.Facts
-    errors: errors.Facts
-    mail: mail.Facts
-    dependencies: dependencies.Facts
-    simple_deploy: simple_deploy.Facts
-    # What is wrong with DEPLOY_CONCEPTS, one sentence each (django_deploy_concepts.target).
-    target_errors: tuple[str, ...] = ()
-    entry_points: entry_points.Facts = dataclasses.field(default_factory=entry_points.Facts)
-
-
-def collect_facts(context: ProjectContext) -> Facts:
+def collect_facts(context: ProjectContext) -> ChecklistFacts:
     parsed = source.parse_sources(context.settings_sources(), context.search_roots)
     dependency_facts = dependencies.collect(context, parsed)
-    return Facts(
+    return ChecklistFacts(
         settings_files=tuple(item.display for item in parsed),
         source_errors=tuple(SourceError(item.display, item.syntax_error) for item in parsed if item.syntax_error),
         debug=debug.collect(context, parsed),
@@ -108,7 +86,7 @@ def e005(error: SourceError) -> Error:
     )
 
 
-def check_settings_source_parses(facts: Facts) -> list[CheckMessage]:
+def check_settings_source_parses(facts: ChecklistFacts) -> list[CheckMessage]:
     return [e005(error) for error in facts.source_errors]
 
 
@@ -121,14 +99,14 @@ def e031(error: str) -> Error:
     )
 
 
-def check_declared_target(facts: Facts) -> list[CheckMessage]:
+def check_declared_target(facts: ChecklistFacts) -> list[CheckMessage]:
     return [e031(error) for error in facts.target_errors]
 
 
-def on(part: str, check: Callable[[Any], list[CheckMessage]]) -> Callable[[Facts], list[CheckMessage]]:
+def on(part: str, check: Callable[[Any], list[CheckMessage]]) -> Callable[[ChecklistFacts], list[CheckMessage]]:
     """A sub-topic's check, run on its part of the facts; keeps the check's name for failure reports."""
 
-    def run(facts: Facts) -> list[CheckMessage]:
+    def run(facts: ChecklistFacts) -> list[CheckMessage]:
         return check(getattr(facts, part))
 
     run.__name__ = run.__qualname__ = check.__name__
@@ -145,7 +123,7 @@ PARTS = (
     ("dependencies", dependencies),
     ("simple_deploy", simple_deploy),
 )
-CHECKS: tuple[Callable[[Facts], list[CheckMessage]], ...] = (
+CHECKS: tuple[Callable[[ChecklistFacts], list[CheckMessage]], ...] = (
     check_settings_source_parses,
     check_declared_target,
     *(on(part, check) for part, module in PARTS for check in module.CHECKS),
@@ -183,7 +161,7 @@ def other_django_checks(findings: tuple[Finding, ...]) -> list[Step]:
     return list(steps.values())
 
 
-def explain(facts: Facts, findings: tuple[Finding, ...], deployment: Plan | None = None) -> Explanation:
+def explain(facts: ChecklistFacts, findings: tuple[Finding, ...], deployment: Plan | None = None) -> Explanation:
     deployment = deployment or plan.for_platform(
         facts.hosts.platform,
         debug_variable=facts.debug.variable or plan.DEBUG_VARIABLE,
@@ -201,11 +179,11 @@ def explain(facts: Facts, findings: tuple[Finding, ...], deployment: Plan | None
     ]
     found += [Fact(f"Cannot parse {error.file}", error.error, False) for error in facts.source_errors]
     found += [Fact("DEPLOY_CONCEPTS", error, False) for error in facts.target_errors]
+    ids = {finding.id for finding in findings}
     steps: list[Step] = []
     for part, module in PARTS:
-        part_found, part_steps = module.explain(getattr(facts, part), findings, deployment)
-        found += part_found
-        steps += part_steps
+        found += module.found(getattr(facts, part), ids)
+        steps += fix_steps(module.FIXES, getattr(facts, part), ids, deployment)
     steps += other_django_checks(findings)
     steps += variables_step(steps, deployment)
     steps.append(
@@ -218,23 +196,4 @@ def explain(facts: Facts, findings: tuple[Finding, ...], deployment: Plan | None
     return Explanation(about=(situation, *ABOUT), found=tuple(found), steps=tuple(steps))
 
 
-def hops(facts: Facts) -> tuple[Hop, ...]:
-    return ()
-
-
-class ChecklistConcern(Concern):
-    NAME, TITLE, LABEL, ABOUT = NAME, TITLE, LABEL, ABOUT
-    DJANGO_CHECKS, DJANGO_CHECK_TAGS, CHECKS = DJANGO_CHECKS, DJANGO_CHECK_TAGS, CHECKS
-
-    # Looked up when called, so the module's functions stay the one place to change (or patch).
-    def collect_facts(self, context: ProjectContext) -> Facts:
-        return collect_facts(context)
-
-    def explain(self, facts: Facts, findings: tuple[Finding, ...], deployment: Plan | None = None) -> Explanation:
-        return explain(facts, findings, deployment)
-
-    def hops(self, facts: Facts) -> tuple[Hop, ...]:
-        return hops(facts)
-
-
-CONCERN = ChecklistConcern()
+CONCERN = Concern(__name__)

@@ -6,47 +6,21 @@ Docs: docs/checks/checklist.rst; Django: https://docs.djangoproject.com/en/stabl
 from __future__ import annotations
 
 import ast
-import dataclasses
+from collections.abc import Collection, Iterator
 
 from django.core.checks import CheckMessage, Error
 
+from django_deploy_concepts.concerns.base import Fix
 from django_deploy_concepts.concerns.checklist import source
+from django_deploy_concepts.concerns.checklist.facts import DebugFacts, UnconvertedRead
 from django_deploy_concepts.context import ProjectContext
 from django_deploy_concepts.plan import DEBUG_VARIABLE, SECRET_KEY_VARIABLE, Plan
-from django_deploy_concepts.report import Fact, Finding, Step
+from django_deploy_concepts.report import Fact, Step
 
 DEFAULT_VARIABLE = "DJANGO_DEBUG"
 
 
 # Facts --------------------------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class UnconvertedRead:
-    """``DEBUG = os.environ.get("X")`` or ``bool(os.getenv("X"))``: the string is used as it is."""
-
-    location: str
-    variable: str | None
-
-
-@dataclasses.dataclass(frozen=True)
-class Facts:
-    type_name: str
-    # repr() of the value, cut short; DEBUG never holds a secret.
-    value: str
-    # Where the settings source assigns DEBUG last (the line a fix changes), if it was found.
-    assigned_at: str | None
-    # The environment variable the source reads DEBUG from, if any.
-    variable: str | None
-    unconverted_reads: tuple[UnconvertedRead, ...]
-
-    @property
-    def is_bool(self) -> bool:
-        return self.type_name == "bool"
-
-    @property
-    def is_off(self) -> bool:
-        return self.value == "False"
 
 
 def unconverted_read(node: ast.expr) -> source.EnvironRead | None:
@@ -58,7 +32,7 @@ def unconverted_read(node: ast.expr) -> source.EnvironRead | None:
     return source.environ_read(node)
 
 
-def collect(context: ProjectContext, parsed: tuple[source.ParsedSource, ...]) -> Facts:
+def collect(context: ProjectContext, parsed: tuple[source.ParsedSource, ...]) -> DebugFacts:
     debug = context.setting("DEBUG", False)
     assigned_at = None
     variable = None
@@ -73,7 +47,7 @@ def collect(context: ProjectContext, parsed: tuple[source.ParsedSource, ...]) ->
             variable = any_read.variable
         if read is not None:
             reads.append(UnconvertedRead(str(location), read.variable))
-    return Facts(
+    return DebugFacts(
         type_name=type(debug).__name__,
         value=repr(debug)[:40],
         assigned_at=assigned_at,
@@ -85,7 +59,7 @@ def collect(context: ProjectContext, parsed: tuple[source.ParsedSource, ...]) ->
 # Checks -------------------------------------------------------------------------------------------
 
 
-def e001(facts: Facts) -> Error:
+def e001(facts: DebugFacts) -> Error:
     return Error(
         f"DEBUG is the {facts.type_name} {facts.value}, not True or False; it counts as true.",
         hint=f"Convert it: {fix_code(facts)} (or use a boolean parser).",
@@ -94,7 +68,7 @@ def e001(facts: Facts) -> Error:
     )
 
 
-def check_debug_is_boolean(facts: Facts) -> list[CheckMessage]:
+def check_debug_is_boolean(facts: DebugFacts) -> list[CheckMessage]:
     return [] if facts.is_bool else [e001(facts)]
 
 
@@ -108,7 +82,7 @@ def e006(read: UnconvertedRead) -> Error:
     )
 
 
-def check_debug_read_unconverted(facts: Facts) -> list[CheckMessage]:
+def check_debug_read_unconverted(facts: DebugFacts) -> list[CheckMessage]:
     # While DEBUG is a string right now, E001 already reports it (with this line).
     if not facts.is_bool:
         return []
@@ -121,27 +95,28 @@ CHECKS = (check_debug_is_boolean, check_debug_read_unconverted)
 # Explanation --------------------------------------------------------------------------------------
 
 
-def fix_code(facts: Facts) -> str:
+def fix_code(facts: DebugFacts) -> str:
     variable = facts.variable or DEFAULT_VARIABLE
     return f'DEBUG = os.environ.get("{variable}", "") == "1"'
 
 
-def explain(facts: Facts, findings: tuple[Finding, ...], deployment: Plan) -> tuple[list[Fact], list[Step]]:
+def found(facts: DebugFacts, ids: Collection[str]) -> list[Fact]:
     where = f" ({facts.assigned_at})" if facts.assigned_at else ""
-    found = [Fact("DEBUG", f"{facts.value}{where}", facts.is_off)]
-    ids = {finding.id for finding in findings}
-    steps: list[Step] = []
-    if not facts.is_off or ids & {"deploy_checklist.E006", "security.W018"}:
-        line = f" Replace the line at {facts.assigned_at} with:" if facts.assigned_at else " In your settings:"
-        steps.append(
-            Step(
-                "Turn DEBUG off in production, reading a real boolean from the environment.",
-                "With DEBUG on, any error shows your settings and code to the visitor (Django's \"You should not have "
-                'DEBUG set to True in deployment", security.W018). os.environ.get() returns a string, and "False" is '
-                f"true, so compare it. Locally, with {SECRET_KEY_VARIABLE} unset, DEBUG stays on and runserver works as before; "
-                f"where {SECRET_KEY_VARIABLE} is set (production) it is off unless {DEBUG_VARIABLE}=1." + line,
-                deployment.snippet("DEBUG"),
-                "python",
-            )
-        )
-    return found, steps
+    return [Fact("DEBUG", f"{facts.value}{where}", facts.is_off)]
+
+
+def debug_off_step(facts: DebugFacts, deployment: Plan) -> Iterator[Step]:
+    line = f" Replace the line at {facts.assigned_at} with:" if facts.assigned_at else " In your settings:"
+    yield Step(
+        "Turn DEBUG off in production, reading a real boolean from the environment.",
+        "With DEBUG on, any error shows your settings and code to the visitor (Django's \"You should not have "
+        'DEBUG set to True in deployment", security.W018). os.environ.get() returns a string, and "False" is '
+        f"true, so compare it. Locally, with {SECRET_KEY_VARIABLE} unset, DEBUG stays on and runserver works as before; "
+        f"where {SECRET_KEY_VARIABLE} is set (production) it is off unless {DEBUG_VARIABLE}=1." + line,
+        deployment.snippet("DEBUG"),
+        "python",
+    )
+
+
+# Also when DEBUG is on here: production reads the same settings.
+FIXES = (Fix(frozenset({"deploy_checklist.E006", "security.W018"}), debug_off_step, also=lambda facts: not facts.is_off),)

@@ -14,7 +14,7 @@ import itertools
 import json
 import re
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from importlib import metadata
 from pathlib import Path
 
@@ -24,14 +24,16 @@ from django.core.checks import CheckMessage, Error, Info, Warning
 from packaging.utils import canonicalize_name
 
 from django_deploy_concepts import formats, helpers
+from django_deploy_concepts.concerns.base import Fix
 from django_deploy_concepts.concerns.checklist import source
+from django_deploy_concepts.concerns.checklist.facts import DependencyFacts, ModuleUse, PythonPin, Requirement
 from django_deploy_concepts.concerns.wsgi import commands
 from django_deploy_concepts.concerns.wsgi.facts import DEVELOPMENT, PRODUCTION, BuildStep
 from django_deploy_concepts.concerns.wsgi.platform_files import script_lines
 from django_deploy_concepts.concerns.wsgi.start_commands import project_start_commands
 from django_deploy_concepts.context import MAX_FILE_BYTES, ProjectContext
 from django_deploy_concepts.plan import Plan
-from django_deploy_concepts.report import Fact, Finding, Step
+from django_deploy_concepts.report import Fact, Step
 
 WSGI_SERVERS = ("gunicorn", "uwsgi", "pyuwsgi", "waitress", "mod-wsgi", "granian", "uvicorn", "daphne", "hypercorn")
 DRIVERS: Mapping[str, tuple[str, ...]] = {
@@ -71,74 +73,6 @@ KNOWN_PYTHON_RANGES: Mapping[tuple[int, int], tuple[tuple[int, int], tuple[int, 
 
 
 # Facts --------------------------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class Requirement:
-    name: str
-    spec: str
-    source: str
-
-
-@dataclasses.dataclass(frozen=True)
-class PythonPin:
-    file: str
-    version: str
-    minor: tuple[int, int] | None
-
-
-@dataclasses.dataclass(frozen=True)
-class ModuleUse:
-    """A module the settings name (INSTALLED_APPS, MIDDLEWARE, a storage backend, a database engine)."""
-
-    setting: str
-    value: str
-    module: str
-    # The distributions that install it, from importlib.metadata.packages_distributions().
-    distributions: tuple[str, ...]
-
-
-@dataclasses.dataclass(frozen=True)
-class Facts:
-    # The files the platform installs from, e.g. "requirements.txt" or "pyproject.toml, poetry.lock".
-    manifest: str | None
-    requirements: tuple[Requirement, ...]
-    read_errors: tuple[str, ...]
-    # Production servers named by a start command (Procfile, ...), e.g. ("gunicorn",).
-    started_servers: tuple[str, ...]
-    database_backends: tuple[str, ...]
-    whitenoise_used_by: str | None
-    dj_database_url_imported_at: str | None
-    python_pins: tuple[PythonPin, ...]
-    django_version: str
-    django_python_min: tuple[int, int] | None
-    django_python_max: tuple[int, int] | None
-    platform: str
-    platform_title: str
-    # The evidence of what the build installs: "Dockerfile:7 pip install -r requirements.txt", ...
-    installed_by: tuple[str, ...] = ()
-    # True when that evidence says this is everything production installs (declared, a build file, the platform).
-    complete: bool = False
-    # Requirement files in the repository that production may install too, and what they list.
-    other_files: tuple[str, ...] = ()
-    other_requirements: tuple[Requirement, ...] = ()
-    modules: tuple[ModuleUse, ...] = ()
-    # Distributions the listed requirements bring with them (their dependencies, as installed here).
-    brought: frozenset[str] = frozenset()
-    # False when a listed requirement is not installed here, so what it brings is not known.
-    brought_known: bool = True
-
-    @property
-    def names(self) -> frozenset[str]:
-        return frozenset(requirement.name for requirement in self.requirements)
-
-    def missing(self, *packages: str) -> bool:
-        """None of ``packages`` is installed; False (nothing to report) when one of them is only in a
-        requirements file that production may install, unless the evidence says the list is complete."""
-        wanted = {canonicalize_name(package) for package in packages}
-        if self.names & wanted:
-            return False
-        return self.complete or not {requirement.name for requirement in self.other_requirements} & wanted
 
 
 def parse_requirement(text: str, where: str, errors: list[str] | None = None) -> Requirement | None:
@@ -765,7 +699,7 @@ def whitenoise_used_by(context: ProjectContext) -> str | None:
     return None
 
 
-def collect(context: ProjectContext, parsed: tuple[source.ParsedSource, ...]) -> Facts:
+def collect(context: ProjectContext, parsed: tuple[source.ParsedSource, ...]) -> DependencyFacts:
     installed = installed_requirements(context)
     manifest, requirements, errors = installed.manifest, installed.requirements, installed.errors
     others = other_requirement_files(context, installed.read)
@@ -776,7 +710,7 @@ def collect(context: ProjectContext, parsed: tuple[source.ParsedSource, ...]) ->
     imported_at = source.imports_module(parsed, "dj_database_url")
     low, high = supported_pythons()
     platform = context.platform_info
-    return Facts(
+    return DependencyFacts(
         manifest=manifest,
         requirements=tuple(requirements),
         read_errors=tuple(errors),
@@ -810,7 +744,7 @@ W021 = Warning(
 )
 
 
-def check_manifest_present(facts: Facts) -> list[CheckMessage]:
+def check_manifest_present(facts: DependencyFacts) -> list[CheckMessage]:
     return [W021] if facts.manifest is None and not facts.read_errors else []
 
 
@@ -822,15 +756,15 @@ def w022(error: str) -> Warning:
     )
 
 
-def check_manifest_readable(facts: Facts) -> list[CheckMessage]:
+def check_manifest_readable(facts: DependencyFacts) -> list[CheckMessage]:
     return [w022(error) for error in facts.read_errors]
 
 
-def readable(facts: Facts) -> bool:
+def readable(facts: DependencyFacts) -> bool:
     return facts.manifest is not None and not facts.read_errors
 
 
-def e023(facts: Facts) -> Error:
+def e023(facts: DependencyFacts) -> Error:
     started = [server for server in facts.started_servers if facts.missing(server)]
     if started:
         return Error(
@@ -845,7 +779,7 @@ def e023(facts: Facts) -> Error:
     )
 
 
-def check_wsgi_server_declared(facts: Facts) -> list[CheckMessage]:
+def check_wsgi_server_declared(facts: DependencyFacts) -> list[CheckMessage]:
     if not readable(facts) or facts.platform in OWN_WSGI_SERVER:
         return []
     if any(facts.missing(server) for server in facts.started_servers):
@@ -853,7 +787,7 @@ def check_wsgi_server_declared(facts: Facts) -> list[CheckMessage]:
     return [e023(facts)] if not facts.started_servers and facts.missing(*WSGI_SERVERS) else []
 
 
-def e024(facts: Facts, backend: str) -> Error:
+def e024(facts: DependencyFacts, backend: str) -> Error:
     return Error(
         f"{facts.manifest} lists no {backend} driver; Django cannot reach the database.",
         hint=f"Add {DRIVER_TO_ADD[backend]} to {facts.manifest}, or start-up fails with '{DRIVER_SYMPTOMS[backend]}'.",
@@ -862,13 +796,13 @@ def e024(facts: Facts, backend: str) -> Error:
     )
 
 
-def check_driver_declared(facts: Facts) -> list[CheckMessage]:
+def check_driver_declared(facts: DependencyFacts) -> list[CheckMessage]:
     if not readable(facts):
         return []
     return [e024(facts, backend) for backend in facts.database_backends if facts.missing(*DRIVERS[backend])]
 
 
-def e025(facts: Facts) -> Error:
+def e025(facts: DependencyFacts) -> Error:
     return Error(
         f"{facts.whitenoise_used_by} uses WhiteNoise, but {facts.manifest} does not list whitenoise.",
         hint=f"Add whitenoise to {facts.manifest}, or the app fails with No module named 'whitenoise'.",
@@ -876,11 +810,11 @@ def e025(facts: Facts) -> Error:
     )
 
 
-def check_whitenoise_declared(facts: Facts) -> list[CheckMessage]:
+def check_whitenoise_declared(facts: DependencyFacts) -> list[CheckMessage]:
     return [e025(facts)] if readable(facts) and facts.whitenoise_used_by and facts.missing("whitenoise") else []
 
 
-def e026(facts: Facts) -> Error:
+def e026(facts: DependencyFacts) -> Error:
     return Error(
         f"The settings import dj_database_url, but {facts.manifest} does not list it.",
         hint=f"Add dj-database-url to {facts.manifest}.",
@@ -889,7 +823,7 @@ def e026(facts: Facts) -> Error:
     )
 
 
-def check_dj_database_url_declared(facts: Facts) -> list[CheckMessage]:
+def check_dj_database_url_declared(facts: DependencyFacts) -> list[CheckMessage]:
     return [e026(facts)] if readable(facts) and facts.dj_database_url_imported_at and facts.missing("dj-database-url") else []
 
 
@@ -902,7 +836,7 @@ def w027(requirement: Requirement) -> Warning:
     )
 
 
-def check_django_prerelease(facts: Facts) -> list[CheckMessage]:
+def check_django_prerelease(facts: DependencyFacts) -> list[CheckMessage]:
     return [w027(requirement) for requirement in facts.requirements if requirement.name == "django" and PRERELEASE.search(requirement.spec)]
 
 
@@ -910,7 +844,7 @@ def version_text(version: tuple[int, int] | None) -> str:
     return "?" if version is None else f"{version[0]}.{version[1]}"
 
 
-def e028(facts: Facts, pin: PythonPin) -> Error:
+def e028(facts: DependencyFacts, pin: PythonPin) -> Error:
     return Error(
         f"{pin.file} asks for Python {version_text(pin.minor)}; Django {facts.django_version} needs {version_text(facts.django_python_min)}+.",
         hint=f"Ask for Python {version_text(facts.django_python_max)} in {pin.file}, or the install fails.",
@@ -919,12 +853,12 @@ def e028(facts: Facts, pin: PythonPin) -> Error:
     )
 
 
-def check_python_too_old(facts: Facts) -> list[CheckMessage]:
+def check_python_too_old(facts: DependencyFacts) -> list[CheckMessage]:
     low = facts.django_python_min
     return [e028(facts, pin) for pin in facts.python_pins if low and pin.minor and pin.minor < low]
 
 
-def w029(facts: Facts, pin: PythonPin) -> Warning:
+def w029(facts: DependencyFacts, pin: PythonPin) -> Warning:
     return Warning(
         f"{pin.file} asks for Python {version_text(pin.minor)}; Django {facts.django_version} supports up to {version_text(facts.django_python_max)}.",
         hint=f"Ask for Python {version_text(facts.django_python_max)} in {pin.file}.",
@@ -933,12 +867,12 @@ def w029(facts: Facts, pin: PythonPin) -> Warning:
     )
 
 
-def check_python_too_new(facts: Facts) -> list[CheckMessage]:
+def check_python_too_new(facts: DependencyFacts) -> list[CheckMessage]:
     high = facts.django_python_max
     return [w029(facts, pin) for pin in facts.python_pins if high and pin.minor and pin.minor > high]
 
 
-def i034(facts: Facts) -> Info:
+def i034(facts: DependencyFacts) -> Info:
     listed = ", ".join(repr(name) for name in (*(facts.manifest or "requirements.txt").split(", "), *facts.other_files))
     return Info(
         f"Production may install {', '.join(facts.other_files)} besides {facts.manifest or 'no file found'}: not known here.",
@@ -947,11 +881,11 @@ def i034(facts: Facts) -> Info:
     )
 
 
-def check_requirements_known(facts: Facts) -> list[CheckMessage]:
+def check_requirements_known(facts: DependencyFacts) -> list[CheckMessage]:
     return [i034(facts)] if facts.other_files and not facts.complete else []
 
 
-def unlisted(facts: Facts) -> list[ModuleUse]:
+def unlisted(facts: DependencyFacts) -> list[ModuleUse]:
     """The settings' modules whose distribution nothing production installs provides (WhiteNoise is E025's)."""
     if not readable(facts):
         return []
@@ -966,14 +900,14 @@ def unlisted(facts: Facts) -> list[ModuleUse]:
     ]
 
 
-def certain(facts: Facts) -> bool:
+def certain(facts: DependencyFacts) -> bool:
     return facts.complete and facts.brought_known
 
 
 DEVELOPMENT_APP_FIX = "or keep a development-only app out of production settings (a local settings module, or add it only when DEBUG)"
 
 
-def e035(facts: Facts, use: ModuleUse) -> Error:
+def e035(facts: DependencyFacts, use: ModuleUse) -> Error:
     return Error(
         f"{use.setting} names {use.value}, but {facts.manifest} does not install {use.distributions[0]}.",
         hint=f"Add {use.distributions[0]} to {facts.manifest}, {DEVELOPMENT_APP_FIX}; else No module named '{use.module}'.",
@@ -982,11 +916,11 @@ def e035(facts: Facts, use: ModuleUse) -> Error:
     )
 
 
-def check_modules_installed(facts: Facts) -> list[CheckMessage]:
+def check_modules_installed(facts: DependencyFacts) -> list[CheckMessage]:
     return [e035(facts, use) for use in unlisted(facts)] if certain(facts) else []
 
 
-def w036(facts: Facts, use: ModuleUse) -> Warning:
+def w036(facts: DependencyFacts, use: ModuleUse) -> Warning:
     assumption = (
         "if production installs only what it lists"
         if not facts.complete
@@ -1000,7 +934,7 @@ def w036(facts: Facts, use: ModuleUse) -> Warning:
     )
 
 
-def check_modules_may_be_missing(facts: Facts) -> list[CheckMessage]:
+def check_modules_may_be_missing(facts: DependencyFacts) -> list[CheckMessage]:
     return [] if certain(facts) else [w036(facts, use) for use in unlisted(facts)]
 
 
@@ -1043,7 +977,7 @@ PYTHON_IDS = frozenset({"deploy_checklist.E028", "deploy_checklist.W029"})
 DEVELOPMENT_APPS = frozenset({"django_deploy_concepts", "debug_toolbar", "django_extensions", "silk", "django_browser_reload", "nplusone"})
 
 
-def missing_packages(facts: Facts) -> list[str]:
+def missing_packages(facts: DependencyFacts) -> list[str]:
     missing = []
     if facts.platform not in OWN_WSGI_SERVER and not facts.started_servers and facts.missing(*WSGI_SERVERS):
         missing.append("gunicorn")
@@ -1077,74 +1011,88 @@ def add_packages_code(manifest: str, packages: list[str]) -> tuple[str, str]:
     return f"{command} {' '.join(packages)}", "shell"
 
 
-def explain(facts: Facts, findings: tuple[Finding, ...], deployment: Plan) -> tuple[list[Fact], list[Step]]:
-    ids = {finding.id for finding in findings}
+def python_range(facts: DependencyFacts) -> str:
+    return f"{version_text(facts.django_python_min)} to {version_text(facts.django_python_max)}"
+
+
+def found(facts: DependencyFacts, ids: Collection[str]) -> list[Fact]:
     listed = ", ".join(sorted(facts.names)[:15]) + (", ..." if len(facts.names) > 15 else "")
     evidence = f" ({'; '.join(facts.installed_by)})" if facts.installed_by else " (assumed: nothing shows what the build installs)"
-    found = [
+    found_facts = [
         Fact(
             "Dependencies read from",
             f"{facts.manifest}{evidence}: {listed or 'nothing listed'}" if facts.manifest else "no requirements file",
-            not ids & DEPENDENCY_IDS,
+            DEPENDENCY_IDS.isdisjoint(ids),
         ),
     ]
     if facts.other_files and not facts.complete:
-        found.append(Fact("Requirement files production may install too", ", ".join(facts.other_files), None))
-    supported = f"{version_text(facts.django_python_min)} to {version_text(facts.django_python_max)}"
+        found_facts.append(Fact("Requirement files production may install too", ", ".join(facts.other_files), None))
     for pin in facts.python_pins:
-        found.append(
-            Fact(f"Python ({pin.file})", f"{pin.version}; Django {facts.django_version} supports {supported}", not ids & PYTHON_IDS)
-        )
-    steps: list[Step] = []
-    if ids & DEPENDENCY_IDS:
-        packages = list(deployment.missing_requirements) or missing_packages(facts)
-        target = facts.manifest.split(",")[0] if facts.manifest else "requirements.txt"
-        code, language = add_packages_code(facts.manifest or "requirements.txt", packages)
-        steps.append(
-            Step(
-                f"List everything production needs in {target}.",
-                f"{facts.platform_title if facts.platform != 'unknown' else 'The platform'} installs only what this file lists, "
-                'not what your virtual environment holds: a missing package shows up as "ModuleNotFoundError" or '
-                '"command not found" at start-up. Pin final releases of Django, never a pre-release, in production.'
-                + (f" Add to {target}:" if packages else ""),
-                code,
-                language,
+        found_facts.append(
+            Fact(
+                f"Python ({pin.file})",
+                f"{pin.version}; Django {facts.django_version} supports {python_range(facts)}",
+                PYTHON_IDS.isdisjoint(ids),
             )
         )
+    return found_facts
+
+
+def requirements_step(facts: DependencyFacts, deployment: Plan) -> Iterator[Step]:
+    packages = list(deployment.missing_requirements) or missing_packages(facts)
+    target = facts.manifest.split(",")[0] if facts.manifest else "requirements.txt"
+    code, language = add_packages_code(facts.manifest or "requirements.txt", packages)
+    yield Step(
+        f"List everything production needs in {target}.",
+        f"{facts.platform_title if facts.platform != 'unknown' else 'The platform'} installs only what this file lists, "
+        'not what your virtual environment holds: a missing package shows up as "ModuleNotFoundError" or '
+        '"command not found" at start-up. Pin final releases of Django, never a pre-release, in production.'
+        + (f" Add to {target}:" if packages else ""),
+        code,
+        language,
+    )
+
+
+def development_apps_step(facts: DependencyFacts, deployment: Plan) -> Iterator[Step]:
     development = sorted({use.value for use in unlisted(facts) if use.module in DEVELOPMENT_APPS})
-    if development and ids & {"deploy_checklist.E035", "deploy_checklist.W036"}:
-        apps = ", ".join(json.dumps(app) for app in development)
-        steps.append(
-            Step(
-                f"Keep {', '.join(development)} out of production settings.",
-                "A development-only app in INSTALLED_APPS makes the production install fail with "
-                f"\"ModuleNotFoundError: No module named '{development[0].split('.')[0]}'\". Add it in a local settings "
-                "module that production does not load, or only when DEBUG is on (or list it in the requirements).",
-                f"# settings/local.py (development only)\nfrom .base import *\n\nINSTALLED_APPS += [{apps}]\n\n"
-                f"# or, in a single settings module:\nif DEBUG:\n    INSTALLED_APPS += [{apps}]",
-                "python",
-            )
-        )
-    if "deploy_checklist.I034" in ids:
-        declared = ", ".join(json.dumps(name) for name in (*(facts.manifest or "requirements.txt").split(", "), *facts.other_files))
-        steps.append(
-            Step(
-                "Declare which requirement files the build installs.",
-                f"Nothing in the repository shows whether production installs {', '.join(facts.other_files)}: "
-                "the dependency checks assume it does not. Keep in the list only the files your build installs.",
-                f'DEPLOY_CONCEPTS = {{"requirements": [{declared}]}}',
-                "python",
-            )
-        )
-    if ids & PYTHON_IDS:
-        version = version_text(facts.django_python_max)
-        steps.append(
-            Step(
-                f"Ask the platform for a Python that Django {facts.django_version} supports ({supported}).",
-                "The platform builds with the Python your version file names; pip then refuses a Django that does not "
-                "support it, or installs one the Django team never tested.",
-                f"echo {version} > .python-version",
-                "shell",
-            )
-        )
-    return found, steps
+    if not development:
+        return
+    apps = ", ".join(json.dumps(app) for app in development)
+    yield Step(
+        f"Keep {', '.join(development)} out of production settings.",
+        "A development-only app in INSTALLED_APPS makes the production install fail with "
+        f"\"ModuleNotFoundError: No module named '{development[0].split('.')[0]}'\". Add it in a local settings "
+        "module that production does not load, or only when DEBUG is on (or list it in the requirements).",
+        f"# settings/local.py (development only)\nfrom .base import *\n\nINSTALLED_APPS += [{apps}]\n\n"
+        f"# or, in a single settings module:\nif DEBUG:\n    INSTALLED_APPS += [{apps}]",
+        "python",
+    )
+
+
+def declare_files_step(facts: DependencyFacts, deployment: Plan) -> Iterator[Step]:
+    declared = ", ".join(json.dumps(name) for name in (*(facts.manifest or "requirements.txt").split(", "), *facts.other_files))
+    yield Step(
+        "Declare which requirement files the build installs.",
+        f"Nothing in the repository shows whether production installs {', '.join(facts.other_files)}: "
+        "the dependency checks assume it does not. Keep in the list only the files your build installs.",
+        f'DEPLOY_CONCEPTS = {{"requirements": [{declared}]}}',
+        "python",
+    )
+
+
+def python_version_step(facts: DependencyFacts, deployment: Plan) -> Iterator[Step]:
+    yield Step(
+        f"Ask the platform for a Python that Django {facts.django_version} supports ({python_range(facts)}).",
+        "The platform builds with the Python your version file names; pip then refuses a Django that does not "
+        "support it, or installs one the Django team never tested.",
+        f"echo {version_text(facts.django_python_max)} > .python-version",
+        "shell",
+    )
+
+
+FIXES = (
+    Fix(DEPENDENCY_IDS, requirements_step),
+    Fix(frozenset({"deploy_checklist.E035", "deploy_checklist.W036"}), development_apps_step),
+    Fix(frozenset({"deploy_checklist.I034"}), declare_files_step),
+    Fix(PYTHON_IDS, python_version_step),
+)

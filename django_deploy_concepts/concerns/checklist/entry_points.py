@@ -8,39 +8,23 @@ Django: https://docs.djangoproject.com/en/stable/topics/settings/#designating-th
 from __future__ import annotations
 
 import ast
-import dataclasses
 import re
+from collections.abc import Collection, Iterator
 from pathlib import Path
 
 from django.core.checks import CheckMessage, Warning
 
+from django_deploy_concepts.concerns.base import Fix
+from django_deploy_concepts.concerns.checklist.facts import EntryPointFacts, SettingsModuleDefault
 from django_deploy_concepts.context import MAX_FILE_BYTES, ProjectContext
 from django_deploy_concepts.helpers import read_head_text
 from django_deploy_concepts.plan import Plan
-from django_deploy_concepts.report import Fact, Finding, Step
+from django_deploy_concepts.report import Fact, Step
 
 VARIABLE = "DJANGO_SETTINGS_MODULE"
 # Module names that say "development" or "production" (the last dotted part).
 DEVELOPMENT_NAMES = re.compile(r"^(dev|develop|development|local|debug|test|tests|testing)(_settings)?$", re.IGNORECASE)
 PRODUCTION_NAMES = re.compile(r"^(prod|production|live|deploy|deployment|heroku|render|fly|docker|server)(_settings)?$", re.IGNORECASE)
-
-
-@dataclasses.dataclass(frozen=True)
-class Default:
-    # "mysite/wsgi.py:11", relative to the project.
-    location: str
-    module: str
-    # The module's source assigns DEBUG = True, or its name says development.
-    development: bool
-
-
-@dataclasses.dataclass(frozen=True)
-class Facts:
-    defaults: tuple[Default, ...] = ()
-    # Settings modules beside the default whose names say production.
-    production_modules: tuple[str, ...] = ()
-    # "file:line" of a build or platform file that sets DJANGO_SETTINGS_MODULE itself.
-    variable_set_at: str | None = None
 
 
 def module_file(base_dir: Path, dotted: str) -> Path | None:
@@ -95,9 +79,9 @@ def entry_point_files(context: ProjectContext) -> list[Path]:
     return list(dict.fromkeys(path for path in files if path.is_file()))
 
 
-def collect(context: ProjectContext) -> Facts:
+def collect(context: ProjectContext) -> EntryPointFacts:
     base = context.base_dir
-    defaults: list[Default] = []
+    defaults: list[SettingsModuleDefault] = []
     production: set[str] = set()
     for path in entry_point_files(context):
         text = read_head_text(path, MAX_FILE_BYTES)
@@ -109,7 +93,7 @@ def collect(context: ProjectContext) -> Facts:
         settings_text = read_head_text(settings_file, MAX_FILE_BYTES) if settings_file is not None else None
         name = module.rsplit(".", 1)[-1]
         development = bool(DEVELOPMENT_NAMES.match(name)) or (settings_text is not None and assigns_debug_true(settings_text))
-        defaults.append(Default(f"{path.relative_to(base).as_posix()}:{line}", module, development))
+        defaults.append(SettingsModuleDefault(f"{path.relative_to(base).as_posix()}:{line}", module, development))
         if settings_file is not None and "." in module:
             package = module.rsplit(".", 1)[0]
             for sibling in sorted(settings_file.parent.glob("*.py"))[:50]:
@@ -121,13 +105,13 @@ def collect(context: ProjectContext) -> Facts:
         if index >= 0:
             variable_set_at = f"{name}:{text.count(chr(10), 0, index) + 1}"
             break
-    return Facts(tuple(defaults), tuple(sorted(production)), variable_set_at)
+    return EntryPointFacts(tuple(defaults), tuple(sorted(production)), variable_set_at)
 
 
 # Checks -------------------------------------------------------------------------------------------
 
 
-def w033(default: Default, production: str) -> Warning:
+def w033(default: SettingsModuleDefault, production: str) -> Warning:
     return Warning(
         f"{default.location} defaults {VARIABLE} to {default.module}, a development module.",
         hint=f"Set {VARIABLE}={production} where the app runs (no platform file sets it), or default to it.",
@@ -136,7 +120,7 @@ def w033(default: Default, production: str) -> Warning:
     )
 
 
-def check_development_default(facts: Facts) -> list[CheckMessage]:
+def check_development_default(facts: EntryPointFacts) -> list[CheckMessage]:
     if not facts.production_modules or facts.variable_set_at is not None:
         return []
     return [w033(default, facts.production_modules[0]) for default in facts.defaults if default.development]
@@ -148,18 +132,23 @@ CHECKS = (check_development_default,)
 # Explanation --------------------------------------------------------------------------------------
 
 
-def explain(facts: Facts, findings: tuple[Finding, ...], deployment: Plan) -> tuple[list[Fact], list[Step]]:
-    found = [Fact(f"{VARIABLE} default ({default.location})", default.module, None) for default in facts.defaults]
+def found(facts: EntryPointFacts, ids: Collection[str]) -> list[Fact]:
+    return [Fact(f"{VARIABLE} default ({default.location})", default.module, None) for default in facts.defaults]
+
+
+def production_module_step(facts: EntryPointFacts, deployment: Plan) -> Iterator[Step]:
     if not check_development_default(facts):
-        return found, []
+        return
     production = facts.production_modules[0]
-    return found, [
-        Step(
-            f"Run production with {production}.",
-            f"The platform starts wsgi.py without {VARIABLE} unless you set it, so the development default wins "
-            "(DEBUG on, the development database). Set the variable in the platform's environment, and in the "
-            "Dockerfile or platform file if it has one:",
-            f"{VARIABLE}={production}",
-            "shell",
-        )
-    ]
+    yield Step(
+        f"Run production with {production}.",
+        f"The platform starts wsgi.py without {VARIABLE} unless you set it, so the development default wins "
+        "(DEBUG on, the development database). Set the variable in the platform's environment, and in the "
+        "Dockerfile or platform file if it has one:",
+        f"{VARIABLE}={production}",
+        "shell",
+    )
+
+
+# From the facts alone, as W033 reports it.
+FIXES = (Fix(frozenset(), production_module_step),)

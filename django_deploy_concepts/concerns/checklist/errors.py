@@ -6,19 +6,20 @@ Docs: docs/checks/checklist.rst; Django: https://docs.djangoproject.com/en/stabl
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterator
 from typing import Any
 
 from django.core.checks import CheckMessage, Error, Info, Warning
 
+from django_deploy_concepts.concerns.base import Fix
 from django_deploy_concepts.concerns.checklist import logs, source
+from django_deploy_concepts.concerns.checklist.facts import ErrorFacts, ErrorPage, StaticReference
 from django_deploy_concepts.context import ProjectContext
 from django_deploy_concepts.helpers import describe_exception, display_path
 from django_deploy_concepts.plan import Plan
-from django_deploy_concepts.report import Fact, Finding, Step
+from django_deploy_concepts.report import Fact, Step
 
 DEFAULT_SERVER_EMAIL = "root@localhost"
 DEFAULT_FROM_EMAIL = "webmaster@localhost"
@@ -35,67 +36,6 @@ MAX_TEMPLATES_FOLLOWED = 20
 
 
 # Facts --------------------------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class StaticReference:
-    path: str
-    template: str
-    found: bool
-
-
-@dataclasses.dataclass(frozen=True)
-class ErrorPage:
-    name: str
-    # The project's own handler view, when it replaces Django's default one (then the template is its business).
-    custom_handler: str | None
-    found: bool
-    origin: str | None
-    load_error: str | None
-    render_error: str | None
-    static_references: tuple[StaticReference, ...]
-
-    @property
-    def missing_static(self) -> tuple[StaticReference, ...]:
-        return tuple(reference for reference in self.static_references if not reference.found)
-
-
-@dataclasses.dataclass(frozen=True)
-class Facts:
-    admins: int | None
-    managers: int | None
-    routes: tuple[logs.Route, ...]
-    request_logger_disabled: bool
-    logging_unknown: str | None
-    # Where the settings start an error tracker (Sentry, Rollbar, ...), if they do.
-    tracker: str | None
-    platform_title: str
-    platform_collects_logs: bool
-    broken_link_emails: bool
-    server_email: str
-    default_from_email: str
-    manifest_storage: bool
-    pages: tuple[ErrorPage, ...]
-    errors: tuple[str, ...]
-
-    @property
-    def mail_admins_route(self) -> bool:
-        return any(route.kind == "mail_admins" and route.live for route in self.routes)
-
-    @property
-    def live_destinations(self) -> tuple[str, ...]:
-        """Where a server error in production ends up, in words; empty when it reaches nobody."""
-        found = [f"the error tracker ({self.tracker})"] if self.tracker else []
-        for route in self.routes:
-            if not route.live:
-                continue
-            if route.kind == "mail_admins" and self.admins:
-                found.append(f"email to the {self.admins} address(es) in ADMINS")
-            elif route.kind == "stream" and self.platform_collects_logs:
-                found.append(f"the {self.platform_title} log (handler {route.handler!r})")
-            elif route.kind in ("file", "other"):
-                found.append(f"handler {route.handler!r} ({route.kind})")
-        return tuple(found)
 
 
 def count_entries(context: ProjectContext, name: str, errors: list[str]) -> int | None:
@@ -279,7 +219,7 @@ def inspect_page(name: str, status: int, default_handler: str, display: Callable
     return ErrorPage(name, None, True, display(origin) if origin else None, None, render_error, references)
 
 
-def collect(context: ProjectContext, parsed: tuple[source.ParsedSource, ...]) -> Facts:
+def collect(context: ProjectContext, parsed: tuple[source.ParsedSource, ...]) -> ErrorFacts:
     errors: list[str] = []
     analysis = logs.analyse(context.setting("LOGGING_CONFIG", logs.DICT_CONFIG), context.setting("LOGGING", {}))
     middleware = context.setting("MIDDLEWARE", [])
@@ -294,7 +234,7 @@ def collect(context: ProjectContext, parsed: tuple[source.ParsedSource, ...]) ->
             pages.append(inspect_page(name, status, default, display))
         except Exception as exc:  # noqa: BLE001 - e.g. a broken TEMPLATES setting
             errors.append(f"cannot look up {name}: {describe_exception(exc, MAX_ERROR_CHARS)}")
-    return Facts(
+    return ErrorFacts(
         admins=count_entries(context, "ADMINS", errors),
         managers=count_entries(context, "MANAGERS", errors),
         routes=analysis.routes,
@@ -321,11 +261,11 @@ W011 = Warning(
 )
 
 
-def errors_reach_nobody(facts: Facts) -> bool:
+def errors_reach_nobody(facts: ErrorFacts) -> bool:
     return facts.logging_unknown is None and not facts.request_logger_disabled and not facts.live_destinations
 
 
-def check_admins(facts: Facts) -> list[CheckMessage]:
+def check_admins(facts: ErrorFacts) -> list[CheckMessage]:
     return [W011] if errors_reach_nobody(facts) and facts.mail_admins_route and not facts.admins else []
 
 
@@ -336,11 +276,11 @@ W012 = Warning(
 )
 
 
-def check_loggers_disabled(facts: Facts) -> list[CheckMessage]:
+def check_loggers_disabled(facts: ErrorFacts) -> list[CheckMessage]:
     return [W012] if facts.request_logger_disabled and not facts.tracker else []
 
 
-def w013(facts: Facts) -> Warning:
+def w013(facts: ErrorFacts) -> Warning:
     dead = ", ".join(f"{route.handler!r} ({route.reason or 'not read on ' + facts.platform_title})" for route in facts.routes) or "none"
     return Warning(
         "No logging handler sends server errors anywhere in production.",
@@ -349,7 +289,7 @@ def w013(facts: Facts) -> Warning:
     )
 
 
-def check_errors_reach_someone(facts: Facts) -> list[CheckMessage]:
+def check_errors_reach_someone(facts: ErrorFacts) -> list[CheckMessage]:
     # An empty ADMINS on Django's own mail route is W011: one cause, one message.
     if not errors_reach_nobody(facts) or facts.mail_admins_route:
         return []
@@ -363,7 +303,7 @@ W014 = Warning(
 )
 
 
-def check_managers(facts: Facts) -> list[CheckMessage]:
+def check_managers(facts: ErrorFacts) -> list[CheckMessage]:
     return [W014] if facts.broken_link_emails and facts.managers == 0 else []
 
 
@@ -375,7 +315,7 @@ def w015(defaults: list[str]) -> Warning:
     )
 
 
-def check_from_addresses(facts: Facts) -> list[CheckMessage]:
+def check_from_addresses(facts: ErrorFacts) -> list[CheckMessage]:
     # Only when the project mails someone: ADMINS or MANAGERS set.
     if not (facts.admins or facts.managers):
         return []
@@ -399,7 +339,7 @@ def i016(page: ErrorPage) -> Info:
     )
 
 
-def check_error_templates_exist(facts: Facts) -> list[CheckMessage]:
+def check_error_templates_exist(facts: ErrorFacts) -> list[CheckMessage]:
     return [i016(page) for page in facts.pages if page.custom_handler is None and not page.found]
 
 
@@ -412,7 +352,7 @@ def e017(page: ErrorPage, error: str) -> Error:
     )
 
 
-def check_error_templates_render(facts: Facts) -> list[CheckMessage]:
+def check_error_templates_render(facts: ErrorFacts) -> list[CheckMessage]:
     messages: list[CheckMessage] = []
     for page in facts.pages:
         error = page.load_error or page.render_error
@@ -435,7 +375,7 @@ def e018(page: ErrorPage, reference: StaticReference) -> Error:
     )
 
 
-def check_error_page_static(facts: Facts) -> list[CheckMessage]:
+def check_error_page_static(facts: ErrorFacts) -> list[CheckMessage]:
     if not facts.manifest_storage:
         return []
     return [e018(page, reference) for page in facts.pages if page.name == "500.html" for reference in page.missing_static]
@@ -470,10 +410,9 @@ def describe_page(page: ErrorPage, manifest_storage: bool) -> tuple[str, bool | 
     return page.origin or "found", True
 
 
-def explain(facts: Facts, findings: tuple[Finding, ...], deployment: Plan) -> tuple[list[Fact], list[Step]]:
-    ids = {finding.id for finding in findings}
+def found(facts: ErrorFacts, ids: Collection[str]) -> list[Fact]:
     destinations = facts.live_destinations
-    found = [
+    found_facts = [
         Fact(
             "Server errors in production go to",
             "; ".join(destinations) or facts.logging_unknown or "nobody",
@@ -488,50 +427,57 @@ def explain(facts: Facts, findings: tuple[Finding, ...], deployment: Plan) -> tu
     ]
     for page in facts.pages:
         value, ok = describe_page(page, facts.manifest_storage)
-        found.append(Fact(page.name, value, ok))
-    found += [Fact("Could not read", error, False) for error in facts.errors]
+        found_facts.append(Fact(page.name, value, ok))
+    return found_facts + [Fact("Could not read", error, False) for error in facts.errors]
 
-    steps: list[Step] = []
-    if ids & {"deploy_checklist.W011", "deploy_checklist.W012", "deploy_checklist.W013"}:
-        where = (
-            f"On {facts.platform_title} whatever the app writes to the console is collected in the platform's log."
-            if facts.platform_collects_logs
-            else "A console handler writes to the WSGI server's output; make sure that lands in a log you read."
-        )
-        steps.append(
-            Step(
-                "Make server errors reach someone.",
-                'With DEBUG off a visitor sees only "Server Error (500)", and Django\'s default logging sends the traceback '
-                "nowhere but to email for ADMINS (its console handler works only with DEBUG on). A LOGGING without "
-                '"disable_existing_loggers": False switches Django\'s loggers off entirely. '
-                + where
-                + " To have errors mailed as well, add ADMINS with your address (and a real mail server).",
-                deployment.snippet("LOGGING"),
-                "python",
-            )
-        )
-    if "deploy_checklist.W015" in ids:
-        steps.append(
-            Step(
-                "Send mail from an address of your own domain.",
-                "SERVER_EMAIL is the sender of error mail to ADMINS and MANAGERS; DEFAULT_FROM_EMAIL of everything else (password resets).",
-                'SERVER_EMAIL = "errors@example.com"\nDEFAULT_FROM_EMAIL = "noreply@example.com"',
-                "python",
-            )
-        )
-    if "deploy_checklist.W014" in ids:
-        steps.append(Step("Tell BrokenLinkEmailsMiddleware whom to mail.", "", 'MANAGERS = ["you@example.com"]', "python"))
-    if ids & {"deploy_checklist.I016", "deploy_checklist.E017", "deploy_checklist.E018"}:
-        steps.append(
-            Step(
-                "Give the error pages templates that cannot fail.",
-                "Django renders 500.html with no context and no request, often while the database or a setting is "
-                "broken: keep it plain, without database queries, and reference only static files that exist. Under "
-                'a manifest storage a missing one raises "ValueError: Missing staticfiles manifest entry" inside the '
-                "error page, so every error becomes a second one. 404.html gets request_path and exception.",
-                "templates/500.html:\n<!doctype html>\n<title>Server error</title>\n<h1>Sorry, something went wrong.</h1>\n"
-                "<p>We have been told and are looking into it.</p>",
-                "html",
-            )
-        )
-    return found, steps
+
+def logging_step(facts: ErrorFacts, deployment: Plan) -> Iterator[Step]:
+    where = (
+        f"On {facts.platform_title} whatever the app writes to the console is collected in the platform's log."
+        if facts.platform_collects_logs
+        else "A console handler writes to the WSGI server's output; make sure that lands in a log you read."
+    )
+    yield Step(
+        "Make server errors reach someone.",
+        'With DEBUG off a visitor sees only "Server Error (500)", and Django\'s default logging sends the traceback '
+        "nowhere but to email for ADMINS (its console handler works only with DEBUG on). A LOGGING without "
+        '"disable_existing_loggers": False switches Django\'s loggers off entirely. '
+        + where
+        + " To have errors mailed as well, add ADMINS with your address (and a real mail server).",
+        deployment.snippet("LOGGING"),
+        "python",
+    )
+
+
+def sender_step(facts: ErrorFacts, deployment: Plan) -> Iterator[Step]:
+    yield Step(
+        "Send mail from an address of your own domain.",
+        "SERVER_EMAIL is the sender of error mail to ADMINS and MANAGERS; DEFAULT_FROM_EMAIL of everything else (password resets).",
+        'SERVER_EMAIL = "errors@example.com"\nDEFAULT_FROM_EMAIL = "noreply@example.com"',
+        "python",
+    )
+
+
+def managers_step(facts: ErrorFacts, deployment: Plan) -> list[Step]:
+    return [Step("Tell BrokenLinkEmailsMiddleware whom to mail.", "", 'MANAGERS = ["you@example.com"]', "python")]
+
+
+def error_pages_step(facts: ErrorFacts, deployment: Plan) -> Iterator[Step]:
+    yield Step(
+        "Give the error pages templates that cannot fail.",
+        "Django renders 500.html with no context and no request, often while the database or a setting is "
+        "broken: keep it plain, without database queries, and reference only static files that exist. Under "
+        'a manifest storage a missing one raises "ValueError: Missing staticfiles manifest entry" inside the '
+        "error page, so every error becomes a second one. 404.html gets request_path and exception.",
+        "templates/500.html:\n<!doctype html>\n<title>Server error</title>\n<h1>Sorry, something went wrong.</h1>\n"
+        "<p>We have been told and are looking into it.</p>",
+        "html",
+    )
+
+
+FIXES = (
+    Fix(frozenset({"deploy_checklist.W011", "deploy_checklist.W012", "deploy_checklist.W013"}), logging_step),
+    Fix(frozenset({"deploy_checklist.W015"}), sender_step),
+    Fix(frozenset({"deploy_checklist.W014"}), managers_step),
+    Fix(frozenset({"deploy_checklist.I016", "deploy_checklist.E017", "deploy_checklist.E018"}), error_pages_step),
+)

@@ -5,15 +5,17 @@ Docs: docs/checks/checklist.rst; Django: https://docs.djangoproject.com/en/stabl
 
 from __future__ import annotations
 
-import dataclasses
+from collections.abc import Collection, Iterator
 from urllib.parse import urlsplit
 
 from django.core.checks import CheckMessage, Error, Warning
 
 from django_deploy_concepts import platforms
+from django_deploy_concepts.concerns.base import Fix
+from django_deploy_concepts.concerns.checklist.facts import HostFacts
 from django_deploy_concepts.context import ProjectContext
 from django_deploy_concepts.plan import HOSTS_VARIABLE, Plan
-from django_deploy_concepts.report import Fact, Finding, Step
+from django_deploy_concepts.report import Fact, Step
 
 # Domains a platform shares between all its customers' apps: ".herokuapp.com" admits them all.
 SHARED_SUFFIXES = {platform.host_suffix: platform.title for platform in platforms.PLATFORMS if platform.host_suffix}
@@ -22,26 +24,11 @@ SHARED_SUFFIXES = {platform.host_suffix: platform.title for platform in platform
 # Facts --------------------------------------------------------------------------------------------
 
 
-@dataclasses.dataclass(frozen=True)
-class Facts:
-    allowed_hosts: tuple[str, ...]
-    error: str | None
-    platform: str
-    platform_title: str
-    hostname_env: str | None
-    # How the variable's value becomes the hostname: "{}" as it is, "{}.fly.dev" for an app name.
-    hostname_template: str
-    hostname_note: str
-    host_suffix: str | None
-    # The public hostnames declared in DEPLOY_CONCEPTS['hosts'] (or --host).
-    declared_hosts: tuple[str, ...] = ()
-
-
-def collect(context: ProjectContext) -> Facts:
+def collect(context: ProjectContext) -> HostFacts:
     hosts = context.setting("ALLOWED_HOSTS", [])
     hosts_ok = isinstance(hosts, (list, tuple))
     platform = context.platform_info
-    return Facts(
+    return HostFacts(
         allowed_hosts=tuple(str(host) for host in hosts) if hosts_ok else (),
         error=None if hosts_ok else f"ALLOWED_HOSTS should be a list, not {type(hosts).__name__}",
         platform=platform.name,
@@ -63,7 +50,7 @@ W003 = Warning(
 )
 
 
-def check_wildcard_host(facts: Facts) -> list[CheckMessage]:
+def check_wildcard_host(facts: HostFacts) -> list[CheckMessage]:
     return [W003] if "*" in facts.allowed_hosts else []
 
 
@@ -91,7 +78,7 @@ def e004(host: str, problem: str) -> Error:
     )
 
 
-def check_host_shapes(facts: Facts) -> list[CheckMessage]:
+def check_host_shapes(facts: HostFacts) -> list[CheckMessage]:
     messages: list[CheckMessage] = []
     for host in facts.allowed_hosts:
         problem = host_shape_error(host)
@@ -109,7 +96,7 @@ def w010(host: str, title: str) -> Warning:
     )
 
 
-def check_shared_domain_wildcard(facts: Facts) -> list[CheckMessage]:
+def check_shared_domain_wildcard(facts: HostFacts) -> list[CheckMessage]:
     # On the platform that owns the domain its router sends each app only its own hostnames, so
     # the suffix admits nothing else; elsewhere the entry is a leftover that admits a foreign host.
     return [
@@ -136,25 +123,25 @@ def hostname_variable_note(deployment: Plan) -> str:
     return f"Your own domain, if any, goes into {HOSTS_VARIABLE}{note}."
 
 
-def explain(facts: Facts, findings: tuple[Finding, ...], deployment: Plan) -> tuple[list[Fact], list[Step]]:
-    ok = bool(facts.allowed_hosts) and not any(finding.id in HOST_IDS for finding in findings)
-    found = [Fact("ALLOWED_HOSTS", facts.error or repr(list(facts.allowed_hosts)), ok)]
-    steps: list[Step] = []
-    if not ok:
-        hostname = deployment.hostname
-        source = hostname.sentence if hostname.name else f"{hostname.sentence} {hostname_variable_note(deployment)}"
-        steps.append(
-            Step(
-                "Name the real hostnames in ALLOWED_HOSTS: bare names, no scheme, port or path.",
-                'A request for any other host gets "Bad Request (400)" and the log says "Invalid HTTP_HOST header"; '
-                'with DEBUG off and no hosts at all, runserver stops with "CommandError: You must set '
-                "settings.ALLOWED_HOSTS if DEBUG is False.\" (Django's security.W020). '*' accepts any host, which "
-                f"lets attackers poison password-reset links. {source}",
-                deployment.snippet("ALLOWED_HOSTS"),
-                "python",
-            )
-        )
-    return found, steps
+def found(facts: HostFacts, ids: Collection[str]) -> list[Fact]:
+    ok = bool(facts.allowed_hosts) and HOST_IDS.isdisjoint(ids)
+    return [Fact("ALLOWED_HOSTS", facts.error or repr(list(facts.allowed_hosts)), ok)]
+
+
+def hosts_step(facts: HostFacts, deployment: Plan) -> Iterator[Step]:
+    hostname = deployment.hostname
+    source = hostname.sentence if hostname.name else f"{hostname.sentence} {hostname_variable_note(deployment)}"
+    yield Step(
+        "Name the real hostnames in ALLOWED_HOSTS: bare names, no scheme, port or path.",
+        'A request for any other host gets "Bad Request (400)" and the log says "Invalid HTTP_HOST header"; '
+        'with DEBUG off and no hosts at all, runserver stops with "CommandError: You must set '
+        "settings.ALLOWED_HOSTS if DEBUG is False.\" (Django's security.W020). '*' accepts any host, which "
+        f"lets attackers poison password-reset links. {source}",
+        deployment.snippet("ALLOWED_HOSTS"),
+        "python",
+    )
 
 
 HOST_IDS = frozenset({"deploy_checklist.W003", "deploy_checklist.E004", "deploy_checklist.W010", "security.W020"})
+# Also when no host is allowed at all.
+FIXES = (Fix(HOST_IDS, hosts_step, also=lambda facts: not facts.allowed_hosts),)

@@ -15,6 +15,8 @@ from typing import Any
 
 from django.utils.log import DEFAULT_LOGGING
 
+from django_deploy_concepts.concerns.checklist.facts import Route
+
 REQUEST_LOGGER = "django.request"
 DICT_CONFIG = "logging.config.dictConfig"
 # Loggers Django creates at import time: they exist when the project's LOGGING is applied.
@@ -22,18 +24,6 @@ EXISTING_LOGGERS = ("django", "django.request", "django.server", "django.securit
 
 STREAM_CLASSES = ("StreamHandler", "RichHandler", "ColorizingStreamHandler")
 FILE_CLASSES = ("FileHandler", "RotatingFileHandler", "TimedRotatingFileHandler", "WatchedFileHandler")
-
-
-@dataclasses.dataclass(frozen=True)
-class Route:
-    """One handler a server error reaches: what kind it is and whether it passes in production."""
-
-    handler: str
-    logger: str
-    # "mail_admins", "stream", "file", "null" or "other".
-    kind: str
-    live: bool
-    reason: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)

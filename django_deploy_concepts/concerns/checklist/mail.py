@@ -10,31 +10,21 @@ Docs: docs/checks/checklist.rst; Django: https://docs.djangoproject.com/en/stabl
 
 from __future__ import annotations
 
-import dataclasses
 import warnings
-from collections.abc import Mapping
+from collections.abc import Collection, Iterator, Mapping
 from typing import Any
 
 import django
 from django.core.checks import CheckMessage, Warning
 from django.utils.log import DEFAULT_LOGGING
 
+from django_deploy_concepts.concerns.base import Fix
 from django_deploy_concepts.concerns.checklist import logs
+from django_deploy_concepts.concerns.checklist.facts import SMTP_BACKEND, ErrorMailer, MailFacts
 from django_deploy_concepts.context import ProjectContext
 from django_deploy_concepts.plan import Plan
-from django_deploy_concepts.report import Fact, Finding, Step
+from django_deploy_concepts.report import Fact, Step
 
-SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-# The same set as Django 6.1's mail.E001; they print, keep or drop mail instead of sending it.
-DEVELOPMENT_BACKENDS = frozenset(
-    {
-        "django.core.mail.backends.console.EmailBackend",
-        "django.core.mail.backends.dummy.EmailBackend",
-        "django.core.mail.backends.filebased.EmailBackend",
-        "django.core.mail.backends.locmem.EmailBackend",
-    }
-)
-LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", ""})
 # Platforms run no mail server next to the app: SMTP to localhost goes nowhere there.
 NO_LOCAL_MAIL_KINDS = frozenset({"paas", "container"})
 MAILERS_VERSION = (6, 1)
@@ -44,43 +34,6 @@ DEFAULT_MAILER = "default"
 
 
 # Facts --------------------------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class ErrorMailer:
-    """A MAILERS entry that Django's AdminEmailHandler sends the server error mails through."""
-
-    alias: str
-    backend: str
-    # The OPTIONS "fail_silently" and "timeout" of the entry (never its password).
-    fail_silently: bool
-    timeout_set: bool
-
-
-@dataclasses.dataclass(frozen=True)
-class Facts:
-    django_has_mailers: bool
-    mailers_defined: bool
-    # "EMAIL_BACKEND" or "MAILERS['default']": where the backend in use is configured.
-    backend_setting: str
-    backend: str | None
-    host: str | None
-    # Whether a password is configured; the password itself is never read into the facts.
-    password_set: bool
-    mails_someone: bool
-    platform_title: str
-    platform_kind: str
-    admins: bool = False
-    # Django 6.1+ with MAILERS only: the mailers a server error's mail goes through in production.
-    error_mailers: tuple[ErrorMailer, ...] = ()
-
-    @property
-    def development_only(self) -> bool:
-        return self.backend in DEVELOPMENT_BACKENDS
-
-    @property
-    def smtp_to_localhost(self) -> bool:
-        return self.backend == SMTP_BACKEND and (self.host or "").strip().lower() in LOCAL_HOSTS
 
 
 def deprecated_setting(context: ProjectContext, name: str, default: Any) -> Any:
@@ -131,7 +84,7 @@ def error_mailers(context: ProjectContext, mailers: Mapping[str, Any]) -> tuple[
     return tuple(found)
 
 
-def collect(context: ProjectContext) -> Facts:
+def collect(context: ProjectContext) -> MailFacts:
     mailers = context.setting("MAILERS", None)
     platform = context.platform_info
     admins = context.setting("ADMINS", [])
@@ -143,7 +96,7 @@ def collect(context: ProjectContext) -> Facts:
         options = config.get("OPTIONS")
         options = options if isinstance(options, Mapping) else {}
         backend = config.get("BACKEND", SMTP_BACKEND) if default is not None else None
-        return Facts(
+        return MailFacts(
             django_has_mailers=True,
             mailers_defined=True,
             backend_setting="MAILERS['default']",
@@ -157,7 +110,7 @@ def collect(context: ProjectContext) -> Facts:
             error_mailers=error_mailers(context, mailers),
         )
     backend = deprecated_setting(context, "EMAIL_BACKEND", SMTP_BACKEND)
-    return Facts(
+    return MailFacts(
         django_has_mailers=django.VERSION[:2] >= MAILERS_VERSION,
         mailers_defined=False,
         backend_setting="EMAIL_BACKEND",
@@ -174,7 +127,7 @@ def collect(context: ProjectContext) -> Facts:
 # Checks -------------------------------------------------------------------------------------------
 
 
-def w019(facts: Facts) -> Warning:
+def w019(facts: MailFacts) -> Warning:
     return Warning(
         f"EMAIL_BACKEND is {facts.backend}, which never sends mail.",
         hint="Use the SMTP backend (or your provider's) outside development.",
@@ -182,12 +135,12 @@ def w019(facts: Facts) -> Warning:
     )
 
 
-def check_development_backend(facts: Facts) -> list[CheckMessage]:
+def check_development_backend(facts: MailFacts) -> list[CheckMessage]:
     # With MAILERS, Django 6.1's own mail.E001 reports this; it is explained, not repeated.
     return [w019(facts)] if facts.development_only and not facts.mailers_defined else []
 
 
-def w020(facts: Facts) -> Warning:
+def w020(facts: MailFacts) -> Warning:
     return Warning(
         f"Mail goes over SMTP to {facts.host or 'localhost'}, and {facts.platform_title} runs no mail server.",
         hint="Set the host, user and password of your mail provider, from the environment.",
@@ -196,7 +149,7 @@ def w020(facts: Facts) -> Warning:
     )
 
 
-def check_smtp_to_localhost(facts: Facts) -> list[CheckMessage]:
+def check_smtp_to_localhost(facts: MailFacts) -> list[CheckMessage]:
     if facts.smtp_to_localhost and facts.mails_someone and facts.platform_kind in NO_LOCAL_MAIL_KINDS:
         return [w020(facts)]
     return []
@@ -211,7 +164,7 @@ def w037(mailer: ErrorMailer) -> Warning:
     )
 
 
-def check_error_mail_can_drop_the_response(facts: Facts) -> list[CheckMessage]:
+def check_error_mail_can_drop_the_response(facts: MailFacts) -> list[CheckMessage]:
     # AdminEmailHandler sends nothing without ADMINS; the stated assumption is a mail server that may fail.
     if not facts.admins:
         return []
@@ -268,71 +221,67 @@ LOGGING = {
 }"""
 
 
-def error_mail_step(facts: Facts, ids: set[str]) -> list[Step]:
-    if "deploy_checklist.W037" not in ids:
-        return []
+def error_mail_step(facts: MailFacts, deployment: Plan) -> Iterator[Step]:
     flagged = [mailer for mailer in facts.error_mailers if not mailer.fail_silently]
     names = ", ".join(f"MAILERS[{mailer.alias!r}]" for mailer in flagged) or "MAILERS"
     if any(mailer.alias == DEFAULT_MAILER for mailer in flagged):
         code = ERROR_MAILER_CODE
     else:
         code = "\n".join(f'MAILERS["{mailer.alias}"]["OPTIONS"] |= {{"fail_silently": True, "timeout": 10}}' for mailer in flagged)
-    return [
-        Step(
-            "Let a failed error mail fail quietly, within seconds, so the 500 page still goes out.",
-            f"Django 6.1 sends the mail to ADMINS inside the failing request, through {names}, and no longer with "
-            "fail_silently. When the mail server refuses the connection (or any SMTP error), that exception escapes "
-            'the request: gunicorn logs "Socket error processing request." and closes the connection with no '
-            'response ("Remote end closed connection without response"; behind nginx "upstream prematurely closed '
-            'connection", a 502), and the error mail is lost too. A mail server that does not answer holds the worker '
-            'until gunicorn\'s "WORKER TIMEOUT" without a "timeout" option. Give the error mails a mailer with '
-            '"fail_silently": True and a "timeout" (below), or add both to the OPTIONS of the mailer they use if '
-            "every mail may fail quietly. Before MAILERS (EMAIL_BACKEND), Django sent error mails with fail_silently.",
-            code,
-            "python",
-        )
-    ]
+    yield Step(
+        "Let a failed error mail fail quietly, within seconds, so the 500 page still goes out.",
+        f"Django 6.1 sends the mail to ADMINS inside the failing request, through {names}, and no longer with "
+        "fail_silently. When the mail server refuses the connection (or any SMTP error), that exception escapes "
+        'the request: gunicorn logs "Socket error processing request." and closes the connection with no '
+        'response ("Remote end closed connection without response"; behind nginx "upstream prematurely closed '
+        'connection", a 502), and the error mail is lost too. A mail server that does not answer holds the worker '
+        'until gunicorn\'s "WORKER TIMEOUT" without a "timeout" option. Give the error mails a mailer with '
+        '"fail_silently": True and a "timeout" (below), or add both to the OPTIONS of the mailer they use if '
+        "every mail may fail quietly. Before MAILERS (EMAIL_BACKEND), Django sent error mails with fail_silently.",
+        code,
+        "python",
+    )
 
 
-def explain(facts: Facts, findings: tuple[Finding, ...], deployment: Plan) -> tuple[list[Fact], list[Step]]:
-    ids = {finding.id for finding in findings}
+def found(facts: MailFacts, ids: Collection[str]) -> list[Fact]:
     backend = facts.backend or "(no 'default' mailer)"
     host = f", host {facts.host}" if facts.backend == SMTP_BACKEND else ""
     password = ", password set (not shown)" if facts.password_set else ""
-    found = [Fact(f"Email ({facts.backend_setting})", f"{backend}{host}{password}", not (facts.development_only or ids & MAIL_IDS))]
+    found_facts = [
+        Fact(f"Email ({facts.backend_setting})", f"{backend}{host}{password}", not facts.development_only and MAIL_IDS.isdisjoint(ids))
+    ]
     for mailer in facts.error_mailers:
         quiet = "fails quietly" if mailer.fail_silently else "raises into the request"
         timeout = "with a timeout" if mailer.timeout_set else "no timeout"
-        found.append(
+        found_facts.append(
             Fact(
                 f"Error mails to ADMINS (MAILERS[{mailer.alias!r}])",
                 f"{mailer.backend}, {quiet}, {timeout}",
                 "deploy_checklist.W037" not in ids,
             )
         )
-    steps: list[Step] = []
-    if ids & MAIL_IDS:
-        if facts.django_has_mailers:
-            detail = (
-                "Django 6.1 configures mail with MAILERS (EMAIL_BACKEND and the EMAIL_* settings are deprecated and "
-                "cannot be mixed with it); a development-only backend there is Django's own mail.E001, and a MAILERS "
-                "without a 'default' entry is mail.W001. Keep the console backend for development only."
-            )
-            code = MAILERS_CODE
-        else:
-            detail = "Keep the console backend for development only (for example inside `if DEBUG:`)."
-            code = EMAIL_SETTINGS_CODE
-        steps.append(
-            Step(
-                "Send mail through a real mail server, with its credentials from the environment.",
-                "Password resets and the error mails to ADMINS go through this backend; a console, file, in-memory or "
-                f"dummy backend drops them silently, and SMTP to localhost finds no server on {facts.platform_title}. " + detail,
-                code,
-                "python",
-            )
+    return found_facts
+
+
+def mail_server_step(facts: MailFacts, deployment: Plan) -> Iterator[Step]:
+    if facts.django_has_mailers:
+        detail = (
+            "Django 6.1 configures mail with MAILERS (EMAIL_BACKEND and the EMAIL_* settings are deprecated and "
+            "cannot be mixed with it); a development-only backend there is Django's own mail.E001, and a MAILERS "
+            "without a 'default' entry is mail.W001. Keep the console backend for development only."
         )
-    steps += error_mail_step(facts, ids)
-    return found, steps
+        code = MAILERS_CODE
+    else:
+        detail = "Keep the console backend for development only (for example inside `if DEBUG:`)."
+        code = EMAIL_SETTINGS_CODE
+    yield Step(
+        "Send mail through a real mail server, with its credentials from the environment.",
+        "Password resets and the error mails to ADMINS go through this backend; a console, file, in-memory or "
+        f"dummy backend drops them silently, and SMTP to localhost finds no server on {facts.platform_title}. " + detail,
+        code,
+        "python",
+    )
 
 
 MAIL_IDS = frozenset({"deploy_checklist.W019", "deploy_checklist.W020", "mail.E001", "mail.W001"})
+FIXES = (Fix(MAIL_IDS, mail_server_step), Fix(frozenset({"deploy_checklist.W037"}), error_mail_step))

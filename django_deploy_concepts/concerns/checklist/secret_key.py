@@ -7,42 +7,23 @@ The key itself is compared, never kept: the facts hold only lengths, names and s
 from __future__ import annotations
 
 import ast
-import dataclasses
+from collections.abc import Collection, Iterator
 
 from django.core.checks import CheckMessage, Error, Warning
 from django.core.checks.security.base import SECRET_KEY_INSECURE_PREFIX, SECRET_KEY_MIN_LENGTH, SECRET_KEY_MIN_UNIQUE_CHARACTERS
 
+from django_deploy_concepts.concerns.base import Fix
 from django_deploy_concepts.concerns.checklist import source
+from django_deploy_concepts.concerns.checklist.facts import SecretKeyFacts
 from django_deploy_concepts.context import ProjectContext
 from django_deploy_concepts.plan import SECRET_KEY_VARIABLE, Plan
-from django_deploy_concepts.report import Fact, Finding, Step
+from django_deploy_concepts.report import Fact, Step
 
 DEFAULT_VARIABLE = "DJANGO_SECRET_KEY"
 EMPTY_KEY_ERROR = "The SECRET_KEY setting must not be empty."
 
 
 # Facts --------------------------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class Facts:
-    error: str | None
-    length: int | None
-    # Django's security.W009 would call it weak (short, few characters, or "django-insecure-").
-    weak: bool
-    # The line of a string literal that is the key in effect right now.
-    literal_at: str | None
-    # The line of os.environ.get("VAR", "literal") whose literal is in use because VAR is unset.
-    fallback_at: str | None
-    # The line of an expression that makes a new random key in every process.
-    generated_at: str | None
-    # The environment variable the source reads the key from (the name only).
-    variable: str | None
-    variable_set: bool
-    fallbacks_count: int | None
-    fallbacks_error: str | None
-    # The line of os.environ.get("VAR") or get_random_secret_key(): a random key per process whenever VAR is unset.
-    generated_fallback_at: str | None = None
 
 
 def is_weak(key: str | bytes) -> bool:
@@ -59,7 +40,7 @@ def key_read(node: ast.expr) -> source.EnvironRead | None:
     return next((read for child in ast.walk(node) if (read := source.environ_read(child)) is not None), None)
 
 
-def collect(context: ProjectContext, parsed: tuple[source.ParsedSource, ...]) -> Facts:
+def collect(context: ProjectContext, parsed: tuple[source.ParsedSource, ...]) -> SecretKeyFacts:
     key = context.setting("SECRET_KEY")
     error = next((item.error for item in context.setting_errors if item.name == "SECRET_KEY"), None)
     if error is None and not key:
@@ -84,7 +65,7 @@ def collect(context: ProjectContext, parsed: tuple[source.ParsedSource, ...]) ->
             generated_at = str(location)
     fallbacks = context.setting("SECRET_KEY_FALLBACKS", [])
     fallbacks_ok = isinstance(fallbacks, (list, tuple))
-    return Facts(
+    return SecretKeyFacts(
         error=error,
         length=len(key) if isinstance(key, (str, bytes)) else None,
         weak=is_weak(key) if isinstance(key, (str, bytes)) and key else True,
@@ -102,7 +83,7 @@ def collect(context: ProjectContext, parsed: tuple[source.ParsedSource, ...]) ->
 # Checks -------------------------------------------------------------------------------------------
 
 
-def e002(facts: Facts) -> Error:
+def e002(facts: SecretKeyFacts) -> Error:
     return Error(
         f"SECRET_KEY cannot be used: {facts.error}",
         hint='Read it from the environment: SECRET_KEY = os.environ["DJANGO_SECRET_KEY"], and set it in every step.',
@@ -110,11 +91,11 @@ def e002(facts: Facts) -> Error:
     )
 
 
-def check_secret_key_usable(facts: Facts) -> list[CheckMessage]:
+def check_secret_key_usable(facts: SecretKeyFacts) -> list[CheckMessage]:
     return [e002(facts)] if facts.error else []
 
 
-def w007(facts: Facts) -> Warning:
+def w007(facts: SecretKeyFacts) -> Warning:
     return Warning(
         "SECRET_KEY is a string in the settings source: anyone with the code has it.",
         hint=f'Read it from the environment: SECRET_KEY = os.environ["{facts.variable or DEFAULT_VARIABLE}"].',
@@ -123,12 +104,12 @@ def w007(facts: Facts) -> Warning:
     )
 
 
-def check_secret_key_literal(facts: Facts) -> list[CheckMessage]:
+def check_secret_key_literal(facts: SecretKeyFacts) -> list[CheckMessage]:
     # A weak literal (startproject's "django-insecure-" key) is Django's own security.W009.
     return [w007(facts)] if facts.literal_at and not facts.weak else []
 
 
-def w008(facts: Facts) -> Warning:
+def w008(facts: SecretKeyFacts) -> Warning:
     variable = facts.variable or DEFAULT_VARIABLE
     return Warning(
         f"SECRET_KEY falls back to the default in the source: {variable} is not set.",
@@ -138,11 +119,11 @@ def w008(facts: Facts) -> Warning:
     )
 
 
-def check_secret_key_fallback_default(facts: Facts) -> list[CheckMessage]:
+def check_secret_key_fallback_default(facts: SecretKeyFacts) -> list[CheckMessage]:
     return [w008(facts)] if facts.fallback_at else []
 
 
-def e009(facts: Facts) -> Error:
+def e009(facts: SecretKeyFacts) -> Error:
     return Error(
         "SECRET_KEY is generated at import time: every process gets a different one.",
         hint=f'Generate it once and set it: SECRET_KEY = os.environ["{facts.variable or DEFAULT_VARIABLE}"].',
@@ -151,11 +132,11 @@ def e009(facts: Facts) -> Error:
     )
 
 
-def check_secret_key_generated(facts: Facts) -> list[CheckMessage]:
+def check_secret_key_generated(facts: SecretKeyFacts) -> list[CheckMessage]:
     return [e009(facts)] if facts.generated_at else []
 
 
-def w032(facts: Facts) -> Warning:
+def w032(facts: SecretKeyFacts) -> Warning:
     variable = facts.variable or DEFAULT_VARIABLE
     where = "is set here" if facts.variable_set else "is not set here"
     return Warning(
@@ -166,7 +147,7 @@ def w032(facts: Facts) -> Warning:
     )
 
 
-def check_secret_key_generated_fallback(facts: Facts) -> list[CheckMessage]:
+def check_secret_key_generated_fallback(facts: SecretKeyFacts) -> list[CheckMessage]:
     return [w032(facts)] if facts.generated_fallback_at else []
 
 
@@ -184,7 +165,7 @@ CHECKS = (
 GENERATE_COMMAND = 'python -c "from django.core.management.utils import get_random_secret_key; print(get_random_secret_key())"'
 
 
-def describe(facts: Facts) -> str:
+def describe(facts: SecretKeyFacts) -> str:
     if facts.error:
         return facts.error
     origin = (
@@ -201,44 +182,52 @@ def describe(facts: Facts) -> str:
     return f"{origin}; {facts.length} characters{', weak' if facts.weak else ''} (value not shown)"
 
 
-def explain(facts: Facts, findings: tuple[Finding, ...], deployment: Plan) -> tuple[list[Fact], list[Step]]:
-    found = [
+def found(facts: SecretKeyFacts, ids: Collection[str]) -> list[Fact]:
+    found_facts = [
         Fact("SECRET_KEY", describe(facts), not (facts.error or facts.weak or facts.literal_at or facts.fallback_at or facts.generated_at))
     ]
     if facts.fallbacks_error:
-        found.append(Fact("SECRET_KEY_FALLBACKS", facts.fallbacks_error, False))
+        found_facts.append(Fact("SECRET_KEY_FALLBACKS", facts.fallbacks_error, False))
     elif facts.fallbacks_count:
-        found.append(Fact("SECRET_KEY_FALLBACKS", f"{facts.fallbacks_count} old key(s) still accepted (values not shown)", None))
-    ids = {finding.id for finding in findings}
-    steps: list[Step] = []
+        found_facts.append(Fact("SECRET_KEY_FALLBACKS", f"{facts.fallbacks_count} old key(s) still accepted (values not shown)", None))
+    return found_facts
+
+
+def secret_key_step(facts: SecretKeyFacts, deployment: Plan) -> Iterator[Step]:
+    where = facts.literal_at or facts.fallback_at or facts.generated_at
+    line = f" replace the line at {where} with:" if where else " put in your settings:"
+    yield Step(
+        "Generate one secret key, keep it out of the code, and give the same one to every process.",
+        "SECRET_KEY signs sessions, password-reset links and messages. A key in the code is known to everyone who "
+        "can read it (Django's security.W009 warns about startproject's \"django-insecure-\" key); a key generated "
+        "at import time differs in each worker, so users are logged out at random and signed links fail; an empty "
+        f'one stops Django with "{EMPTY_KEY_ERROR}", often in a build step. Generate a key once ({GENERATE_COMMAND}) '
+        f"and set it as {SECRET_KEY_VARIABLE} where the site runs: on {deployment.platform.title if deployment.platform.name != 'unknown' else 'your platform'}, "
+        f"{deployment.platform.set_variables}. Set nothing locally: runserver then uses a development-only key. "
+        f"Then{line}",
+        deployment.snippet("SECRET_KEY"),
+        "python",
+    )
+
+
+def fallbacks_step(facts: SecretKeyFacts, deployment: Plan) -> Iterator[Step]:
     variable = facts.variable or DEFAULT_VARIABLE
-    problem = facts.error or facts.literal_at or facts.fallback_at or facts.generated_at or "security.W009" in ids
-    if problem:
-        where = facts.literal_at or facts.fallback_at or facts.generated_at
-        line = f" replace the line at {where} with:" if where else " put in your settings:"
-        steps.append(
-            Step(
-                "Generate one secret key, keep it out of the code, and give the same one to every process.",
-                "SECRET_KEY signs sessions, password-reset links and messages. A key in the code is known to everyone who "
-                "can read it (Django's security.W009 warns about startproject's \"django-insecure-\" key); a key generated "
-                "at import time differs in each worker, so users are logged out at random and signed links fail; an empty "
-                f'one stops Django with "{EMPTY_KEY_ERROR}", often in a build step. Generate a key once ({GENERATE_COMMAND}) '
-                f"and set it as {SECRET_KEY_VARIABLE} where the site runs: on {deployment.platform.title if deployment.platform.name != 'unknown' else 'your platform'}, "
-                f"{deployment.platform.set_variables}. Set nothing locally: runserver then uses a development-only key. "
-                f"Then{line}",
-                deployment.snippet("SECRET_KEY"),
-                "python",
-            )
-        )
-    if "security.W025" in ids or facts.fallbacks_error:
-        steps.append(
-            Step(
-                "Rotate keys with SECRET_KEY_FALLBACKS, read from the environment too.",
-                "Put the new key in SECRET_KEY and the old one in SECRET_KEY_FALLBACKS: signatures made with the old key "
-                "stay valid until you remove it. Django's security.W025 says a fallback is weak; fallbacks are as secret "
-                "as the key.",
-                f'SECRET_KEY_FALLBACKS = [key for key in os.environ.get("{variable}_FALLBACKS", "").split(",") if key]',
-                "python",
-            )
-        )
-    return found, steps
+    yield Step(
+        "Rotate keys with SECRET_KEY_FALLBACKS, read from the environment too.",
+        "Put the new key in SECRET_KEY and the old one in SECRET_KEY_FALLBACKS: signatures made with the old key "
+        "stay valid until you remove it. Django's security.W025 says a fallback is weak; fallbacks are as secret "
+        "as the key.",
+        f'SECRET_KEY_FALLBACKS = [key for key in os.environ.get("{variable}_FALLBACKS", "").split(",") if key]',
+        "python",
+    )
+
+
+# Also when the facts show the problem themselves (E002, W007, W008, E009 report it).
+FIXES = (
+    Fix(
+        frozenset({"security.W009"}),
+        secret_key_step,
+        also=lambda facts: bool(facts.error or facts.literal_at or facts.fallback_at or facts.generated_at),
+    ),
+    Fix(frozenset({"security.W025"}), fallbacks_step, also=lambda facts: bool(facts.fallbacks_error)),
+)

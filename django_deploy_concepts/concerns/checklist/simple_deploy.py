@@ -8,16 +8,18 @@ Docs: docs/checks/checklist.rst; https://django-simple-deploy.readthedocs.io/
 from __future__ import annotations
 
 import ast
-import dataclasses
 import importlib.util
 import re
+from collections.abc import Collection, Iterator
 
 from django.core.checks import CheckMessage, Info
 
+from django_deploy_concepts.concerns.base import Fix
 from django_deploy_concepts.concerns.checklist import source
+from django_deploy_concepts.concerns.checklist.facts import SettingsBlock, SimpleDeployFacts
 from django_deploy_concepts.context import ProjectContext
 from django_deploy_concepts.plan import Plan
-from django_deploy_concepts.report import Fact, Finding, Step
+from django_deploy_concepts.report import Fact, Step
 
 MODULES = ("django_simple_deploy", "simple_deploy")
 PACKAGE = "django-simple-deploy"
@@ -32,31 +34,6 @@ EXTRAS = {"heroku": "heroku", "fly": "fly_io", "upsun": "upsun"}
 
 
 # Facts --------------------------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class SettingsBlock:
-    platform: str
-    location: str
-    # The environment variable that switches the block on (ON_HEROKU, ON_FLYIO, ...).
-    switch: str | None
-    names: tuple[str, ...]
-
-
-@dataclasses.dataclass(frozen=True)
-class Facts:
-    installed: str | None
-    in_installed_apps: bool
-    declared: bool
-    blocks: tuple[SettingsBlock, ...]
-    log_dir: str | None
-    platform: str
-    platform_title: str
-    platform_supported: bool
-
-    @property
-    def present(self) -> bool:
-        return bool(self.installed or self.in_installed_apps or self.declared or self.blocks or self.log_dir)
 
 
 def names_set(body: list[ast.stmt]) -> tuple[str, ...]:
@@ -103,13 +80,13 @@ def installed_module() -> str | None:
     return None
 
 
-def collect(context: ProjectContext, parsed: tuple[source.ParsedSource, ...], requirement_names: frozenset[str]) -> Facts:
+def collect(context: ProjectContext, parsed: tuple[source.ParsedSource, ...], requirement_names: frozenset[str]) -> SimpleDeployFacts:
     apps = context.setting("INSTALLED_APPS", [])
     apps = apps if isinstance(apps, (list, tuple)) else []
     tree = context.tree()
     top_level = {path.replace("\\", "/").split("/", 1)[0] for path in tree.files}
     platform = context.platform_info
-    return Facts(
+    return SimpleDeployFacts(
         installed=installed_module(),
         in_installed_apps=any(str(app).split(".")[0] in MODULES for app in apps),
         declared=PACKAGE in requirement_names,
@@ -124,7 +101,7 @@ def collect(context: ProjectContext, parsed: tuple[source.ParsedSource, ...], re
 # Checks -------------------------------------------------------------------------------------------
 
 
-def i030(facts: Facts) -> list[Info]:
+def i030(facts: SimpleDeployFacts) -> list[Info]:
     if facts.blocks:
         return [
             Info(
@@ -144,7 +121,7 @@ def i030(facts: Facts) -> list[Info]:
     ]
 
 
-def check_simple_deploy(facts: Facts) -> list[CheckMessage]:
+def check_simple_deploy(facts: SimpleDeployFacts) -> list[CheckMessage]:
     return list(i030(facts)) if facts.present else []
 
 
@@ -154,26 +131,33 @@ CHECKS = (check_simple_deploy,)
 # Explanation --------------------------------------------------------------------------------------
 
 
-def explain(facts: Facts, findings: tuple[Finding, ...], deployment: Plan) -> tuple[list[Fact], list[Step]]:
-    found: list[Fact] = []
-    for block in facts.blocks:
-        names = ", ".join(block.names) or "nothing we could read"
-        found.append(
-            Fact(f"django-simple-deploy's {block.platform} block ({block.location})", f"sets {names} when {block.switch} is set", None)
+def found(facts: SimpleDeployFacts, ids: Collection[str]) -> list[Fact]:
+    found_facts = [
+        Fact(
+            f"django-simple-deploy's {block.platform} block ({block.location})",
+            f"sets {', '.join(block.names) or 'nothing we could read'} when {block.switch} is set",
+            None,
         )
+        for block in facts.blocks
+    ]
     if facts.present and not facts.blocks:
         where = facts.installed or ("INSTALLED_APPS" if facts.in_installed_apps else "requirements" if facts.declared else facts.log_dir)
-        found.append(Fact("django-simple-deploy", f"found ({where}); no settings block written yet", None))
-    steps: list[Step] = []
-    if facts.platform_supported and not facts.blocks:
-        extra = EXTRAS.get(facts.platform, facts.platform)
-        steps.append(
-            Step(
-                f"Or let django-simple-deploy write this configuration for {facts.platform_title}.",
-                "It adds a settings block, the platform's files and the requirements this report asks for; review its "
-                "changes with git diff before you commit, then run this report again with the platform's variables set.",
-                f'pip install "{PACKAGE}[{extra}]"\n# add "django_simple_deploy" to INSTALLED_APPS, then:\npython manage.py deploy',
-                "shell",
-            )
-        )
-    return found, steps
+        found_facts.append(Fact("django-simple-deploy", f"found ({where}); no settings block written yet", None))
+    return found_facts
+
+
+def simple_deploy_step(facts: SimpleDeployFacts, deployment: Plan) -> Iterator[Step]:
+    if not facts.platform_supported or facts.blocks:
+        return
+    yield Step(
+        f"Or let django-simple-deploy write this configuration for {facts.platform_title}.",
+        "It adds a settings block, the platform's files and the requirements this report asks for; review its "
+        "changes with git diff before you commit, then run this report again with the platform's variables set.",
+        f'pip install "{PACKAGE}[{EXTRAS.get(facts.platform, facts.platform)}]"\n'
+        '# add "django_simple_deploy" to INSTALLED_APPS, then:\npython manage.py deploy',
+        "shell",
+    )
+
+
+# From the facts alone: a platform django-simple-deploy supports, and no block written yet.
+FIXES = (Fix(frozenset(), simple_deploy_step),)

@@ -15,7 +15,7 @@ from django_deploy_concepts.concerns.database import config, credentials, live, 
 from django_deploy_concepts.concerns.database.facts import Facts, Processes
 from django_deploy_concepts.context import ProjectContext
 from django_deploy_concepts.plan import Plan
-from django_deploy_concepts.report import Explanation, Fact, Finding, Hop, Step
+from django_deploy_concepts.report import Explanation, Fact, Finding, Hop
 
 NAME = "database"
 TITLE = "Database"
@@ -193,10 +193,6 @@ FIXES = (
 )
 
 
-def explain_steps(facts: Facts, ids: set[str], deployment: Plan) -> list[Step]:
-    return fix_steps(FIXES, facts, ids, deployment)
-
-
 def explain(facts: Facts, findings: tuple[Finding, ...], deployment: Plan | None = None) -> Explanation:
     deployment = deployment or plan.for_platform(facts.platform)
     ids = {finding.id for finding in findings}
@@ -204,7 +200,7 @@ def explain(facts: Facts, findings: tuple[Finding, ...], deployment: Plan | None
         f"On {deployment.where}, the database to use: {deployment.platform.database_offering}. "
         f"The disk there: {deployment.platform.disk_note}."
     )
-    return Explanation(about=(situation, *ABOUT), found=tuple(found_facts(facts)), steps=tuple(explain_steps(facts, ids, deployment)))
+    return Explanation(about=(situation, *ABOUT), found=tuple(found_facts(facts)), steps=tuple(fix_steps(FIXES, facts, ids, deployment)))
 
 
 def hops(facts: Facts) -> tuple[Hop, ...]:
@@ -223,19 +219,4 @@ def hops(facts: Facts) -> tuple[Hop, ...]:
     return (Hop("database", "Database", detail, not broken),)
 
 
-class DatabaseConcern(Concern):
-    NAME, TITLE, LABEL, ABOUT = NAME, TITLE, LABEL, ABOUT
-    DJANGO_CHECKS, DJANGO_CHECK_TAGS, CHECKS = DJANGO_CHECKS, DJANGO_CHECK_TAGS, CHECKS
-
-    # Looked up when called, so the module's functions stay the one place to change (or patch).
-    def collect_facts(self, context: ProjectContext) -> Facts:
-        return collect_facts(context)
-
-    def explain(self, facts: Facts, findings: tuple[Finding, ...], deployment: Plan | None = None) -> Explanation:
-        return explain(facts, findings, deployment)
-
-    def hops(self, facts: Facts) -> tuple[Hop, ...]:
-        return hops(facts)
-
-
-CONCERN = DatabaseConcern()
+CONCERN = Concern(__name__)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import importlib
 import ipaddress
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from django.core.checks import CheckMessage, Error, Info, Warning
@@ -310,10 +310,6 @@ def lifetime(alias: Alias) -> str:
 POOL_SNIPPET = """DATABASES["default"]["CONN_MAX_AGE"] = 0
 DATABASES["default"]["OPTIONS"] = {"pool": True}  # needs psycopg[pool]; Django 5.1+"""
 
-PERSISTENT_SNIPPET = """DATABASES["default"]["CONN_MAX_AGE"] = 600
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True"""
-
-
 # Steps --------------------------------------------------------------------------------------------
 
 
@@ -330,16 +326,14 @@ def driver_steps(facts: Facts, deployment: Plan) -> list[Step]:
     ]
 
 
-def connections_step(facts: Facts, deployment: Plan) -> list[Step]:
-    return [
-        Step(
-            "Choose how connections live: kept per worker with health checks, or a pool (PostgreSQL, Django 5.1+).",
-            "One or the other, not both: DATABASES as below keeps them (conn_max_age, conn_health_checks); a pool "
-            'replaces that with OPTIONS {"pool": True}, after it:',
-            f"{deployment.snippet('DATABASES')}\n\n# or, instead of keeping them:\n{POOL_SNIPPET}",
-            "python",
-        )
-    ]
+def connections_step(facts: Facts, deployment: Plan) -> Iterator[Step]:
+    yield Step(
+        "Choose how connections live: kept per worker with health checks, or a pool (PostgreSQL, Django 5.1+).",
+        "One or the other, not both: DATABASES as below keeps them (conn_max_age, conn_health_checks); a pool "
+        'replaces that with OPTIONS {"pool": True}, after it:',
+        f"{deployment.snippet('DATABASES')}\n\n# or, instead of keeping them:\n{POOL_SNIPPET}",
+        "python",
+    )
 
 
 FIX_DRIVER = Fix(frozenset(), driver_steps)

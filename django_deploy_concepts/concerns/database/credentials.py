@@ -128,15 +128,13 @@ DATABASES["default"]["PASSWORD"] = os.environ.get("DATABASE_PASSWORD", "")
 # Steps --------------------------------------------------------------------------------------------
 
 
-def from_environment_step(facts: Facts, deployment: Plan) -> list[Step]:
-    return [
-        Step(
-            "Read database passwords from the environment, then change the password that was in the code.",
-            "",
-            FROM_ENVIRONMENT,
-            "python",
-        )
-    ]
+def from_environment_step(facts: Facts, deployment: Plan) -> Iterator[Step]:
+    yield Step(
+        "Read database passwords from the environment, then change the password that was in the code.",
+        "",
+        FROM_ENVIRONMENT,
+        "python",
+    )
 
 
 FIX_WRITTEN_PASSWORD = Fix(frozenset({"deploy_database.W022"}), from_environment_step)

@@ -19,9 +19,10 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from django.core.checks import CheckMessage, Error, Warning
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 from django_deploy_concepts import masking
 from django_deploy_concepts.concerns.base import Fix
@@ -30,10 +31,6 @@ from django_deploy_concepts.concerns.database.config import POSTGRESQL, SQLITE
 from django_deploy_concepts.concerns.database.facts import Alias, Facts, Inspection, Probe, SqliteFile
 from django_deploy_concepts.plan import Plan
 from django_deploy_concepts.report import Step
-
-if TYPE_CHECKING:
-    from django.db.backends.base.base import BaseDatabaseWrapper
-
 
 # How the probe shows up in the server's pg_stat_activity and logs.
 APPLICATION_NAME = "django-deploy-concepts"

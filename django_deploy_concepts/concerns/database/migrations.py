@@ -7,18 +7,15 @@ Docs: https://docs.djangoproject.com/en/stable/topics/migrations/
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterator
 
 from django.core.checks import CheckMessage, Error, Warning
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 from django_deploy_concepts.concerns.base import Fix
 from django_deploy_concepts.concerns.database.facts import Conflict, Facts, Migrations, ModelChange, Probe
 from django_deploy_concepts.plan import Plan
 from django_deploy_concepts.report import Step
-
-if TYPE_CHECKING:
-    from django.db.backends.base.base import BaseDatabaseWrapper
-
 
 MAX_LISTED = 3
 
@@ -214,19 +211,17 @@ def makemigrations_step(facts: Facts, deployment: Plan) -> list[Step]:
     ]
 
 
-def release_step(facts: Facts, deployment: Plan) -> list[Step]:
+def release_step(facts: Facts, deployment: Plan) -> Iterator[Step]:
     title, detail, language = RELEASE_STEPS.get(facts.platform, GENERIC_RELEASE_STEP)
     if deployment.platform_file.name == "Procfile" or facts.platform in ("render", "fly", "railway"):
         title = f"In {deployment.platform_file.name} ({deployment.platform.release_step}):"
         detail, language = deployment.platform_file.text.rstrip("\n"), deployment.platform_file.language
-    return [
-        Step(
-            "Run migrations against the production database in a release step, before the new code serves requests.",
-            title,
-            detail,
-            language,
-        )
-    ]
+    yield Step(
+        "Run migrations against the production database in a release step, before the new code serves requests.",
+        title,
+        detail,
+        language,
+    )
 
 
 FIX_MISSING = Fix(frozenset({"deploy_database.W014"}), makemigrations_step)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -255,18 +255,16 @@ def untrack_steps(facts: Facts, deployment: Plan) -> list[Step]:
     ]
 
 
-def safe_sqlite_steps(facts: Facts, deployment: Plan) -> list[Step]:
+def safe_sqlite_steps(facts: Facts, deployment: Plan) -> Iterator[Step]:
     if not any(not file.in_memory for file in facts.sqlite_files) or facts.ephemeral_disk:
-        return []
-    return [
-        Step(
-            "If sqlite is a deliberate choice on a persistent disk, make it safe for several workers, and back it up.",
-            "These OPTIONS need Django 5.1+ (transaction_mode, init_command). Back up with sqlite's own command, "
-            "not by copying the file while the site writes to it:",
-            f"{SAFE_OPTIONS}\n\n# {BACKUP}",
-            "python",
-        )
-    ]
+        return
+    yield Step(
+        "If sqlite is a deliberate choice on a persistent disk, make it safe for several workers, and back it up.",
+        "These OPTIONS need Django 5.1+ (transaction_mode, init_command). Back up with sqlite's own command, "
+        "not by copying the file while the site writes to it:",
+        f"{SAFE_OPTIONS}\n\n# {BACKUP}",
+        "python",
+    )
 
 
 FIX_TRACKED = Fix(frozenset(), untrack_steps)

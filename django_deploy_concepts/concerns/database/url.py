@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import urllib.parse
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import PurePath
 from typing import Any
 
@@ -185,50 +185,32 @@ def describe(url: DatabaseUrl) -> str:
     return f"{url.display} ({url.engine})"
 
 
-def settings_snippet(base_dir_default: bool) -> str:
-    default = "        default=f\"sqlite:///{BASE_DIR / 'db.sqlite3'}\",\n" if base_dir_default else ""
-    return (
-        "import dj_database_url\n\n"
-        "DATABASES = {\n"
-        '    "default": dj_database_url.config(\n'
-        f"{default}"
-        "        conn_max_age=600,\n"
-        "        conn_health_checks=True,\n"
-        "    )\n"
-        "}"
-    )
-
-
 ENCODE_PASSWORD = "python -c \"import getpass, urllib.parse; print(urllib.parse.quote(getpass.getpass(), safe=''))\""
 
 
 # Steps --------------------------------------------------------------------------------------------
 
 
-def database_url_step(facts: Facts, deployment: Plan) -> list[Step]:
+def database_url_step(facts: Facts, deployment: Plan) -> Iterator[Step]:
     platform = deployment.platform
     where = platform.title if platform.name != "unknown" else "your platform"
-    return [
-        Step(
-            "Read the database from DATABASE_URL, keeping sqlite for local development.",
-            f"Get a PostgreSQL database: on {where}, {platform.database_offering}. List dj-database-url and "
-            f"{deployment.database_driver or 'the driver'} in {deployment.requirements_file}, then in your settings "
-            "(without DATABASE_URL, as on your machine, the sqlite file is used):",
-            deployment.snippet("DATABASES"),
-            "python",
-        )
-    ]
+    yield Step(
+        "Read the database from DATABASE_URL, keeping sqlite for local development.",
+        f"Get a PostgreSQL database: on {where}, {platform.database_offering}. List dj-database-url and "
+        f"{deployment.database_driver or 'the driver'} in {deployment.requirements_file}, then in your settings "
+        "(without DATABASE_URL, as on your machine, the sqlite file is used):",
+        deployment.snippet("DATABASES"),
+        "python",
+    )
 
 
-def encode_password_step(facts: Facts, deployment: Plan) -> list[Step]:
-    return [
-        Step(
-            "Fix DATABASE_URL: the scheme your platform documents, and the password percent-encoded.",
-            "This prints the encoded form of a password you type (nothing is echoed or stored):",
-            ENCODE_PASSWORD,
-            "shell",
-        )
-    ]
+def encode_password_step(facts: Facts, deployment: Plan) -> Iterator[Step]:
+    yield Step(
+        "Fix DATABASE_URL: the scheme your platform documents, and the password percent-encoded.",
+        "This prints the encoded form of a password you type (nothing is echoed or stored):",
+        ENCODE_PASSWORD,
+        "shell",
+    )
 
 
 def absolute_sqlite_step(facts: Facts, deployment: Plan) -> list[Step]:

@@ -284,19 +284,4 @@ def hops(facts: Facts) -> tuple[Hop, ...]:
     return (Hop("static", "Static files", detail, ready),)
 
 
-class StaticConcern(Concern):
-    NAME, TITLE, LABEL, ABOUT = NAME, TITLE, LABEL, ABOUT
-    DJANGO_CHECKS, DJANGO_CHECK_TAGS, CHECKS = DJANGO_CHECKS, DJANGO_CHECK_TAGS, CHECKS
-
-    # Looked up when called, so the module's functions stay the one place to change (or patch).
-    def collect_facts(self, context: ProjectContext) -> Facts:
-        return collect_facts(context)
-
-    def explain(self, facts: Facts, findings: tuple[Finding, ...], deployment: Plan | None = None) -> Explanation:
-        return explain(facts, findings, deployment)
-
-    def hops(self, facts: Facts) -> tuple[Hop, ...]:
-        return hops(facts)
-
-
-CONCERN = StaticConcern()
+CONCERN = Concern(__name__)

@@ -353,12 +353,6 @@ def web_server_steps(facts: Facts, deployment: Plan) -> list[Step]:
     ]
 
 
-def middleware_code(facts: Facts) -> str:
-    lines = ["MIDDLEWARE = [", f'    "{SECURITY_MIDDLEWARE}",', f'    "{WHITENOISE_MIDDLEWARE}",']
-    lines += [f'    "{name}",' for name in facts.middleware if name not in (SECURITY_MIDDLEWARE, WHITENOISE_MIDDLEWARE)]
-    return "\n".join([*lines, "]"])
-
-
 def steps(facts: Facts, deployment: Plan | None = None) -> list[Step]:
     deployment = deployment or for_title(facts.platform_title)
     found: list[Step] = []

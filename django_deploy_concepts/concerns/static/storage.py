@@ -221,13 +221,6 @@ CHECKS = (
 
 # Explanation --------------------------------------------------------------------------------------
 
-STORAGES_CODE = (
-    "STORAGES = {\n"
-    f'    "default": {{"BACKEND": "{DEFAULT_FILE_STORAGE}"}},\n'
-    f'    "staticfiles": {{"BACKEND": "{RECOMMENDED_STORAGE}"}},\n'
-    "}"
-)
-
 
 def steps(facts: Facts, deployment: Plan | None = None) -> list[Step]:
     deployment = deployment or for_title(facts.platform_title)

@@ -17,28 +17,12 @@ from typing import Any
 from django.core.checks import CheckMessage, Error, Warning
 
 from django_deploy_concepts import plan
-from django_deploy_concepts.concerns.base import Concern
+from django_deploy_concepts.concerns.base import Concern, fix_steps
 from django_deploy_concepts.concerns.wsgi import application, gunicorn, servers, start_commands
-from django_deploy_concepts.concerns.wsgi.facts import Facts, GunicornFacts, StartCommand
+from django_deploy_concepts.concerns.wsgi.facts import Facts, GunicornFacts
 from django_deploy_concepts.context import ProjectContext
 from django_deploy_concepts.plan import Plan
 from django_deploy_concepts.report import Explanation, Fact, Finding, Hop
-
-__all__ = [
-    "ABOUT",
-    "CHECKS",
-    "CONCERN",
-    "DJANGO_CHECKS",
-    "DJANGO_CHECK_TAGS",
-    "LABEL",
-    "NAME",
-    "TITLE",
-    "Facts",
-    "StartCommand",
-    "collect_facts",
-    "explain",
-    "hops",
-]
 
 NAME = "wsgi"
 TITLE = "WSGI server"
@@ -179,6 +163,21 @@ CHECKS = (*application.CHECKS, *start_commands.CHECKS, *gunicorn.CHECKS, *server
 
 # Explanation --------------------------------------------------------------------------------------
 
+# The steps in the order the explanation shows them; each is defined next to the check it fixes.
+FIXES = (
+    application.FIX_LOADING,
+    application.FIX_QUICK_IMPORT,
+    start_commands.FIX_UNLOADABLE_PATH,
+    start_commands.FIX_OTHER_PATH,
+    start_commands.FIX_START,
+    start_commands.FIX_RELEASE,
+    start_commands.FIX_LISTEN,
+    start_commands.FIX_SHELL,
+    start_commands.FIX_WORKERS,
+    gunicorn.FIX_CONFIG,
+    application.FIX_ASGI,
+)
+
 
 def explain(facts: Facts, findings: tuple[Finding, ...], deployment: Plan | None = None) -> Explanation:
     deployment = deployment or plan.for_platform(
@@ -188,7 +187,6 @@ def explain(facts: Facts, findings: tuple[Finding, ...], deployment: Plan | None
         workers=facts.gunicorn.cpus.recommended_workers,
         fly_port=facts.fly.internal_port if facts.fly else None,
     )
-    ids = {finding.id for finding in findings}
     web = start_commands.web_command(facts)
     serving = web is not None and web.server not in (None, "runserver")
     found = [
@@ -199,12 +197,7 @@ def explain(facts: Facts, findings: tuple[Finding, ...], deployment: Plan | None
         *application.async_found(facts),
         *(Fact("Could not read", error, False) for error in facts.errors),
     ]
-    steps = [
-        *application.loading_steps(facts, ids),
-        *start_commands.steps(facts, ids, deployment.start_command, deployment.platform_file),
-        *gunicorn.steps(facts),
-        *application.asgi_steps(facts),
-    ]
+    steps = fix_steps(FIXES, facts, {finding.id for finding in findings}, deployment)
     return Explanation(about=(situation(deployment), *ABOUT), found=tuple(found), steps=tuple(steps))
 
 
@@ -242,22 +235,4 @@ def hops(facts: Facts) -> tuple[Hop, ...]:
     return (server, Hop("application", "Django application", detail, ready))
 
 
-class WsgiConcern(Concern):
-    NAME, TITLE, LABEL, ABOUT = NAME, TITLE, LABEL, ABOUT
-    DJANGO_CHECKS, DJANGO_CHECK_TAGS, CHECKS = DJANGO_CHECKS, DJANGO_CHECK_TAGS, CHECKS
-
-    # Looked up when called, so the module's functions stay the one place to change (or patch).
-    def prepare(self, context: ProjectContext) -> None:
-        prepare(context)
-
-    def collect_facts(self, context: ProjectContext) -> Facts:
-        return collect_facts(context)
-
-    def explain(self, facts: Facts, findings: tuple[Finding, ...], deployment: Plan | None = None) -> Explanation:
-        return explain(facts, findings, deployment)
-
-    def hops(self, facts: Facts) -> tuple[Hop, ...]:
-        return hops(facts)
-
-
-CONCERN = WsgiConcern()
+CONCERN = Concern(__name__)

@@ -19,17 +19,19 @@ import subprocess
 import sys
 import tempfile
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from django.core.checks import CheckMessage, Error, Info, Warning
 
 from django_deploy_concepts import masking
+from django_deploy_concepts.concerns.base import Fix
 from django_deploy_concepts.concerns.wsgi.facts import AsyncFacts, Facts, LoadedApplication, Loading
 from django_deploy_concepts.concerns.wsgi.gunicorn import asgi_path, command_for, wants_asgi
 from django_deploy_concepts.concerns.wsgi.servers import gunicorn_has_asgi_worker
 from django_deploy_concepts.context import ProjectContext
+from django_deploy_concepts.plan import Plan
 from django_deploy_concepts.report import Fact, Step
 
 MAX_TEXT = 300
@@ -383,43 +385,36 @@ def async_found(facts: Facts) -> list[Fact]:
     return found_async
 
 
-def loading_steps(facts: Facts, ids: set[str]) -> list[Step]:
-    steps: list[Step] = []
-    if "deploy_wsgi.E001" in ids:
-        missing = missing_dependency(facts)
-        if missing:
-            module = (facts.wsgi_application or "").rpartition(".")[0]
-            steps.append(
-                Step(
-                    f"Make {module} importable: it imports {missing}, which Python cannot find.",
-                    f"runserver and every gunicorn worker stop with: {facts.wsgi_application_error} (then 'Worker failed to boot'). "
-                    "Commit the missing module, or add the package that provides it to your requirements.",
-                    f"python -c 'import {module}'",
-                    "shell",
-                )
-            )
-        else:
-            steps.append(
-                Step(
-                    "Make WSGI_APPLICATION point at the application object in your wsgi.py.",
-                    f"Django (runserver) and gunicorn both import it; it fails with: {facts.wsgi_application_error}.",
-                    f'WSGI_APPLICATION = "{facts.project_package}.wsgi.application"',
-                    "python",
-                )
-            )
-    if ids & {"deploy_wsgi.W015", "deploy_wsgi.W016", "deploy_wsgi.I017"}:
-        steps.append(
-            Step(
-                "Keep wsgi.py's import quick and quiet: no connections, no threads left running.",
-                "Every worker imports it before it answers a request; gunicorn kills a worker that does not boot within its "
-                "--timeout, and waits for non-daemon threads at every restart. Open connections on first use (Django does), "
-                "and start background work in its own process or as daemon threads.",
-            )
+def loading_step(facts: Facts, deployment: Plan) -> Iterator[Step]:
+    missing = missing_dependency(facts)
+    if missing:
+        module = (facts.wsgi_application or "").rpartition(".")[0]
+        yield Step(
+            f"Make {module} importable: it imports {missing}, which Python cannot find.",
+            f"runserver and every gunicorn worker stop with: {facts.wsgi_application_error} (then 'Worker failed to boot'). "
+            "Commit the missing module, or add the package that provides it to your requirements.",
+            f"python -c 'import {module}'",
+            "shell",
         )
-    return steps
+        return
+    yield Step(
+        "Make WSGI_APPLICATION point at the application object in your wsgi.py.",
+        f"Django (runserver) and gunicorn both import it; it fails with: {facts.wsgi_application_error}.",
+        f'WSGI_APPLICATION = "{facts.project_package}.wsgi.application"',
+        "python",
+    )
 
 
-def asgi_steps(facts: Facts) -> list[Step]:
+def quick_import_step(facts: Facts, deployment: Plan) -> Iterator[Step]:
+    yield Step(
+        "Keep wsgi.py's import quick and quiet: no connections, no threads left running.",
+        "Every worker imports it before it answers a request; gunicorn kills a worker that does not boot within its "
+        "--timeout, and waits for non-daemon threads at every restart. Open connections on first use (Django does), "
+        "and start background work in its own process or as daemon threads.",
+    )
+
+
+def asgi_step(facts: Facts, deployment: Plan) -> list[Step]:
     path = asgi_path(facts)
     if not wants_asgi(facts) or path is None:
         return []
@@ -431,3 +426,9 @@ def asgi_steps(facts: Facts) -> list[Step]:
         command += f"\n# or Channels' own server:\ndaphne -b 0.0.0.0 -p ${{PORT:-8000}} {path}"
         detail = "Channels' websockets need an ASGI server; WSGI servers never call your consumers."
     return [Step("Serve the ASGI application.", detail, command, "shell")]
+
+
+FIX_LOADING = Fix(frozenset({"deploy_wsgi.E001"}), loading_step)
+FIX_QUICK_IMPORT = Fix(frozenset({"deploy_wsgi.W015", "deploy_wsgi.W016", "deploy_wsgi.I017"}), quick_import_step)
+# From the facts alone: whether the project wants ASGI.
+FIX_ASGI = Fix(frozenset(), asgi_step)

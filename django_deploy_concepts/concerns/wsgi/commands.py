@@ -27,7 +27,6 @@ SERVER_EXECUTABLES: Mapping[str, str] = {
     "mod_wsgi-express": "mod_wsgi",
     "mod_wsgi": "mod_wsgi",
 }
-ASGI_SERVERS = frozenset({"uvicorn", "daphne", "hypercorn"})
 # Programs that run the next words as a command: they change nothing about what is served.
 WRAPPERS = frozenset(
     {"exec", "time", "nice", "nohup", "command", "dumb-init", "ddtrace-run", "opentelemetry-instrument", "scout-apm", "chpst"}

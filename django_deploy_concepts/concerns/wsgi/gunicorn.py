@@ -32,10 +32,12 @@ from typing import IO, Any
 from django.core.checks import CheckMessage, Error
 
 from django_deploy_concepts import masking
+from django_deploy_concepts.concerns.base import Fix
 from django_deploy_concepts.concerns.wsgi import commands
 from django_deploy_concepts.concerns.wsgi.facts import Cpus, Facts, GunicornCheck, GunicornFacts, StartCommand
 from django_deploy_concepts.concerns.wsgi.servers import gunicorn_has_asgi_worker
 from django_deploy_concepts.context import ProjectContext
+from django_deploy_concepts.plan import Plan
 from django_deploy_concepts.report import Fact, Step
 
 MIN_CHECK_SECONDS = 15.0  # docs/checks/wsgi.rst and --timeout's help say so
@@ -531,9 +533,13 @@ def found(facts: Facts, *, with_command_line: bool) -> list[Fact]:
     return checks_found
 
 
-def steps(facts: Facts) -> list[Step]:
+def config_step(facts: Facts, deployment: Plan) -> list[Step]:
     return [
         Step(f"Fix the gunicorn configuration ({check.source}).", check.error or "", f"cd {check.cwd}\n{check.command_line}", "shell")
         for check in facts.gunicorn.checks
         if check.stage == "config"
     ]
+
+
+# From the facts alone: gunicorn's own configuration check (E009 reports the same).
+FIX_CONFIG = Fix(frozenset(), config_step)

@@ -12,12 +12,13 @@ import json
 import os
 import shlex
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from django.core.checks import CheckMessage, Error, Warning
 
 from django_deploy_concepts import masking
+from django_deploy_concepts.concerns.base import Fix
 from django_deploy_concepts.concerns.wsgi import commands
 from django_deploy_concepts.concerns.wsgi.facts import (
     DEVELOPMENT,
@@ -55,7 +56,7 @@ from django_deploy_concepts.concerns.wsgi.platform_files import (
 from django_deploy_concepts.concerns.wsgi.servers import serves_asgi
 from django_deploy_concepts.context import ProjectContext
 from django_deploy_concepts.helpers import display_path, read_head
-from django_deploy_concepts.plan import PlatformFile
+from django_deploy_concepts.plan import Plan
 from django_deploy_concepts.report import Fact, Step
 
 __all__ = ["BuildStep", "FlyService", "StartCommand", "StartCommands", "StartFile", "project_start_commands", "read_start_commands"]
@@ -739,83 +740,118 @@ def found(facts: Facts) -> list[Fact]:
     return facts_found
 
 
-def steps(facts: Facts, ids: set[str], gunicorn_line: str, complete: PlatformFile | None = None) -> list[Step]:
-    """How to fix the start commands, each with the exact line for this project (the whole platform file when it is that file)."""
-    found_steps: list[Step] = []
-    for command in facts.start_commands:
-        broken = "deploy_wsgi.E005" in ids and load_failure(facts, command) is not None
-        other = "deploy_wsgi.E003" in ids and load_failure(facts, command) is None and mismatched(facts, command)
-        if command.application_path and (broken or other):
-            found_steps.append(
-                Step(
-                    f"Serve {serving_path(facts)} in {where(command)}.",
-                    "The server imports it from the directory the command runs in; a typo such as mysite.wgsi, or a directory "
-                    "above the project, gives ModuleNotFoundError and 'Worker failed to boot'.",
-                    command.command.replace(command.application_path, serving_path(facts), 1),
-                    "text",
-                )
-            )
+def path_step(facts: Facts, command: StartCommand) -> Step:
+    return Step(
+        f"Serve {serving_path(facts)} in {where(command)}.",
+        "The server imports it from the directory the command runs in; a typo such as mysite.wgsi, or a directory "
+        "above the project, gives ModuleNotFoundError and 'Worker failed to boot'.",
+        command.command.replace(command.application_path or "", serving_path(facts), 1),
+        "text",
+    )
+
+
+def unloadable_path_steps(facts: Facts, deployment: Plan) -> list[Step]:
+    return [
+        path_step(facts, command)
+        for command in facts.start_commands
+        if command.application_path and load_failure(facts, command) is not None
+    ]
+
+
+def other_path_steps(facts: Facts, deployment: Plan) -> list[Step]:
+    return [
+        path_step(facts, command)
+        for command in facts.start_commands
+        if command.application_path and load_failure(facts, command) is None and mismatched(facts, command)
+    ]
+
+
+def file_snippet(where_to: str, language: str, code: str, deployment: Plan) -> tuple[str, str]:
+    """The snippet for ``where_to``, or the whole platform file of the plan when it is that file."""
+    complete = deployment.platform_file
+    return (complete.text.rstrip("\n"), complete.language) if complete.name == where_to else (code, language)
+
+
+def start_step(facts: Facts, deployment: Plan) -> Iterator[Step]:
+    """The exact start command for this project when nothing serves the site (the whole platform file when it is that file)."""
     web = web_command(facts)
-    if web is None or web.server in (None, "runserver"):
-        where_to, language, code = start_snippet(web.file if web else default_start_file(facts), gunicorn_line)
-        if complete is not None and complete.name == where_to:
-            code, language = complete.text.rstrip("\n"), complete.language
+    if web is not None and web.server not in (None, "runserver"):
+        return
+    gunicorn_line = deployment.start_command
+    where_to, language, code = start_snippet(web.file if web else default_start_file(facts), gunicorn_line)
+    code, language = file_snippet(where_to, language, code, deployment)
+    detail = (
+        "runserver is for development only. This is the exact command for this project: the workers come from this "
+        f"machine's CPUs ({facts.gunicorn.cpus.usable}); on a platform, WEB_CONCURRENCY takes their place."
+    )
+    if web is None:
         detail = (
-            "runserver is for development only. This is the exact command for this project: the workers come from this "
-            f"machine's CPUs ({facts.gunicorn.cpus.usable}); on a platform, WEB_CONCURRENCY takes their place."
+            f"No start command was found, so {facts.platform_title if facts.platform != 'unknown' else 'the platform'} "
+            "does not know how to start the site. " + detail.replace("runserver is for development only. ", "")
         )
-        if web is None:
-            detail = (
-                f"No start command was found, so {facts.platform_title if facts.platform != 'unknown' else 'the platform'} "
-                "does not know how to start the site. " + detail.replace("runserver is for development only. ", "")
-            )
-        if "--forwarded-allow-ips" in gunicorn_line:
-            detail += " --forwarded-allow-ips='*' lets gunicorn believe the router's X-Forwarded-Proto (only the router can reach the app)."
-        found_steps.append(Step(f"Start the site with gunicorn in {where_to}.", detail, code, language))
-    if "deploy_wsgi.W004" in ids and web is not None:
-        where_to, language, code = release_snippet(web.file)
-        if complete is not None and complete.name == where_to:
-            code, language = complete.text.rstrip("\n"), complete.language
-        found_steps.append(
-            Step(
-                f"Run migrate once per deploy, in {where_to}, not in the web process.",
-                "In the web command it runs at every start and on every instance at once; a failing migration keeps the site down.",
-                code,
-                language,
-            )
+    if "--forwarded-allow-ips" in gunicorn_line:
+        detail += " --forwarded-allow-ips='*' lets gunicorn believe the router's X-Forwarded-Proto (only the router can reach the app)."
+    yield Step(f"Start the site with gunicorn in {where_to}.", detail, code, language)
+
+
+def release_step(facts: Facts, deployment: Plan) -> Iterator[Step]:
+    web = web_command(facts)
+    if web is None:
+        return
+    where_to, language, code = release_snippet(web.file)
+    code, language = file_snippet(where_to, language, code, deployment)
+    yield Step(
+        f"Run migrate once per deploy, in {where_to}, not in the web process.",
+        "In the web command it runs at every start and on every instance at once; a failing migration keeps the site down.",
+        code,
+        language,
+    )
+
+
+def listen_steps(facts: Facts, deployment: Plan) -> list[Step]:
+    return [
+        Step(
+            f"Listen where {facts.platform_title} sends requests ({where(command)}).",
+            f"It {problem}; the router then reports the app as not responding (a 502 or 'connection refused').",
+            deployment.start_command
+            if command.server == "gunicorn"
+            else f"{command.server} ... --host 0.0.0.0 --port ${facts.port_env or 'PORT'}",
+            "shell",
         )
+        for command in facts.start_commands
+        if command.judged and (problem := unreachable(facts, command))
+    ]
+
+
+def shell_steps(facts: Facts, deployment: Plan) -> Iterator[Step]:
     for command in facts.start_commands:
-        problem = unreachable(facts, command) if command.judged else None
-        if problem:
-            found_steps.append(
-                Step(
-                    f"Listen where {facts.platform_title} sends requests ({where(command)}).",
-                    f"It {problem}; the router then reports the app as not responding (a 502 or 'connection refused').",
-                    gunicorn_line
-                    if command.server == "gunicorn"
-                    else f"{command.server} ... --host 0.0.0.0 --port ${facts.port_env or 'PORT'}",
-                    "shell",
-                )
-            )
-    for command in facts.start_commands if "deploy_wsgi.E014" in ids else ():
         if command.unexpanded:
             text = " ".join(json_words(command.command)) if command.command.startswith("[") else command.command
-            found_steps.append(
-                Step(
-                    f"Let a shell run {where(command)}.",
-                    "Without a shell, $VARIABLES and && reach the program as plain text.",
-                    f'["sh", "-c", "exec {text}"]',
-                    "text",
-                )
+            yield Step(
+                f"Let a shell run {where(command)}.",
+                "Without a shell, $VARIABLES and && reach the program as plain text.",
+                f'["sh", "-c", "exec {text}"]',
+                "text",
             )
-    if "deploy_wsgi.W011" in ids:
-        found_steps.append(
-            Step(
-                "Run more than one worker.",
-                f"gunicorn suggests 2 x cores + 1 workers: {facts.gunicorn.cpus.recommended_workers} on this machine "
-                "(in a container, count the CPUs it is given, not the host's; each worker also needs memory).",
-                gunicorn_line,
-                "shell",
-            )
-        )
-    return found_steps
+
+
+def workers_step(facts: Facts, deployment: Plan) -> Iterator[Step]:
+    yield Step(
+        "Run more than one worker.",
+        f"gunicorn suggests 2 x cores + 1 workers: {facts.gunicorn.cpus.recommended_workers} on this machine "
+        "(in a container, count the CPUs it is given, not the host's; each worker also needs memory).",
+        deployment.start_command,
+        "shell",
+    )
+
+
+# Each step with the ids of the checks that report what it fixes (wsgi/__init__.py FIXES orders them).
+FIX_UNLOADABLE_PATH = Fix(frozenset({"deploy_wsgi.E005"}), unloadable_path_steps)
+FIX_OTHER_PATH = Fix(frozenset({"deploy_wsgi.E003"}), other_path_steps)
+# From the facts alone: no web command, or runserver (E002, W018, E020, W021 report it).
+FIX_START = Fix(frozenset(), start_step)
+FIX_RELEASE = Fix(frozenset({"deploy_wsgi.W004"}), release_step)
+# From the facts alone: a command listening where no request arrives (E010 reports it).
+FIX_LISTEN = Fix(frozenset(), listen_steps)
+FIX_SHELL = Fix(frozenset({"deploy_wsgi.E014"}), shell_steps)
+FIX_WORKERS = Fix(frozenset({"deploy_wsgi.W011"}), workers_step)

@@ -10,6 +10,7 @@ from typing import Any
 from django.test import SimpleTestCase, override_settings
 
 from django_deploy_concepts.concerns import checklist
+from django_deploy_concepts.concerns.checklist.facts import ChecklistFacts
 from django_deploy_concepts.context import ProjectContext, build_context
 from django_deploy_concepts.report import Finding
 from django_deploy_concepts.runner import run_checks
@@ -45,7 +46,7 @@ class ChecklistTestCase(SimpleTestCase):
             context.memo("settings_sources", lambda: {str(path): settings_source})
         return context
 
-    def facts(self, **kwargs: Any) -> checklist.Facts:
+    def facts(self, **kwargs: Any) -> ChecklistFacts:
         return checklist.collect_facts(self.context(**kwargs))
 
     def messages(self, **kwargs: Any) -> list[Any]:
@@ -54,7 +55,7 @@ class ChecklistTestCase(SimpleTestCase):
     def ids(self, **kwargs: Any) -> list[str]:
         return [message.id for message in self.messages(**kwargs)]
 
-    def explanation_text(self, facts: checklist.Facts, findings: tuple[Finding, ...] = ()) -> str:
+    def explanation_text(self, facts: ChecklistFacts, findings: tuple[Finding, ...] = ()) -> str:
         explanation = checklist.explain(facts, findings)
         parts = [*explanation.about]
         parts += [f"{fact.label}: {fact.value}" for fact in explanation.found]

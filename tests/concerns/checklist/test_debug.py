@@ -4,6 +4,7 @@ from django.core.checks import Error
 from django.test import override_settings
 
 from django_deploy_concepts.concerns.checklist import debug
+from django_deploy_concepts.concerns.checklist.facts import UnconvertedRead
 from tests.concerns.checklist.helpers import ChecklistTestCase
 from tests.utils import REPO_ROOT
 
@@ -64,7 +65,7 @@ class DebugReadUnconvertedTests(ChecklistTestCase):
             with self.subTest(line=line), override_settings(DEBUG=False):
                 messages = [message for message in self.messages(settings_source=HEADER + line) if message.id == "deploy_checklist.E006"]
                 self.assertEqual(len(messages), 1)
-                self.assertEqual(messages[0], debug.e006(debug.UnconvertedRead(messages[0].obj, variable)))
+                self.assertEqual(messages[0], debug.e006(UnconvertedRead(messages[0].obj, variable)))
                 self.assertTrue(messages[0].obj.startswith("mysite/settings.py:"))
 
     def test_quiet_for_converted_reads(self) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 from django.test import SimpleTestCase, override_settings
 
 from django_deploy_concepts.concerns.checklist import dependencies
+from django_deploy_concepts.concerns.checklist.facts import Requirement
 from tests.concerns.checklist.helpers import ChecklistTestCase
 from tests.utils import EXAMPLE_DIR, override_databases, run_manage
 
@@ -112,7 +113,7 @@ class ParsingTests(ChecklistTestCase):
         # A constraints file installs nothing: it is not read at all.
         self.write("requirements.txt", "-r fifo.txt\n-c fifo.txt\n-r /dev/stdin\ngunicorn\n")
         errors: list[str] = []
-        results: list[list[dependencies.Requirement]] = []
+        results: list[list[Requirement]] = []
         # Opening a FIFO for reading blocks until a writer comes: run it where a hang cannot stop the suite.
         thread = threading.Thread(
             target=lambda: results.append(dependencies.requirements_file(self.base_dir / "requirements.txt", "requirements.txt", errors)),

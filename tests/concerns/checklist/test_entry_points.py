@@ -8,6 +8,7 @@ import sys
 from django.test import override_settings
 
 from django_deploy_concepts.concerns.checklist import entry_points
+from django_deploy_concepts.concerns.checklist.facts import SettingsModuleDefault
 from tests.concerns.checklist.helpers import ChecklistTestCase
 
 WSGI = 'import os\n\nfrom django.core.wsgi import get_wsgi_application\n\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "{module}")\napplication = get_wsgi_application()\n'
@@ -41,8 +42,8 @@ class DevelopmentDefaultTests(ChecklistTestCase):
         self.assertEqual(
             entry_points.check_development_default(facts),
             [
-                entry_points.w033(entry_points.Default("manage.py:5", "mysite.settings.dev", True), "mysite.settings.production"),
-                entry_points.w033(entry_points.Default("mysite/wsgi.py:5", "mysite.settings.dev", True), "mysite.settings.production"),
+                entry_points.w033(SettingsModuleDefault("manage.py:5", "mysite.settings.dev", True), "mysite.settings.production"),
+                entry_points.w033(SettingsModuleDefault("mysite/wsgi.py:5", "mysite.settings.dev", True), "mysite.settings.production"),
             ],
         )
 

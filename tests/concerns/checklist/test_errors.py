@@ -5,6 +5,7 @@ from typing import Any
 from django.test import TestCase, override_settings
 
 from django_deploy_concepts.concerns.checklist import errors, logs
+from django_deploy_concepts.concerns.checklist.facts import StaticReference
 from tests.concerns.checklist.helpers import ChecklistTestCase
 
 CONSOLE = {"console": {"class": "logging.StreamHandler"}}
@@ -284,7 +285,7 @@ class ErrorPageStaticTests(ErrorPageTestCase):
             facts = self.facts()
             messages = self.messages()
         page = next(page for page in facts.errors.pages if page.name == "500.html")
-        self.assertIn(errors.e018(page, errors.StaticReference("css/missing.css", "500.html", False)), messages)
+        self.assertIn(errors.e018(page, StaticReference("css/missing.css", "500.html", False)), messages)
         self.assertNotIn("deploy_checklist.E017", [message.id for message in messages])
 
     def test_quiet(self) -> None:

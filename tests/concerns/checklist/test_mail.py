@@ -20,6 +20,7 @@ from django.utils.log import AdminEmailHandler
 
 from django_deploy_concepts import masking
 from django_deploy_concepts.concerns.checklist import mail
+from django_deploy_concepts.concerns.checklist.facts import DEVELOPMENT_BACKENDS, SMTP_BACKEND
 from tests.concerns.checklist.helpers import ChecklistTestCase, findings_of
 from tests.utils import free_port, require_executable
 
@@ -28,7 +29,7 @@ HAS_MAILERS = django.VERSION[:2] >= mail.MAILERS_VERSION
 
 class DevelopmentBackendTests(ChecklistTestCase):
     def test_fires_for_each_development_backend(self) -> None:
-        for backend in sorted(mail.DEVELOPMENT_BACKENDS):
+        for backend in sorted(DEVELOPMENT_BACKENDS):
             with self.subTest(backend=backend), warnings.catch_warnings():
                 warnings.simplefilter("ignore", PendingDeprecationWarning)
                 with override_settings(EMAIL_BACKEND=backend):
@@ -38,7 +39,7 @@ class DevelopmentBackendTests(ChecklistTestCase):
     def test_quiet_for_smtp(self) -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", PendingDeprecationWarning)
-            with override_settings(EMAIL_BACKEND=mail.SMTP_BACKEND):
+            with override_settings(EMAIL_BACKEND=SMTP_BACKEND):
                 self.assertNotIn("deploy_checklist.W019", self.ids())
 
     @unittest.skipUnless(HAS_MAILERS, "MAILERS exists from Django 6.1")
@@ -58,7 +59,7 @@ class SmtpToLocalhostTests(ChecklistTestCase):
     def test_fires_on_a_platform(self) -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", PendingDeprecationWarning)
-            with override_settings(EMAIL_BACKEND=mail.SMTP_BACKEND, EMAIL_HOST="localhost", ADMINS=["ops@example.com"]):
+            with override_settings(EMAIL_BACKEND=SMTP_BACKEND, EMAIL_HOST="localhost", ADMINS=["ops@example.com"]):
                 facts = self.facts(platform="heroku")
                 self.assertIn(mail.w020(facts.mail), self.messages(platform="heroku"))
 
@@ -71,12 +72,12 @@ class SmtpToLocalhostTests(ChecklistTestCase):
         for label, settings, platform in rows:
             with self.subTest(label), warnings.catch_warnings():
                 warnings.simplefilter("ignore", PendingDeprecationWarning)
-                with override_settings(EMAIL_BACKEND=mail.SMTP_BACKEND, **settings):
+                with override_settings(EMAIL_BACKEND=SMTP_BACKEND, **settings):
                     self.assertNotIn("deploy_checklist.W020", self.ids(platform=platform))
 
     @unittest.skipUnless(HAS_MAILERS, "MAILERS exists from Django 6.1")
     def test_reads_the_host_from_mailers(self) -> None:
-        mailers = {"default": {"BACKEND": mail.SMTP_BACKEND, "OPTIONS": {"host": "localhost", "password": "planted-mail-password"}}}
+        mailers = {"default": {"BACKEND": SMTP_BACKEND, "OPTIONS": {"host": "localhost", "password": "planted-mail-password"}}}
         with override_settings(MAILERS=mailers, ADMINS=["ops@example.com"]):
             facts = self.facts(platform="render")
             self.assertIn("deploy_checklist.W020", self.ids(platform="render"))

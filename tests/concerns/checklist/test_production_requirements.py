@@ -10,6 +10,7 @@ from django.test import SimpleTestCase, override_settings
 
 from django_deploy_concepts.concerns import checklist, static
 from django_deploy_concepts.concerns.checklist import dependencies
+from django_deploy_concepts.concerns.checklist.facts import DependencyFacts
 from django_deploy_concepts.context import ProjectContext
 from django_deploy_concepts.runner import run_checks
 from tests.concerns.checklist.helpers import ChecklistTestCase, findings_of
@@ -130,7 +131,7 @@ class SplitRequirementsTests(ChecklistTestCase):
         self.assertEqual(facts.installed_by, ("declared in DEPLOY_CONCEPTS['requirements']",))
         self.assertEqual(sorted(facts.names), ["django", "gunicorn", "psycopg2-binary", "whitenoise"])
 
-    def facts_for(self, context: ProjectContext) -> dependencies.Facts:
+    def facts_for(self, context: ProjectContext) -> DependencyFacts:
         from django_deploy_concepts.concerns import checklist
 
         return checklist.collect_facts(context).dependencies

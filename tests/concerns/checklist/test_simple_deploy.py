@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django_deploy_concepts.concerns.checklist import simple_deploy
+from django_deploy_concepts.concerns.checklist.facts import SettingsBlock
 from tests.concerns.checklist.helpers import ChecklistTestCase
 
 HEROKU_BLOCK = """import os
@@ -31,7 +32,7 @@ class SimpleDeployTests(ChecklistTestCase):
         (block,) = facts.simple_deploy.blocks
         self.assertEqual(
             block,
-            simple_deploy.SettingsBlock(
+            SettingsBlock(
                 "Heroku", "mysite/settings.py:5", "ON_HEROKU", ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASES", "MIDDLEWARE")
             ),
         )
