@@ -137,15 +137,17 @@ class SizeResult:
     project: GeneratedProject
     measurements: dict[str, Measurement]
     seconds_to_generate: float
+    # With --baseline: the app's commands run with the baseline checkout's code.
+    baseline: dict[str, Measurement] = dataclasses.field(default_factory=dict)
 
 
-def environment(project: GeneratedProject, static_root: Path, with_app: bool) -> dict[str, str]:
+def environment(project: GeneratedProject, static_root: Path, with_app: bool, checkout: Path = CHECKOUT_ROOT) -> dict[str, str]:
     # Users' projects run from .pyc files: the warm-up writes them, whatever this shell prefers.
     env = {
         key: value for key, value in os.environ.items() if key not in ("DJANGO_SETTINGS_MODULE", "PYTHONPATH", "PYTHONDONTWRITEBYTECODE")
     }
     inherited = os.environ.get("PYTHONPATH")
-    env["PYTHONPATH"] = os.pathsep.join([str(CHECKOUT_ROOT), *([inherited] if inherited else [])])
+    env["PYTHONPATH"] = os.pathsep.join([str(checkout), *([inherited] if inherited else [])])
     env["DJANGO_SETTINGS_MODULE"] = project.settings_with_app if with_app else project.settings_without_app
     env[STATIC_ROOT_VARIABLE] = str(static_root)
     return env
@@ -217,6 +219,9 @@ def run_size(
         seconds_to_generate = time.perf_counter() - started
         progress(f"{name}: generated {size.label} in {seconds_to_generate:.1f} s at {directory}")
         measurements = {command.key: Measurement(command) for command in commands}
+        # The same commands with the baseline checkout's code, in the same turns (--baseline).
+        compared = [command for command in commands if options.baseline and command.key in BASELINE_KEYS]
+        baseline = {command.key: Measurement(command) for command in compared}
         # Commands take turns, so a burst of load from elsewhere spreads over all of them.
         for round_number in range(options.warmup + options.runs):
             warming_up = round_number < options.warmup
@@ -234,7 +239,16 @@ def run_size(
                 )
                 if not warming_up:
                     measurements[command.key].samples.append(sample)
-        return SizeResult(name, project, measurements, seconds_to_generate)
+                if command in compared:
+                    sample = measure(
+                        [options.python, "manage.py", *command.arguments],
+                        project.root,
+                        environment(project, Path(static_root), command.with_app, options.baseline),
+                        options.timeout,
+                    )
+                    if not warming_up:
+                        baseline[command.key].samples.append(sample)
+        return SizeResult(name, project, measurements, seconds_to_generate, baseline)
 
 
 # Report -------------------------------------------------------------------------------------------
@@ -343,6 +357,28 @@ def memory_ratio(results: dict[str, Measurement]) -> Callable[[str], float | Non
         return max(ours) / results["check_deploy_django"].peak_rss_kib
 
     return compute
+
+
+# The commands that run this app's code: with --baseline, each is also run with the baseline's.
+BASELINE_KEYS = ("startup_app", "check_app", "check_deploy_app", "explain_deploy", "explain_static")
+
+
+def with_baseline(result: SizeResult) -> SizeResult:
+    """The result with the baseline's measurements in place of this checkout's, where there are some."""
+    return dataclasses.replace(result, measurements=result.measurements | result.baseline, baseline={})
+
+
+def baseline_table(default: SizeResult) -> str:
+    """The targets' ratios with the baseline's code and with this checkout's, from the same turns."""
+    before, after = targets(with_baseline(default), None), targets(default, None)
+    rows = []
+    for old, new in zip(before, after, strict=True):
+        if new.ratio("wall") is None or old.ratio("wall") == new.ratio("wall"):
+            continue
+        cells = [format_ratio(target.ratio(basis)) for target in (old, new) for basis in ("wall", "cpu")]
+        rows.append([new.label, *cells, f"{new.limit:.2f}x"])
+    header = ["target", "baseline wall", "baseline cpu", "this wall", "this cpu", "limit"]
+    return table(header, rows, right=(1, 2, 3, 4, 5))
 
 
 def targets(default: SizeResult, double: SizeResult | None) -> list[Target]:
@@ -498,6 +534,12 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
     )
     parser.add_argument("--python", default=sys.executable, help="Python that runs manage.py (default: this one).")
     parser.add_argument(
+        "--baseline",
+        type=lambda value: Path(value).resolve(),
+        metavar="CHECKOUT",
+        help="Another checkout (say, main's): the app's commands also run with its code, in the same turns, and the ratios are compared.",
+    )
+    parser.add_argument(
         "--timeout", type=float, default=DEFAULT_TIMEOUT, help=f"Seconds before a process is killed (default: {DEFAULT_TIMEOUT:g})."
     )
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"Seed of the generated project (default: {DEFAULT_SEED}).")
@@ -548,6 +590,10 @@ def as_json(info: dict[str, Any], results: Sequence[SizeResult], rows: list[Targ
                         "samples": [dataclasses.asdict(sample) | {"stderr_tail": None} for sample in measurement.samples],
                     }
                     for key, measurement in result.measurements.items()
+                },
+                "baseline": {
+                    key: {"wall_median": measurement.median("wall"), "cpu_median": measurement.median("cpu")}
+                    for key, measurement in result.baseline.items()
                 },
             }
             for result in results
@@ -604,6 +650,11 @@ def main(argv: Sequence[str]) -> int:
         )
     print(f"Verdicts on {options.basis} time; the other column for comparison.\n")
     print(targets_table(rows, options.basis))
+    if default.baseline:
+        print(
+            f"\nAgainst the baseline {options.baseline} (commit {output_of(['git', 'rev-parse', '--short', 'HEAD'], options.baseline) or '?'}), same turns\n"
+        )
+        print(baseline_table(default))
     if double is not None:
         print(f"\nGrowth from the default size to double ({options.basis} medians)\n")
         print(growth_table(default, double, options.basis))
