@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import dataclasses
+import json
 import re
 
 from django.core.management.color import color_style
@@ -94,6 +96,14 @@ ELEVEN = (
     "deploy_static.E020",  # part fails
     "deploy_checklist.I016",  # advice
 )
+
+
+class JsonValueTests(SimpleTestCase):
+    def test_a_set_in_the_facts_is_a_sorted_list(self) -> None:
+        report = sample_report()
+        concern = dataclasses.replace(report.concerns[0], facts={"brought": frozenset({"sqlparse", "asgiref", "Django"})})
+        data = json.loads(renderers.render_json(dataclasses.replace(report, concerns=(concern,))))
+        self.assertEqual(data["concerns"][0]["facts"]["brought"], ["Django", "asgiref", "sqlparse"])
 
 
 class FixFirstTests(SimpleTestCase):
