@@ -648,12 +648,6 @@ def project_variables(context: ProjectContext) -> tuple[str, str]:
     return found["DEBUG"], found["SECRET_KEY"]
 
 
-def for_title(title: str) -> Plan:
-    """The plan for the platform of that title (as facts that keep only the title give it)."""
-    name = next((platform.name for platform in platforms.PLATFORMS_BY_NAME.values() if platform.title == title), platforms.UNKNOWN.name)
-    return for_platform(name)
-
-
 def for_platform(name: str, **known: Any) -> Plan:
     """A plan for a platform alone, with the defaults of a fresh project and what a concern's facts know
     (guidance asked for outside a run)."""

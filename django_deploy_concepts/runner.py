@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core import checks
 from django.core.checks.registry import registry
 
-from django_deploy_concepts import masking, plan
+from django_deploy_concepts import masking, plan, platforms
 from django_deploy_concepts.checks import TAG
 from django_deploy_concepts.concerns.base import Concern
 from django_deploy_concepts.context import ProjectContext, build_context
@@ -149,9 +149,20 @@ def failed_explanation(concern: Concern) -> Explanation:
 
 
 def facts_as_data(facts: Any) -> dict[str, Any]:
-    if dataclasses.is_dataclass(facts) and not isinstance(facts, type):
-        return dataclasses.asdict(facts)
-    return {}
+    """As dataclasses.asdict, but a platforms.Platform row (a reference into that table) is its name and a set a sorted list."""
+
+    def data(value: Any) -> Any:
+        if isinstance(value, platforms.Platform):
+            return value.name
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            return {field.name: data(getattr(value, field.name)) for field in dataclasses.fields(value)}
+        if isinstance(value, dict):
+            return {key: data(item) for key, item in value.items()}
+        if isinstance(value, (set, frozenset)):
+            return sorted(map(data, value), key=str)
+        return [data(item) for item in value] if isinstance(value, (list, tuple)) else copy.deepcopy(value)
+
+    return data(facts) if dataclasses.is_dataclass(facts) and not isinstance(facts, type) else {}
 
 
 def build_report(context: ProjectContext, names: Iterable[str], *, include_django_checks: bool = True) -> Report:

@@ -34,6 +34,23 @@ PROJECT_KEYS = {
     "settings_configured": bool,
 }
 
+# Keys the facts had when they copied fields of the platform's row (now read through "platform").
+COPIED_PLATFORM_KEYS = {
+    "platform_title",
+    "platform_kind",
+    "platform_has_web_server",
+    "platform_static_advice",
+    "platform_collects_logs",
+    "platform_supported",
+    "ephemeral_disk",
+    "port_env",
+    "terminates_tls",
+    "hostname_env",
+    "hostname_template",
+    "hostname_note",
+    "host_suffix",
+}
+
 
 class JsonSchemaTests(SimpleTestCase):
     def assert_keys(self, data: dict[str, Any], types: dict[str, type | tuple[type, ...]]) -> None:
@@ -92,6 +109,24 @@ class JsonSchemaTests(SimpleTestCase):
                 self.assertEqual(concern["ready"], not blocking)
         w020 = [finding for concern in data["concerns"] for finding in concern["findings"] if finding["id"] == "security.W020"]
         self.assertEqual([(finding["level"], finding["impact"]) for finding in w020], [("warning", "every_request_fails")])
+
+    def test_facts_name_the_platform_row(self) -> None:
+        """Facts hold the platform's row, shown by its name; the project says which it is and why."""
+        data = json.loads(call("explain_deploy", output_format="json", offline=True, platform="render"))
+        project = data["project"]
+        self.assertEqual(
+            (project["platform"], project["platform_title"], project["platform_evidence"]), ("render", "Render", ["chosen with --platform"])
+        )
+        facts = {concern["concern"]: concern["facts"] for concern in data["concerns"]}
+        checklist = facts.pop("checklist")
+        parts = {**facts, **{f"checklist.{name}": checklist[name] for name in ("hosts", "errors", "mail", "dependencies", "simple_deploy")}}
+        self.assertEqual({name: part["platform"] for name, part in parts.items()}, dict.fromkeys(parts, "render"))
+        for name, part in parts.items():
+            with self.subTest(name):
+                self.assertEqual(set(part) & COPIED_PLATFORM_KEYS, set())
+        # A set in the facts is a sorted list.
+        brought = checklist["dependencies"]["brought"]
+        self.assertEqual((type(brought), brought), (list, sorted(brought)))
 
     def test_keys_are_sorted_for_stable_diffs(self) -> None:
         output = call("explain_static", output_format="json", offline=True)

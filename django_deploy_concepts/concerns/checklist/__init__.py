@@ -163,7 +163,7 @@ def other_django_checks(findings: tuple[Finding, ...]) -> list[Step]:
 
 def explain(facts: ChecklistFacts, findings: tuple[Finding, ...], deployment: Plan | None = None) -> Explanation:
     deployment = deployment or plan.for_platform(
-        facts.hosts.platform,
+        facts.hosts.platform.name,
         debug_variable=facts.debug.variable or plan.DEBUG_VARIABLE,
         secret_key_variable=facts.secret_key.variable or plan.SECRET_KEY_VARIABLE,
         allowed_hosts=facts.hosts.allowed_hosts,

@@ -709,7 +709,6 @@ def collect(context: ProjectContext, parsed: tuple[source.ParsedSource, ...]) ->
     brought, brought_known = brought_by({requirement.name for requirement in requirements})
     imported_at = source.imports_module(parsed, "dj_database_url")
     low, high = supported_pythons()
-    platform = context.platform_info
     return DependencyFacts(
         manifest=manifest,
         requirements=tuple(requirements),
@@ -730,8 +729,7 @@ def collect(context: ProjectContext, parsed: tuple[source.ParsedSource, ...]) ->
         django_version=django.get_version(),
         django_python_min=low,
         django_python_max=high,
-        platform=platform.name,
-        platform_title=platform.title,
+        platform=context.platform_info,
     )
 
 
@@ -780,7 +778,7 @@ def e023(facts: DependencyFacts) -> Error:
 
 
 def check_wsgi_server_declared(facts: DependencyFacts) -> list[CheckMessage]:
-    if not readable(facts) or facts.platform in OWN_WSGI_SERVER:
+    if not readable(facts) or facts.platform.name in OWN_WSGI_SERVER:
         return []
     if any(facts.missing(server) for server in facts.started_servers):
         return [e023(facts)]
@@ -979,7 +977,7 @@ DEVELOPMENT_APPS = frozenset({"django_deploy_concepts", "debug_toolbar", "django
 
 def missing_packages(facts: DependencyFacts) -> list[str]:
     missing = []
-    if facts.platform not in OWN_WSGI_SERVER and not facts.started_servers and facts.missing(*WSGI_SERVERS):
+    if facts.platform.name not in OWN_WSGI_SERVER and not facts.started_servers and facts.missing(*WSGI_SERVERS):
         missing.append("gunicorn")
     missing += [server for server in facts.started_servers if facts.missing(server) and server not in missing]
     missing += [DRIVER_TO_ADD[backend] for backend in facts.database_backends if facts.missing(*DRIVERS[backend])]
@@ -1044,7 +1042,7 @@ def requirements_step(facts: DependencyFacts, deployment: Plan) -> Iterator[Step
     code, language = add_packages_code(facts.manifest or "requirements.txt", packages)
     yield Step(
         f"List everything production needs in {target}.",
-        f"{facts.platform_title if facts.platform != 'unknown' else 'The platform'} installs only what this file lists, "
+        f"{facts.platform.title if facts.platform.name != 'unknown' else 'The platform'} installs only what this file lists, "
         'not what your virtual environment holds: a missing package shows up as "ModuleNotFoundError" or '
         '"command not found" at start-up. Pin final releases of Django, never a pre-release, in production.'
         + (f" Add to {target}:" if packages else ""),

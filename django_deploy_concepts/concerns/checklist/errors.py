@@ -26,8 +26,6 @@ DEFAULT_FROM_EMAIL = "webmaster@localhost"
 BROKEN_LINK_MIDDLEWARE = "django.middleware.common.BrokenLinkEmailsMiddleware"
 # Error-tracking services that catch exceptions themselves, whatever LOGGING says.
 TRACKER_MODULES = ("sentry_sdk", "raven", "rollbar", "bugsnag", "honeybadger", "airbrake", "elasticapm", "newrelic", "scout_apm")
-# Platform kinds that collect what the app writes to stdout and stderr into a log you can read.
-LOG_COLLECTING_KINDS = frozenset({"paas", "container", "server"})
 ERROR_PAGES = (("404.html", 404, "django.views.defaults.page_not_found"), ("500.html", 500, "django.views.defaults.server_error"))
 STATIC_REFERENCE = re.compile(r"""\{%\s*static\s+(['"])(?P<django>[^'"]+)\1|\bstatic\(\s*(['"])(?P<jinja>[^'"]+)\3\s*\)""")
 TEMPLATE_REFERENCE = re.compile(r"""\{%\s*(?:extends|include)\s+(['"])(?P<name>[^'"]+)\1""")
@@ -223,7 +221,6 @@ def collect(context: ProjectContext, parsed: tuple[source.ParsedSource, ...]) ->
     errors: list[str] = []
     analysis = logs.analyse(context.setting("LOGGING_CONFIG", logs.DICT_CONFIG), context.setting("LOGGING", {}))
     middleware = context.setting("MIDDLEWARE", [])
-    platform = context.platform_info
 
     def display(path: str) -> str:
         return display_path(path, context.search_roots, resolve=True)
@@ -241,8 +238,7 @@ def collect(context: ProjectContext, parsed: tuple[source.ParsedSource, ...]) ->
         request_logger_disabled=analysis.request_logger_disabled,
         logging_unknown=analysis.unknown,
         tracker=find_tracker(context, parsed),
-        platform_title=platform.title,
-        platform_collects_logs=platform.kind in LOG_COLLECTING_KINDS,
+        platform=context.platform_info,
         broken_link_emails=isinstance(middleware, (list, tuple)) and BROKEN_LINK_MIDDLEWARE in middleware,
         server_email=str(context.setting("SERVER_EMAIL", DEFAULT_SERVER_EMAIL)),
         default_from_email=str(context.setting("DEFAULT_FROM_EMAIL", DEFAULT_FROM_EMAIL)),
@@ -281,7 +277,7 @@ def check_loggers_disabled(facts: ErrorFacts) -> list[CheckMessage]:
 
 
 def w013(facts: ErrorFacts) -> Warning:
-    dead = ", ".join(f"{route.handler!r} ({route.reason or 'not read on ' + facts.platform_title})" for route in facts.routes) or "none"
+    dead = ", ".join(f"{route.handler!r} ({route.reason or 'not read on ' + facts.platform.title})" for route in facts.routes) or "none"
     return Warning(
         "No logging handler sends server errors anywhere in production.",
         hint=f"Handlers on django.request's path: {dead}.",
@@ -433,7 +429,7 @@ def found(facts: ErrorFacts, ids: Collection[str]) -> list[Fact]:
 
 def logging_step(facts: ErrorFacts, deployment: Plan) -> Iterator[Step]:
     where = (
-        f"On {facts.platform_title} whatever the app writes to the console is collected in the platform's log."
+        f"On {facts.platform.title} whatever the app writes to the console is collected in the platform's log."
         if facts.platform_collects_logs
         else "A console handler writes to the WSGI server's output; make sure that lands in a log you read."
     )

@@ -9,6 +9,8 @@ import dataclasses
 
 from packaging.utils import canonicalize_name
 
+from django_deploy_concepts.platforms import Platform
+
 SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 # The same set as Django 6.1's mail.E001; they print, keep or drop mail instead of sending it.
 DEVELOPMENT_BACKENDS = frozenset(
@@ -20,6 +22,8 @@ DEVELOPMENT_BACKENDS = frozenset(
     }
 )
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", ""})
+# Platform kinds that collect what the app writes to stdout and stderr into a log you can read.
+LOG_COLLECTING_KINDS = frozenset({"paas", "container", "server"})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -111,13 +115,8 @@ class SecretKeyFacts:
 class HostFacts:
     allowed_hosts: tuple[str, ...]
     error: str | None
-    platform: str
-    platform_title: str
-    hostname_env: str | None
-    # How the variable's value becomes the hostname: "{}" as it is, "{}.fly.dev" for an app name.
-    hostname_template: str
-    hostname_note: str
-    host_suffix: str | None
+    # The detected or declared platform's row of platforms.PLATFORMS.
+    platform: Platform
     # The public hostnames declared in DEPLOY_CONCEPTS['hosts'] (or --host).
     declared_hosts: tuple[str, ...] = ()
 
@@ -154,14 +153,18 @@ class ErrorFacts:
     logging_unknown: str | None
     # Where the settings start an error tracker (Sentry, Rollbar, ...), if they do.
     tracker: str | None
-    platform_title: str
-    platform_collects_logs: bool
+    # The detected or declared platform's row of platforms.PLATFORMS.
+    platform: Platform
     broken_link_emails: bool
     server_email: str
     default_from_email: str
     manifest_storage: bool
     pages: tuple[ErrorPage, ...]
     errors: tuple[str, ...]
+
+    @property
+    def platform_collects_logs(self) -> bool:
+        return self.platform.kind in LOG_COLLECTING_KINDS
 
     @property
     def mail_admins_route(self) -> bool:
@@ -177,7 +180,7 @@ class ErrorFacts:
             if route.kind == "mail_admins" and self.admins:
                 found.append(f"email to the {self.admins} address(es) in ADMINS")
             elif route.kind == "stream" and self.platform_collects_logs:
-                found.append(f"the {self.platform_title} log (handler {route.handler!r})")
+                found.append(f"the {self.platform.title} log (handler {route.handler!r})")
             elif route.kind in ("file", "other"):
                 found.append(f"handler {route.handler!r} ({route.kind})")
         return tuple(found)
@@ -205,8 +208,8 @@ class MailFacts:
     # Whether a password is configured; the password itself is never read into the facts.
     password_set: bool
     mails_someone: bool
-    platform_title: str
-    platform_kind: str
+    # The detected or declared platform's row of platforms.PLATFORMS.
+    platform: Platform
     admins: bool = False
     # Django 6.1+ with MAILERS only: the mailers a server error's mail goes through in production.
     error_mailers: tuple[ErrorMailer, ...] = ()
@@ -260,8 +263,8 @@ class DependencyFacts:
     django_version: str
     django_python_min: tuple[int, int] | None
     django_python_max: tuple[int, int] | None
-    platform: str
-    platform_title: str
+    # The detected or declared platform's row of platforms.PLATFORMS.
+    platform: Platform
     # The evidence of what the build installs: "Dockerfile:7 pip install -r requirements.txt", ...
     installed_by: tuple[str, ...] = ()
     # True when that evidence says this is everything production installs (declared, a build file, the platform).
@@ -304,9 +307,8 @@ class SimpleDeployFacts:
     declared: bool
     blocks: tuple[SettingsBlock, ...]
     log_dir: str | None
-    platform: str
-    platform_title: str
-    platform_supported: bool
+    # The detected or declared platform's row of platforms.PLATFORMS.
+    platform: Platform
 
     @property
     def present(self) -> bool:

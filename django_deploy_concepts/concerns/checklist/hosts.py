@@ -27,16 +27,10 @@ SHARED_SUFFIXES = {platform.host_suffix: platform.title for platform in platform
 def collect(context: ProjectContext) -> HostFacts:
     hosts = context.setting("ALLOWED_HOSTS", [])
     hosts_ok = isinstance(hosts, (list, tuple))
-    platform = context.platform_info
     return HostFacts(
         allowed_hosts=tuple(str(host) for host in hosts) if hosts_ok else (),
         error=None if hosts_ok else f"ALLOWED_HOSTS should be a list, not {type(hosts).__name__}",
-        platform=platform.name,
-        platform_title=platform.title,
-        hostname_env=platform.hostname_env,
-        hostname_template=platform.hostname_template,
-        hostname_note=platform.hostname_note,
-        host_suffix=platform.host_suffix,
+        platform=context.platform_info,
         declared_hosts=context.target.hosts,
     )
 
@@ -102,7 +96,9 @@ def check_shared_domain_wildcard(facts: HostFacts) -> list[CheckMessage]:
     return [
         w010(host, SHARED_SUFFIXES[host.lower()])
         for host in facts.allowed_hosts
-        if host.lower() in SHARED_SUFFIXES and facts.platform != "unknown" and host.lower() != (facts.host_suffix or "").lower()
+        if host.lower() in SHARED_SUFFIXES
+        and facts.platform.name != "unknown"
+        and host.lower() != (facts.platform.host_suffix or "").lower()
     ]
 
 

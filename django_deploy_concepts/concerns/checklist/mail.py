@@ -86,7 +86,6 @@ def error_mailers(context: ProjectContext, mailers: Mapping[str, Any]) -> tuple[
 
 def collect(context: ProjectContext) -> MailFacts:
     mailers = context.setting("MAILERS", None)
-    platform = context.platform_info
     admins = context.setting("ADMINS", [])
     managers = context.setting("MANAGERS", [])
     mails_someone = bool(admins) or bool(managers) or context.has_setting("DEFAULT_FROM_EMAIL") or context.has_setting("SERVER_EMAIL")
@@ -104,8 +103,7 @@ def collect(context: ProjectContext) -> MailFacts:
             host=str(options.get("host", "localhost")),
             password_set=bool(options.get("password")),
             mails_someone=mails_someone,
-            platform_title=platform.title,
-            platform_kind=platform.kind,
+            platform=context.platform_info,
             admins=bool(admins),
             error_mailers=error_mailers(context, mailers),
         )
@@ -118,8 +116,7 @@ def collect(context: ProjectContext) -> MailFacts:
         host=str(deprecated_setting(context, "EMAIL_HOST", "localhost")),
         password_set=bool(deprecated_setting(context, "EMAIL_HOST_PASSWORD", "")),
         mails_someone=mails_someone,
-        platform_title=platform.title,
-        platform_kind=platform.kind,
+        platform=context.platform_info,
         admins=bool(admins),
     )
 
@@ -142,7 +139,7 @@ def check_development_backend(facts: MailFacts) -> list[CheckMessage]:
 
 def w020(facts: MailFacts) -> Warning:
     return Warning(
-        f"Mail goes over SMTP to {facts.host or 'localhost'}, and {facts.platform_title} runs no mail server.",
+        f"Mail goes over SMTP to {facts.host or 'localhost'}, and {facts.platform.title} runs no mail server.",
         hint="Set the host, user and password of your mail provider, from the environment.",
         obj=facts.backend_setting,
         id="deploy_checklist.W020",
@@ -150,7 +147,7 @@ def w020(facts: MailFacts) -> Warning:
 
 
 def check_smtp_to_localhost(facts: MailFacts) -> list[CheckMessage]:
-    if facts.smtp_to_localhost and facts.mails_someone and facts.platform_kind in NO_LOCAL_MAIL_KINDS:
+    if facts.smtp_to_localhost and facts.mails_someone and facts.platform.kind in NO_LOCAL_MAIL_KINDS:
         return [w020(facts)]
     return []
 
@@ -277,7 +274,7 @@ def mail_server_step(facts: MailFacts, deployment: Plan) -> Iterator[Step]:
     yield Step(
         "Send mail through a real mail server, with its credentials from the environment.",
         "Password resets and the error mails to ADMINS go through this backend; a console, file, in-memory or "
-        f"dummy backend drops them silently, and SMTP to localhost finds no server on {facts.platform_title}. " + detail,
+        f"dummy backend drops them silently, and SMTP to localhost finds no server on {facts.platform.title}. " + detail,
         code,
         "python",
     )

@@ -85,16 +85,13 @@ def collect(context: ProjectContext, parsed: tuple[source.ParsedSource, ...], re
     apps = apps if isinstance(apps, (list, tuple)) else []
     tree = context.tree()
     top_level = {path.replace("\\", "/").split("/", 1)[0] for path in tree.files}
-    platform = context.platform_info
     return SimpleDeployFacts(
         installed=installed_module(),
         in_installed_apps=any(str(app).split(".")[0] in MODULES for app in apps),
         declared=PACKAGE in requirement_names,
         blocks=settings_blocks(dict(context.settings_sources()), parsed),
         log_dir=next((name for name in LOG_DIRS if name in top_level), None),
-        platform=platform.name,
-        platform_title=platform.title,
-        platform_supported=platform.simple_deploy,
+        platform=context.platform_info,
     )
 
 
@@ -147,13 +144,13 @@ def found(facts: SimpleDeployFacts, ids: Collection[str]) -> list[Fact]:
 
 
 def simple_deploy_step(facts: SimpleDeployFacts, deployment: Plan) -> Iterator[Step]:
-    if not facts.platform_supported or facts.blocks:
+    if not facts.platform.simple_deploy or facts.blocks:
         return
     yield Step(
-        f"Or let django-simple-deploy write this configuration for {facts.platform_title}.",
+        f"Or let django-simple-deploy write this configuration for {facts.platform.title}.",
         "It adds a settings block, the platform's files and the requirements this report asks for; review its "
         "changes with git diff before you commit, then run this report again with the platform's variables set.",
-        f'pip install "{PACKAGE}[{EXTRAS.get(facts.platform, facts.platform)}]"\n'
+        f'pip install "{PACKAGE}[{EXTRAS.get(facts.platform.name, facts.platform.name)}]"\n'
         '# add "django_simple_deploy" to INSTALLED_APPS, then:\npython manage.py deploy',
         "shell",
     )

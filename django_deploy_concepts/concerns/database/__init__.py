@@ -60,12 +60,9 @@ def collect_facts(context: ProjectContext) -> Facts:
     sources = context.settings_sources()
     written, source_errors = credentials.read_written_credentials(sources, context.base_dir)
     sqlite_files = sqlite.read_sqlite_files(databases, {alias.alias: alias.vendor for alias in aliases}, context)
-    platform = context.platform_info
     known = {alias.alias for alias in aliases}
     return Facts(
-        platform=platform.name,
-        platform_title=platform.title,
-        ephemeral_disk=platform.ephemeral_disk and platform.kind != "unknown",
+        platform=context.platform_info,
         aliases=aliases,
         config_errors=config_errors,
         requested_missing=tuple(name for name in context.databases if name not in known),
@@ -142,11 +139,11 @@ def found_facts(facts: Facts) -> list[Fact]:
             found.append(Fact(f"Connections of {alias.alias!r}", config.lifetime(alias), None))
     found.append(Fact("DATABASE_URL", url.describe(facts.database_url), None if facts.database_url.error is None else False))
     for file in facts.sqlite_files:
-        ok = False if facts.ephemeral_disk or file.in_memory or file.tracked_by_git else None
+        ok = False if facts.platform.ephemeral_disk or file.in_memory or file.tracked_by_git else None
         found.append(Fact(f"sqlite file of {file.alias!r}", sqlite.describe(file), ok))
     if facts.sqlite_files:
-        disk = "ephemeral: files written at run time are lost" if facts.ephemeral_disk else "kept between deploys"
-        found.append(Fact(f"Disk on {facts.platform_title}", disk, not facts.ephemeral_disk))
+        disk = "ephemeral: files written at run time are lost" if facts.platform.ephemeral_disk else "kept between deploys"
+        found.append(Fact(f"Disk on {facts.platform.title}", disk, not facts.platform.ephemeral_disk))
     for probe in facts.live:
         found.append(Fact(f"Live check of {probe.alias!r}", live.describe(probe), None if probe.skipped else probe.connected))
         if probe.connected:
@@ -194,7 +191,7 @@ FIXES = (
 
 
 def explain(facts: Facts, findings: tuple[Finding, ...], deployment: Plan | None = None) -> Explanation:
-    deployment = deployment or plan.for_platform(facts.platform)
+    deployment = deployment or plan.for_platform(facts.platform.name)
     ids = {finding.id for finding in findings}
     situation = (
         f"On {deployment.where}, the database to use: {deployment.platform.database_offering}. "
@@ -212,7 +209,7 @@ def hops(facts: Facts) -> tuple[Hop, ...]:
     detail = f"sqlite file {file.project_path}" if file is not None and file.project_path else config.describe(default)
     if probe is not None:
         detail += f" ({live.describe(probe)})"
-    ephemeral_sqlite = file is not None and (facts.ephemeral_disk or file.in_memory)
+    ephemeral_sqlite = file is not None and (facts.platform.ephemeral_disk or file.in_memory)
     broken = default.engine is None or default.driver_available is False or ephemeral_sqlite or facts.database_url.error is not None
     if probe is not None:
         broken = broken or probe.error is not None or bool(probe.unapplied)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
+from django_deploy_concepts.platforms import Platform
+
 
 @dataclasses.dataclass(frozen=True)
 class Option:
@@ -181,9 +183,8 @@ class SqliteFile:
 
 @dataclasses.dataclass(frozen=True)
 class Facts:
-    platform: str
-    platform_title: str
-    ephemeral_disk: bool
+    # The detected or declared platform's row of platforms.PLATFORMS.
+    platform: Platform
     aliases: tuple[Alias, ...]
     # What about DATABASES' shape stops Django from using it.
     config_errors: tuple[str, ...]

@@ -212,8 +212,8 @@ def makemigrations_step(facts: Facts, deployment: Plan) -> list[Step]:
 
 
 def release_step(facts: Facts, deployment: Plan) -> Iterator[Step]:
-    title, detail, language = RELEASE_STEPS.get(facts.platform, GENERIC_RELEASE_STEP)
-    if deployment.platform_file.name == "Procfile" or facts.platform in ("render", "fly", "railway"):
+    title, detail, language = RELEASE_STEPS.get(facts.platform.name, GENERIC_RELEASE_STEP)
+    if deployment.platform_file.name == "Procfile" or facts.platform.name in ("render", "fly", "railway"):
         title = f"In {deployment.platform_file.name} ({deployment.platform.release_step}):"
         detail, language = deployment.platform_file.text.rstrip("\n"), deployment.platform_file.language
     yield Step(

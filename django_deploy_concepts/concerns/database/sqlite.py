@@ -130,13 +130,13 @@ def e002(file: SqliteFile, platform_title: str) -> Error:
 
 
 def on_ephemeral_disk(facts: Facts) -> list[SqliteFile]:
-    if not facts.ephemeral_disk:
+    if not facts.platform.ephemeral_disk:
         return []
     return [file for file in facts.sqlite_files if not file.in_memory]
 
 
 def check_sqlite_on_ephemeral_disk(facts: Facts) -> list[CheckMessage]:
-    return [e002(file, facts.platform_title) for file in on_ephemeral_disk(facts)]
+    return [e002(file, facts.platform.title) for file in on_ephemeral_disk(facts)]
 
 
 def w007(file: SqliteFile) -> Warning:
@@ -192,7 +192,7 @@ def w009(file: SqliteFile, writers: int, source: str) -> Warning:
 
 def check_single_writer(facts: Facts) -> list[CheckMessage]:
     writers = facts.processes.workers.concurrency
-    if writers is None or writers < 2 or facts.ephemeral_disk:
+    if writers is None or writers < 2 or facts.platform.ephemeral_disk:
         return []
     source = facts.processes.workers.source or "the start command"
     return [
@@ -256,7 +256,7 @@ def untrack_steps(facts: Facts, deployment: Plan) -> list[Step]:
 
 
 def safe_sqlite_steps(facts: Facts, deployment: Plan) -> Iterator[Step]:
-    if not any(not file.in_memory for file in facts.sqlite_files) or facts.ephemeral_disk:
+    if not any(not file.in_memory for file in facts.sqlite_files) or facts.platform.ephemeral_disk:
         return
     yield Step(
         "If sqlite is a deliberate choice on a persistent disk, make it safe for several workers, and back it up.",

@@ -162,7 +162,6 @@ def collect_facts(context: ProjectContext) -> Facts:
     # After the templates, whose suggestions come first.
     stylesheet_facts = part("stylesheets", lambda: stylesheets.collect(context, backend, static_url), StylesheetFacts())
     errors += [f"{error.name}: {error.error}" for error in context.setting_errors if error.name in STATIC_SETTINGS]
-    platform = context.platform_info
     return Facts(
         staticfiles_installed=apps.is_installed("django.contrib.staticfiles"),
         debug=context.setting("DEBUG", False) is True,
@@ -173,9 +172,7 @@ def collect_facts(context: ProjectContext) -> Facts:
         middleware=middleware,
         whitenoise_index=middleware.index(WHITENOISE_MIDDLEWARE) if WHITENOISE_MIDDLEWARE in middleware else None,
         security_index=middleware.index(SECURITY_MIDDLEWARE) if SECURITY_MIDDLEWARE in middleware else None,
-        platform_title=platform.title,
-        platform_has_web_server=platform.kind == "server",
-        platform_static_advice=platform.static_advice,
+        platform=context.platform_info,
         errors=tuple(errors),
         locations=where,
         storage=stored,
@@ -187,7 +184,6 @@ def collect_facts(context: ProjectContext) -> Facts:
         compression=compression_facts,
         offline=offline_facts,
         static_served_by=context.target.static_served_by,
-        platform_kind=platform.kind,
         failures=tuple(failures),
     )
 
@@ -229,7 +225,7 @@ CHECKS = (
 
 
 def explain(facts: Facts, findings: tuple[Finding, ...], deployment: Plan | None = None) -> Explanation:
-    deployment = deployment or plan.for_title(facts.platform_title)
+    deployment = deployment or plan.for_platform(facts.platform.name)
     found = [Fact("django.contrib.staticfiles", "installed" if facts.staticfiles_installed else "not installed", None)]
     found += [*locations.found(facts), *collected.found(facts), *storage.found(facts), *serving.found(facts)]
     if facts.staticfiles_installed:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
+from django_deploy_concepts.platforms import Platform
+
 
 @dataclasses.dataclass(frozen=True)
 class Folder:
@@ -272,10 +274,8 @@ class Facts:
     middleware: tuple[str, ...]
     whitenoise_index: int | None
     security_index: int | None
-    # The detected platform's advice on serving static files, and whether it puts a web server in front.
-    platform_title: str
-    platform_has_web_server: bool
-    platform_static_advice: str
+    # The detected or declared platform's row of platforms.PLATFORMS.
+    platform: Platform
     # Settings or code of the project that could not be read (each a finding, E030).
     errors: tuple[str, ...]
     locations: LocationFacts = dataclasses.field(default_factory=LocationFacts)
@@ -289,7 +289,5 @@ class Facts:
     offline: OfflineFacts = dataclasses.field(default_factory=OfflineFacts)
     # Declared in DEPLOY_CONCEPTS['static_served_by'] (or --static-served-by), or None.
     static_served_by: str | None = None
-    # The detected or declared platform's kind: "paas", "container", "server" or "unknown".
-    platform_kind: str = "unknown"
     # Parts of this inspection that failed unexpectedly (a bug here, E000); the rest still ran.
     failures: tuple[str, ...] = ()

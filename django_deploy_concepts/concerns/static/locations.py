@@ -14,7 +14,7 @@ from django_deploy_concepts.concerns.static.common import absolute, is_within, r
 from django_deploy_concepts.concerns.static.facts import Facts, Folder, LocationFacts
 from django_deploy_concepts.context import ProjectContext
 from django_deploy_concepts.helpers import as_text, display_path
-from django_deploy_concepts.plan import Plan, for_title
+from django_deploy_concepts.plan import Plan, for_platform
 from django_deploy_concepts.report import Fact, Step
 
 # Facts --------------------------------------------------------------------------------------------
@@ -203,7 +203,7 @@ CHECKS = (
 
 
 def steps(facts: Facts, deployment: Plan | None = None) -> list[Step]:
-    deployment = deployment or for_title(facts.platform_title)
+    deployment = deployment or for_platform(facts.platform.name)
     found: list[Step] = []
     if facts.static_url is None and facts.staticfiles_installed:
         found.append(Step("Give static files a URL.", "In your settings:", 'STATIC_URL = "static/"', "python"))

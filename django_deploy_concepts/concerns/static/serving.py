@@ -15,7 +15,7 @@ from django_deploy_concepts.concerns.static.common import is_within, real
 from django_deploy_concepts.concerns.static.facts import Facts, ServePattern, ServingFacts
 from django_deploy_concepts.context import ProjectContext
 from django_deploy_concepts.helpers import error_text
-from django_deploy_concepts.plan import Plan, for_title
+from django_deploy_concepts.plan import Plan, for_platform
 from django_deploy_concepts.report import Fact, Step
 
 WHITENOISE_MIDDLEWARE = "whitenoise.middleware.WhiteNoiseMiddleware"
@@ -225,7 +225,7 @@ W031 = Warning(
 
 def static_needs_a_server(facts: Facts) -> bool:
     """Static files on this disk, and neither WhiteNoise, a known web server, a router nor a declaration serves them."""
-    if not facts.staticfiles_installed or facts.whitenoise_index is not None or facts.platform_has_web_server:
+    if not facts.staticfiles_installed or facts.whitenoise_index is not None or facts.platform.kind == "server":
         return False
     # A bucket or CDN serves what a remote storage collected.
     if not facts.storage.local or static_url_is_remote(facts) or facts.serving.served_elsewhere:
@@ -237,7 +237,7 @@ def check_something_serves_static(facts: Facts) -> list[CheckMessage]:
     if not static_needs_a_server(facts):
         return []
     # An error only where the platform is known to put nothing in front that serves files.
-    return [E003] if facts.platform_kind == "paas" or facts.static_served_by == "whitenoise" else [W031]
+    return [E003] if facts.platform.kind == "paas" or facts.static_served_by == "whitenoise" else [W031]
 
 
 # Middleware that belongs above WhiteNoise: CorsMiddleware must answer preflight requests for
@@ -329,7 +329,7 @@ def served_by(facts: Facts) -> str:
         return ", ".join(facts.serving.served_elsewhere[:3])
     if facts.static_served_by not in (None, "whitenoise"):
         return f"{facts.static_served_by} (declared in DEPLOY_CONCEPTS), from STATIC_ROOT"
-    if facts.platform_has_web_server:
+    if facts.platform.kind == "server":
         return "your web server (nginx, Apache or Caddy), from STATIC_ROOT"
     return "nobody found (no WhiteNoise, no web server config, nothing declared)"
 
@@ -354,7 +354,7 @@ def web_server_steps(facts: Facts, deployment: Plan) -> list[Step]:
 
 
 def steps(facts: Facts, deployment: Plan | None = None) -> list[Step]:
-    deployment = deployment or for_title(facts.platform_title)
+    deployment = deployment or for_platform(facts.platform.name)
     found: list[Step] = []
     if not facts.staticfiles_installed:
         return found

@@ -12,7 +12,7 @@ from django.core.checks import CheckMessage, Error, Info, Warning
 from django_deploy_concepts.concerns.static.facts import Facts, IgnoredSetting, StorageFacts
 from django_deploy_concepts.context import ProjectContext
 from django_deploy_concepts.helpers import error_text
-from django_deploy_concepts.plan import Plan, for_title
+from django_deploy_concepts.plan import Plan, for_platform
 from django_deploy_concepts.report import Fact, Step
 
 # Settings removed in Django 5.1 that older tutorials still set; Django ignores them silently.
@@ -223,7 +223,7 @@ CHECKS = (
 
 
 def steps(facts: Facts, deployment: Plan | None = None) -> list[Step]:
-    deployment = deployment or for_title(facts.platform_title)
+    deployment = deployment or for_platform(facts.platform.name)
     storage = facts.storage
     if not facts.staticfiles_installed or (storage.hashes and not storage.import_error and not facts.ignored_settings):
         return []

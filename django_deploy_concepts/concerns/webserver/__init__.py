@@ -12,7 +12,7 @@ import re
 from django_deploy_concepts import formats, plan
 from django_deploy_concepts.concerns.base import Concern
 from django_deploy_concepts.concerns.webserver.configs import KINDS, Upstream, collect_serving_facts, emit, parse_upstream, render
-from django_deploy_concepts.concerns.webserver.facts import Facts, HostFacts, HttpsFacts, MediaFacts, PlatformFacts, ServingFacts
+from django_deploy_concepts.concerns.webserver.facts import Facts, HostFacts, HttpsFacts, MediaFacts, ServingFacts
 from django_deploy_concepts.concerns.webserver.hosts import (
     check_allowed_hosts_empty,
     check_csrf_trusted_origin,
@@ -88,7 +88,6 @@ __all__ = [
     "HostFacts",
     "HttpsFacts",
     "MediaFacts",
-    "PlatformFacts",
     "ProxyConfig",
     "ServingFacts",
     "Upstream",
@@ -110,7 +109,6 @@ __all__ = [
     "check_spoofable_proxy_header",
     "check_upload_body_limit",
     "collect_facts",
-    "collect_platform_facts",
     "e002",
     "e004",
     "e006",
@@ -189,29 +187,6 @@ DJANGO_CHECK_TAGS: tuple[str, ...] | None = ("security", "compatibility")
 # Facts --------------------------------------------------------------------------------------------
 
 
-def collect_platform_facts(context: ProjectContext) -> PlatformFacts:
-    platform = context.platform_info
-    return PlatformFacts(
-        name=platform.name,
-        title=platform.title,
-        kind=platform.kind,
-        evidence=context.platform.evidence,
-        terminates_tls=platform.terminates_tls,
-        forwarded_proto_header=platform.forwarded_proto_header,
-        passes_host=platform.passes_host,
-        ephemeral_disk=platform.ephemeral_disk and platform.kind != "unknown",
-        host_suffix=platform.host_suffix,
-        hostname_env=platform.hostname_env,
-        hostname_template=platform.hostname_template,
-        hostname_note=platform.hostname_note,
-        port_env=platform.port_env,
-        port_note=platform.port_note,
-        disk_note=platform.disk_note,
-        media_advice=platform.media_advice,
-        simple_deploy_plugin=platform.simple_deploy_plugin if platform.simple_deploy else None,
-    )
-
-
 COMPOSE_FILES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
 PROXY_IMAGES = re.compile(r"^(?:[\w.-]+/)*(nginx|caddy|httpd|traefik|haproxy)(?:[:@].*)?$", re.IGNORECASE)
 
@@ -248,7 +223,8 @@ def proxy_topology(context: ProjectContext) -> dict[str, str | None]:
 def collect_facts(context: ProjectContext) -> Facts:
     errors: list[str] = []
     return Facts(
-        platform=collect_platform_facts(context),
+        platform=context.platform_info,
+        platform_evidence=context.platform.evidence,
         https=collect_https_facts(context),
         hosts=collect_host_facts(context, errors),
         media=collect_media_facts(context, errors),
@@ -371,7 +347,7 @@ def found_facts(facts: Facts) -> list[Fact]:
     if "*" in hosts.allowed_hosts:
         allowed += " ('*' accepts any Host header: see deploy_checklist.W003)"
     found = [
-        Fact("Platform", f"{platform.title} ({'; '.join(platform.evidence)})", None),
+        Fact("Platform", f"{platform.title} ({'; '.join(facts.platform_evidence)})", None),
         Fact("In front of the WSGI server", front(facts), None),
         Fact(
             "Public hostname",
@@ -397,7 +373,7 @@ def found_facts(facts: Facts) -> list[Fact]:
         Fact("Disk", platform.disk_note, None),
         Fact("Port", platform.port_note, None),
     ]
-    if platform.simple_deploy_plugin:
+    if platform.simple_deploy and platform.simple_deploy_plugin:
         found.append(Fact("django-simple-deploy", f"supports {platform.title} (pip install {platform.simple_deploy_plugin})", None))
     found += [Fact("Could not read", error, False) for error in facts.errors]
     return found

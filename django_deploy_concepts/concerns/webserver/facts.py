@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from django_deploy_concepts.platforms import Platform
 from django_deploy_concepts.server_configs import ProxyConfig
 
 
@@ -62,32 +63,10 @@ class MediaFacts:
 
 
 @dataclasses.dataclass(frozen=True)
-class PlatformFacts:
-    """The detected platform's row of platforms.PLATFORMS, as far as the web server is concerned."""
-
-    name: str
-    title: str
-    kind: str
-    evidence: tuple[str, ...]
-    terminates_tls: bool
-    forwarded_proto_header: str | None
-    passes_host: bool
-    # Only a detected platform's disk counts as ephemeral: unknown means "do not judge".
-    ephemeral_disk: bool
-    host_suffix: str | None
-    hostname_env: str | None
-    hostname_template: str
-    hostname_note: str
-    port_env: str | None
-    port_note: str
-    disk_note: str
-    media_advice: str
-    simple_deploy_plugin: str | None
-
-
-@dataclasses.dataclass(frozen=True)
 class Facts:
-    platform: PlatformFacts
+    # The detected or declared platform's row of platforms.PLATFORMS, and why it was chosen.
+    platform: Platform
+    platform_evidence: tuple[str, ...]
     https: HttpsFacts
     hosts: HostFacts
     media: MediaFacts

@@ -100,7 +100,6 @@ def collect_facts(context: ProjectContext) -> Facts:
         for command in found.commands
     )
     installed = servers.installed_servers()
-    platform = context.platform_info
     return Facts(
         wsgi_application=wsgi.path,
         wsgi_application_error=wsgi.error,
@@ -115,11 +114,7 @@ def collect_facts(context: ProjectContext) -> Facts:
         servers=installed,
         asgi=application.collect_async(context, loaded["ASGI_APPLICATION"], result, wsgi.path),
         project_package=project_package(context, wsgi.path),
-        platform=platform.name,
-        platform_title=platform.title,
-        platform_kind=platform.kind,
-        port_env=platform.port_env,
-        terminates_tls=platform.terminates_tls,
+        platform=context.platform_info,
         timeout=context.timeout,
     )
 
@@ -135,7 +130,7 @@ START_COMMAND_EXPECTED = frozenset({"render", "fly", "railway", "digitalocean", 
 
 def e020(facts: Facts) -> Error:
     return Error(
-        f"No start command found for {facts.platform_title}: no web process starts.",
+        f"No start command found for {facts.platform.title}: no web process starts.",
         hint=f"Add a Procfile with web: gunicorn {facts.project_package}.wsgi (python manage.py explain_deploy --emit platform).",
         id="deploy_wsgi.E020",
     )
@@ -143,7 +138,7 @@ def e020(facts: Facts) -> Error:
 
 def w021(facts: Facts) -> Warning:
     return Warning(
-        f"No start command in the repository for {facts.platform_title}; unless its dashboard sets one, nothing starts.",
+        f"No start command in the repository for {facts.platform.title}; unless its dashboard sets one, nothing starts.",
         hint="Write it in the platform's file: python manage.py explain_deploy --emit platform.",
         id="deploy_wsgi.W021",
     )
@@ -152,10 +147,10 @@ def w021(facts: Facts) -> Warning:
 def check_start_command_exists(facts: Facts) -> list[CheckMessage]:
     if start_commands.web_command(facts) is not None:
         return []
-    if facts.platform in START_FILE_REQUIRED:
+    if facts.platform.name in START_FILE_REQUIRED:
         return [e020(facts)]
     # A start file without a command (a Dockerfile with no CMD) has its own finding (E019).
-    return [w021(facts)] if facts.platform in START_COMMAND_EXPECTED and not facts.start_files else []
+    return [w021(facts)] if facts.platform.name in START_COMMAND_EXPECTED and not facts.start_files else []
 
 
 CHECKS = (*application.CHECKS, *start_commands.CHECKS, *gunicorn.CHECKS, *servers.CHECKS, check_start_command_exists)
@@ -181,7 +176,7 @@ FIXES = (
 
 def explain(facts: Facts, findings: tuple[Finding, ...], deployment: Plan | None = None) -> Explanation:
     deployment = deployment or plan.for_platform(
-        facts.platform,
+        facts.platform.name,
         project_package=facts.project_package or "mysite",
         wsgi_application=facts.wsgi_application,
         workers=facts.gunicorn.cpus.recommended_workers,
@@ -215,7 +210,7 @@ def hops(facts: Facts) -> tuple[Hop, ...]:
     command = start_commands.web_command(facts)
     if command is None:
         # A platform or a container starts nothing by itself: there, no start command means no site.
-        needs_one = facts.platform_kind in ("paas", "container") and facts.platform != "pythonanywhere"
+        needs_one = facts.platform.kind in ("paas", "container") and facts.platform.name != "pythonanywhere"
         server = Hop("wsgi_server", "WSGI server", "no start command found", False if needs_one else None)
     else:
         check = gunicorn.check_for(facts, command)

@@ -9,6 +9,8 @@ import dataclasses
 import posixpath
 from pathlib import Path
 
+from django_deploy_concepts.platforms import Platform
+
 # Which files are production's, by evidence: a platform file, the file the platform builds from,
 # a file named for production; or development's: a file named for it, a service mounting the source.
 PRODUCTION = "production"
@@ -250,9 +252,6 @@ class Facts:
     asgi: AsyncFacts
     # The package holding settings and wsgi.py ("mysite"), for the code in the steps.
     project_package: str
-    platform: str
-    platform_title: str
-    platform_kind: str
-    port_env: str | None
-    terminates_tls: bool
+    # The detected or declared platform's row of platforms.PLATFORMS.
+    platform: Platform
     timeout: float

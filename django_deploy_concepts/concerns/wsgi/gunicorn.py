@@ -513,10 +513,10 @@ def command_for(facts: Facts, *, asgi: bool = False) -> str:
         worker_class = "asgi" if gunicorn_has_asgi_worker(facts.gunicorn.version) else "uvicorn_worker.UvicornWorker"
     return recommended_command(
         path,
-        platform_kind=facts.platform_kind,
-        port_env=facts.port_env,
+        platform_kind=facts.platform.kind,
+        port_env=facts.platform.port_env,
         fly_port=facts.fly.internal_port if facts.fly else None,
-        terminates_tls=facts.terminates_tls,
+        terminates_tls=facts.platform.terminates_tls,
         workers=facts.gunicorn.cpus.recommended_workers,
         worker_class=worker_class,
     )

@@ -497,7 +497,7 @@ def effective_binds(facts: Facts, command: StartCommand) -> tuple[str, ...] | No
     if command.server == "gunicorn":
         if check is not None and check.config_file and check.bind:
             return tuple(item.replace(PORT_SENTINEL, "$PORT") for item in check.bind)
-        if command.sets_port or facts.port_env == "PORT":
+        if command.sets_port or facts.platform.port_env == "PORT":
             return ("0.0.0.0:$PORT",)
     default = commands.DEFAULT_BINDS.get(command.server or "")
     return (default,) if default else None
@@ -511,16 +511,16 @@ def unreachable(facts: Facts, command: StartCommand) -> str | None:
     if not binds:
         return None
     shown = ", ".join(binds)
-    if all(commands.is_loopback(bind) for bind in binds) and facts.platform_kind in ("paas", "container"):
-        return f"listens on {shown} only, which the {facts.platform_title} router cannot reach"
-    if facts.port_env:
-        names = (facts.port_env, "SOCKET") if facts.platform == "upsun" else (facts.port_env,)
+    if all(commands.is_loopback(bind) for bind in binds) and facts.platform.kind in ("paas", "container"):
+        return f"listens on {shown} only, which the {facts.platform.title} router cannot reach"
+    if facts.platform.port_env:
+        names = (facts.platform.port_env, "SOCKET") if facts.platform.name == "upsun" else (facts.platform.port_env,)
         if any(commands.references_variable(bind, name) for bind in binds for name in names):
             return None
-        if facts.platform == "upsun" and any(bind.startswith("unix:") for bind in binds):
+        if facts.platform.name == "upsun" and any(bind.startswith("unix:") for bind in binds):
             return None
-        return f"listens on {shown}, not on ${facts.port_env} where {facts.platform_title} sends requests"
-    if facts.platform == "fly" and facts.fly is not None and facts.fly.internal_port is not None:
+        return f"listens on {shown}, not on ${facts.platform.port_env} where {facts.platform.title} sends requests"
+    if facts.platform.name == "fly" and facts.fly is not None and facts.fly.internal_port is not None:
         ports = {commands.bind_port(bind) for bind in binds}
         if str(facts.fly.internal_port) not in ports and not any("$" in (port or "") for port in ports):
             return f"listens on {shown}, not on internal_port {facts.fly.internal_port} from fly.toml"
@@ -711,7 +711,7 @@ def default_start_file(facts: Facts) -> str:
         "appengine": "app.yaml",
         "container": "Dockerfile",
         "cloudrun": "Dockerfile",
-    }.get(facts.platform, "Procfile" if facts.port_env else "your start command")
+    }.get(facts.platform.name, "Procfile" if facts.platform.port_env else "your start command")
 
 
 def serves(facts: Facts, command: StartCommand) -> bool:
@@ -786,7 +786,7 @@ def start_step(facts: Facts, deployment: Plan) -> Iterator[Step]:
     )
     if web is None:
         detail = (
-            f"No start command was found, so {facts.platform_title if facts.platform != 'unknown' else 'the platform'} "
+            f"No start command was found, so {facts.platform.title if facts.platform.name != 'unknown' else 'the platform'} "
             "does not know how to start the site. " + detail.replace("runserver is for development only. ", "")
         )
     if "--forwarded-allow-ips" in gunicorn_line:
@@ -811,11 +811,11 @@ def release_step(facts: Facts, deployment: Plan) -> Iterator[Step]:
 def listen_steps(facts: Facts, deployment: Plan) -> list[Step]:
     return [
         Step(
-            f"Listen where {facts.platform_title} sends requests ({where(command)}).",
+            f"Listen where {facts.platform.title} sends requests ({where(command)}).",
             f"It {problem}; the router then reports the app as not responding (a 502 or 'connection refused').",
             deployment.start_command
             if command.server == "gunicorn"
-            else f"{command.server} ... --host 0.0.0.0 --port ${facts.port_env or 'PORT'}",
+            else f"{command.server} ... --host 0.0.0.0 --port ${facts.platform.port_env or 'PORT'}",
             "shell",
         )
         for command in facts.start_commands

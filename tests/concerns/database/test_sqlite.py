@@ -75,7 +75,7 @@ class EphemeralDiskTests(SqliteProjectTestCase):
     def test_no_detected_platform_is_quiet(self) -> None:
         with override_databases({"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": self.db_path}}):
             facts, messages = run(make_context())
-        self.assertFalse(facts.ephemeral_disk)
+        self.assertFalse(facts.platform.ephemeral_disk)
         self.assertNotIn("deploy_database.E002", ids(messages))
 
 
