@@ -8,7 +8,7 @@ import re
 import textwrap
 from collections import Counter
 from collections.abc import Iterable
-from typing import Any, Protocol
+from typing import Protocol
 
 from django_deploy_concepts import impact as impacts
 from django_deploy_concepts.helpers import map_strings
@@ -74,15 +74,8 @@ def escape_controls(text: str) -> str:
 # JSON ---------------------------------------------------------------------------------------------
 
 
-def json_value(value: Any) -> Any:
-    """What JSON cannot hold itself: a set as a sorted list (the same on every run), else its text."""
-    if isinstance(value, (set, frozenset)):
-        return sorted(value, key=str)
-    return str(value)
-
-
 def render_json(report: Report) -> str:
-    return json.dumps(dataclasses.asdict(report), sort_keys=True, indent=2, default=json_value) + "\n"
+    return json.dumps(dataclasses.asdict(report), sort_keys=True, indent=2, default=str) + "\n"
 
 
 # Shared wording ------------------------------------------------------------------------------------
@@ -357,7 +350,7 @@ def text_concern(
     if verbosity >= 2:
         lines += text_findings(concern, style, width)
         lines += ["", style.MIGRATE_HEADING("Facts (as in --format json)")]
-        lines += ["  " + line for line in json.dumps(concern.facts, sort_keys=True, indent=2, default=json_value).splitlines()]
+        lines += ["  " + line for line in json.dumps(concern.facts, sort_keys=True, indent=2, default=str).splitlines()]
     lines.append("")
     return lines
 

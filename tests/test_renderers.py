@@ -7,7 +7,7 @@ import re
 from django.core.management.color import color_style
 from django.test import SimpleTestCase
 
-from django_deploy_concepts import renderers
+from django_deploy_concepts import renderers, runner
 from django_deploy_concepts.report import ConcernReport, Explanation, Fact, Finding, Hop, Report, Step, is_ready
 
 
@@ -98,10 +98,16 @@ ELEVEN = (
 )
 
 
+@dataclasses.dataclass(frozen=True)
+class Dependencies:
+    brought: frozenset[str]
+
+
 class JsonValueTests(SimpleTestCase):
     def test_a_set_in_the_facts_is_a_sorted_list(self) -> None:
         report = sample_report()
-        concern = dataclasses.replace(report.concerns[0], facts={"brought": frozenset({"sqlparse", "asgiref", "Django"})})
+        facts = runner.facts_as_data(Dependencies(brought=frozenset({"sqlparse", "asgiref", "Django"})))
+        concern = dataclasses.replace(report.concerns[0], facts=facts)
         data = json.loads(renderers.render_json(dataclasses.replace(report, concerns=(concern,))))
         self.assertEqual(data["concerns"][0]["facts"]["brought"], ["Django", "asgiref", "sqlparse"])
 
